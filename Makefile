@@ -1,0 +1,48 @@
+# Two commands stay true on a fresh machine: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# PostgreSQL used by the second test pass; pytest-django creates and drops test_<name> in it.
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/kubat
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run test test-sqlite test-postgres lint fmt bench messages clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/kubat migrate --noinput
+	$(BIN)/kubat demo --if-empty
+	$(BIN)/kubat serve --host 127.0.0.1 --port 8000
+
+test: install lint test-sqlite test-postgres
+
+test-sqlite: install
+	KUBAT_DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest
+
+# Skips every test with a message saying how to enable it when PostgreSQL is not reachable.
+test-postgres: install
+	KUBAT_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m 'not browser'
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	KUBAT_DATABASE_URL=sqlite:///var/lint.sqlite3 $(BIN)/kubat makemigrations --check --dry-run
+
+fmt: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install
+	$(BIN)/python bench/registry_search.py --engine sqlite
+	$(BIN)/python bench/registry_search.py --engine postgres --database-url $(PG_URL)
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

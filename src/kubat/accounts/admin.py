@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from kubat.accounts.models import ApiToken, Membership, Organisation
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+    list_display = ["name", "kind", "country_code", "tax_id"]
+    list_filter = ["kind", "country_code"]
+    search_fields = ["name", "tax_id"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin[Membership]):
+    list_display = ["user", "organisation"]
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Tokens are issued by `kubat accounts issue-token`; the admin only lists and revokes."""
+
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["user", "digest", "prefix", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request: object) -> bool:  # type: ignore[override]
+        return False

@@ -1,0 +1,90 @@
+"""Account rules: who holds which role, who acts for which organisation, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.utils import timezone
+
+from kubat.accounts.models import ApiToken, Membership, Organisation
+from kubat.accounts.roles import Role
+from kubat.core.errors import NotFound
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+TOKEN_PREFIX = "kbt_"
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(*, user: AbstractBaseUser, name: str = "") -> str:
+    """Create a token for `user` and return its plain text, which is never stored or shown again.
+
+    Tokens carry 256 bits of randomness, so a plain SHA-256 digest is enough to store them:
+    there is nothing to brute-force, unlike a password.
+    """
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, digest=_digest(raw), prefix=raw[:8])
+    return raw
+
+
+def user_for_token(*, raw: str) -> AbstractBaseUser | None:
+    """The active user a bearer token belongs to, or None for an unknown or revoked token."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Record use at most once a minute, so a busy client does not write on every request.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def revoke_token(*, prefix: str) -> int:
+    """Revoke every live token starting with `prefix`; returns how many."""
+    return ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def has_role(user: AnyUser, role: Role) -> bool:
+    """Superusers hold every role; others hold the roles of their groups."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return user.groups.filter(name=role.value).exists()  # type: ignore[union-attr]
+
+
+def organisation_of(user: AnyUser) -> Organisation | None:
+    if not user.is_authenticated:
+        return None
+    membership = Membership.objects.select_related("organisation").filter(user=user).first()
+    return membership.organisation if membership else None
+
+
+def grant_role(*, user: AbstractBaseUser, role: Role) -> None:
+    group, _ = Group.objects.get_or_create(name=role.value)
+    user.groups.add(group)  # type: ignore[attr-defined]
+
+
+def join_organisation(*, user: AbstractBaseUser, organisation: Organisation) -> Membership:
+    membership, _ = Membership.objects.update_or_create(
+        user=user, defaults={"organisation": organisation}
+    )
+    return membership
+
+
+def get_organisation(*, organisation_id: int) -> Organisation:
+    try:
+        return Organisation.objects.get(pk=organisation_id)
+    except Organisation.DoesNotExist:
+        raise NotFound(f"organisation {organisation_id} does not exist") from None

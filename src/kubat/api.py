@@ -1,0 +1,33 @@
+"""The public API under /api/v1: one NinjaAPI, one error handler, a router per domain."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from kubat.core.errors import KubatError
+from kubat.fleet.api import router as fleet_router
+from kubat.permits.api import router as permits_router
+from kubat.quotas.api import router as quotas_router
+from kubat.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="Kubat API",
+    version="1",
+    description=(
+        "Open national e-mobility data: the charging registry (OCPI 2.2.1 shaped), "
+        "statistics and open data. Demo data is marked `source: \"demo\"`."
+    ),
+    urls_namespace="api-v1",
+)
+
+
+@api.exception_handler(KubatError)
+def _kubat_error(request: HttpRequest, exc: KubatError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.http_status)
+
+
+api.add_router("/", registry_router)
+api.add_router("/fleet", fleet_router)
+api.add_router("/quotas", quotas_router)
+api.add_router("/permits", permits_router)

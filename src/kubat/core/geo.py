@@ -1,0 +1,50 @@
+"""Distances and boxes on the WGS84 sphere, in kilometres and decimal degrees.
+
+Kubat ranks and reports distances with the equirectangular approximation taken at the query
+latitude: d = R * sqrt(dlat^2 + (cos(lat0) * dlon)^2), angles in radians, R = 6371.0088 km
+(the mean Earth radius). Within a few hundred kilometres it differs from the great-circle
+distance by well under 1 %, and it is cheap enough for the database to sort by, so the order,
+the cursor and the number shown to the user all come from the same formula.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0  # about 111.19 km per degree of latitude
+
+
+@dataclass(frozen=True, slots=True)
+class BBox:
+    """A box in decimal degrees: west and east longitudes, south and north latitudes."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+def lon_scale(lat: float) -> float:
+    """cos(lat), floored so boxes near the poles stay finite."""
+    return max(math.cos(math.radians(lat)), 0.01)
+
+
+def equirect_km(lat0: float, lon0: float, lat: float, lon: float) -> float:
+    """Distance in km from (lat0, lon0) by the module's approximation."""
+    dlat = lat - lat0
+    dlon = (lon - lon0) * lon_scale(lat0)
+    return KM_PER_DEGREE * math.sqrt(dlat * dlat + dlon * dlon)
+
+
+def box_around(lat: float, lon: float, radius_km: float) -> BBox:
+    """The smallest box holding every point within radius_km by the module's approximation."""
+    dlat = radius_km / KM_PER_DEGREE
+    dlon = radius_km / (KM_PER_DEGREE * lon_scale(lat))
+    return BBox(
+        min_lon=max(lon - dlon, -180.0),
+        min_lat=max(lat - dlat, -90.0),
+        max_lon=min(lon + dlon, 180.0),
+        max_lat=min(lat + dlat, 90.0),
+    )

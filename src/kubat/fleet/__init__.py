@@ -1,0 +1,1 @@
+"""EV models, registrations and domestic production: the fleet the charging network serves."""

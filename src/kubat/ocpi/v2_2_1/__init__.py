@@ -1,0 +1,1 @@
+"""OCPI 2.2.1 objects and mappings."""

@@ -1,0 +1,192 @@
+"""OCPI 2.2.1 Locations module objects (spec chapter 8), field for field."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from kubat.ocpi.v2_2_1.types import URL, DateTime, DisplayText, OcpiObject
+from kubat.registry.enums import (
+    Capability,
+    ConnectorFormat,
+    ConnectorType,
+    Facility,
+    ParkingRestriction,
+    ParkingType,
+    PowerType,
+    Status,
+)
+
+Ci2 = Annotated[str, StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")]
+Ci3 = Annotated[str, StringConstraints(min_length=3, max_length=3, pattern=r"^[A-Za-z0-9]{3}$")]
+Ci36 = Annotated[str, StringConstraints(min_length=1, max_length=36, pattern=r"^[\x20-\x7e]*$")]
+Ci48 = Annotated[str, StringConstraints(max_length=48, pattern=r"^[\x20-\x7e]*$")]
+Latitude = Annotated[str, StringConstraints(max_length=10, pattern=r"^-?[0-9]{1,2}\.[0-9]{5,7}$")]
+Longitude = Annotated[str, StringConstraints(max_length=11, pattern=r"^-?[0-9]{1,3}\.[0-9]{5,7}$")]
+
+
+class ImageCategory(StrEnum):
+    CHARGER = "CHARGER"
+    ENTRANCE = "ENTRANCE"
+    LOCATION = "LOCATION"
+    NETWORK = "NETWORK"
+    OPERATOR = "OPERATOR"
+    OTHER = "OTHER"
+    OWNER = "OWNER"
+
+
+class TokenType(StrEnum):
+    AD_HOC_USER = "AD_HOC_USER"
+    APP_USER = "APP_USER"
+    OTHER = "OTHER"
+    RFID = "RFID"
+
+
+class EnergySourceCategory(StrEnum):
+    NUCLEAR = "NUCLEAR"
+    GENERAL_FOSSIL = "GENERAL_FOSSIL"
+    COAL = "COAL"
+    GAS = "GAS"
+    GENERAL_GREEN = "GENERAL_GREEN"
+    SOLAR = "SOLAR"
+    WIND = "WIND"
+    WATER = "WATER"
+
+
+class EnvironmentalImpactCategory(StrEnum):
+    NUCLEAR_WASTE = "NUCLEAR_WASTE"
+    CARBON_DIOXIDE = "CARBON_DIOXIDE"
+
+
+class GeoLocation(OcpiObject):
+    latitude: Latitude
+    longitude: Longitude
+
+
+class AdditionalGeoLocation(GeoLocation):
+    name: DisplayText | None = None
+
+
+class Image(OcpiObject):
+    url: URL
+    thumbnail: URL | None = None
+    category: ImageCategory
+    type: Annotated[str, StringConstraints(max_length=4)]
+    width: Annotated[int, Field(ge=0, le=99999)] | None = None
+    height: Annotated[int, Field(ge=0, le=99999)] | None = None
+
+
+class BusinessDetails(OcpiObject):
+    name: Annotated[str, StringConstraints(max_length=100)]
+    website: URL | None = None
+    logo: Image | None = None
+
+
+class RegularHours(OcpiObject):
+    weekday: Annotated[int, Field(ge=1, le=7)]
+    period_begin: Annotated[str, StringConstraints(pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")]
+    period_end: Annotated[str, StringConstraints(pattern=r"^([0-1][0-9]|2[0-4]):[0-5][0-9]$")]
+
+
+class ExceptionalPeriod(OcpiObject):
+    period_begin: DateTime
+    period_end: DateTime
+
+
+class Hours(OcpiObject):
+    twentyfourseven: bool
+    regular_hours: list[RegularHours] | None = None
+    exceptional_openings: list[ExceptionalPeriod] | None = None
+    exceptional_closings: list[ExceptionalPeriod] | None = None
+
+
+class EnergySource(OcpiObject):
+    source: EnergySourceCategory
+    percentage: Annotated[float, Field(ge=0, le=100)]
+
+
+class EnvironmentalImpact(OcpiObject):
+    category: EnvironmentalImpactCategory
+    amount: Annotated[float, Field(ge=0)]
+
+
+class EnergyMix(OcpiObject):
+    is_green_energy: bool
+    energy_sources: list[EnergySource] | None = None
+    environ_impact: list[EnvironmentalImpact] | None = None
+    supplier_name: Annotated[str, StringConstraints(max_length=64)] | None = None
+    energy_product_name: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class PublishTokenType(OcpiObject):
+    uid: Ci36 | None = None
+    type: TokenType | None = None
+    visual_number: Annotated[str, StringConstraints(max_length=64)] | None = None
+    issuer: Annotated[str, StringConstraints(max_length=64)] | None = None
+    group_id: Ci36 | None = None
+
+
+class StatusSchedule(OcpiObject):
+    period_begin: DateTime
+    period_end: DateTime | None = None
+    status: Status
+
+
+class Connector(OcpiObject):
+    id: Ci36
+    standard: ConnectorType
+    format: ConnectorFormat
+    power_type: PowerType
+    max_voltage: Annotated[int, Field(ge=0)]
+    max_amperage: Annotated[int, Field(ge=0)]
+    max_electric_power: Annotated[int, Field(ge=0)] | None = None
+    tariff_ids: list[Ci36] | None = None
+    terms_and_conditions: URL | None = None
+    last_updated: DateTime
+
+
+class EVSE(OcpiObject):
+    uid: Ci36
+    evse_id: Ci48 | None = None
+    status: Status
+    status_schedule: list[StatusSchedule] | None = None
+    capabilities: list[Capability] | None = None
+    connectors: Annotated[list[Connector], Field(min_length=1)]
+    floor_level: Annotated[str, StringConstraints(max_length=4)] | None = None
+    coordinates: GeoLocation | None = None
+    physical_reference: Annotated[str, StringConstraints(max_length=16)] | None = None
+    directions: list[DisplayText] | None = None
+    parking_restrictions: list[ParkingRestriction] | None = None
+    images: list[Image] | None = None
+    last_updated: DateTime
+
+
+class Location(OcpiObject):
+    country_code: Ci2
+    party_id: Ci3
+    id: Ci36
+    publish: bool
+    publish_allowed_to: list[PublishTokenType] | None = None
+    name: Annotated[str, StringConstraints(max_length=255)] | None = None
+    address: Annotated[str, StringConstraints(min_length=1, max_length=45)]
+    city: Annotated[str, StringConstraints(min_length=1, max_length=45)]
+    postal_code: Annotated[str, StringConstraints(max_length=10)] | None = None
+    state: Annotated[str, StringConstraints(max_length=20)] | None = None
+    country: Annotated[str, StringConstraints(min_length=3, max_length=3)]
+    coordinates: GeoLocation
+    related_locations: list[AdditionalGeoLocation] | None = None
+    parking_type: ParkingType | None = None
+    evses: list[EVSE] | None = None
+    directions: list[DisplayText] | None = None
+    operator: BusinessDetails | None = None
+    suboperator: BusinessDetails | None = None
+    owner: BusinessDetails | None = None
+    facilities: list[Facility] | None = None
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    opening_times: Hours | None = None
+    charging_when_closed: bool | None = None
+    images: list[Image] | None = None
+    energy_mix: EnergyMix | None = None
+    last_updated: DateTime

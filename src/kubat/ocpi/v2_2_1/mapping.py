@@ -1,0 +1,167 @@
+"""Explicit mapping between OCPI 2.2.1 Location objects and the registry's rows.
+
+Optional OCPI fields that were absent stay NULL in the database and absent on the way out, so a
+PUT followed by a GET gives back the same object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.ocpi.v2_2_1.types import format_datetime
+from kubat.registry.models import EVSE, Connector, Location
+
+
+def _dump(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", exclude_none=True)
+    return value
+
+
+def location_fields(obj: ocpi.Location) -> dict[str, Any]:
+    """Registry Location columns from an OCPI Location (EVSEs are mapped separately)."""
+    return {
+        "ocpi_id": obj.id,
+        "publish": obj.publish,
+        "publish_allowed_to": _dump(obj.publish_allowed_to),
+        "name": obj.name or "",
+        "address": obj.address,
+        "city": obj.city,
+        "postal_code": obj.postal_code or "",
+        "state": obj.state or "",
+        "country": obj.country.upper(),
+        "latitude": obj.coordinates.latitude,
+        "longitude": obj.coordinates.longitude,
+        "lat": float(obj.coordinates.latitude),
+        "lon": float(obj.coordinates.longitude),
+        "related_locations": _dump(obj.related_locations),
+        "parking_type": obj.parking_type,
+        "directions": _dump(obj.directions),
+        "operator": _dump(obj.operator),
+        "suboperator": _dump(obj.suboperator),
+        "owner": _dump(obj.owner),
+        "facilities": _dump(obj.facilities),
+        "time_zone": obj.time_zone,
+        "opening_times": _dump(obj.opening_times),
+        "charging_when_closed": obj.charging_when_closed,
+        "images": _dump(obj.images),
+        "energy_mix": _dump(obj.energy_mix),
+        "last_updated": obj.last_updated,
+    }
+
+
+def evse_fields(obj: ocpi.EVSE) -> dict[str, Any]:
+    return {
+        "uid": obj.uid,
+        "evse_id": obj.evse_id,
+        "status": obj.status,
+        "status_schedule": _dump(obj.status_schedule),
+        "capabilities": _dump(obj.capabilities),
+        "floor_level": obj.floor_level,
+        "latitude": obj.coordinates.latitude if obj.coordinates else None,
+        "longitude": obj.coordinates.longitude if obj.coordinates else None,
+        "physical_reference": obj.physical_reference,
+        "directions": _dump(obj.directions),
+        "parking_restrictions": _dump(obj.parking_restrictions),
+        "images": _dump(obj.images),
+        "last_updated": obj.last_updated,
+    }
+
+
+def connector_fields(obj: ocpi.Connector) -> dict[str, Any]:
+    return {
+        "ocpi_id": obj.id,
+        "standard": obj.standard,
+        "format": obj.format,
+        "power_type": obj.power_type,
+        "max_voltage": obj.max_voltage,
+        "max_amperage": obj.max_amperage,
+        "max_electric_power": obj.max_electric_power,
+        "tariff_ids": _dump(obj.tariff_ids),
+        "terms_and_conditions": obj.terms_and_conditions,
+        "last_updated": obj.last_updated,
+    }
+
+
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        out[key] = value
+
+
+def connector_to_ocpi(connector: Connector) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": connector.ocpi_id,
+        "standard": connector.standard,
+        "format": connector.format,
+        "power_type": connector.power_type,
+        "max_voltage": connector.max_voltage,
+        "max_amperage": connector.max_amperage,
+    }
+    _put(out, "max_electric_power", connector.max_electric_power)
+    _put(out, "tariff_ids", connector.tariff_ids)
+    _put(out, "terms_and_conditions", connector.terms_and_conditions)
+    out["last_updated"] = format_datetime(connector.last_updated)
+    return out
+
+
+def evse_to_ocpi(evse: EVSE, connectors: list[Connector]) -> dict[str, Any]:
+    out: dict[str, Any] = {"uid": evse.uid}
+    _put(out, "evse_id", evse.evse_id)
+    out["status"] = evse.status
+    _put(out, "status_schedule", evse.status_schedule)
+    _put(out, "capabilities", evse.capabilities)
+    out["connectors"] = [connector_to_ocpi(c) for c in connectors]
+    _put(out, "floor_level", evse.floor_level)
+    if evse.latitude is not None and evse.longitude is not None:
+        out["coordinates"] = {"latitude": evse.latitude, "longitude": evse.longitude}
+    _put(out, "physical_reference", evse.physical_reference)
+    _put(out, "directions", evse.directions)
+    _put(out, "parking_restrictions", evse.parking_restrictions)
+    _put(out, "images", evse.images)
+    out["last_updated"] = format_datetime(evse.last_updated)
+    return out
+
+
+def location_to_ocpi(location: Location, evses: list[EVSE] | None = None) -> dict[str, Any]:
+    """The OCPI Location for a registry location; pass `evses` with connectors prefetched."""
+    if evses is None:
+        evses = list(location.evses.prefetch_related("connectors").order_by("id"))
+    out: dict[str, Any] = {
+        "country_code": location.party.country_code,
+        "party_id": location.party.party_id,
+        "id": location.ocpi_id,
+        "publish": location.publish,
+    }
+    _put(out, "publish_allowed_to", location.publish_allowed_to)
+    if location.name:
+        out["name"] = location.name
+    out["address"] = location.address
+    out["city"] = location.city
+    if location.postal_code:
+        out["postal_code"] = location.postal_code
+    if location.state:
+        out["state"] = location.state
+    out["country"] = location.country
+    out["coordinates"] = {"latitude": location.latitude, "longitude": location.longitude}
+    _put(out, "related_locations", location.related_locations)
+    _put(out, "parking_type", location.parking_type)
+    out["evses"] = [
+        evse_to_ocpi(e, sorted(e.connectors.all(), key=lambda c: c.pk)) for e in evses
+    ]
+    _put(out, "directions", location.directions)
+    _put(out, "operator", location.operator)
+    _put(out, "suboperator", location.suboperator)
+    _put(out, "owner", location.owner)
+    _put(out, "facilities", location.facilities)
+    out["time_zone"] = location.time_zone
+    _put(out, "opening_times", location.opening_times)
+    _put(out, "charging_when_closed", location.charging_when_closed)
+    _put(out, "images", location.images)
+    _put(out, "energy_mix", location.energy_mix)
+    out["last_updated"] = format_datetime(location.last_updated)
+    return out

@@ -1,0 +1,38 @@
+"""OCPI 2.2.1 basic types (spec chapter 16): CiString, string(n), DateTime, URL, DisplayText."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+def _utc(value: datetime) -> datetime:
+    """OCPI: timestamps are UTC; one without a zone designator is UTC too."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+DateTime = Annotated[datetime, AfterValidator(_utc)]
+URL = Annotated[str, StringConstraints(max_length=255, pattern=r"^https?://\S+$")]
+
+
+def format_datetime(value: datetime) -> str:
+    """RFC 3339 in UTC with a Z, fractional seconds only when there are any."""
+    value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+class OcpiObject(BaseModel):
+    """Strict in what it accepts: an unknown field is an error naming that field."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
+
+class DisplayText(OcpiObject):
+    language: Annotated[str, StringConstraints(min_length=2, max_length=2)]
+    text: Annotated[str, StringConstraints(max_length=512)]

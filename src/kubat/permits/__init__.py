@@ -1,0 +1,1 @@
+"""The single window for charging-station permits: tracks, cases, agency reviews, deadlines."""

@@ -1,0 +1,1 @@
+"""The public portal: the pages people read (home, map, location pages, open data)."""

@@ -1,0 +1,1 @@
+"""The duty-free EV import quota: periods, requests, allocation, certificates, resale rule."""

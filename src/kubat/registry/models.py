@@ -1,0 +1,195 @@
+"""The national charging registry, shaped like OCPI 2.2.1: Party → Location → EVSE → Connector.
+
+Field names follow OCPI so that mapping to and from the wire is mechanical. Kubat adds the
+administrative region, the data source and values derived from the connectors (maximum power,
+charging class), kept up to date by `registry.services`, never by save() overrides.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from kubat.registry.enums import (
+    ChargingClass,
+    ConnectorFormat,
+    ConnectorType,
+    ParkingType,
+    PowerType,
+    Source,
+    Status,
+)
+
+
+class Party(models.Model):
+    """An OCPI party (mostly a charge point operator), keyed by country_code and party_id."""
+
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    name = models.CharField(max_length=100)
+    website = models.URLField(blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parties",
+        help_text="Operator accounts of this organisation may write the party's locations.",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "parties"
+        constraints = [
+            models.UniqueConstraint(fields=["country_code", "party_id"], name="party_key_unique")
+        ]
+        ordering = ["country_code", "party_id"]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.name}"
+
+    @property
+    def key(self) -> str:
+        """The `KG*KUB` form used in commands and eMI3 identifiers."""
+        return f"{self.country_code}*{self.party_id}"
+
+
+class Location(models.Model):
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="locations")
+    ocpi_id = models.CharField(max_length=36, help_text="OCPI Location.id, unique per party.")
+    publish = models.BooleanField(default=True)
+    publish_allowed_to = models.JSONField(null=True, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    address = models.CharField(max_length=45)
+    city = models.CharField(max_length=45)
+    postal_code = models.CharField(max_length=10, blank=True)
+    state = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=3, help_text="ISO 3166-1 alpha-3, as OCPI sends it.")
+    country_code = models.CharField(
+        max_length=2, db_index=True, help_text="ISO 3166-1 alpha-2 of `country`, for filters."
+    )
+    region = models.CharField(max_length=60, blank=True, db_index=True)
+    # The wire strings are kept so that an OCPI object round-trips byte for byte;
+    # lat/lon are their float values for queries.
+    latitude = models.CharField(max_length=11)
+    longitude = models.CharField(max_length=12)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    related_locations = models.JSONField(null=True, blank=True)
+    parking_type = models.CharField(
+        max_length=20, choices=ParkingType.choices, null=True, blank=True
+    )
+    directions = models.JSONField(null=True, blank=True)
+    operator = models.JSONField(null=True, blank=True, help_text="OCPI BusinessDetails.")
+    suboperator = models.JSONField(null=True, blank=True)
+    owner = models.JSONField(null=True, blank=True)
+    facilities = models.JSONField(null=True, blank=True)
+    time_zone = models.CharField(max_length=255)
+    opening_times = models.JSONField(null=True, blank=True)
+    charging_when_closed = models.BooleanField(null=True, blank=True)
+    images = models.JSONField(null=True, blank=True)
+    energy_mix = models.JSONField(null=True, blank=True)
+    last_updated = models.DateTimeField(db_index=True)
+
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    max_power_kw = models.FloatField(default=0)
+    charging_class = models.CharField(max_length=3, choices=ChargingClass.choices, blank=True)
+    evse_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["party", "ocpi_id"], name="location_party_id_unique")
+        ]
+        indexes = [models.Index(fields=["country_code", "city"], name="location_country_city")]
+
+    def __str__(self) -> str:
+        return f"{self.party.key}/{self.ocpi_id} {self.name}"
+
+
+class EVSE(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="evses")
+    uid = models.CharField(max_length=36)
+    evse_id = models.CharField(max_length=48, null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNKNOWN)
+    status_schedule = models.JSONField(null=True, blank=True)
+    capabilities = models.JSONField(null=True, blank=True)
+    floor_level = models.CharField(max_length=4, null=True, blank=True)
+    latitude = models.CharField(max_length=11, null=True, blank=True)
+    longitude = models.CharField(max_length=12, null=True, blank=True)
+    physical_reference = models.CharField(max_length=16, null=True, blank=True)
+    directions = models.JSONField(null=True, blank=True)
+    parking_restrictions = models.JSONField(null=True, blank=True)
+    images = models.JSONField(null=True, blank=True)
+    last_updated = models.DateTimeField()
+    status_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When live status was last reported, for freshness rules."
+    )
+    max_power_kw = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = "EVSE"
+        constraints = [
+            models.UniqueConstraint(fields=["location", "uid"], name="evse_location_uid_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.evse_id or self.uid
+
+
+class Connector(models.Model):
+    evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="connectors")
+    ocpi_id = models.CharField(max_length=36)
+    standard = models.CharField(max_length=24, choices=ConnectorType.choices)
+    format = models.CharField(max_length=6, choices=ConnectorFormat.choices)  # noqa: A003
+    power_type = models.CharField(max_length=16, choices=PowerType.choices)
+    max_voltage = models.PositiveIntegerField()
+    max_amperage = models.PositiveIntegerField()
+    max_electric_power = models.PositiveIntegerField(null=True, blank=True, help_text="W")
+    tariff_ids = models.JSONField(null=True, blank=True)
+    terms_and_conditions = models.URLField(null=True, blank=True)
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["evse", "ocpi_id"], name="connector_evse_id_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.standard} {self.ocpi_id}"
+
+
+class SearchPoint(models.Model):
+    """One row per (public location, connector standard) plus one for "any standard" (code 0).
+
+    The spatial index lives beside this table (an R*Tree on SQLite, a GiST expression index on
+    PostgreSQL; see docs/decisions/0002-spatial-index.md); services rebuild a location's rows
+    whenever its connectors or publication change.
+    """
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    code = models.PositiveSmallIntegerField()
+    lat = models.FloatField()
+    lon = models.FloatField()
+    max_kw = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["location"], name="searchpoint_location")]
+
+
+class StatCounter(models.Model):
+    """Maintained national aggregates, so /stats reads a few dozen rows instead of scanning."""
+
+    country_code = models.CharField(max_length=2)
+    dimension = models.CharField(max_length=20)
+    key = models.CharField(max_length=100, blank=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_code", "dimension", "key"], name="statcounter_unique"
+            )
+        ]

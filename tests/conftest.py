@@ -1,0 +1,55 @@
+"""Test-wide setup: the database is whatever KUBAT_DATABASE_URL names (SQLite or PostgreSQL).
+
+`make test` runs the suite twice, on SQLite and on PostgreSQL. When PostgreSQL is asked for
+but not reachable, every test is skipped with a message saying how to enable it, instead of
+failing on a machine that simply has no server.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+POSTGRES_HINT = (
+    "PostgreSQL is not reachable at {url}: start it (Debian: "
+    "pg_ctlcluster --skip-systemctl-redirect 15 main start) or point KUBAT_DATABASE_URL / "
+    "make test PG_URL=postgresql://user@host:port/db at a server to run the PostgreSQL pass"
+)
+
+
+def _postgres_unreachable() -> str | None:
+    url = os.environ.get("KUBAT_DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    try:
+        psycopg.connect(
+            host=db.get("HOST") or None,
+            port=db.get("PORT") or None,
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg.OperationalError:
+        return POSTGRES_HINT.format(url=url)
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = _postgres_unreachable()
+    if reason:
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=reason))
+        return
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL: run `make test-postgres`")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
