@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "kubat.core",
     "kubat.accounts",
     "kubat.registry",
+    "kubat.ocpi",
     "kubat.fleet",
     "kubat.quotas",
     "kubat.permits",

@@ -8,6 +8,7 @@ from kubat.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("ocpi/", include("kubat.ocpi.urls")),
     path("", include("kubat.registry.urls")),
     path("", include("kubat.fleet.urls")),
     path("", include("kubat.quotas.urls")),

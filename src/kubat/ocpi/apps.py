@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OcpiConfig(AppConfig):
+    name = "kubat.ocpi"
+    label = "ocpi"
+    verbose_name = "OCPI 2.2.1"
