@@ -16,7 +16,7 @@ api = NinjaAPI(
     version="1",
     description=(
         "Open national e-mobility data: the charging registry (OCPI 2.2.1 shaped), "
-        "statistics and open data. Demo data is marked `source: \"demo\"`."
+        'statistics and open data. Demo data is marked `source: "demo"`.'
     ),
     urls_namespace="api-v1",
 )

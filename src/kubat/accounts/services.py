@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser, Group, User
 from django.utils import timezone
 
 from kubat.accounts.models import ApiToken, Membership, Organisation
 from kubat.accounts.roles import Role
 from kubat.core.errors import NotFound
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 TOKEN_PREFIX = "kbt_"
 
@@ -21,7 +21,7 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(*, user: AbstractBaseUser, name: str = "") -> str:
+def issue_token(*, user: User, name: str = "") -> str:
     """Create a token for `user` and return its plain text, which is never stored or shown again.
 
     Tokens carry 256 bits of randomness, so a plain SHA-256 digest is enough to store them:
@@ -32,7 +32,7 @@ def issue_token(*, user: AbstractBaseUser, name: str = "") -> str:
     return raw
 
 
-def user_for_token(*, raw: str) -> AbstractBaseUser | None:
+def user_for_token(*, raw: str) -> User | None:
     """The active user a bearer token belongs to, or None for an unknown or revoked token."""
     token = (
         ApiToken.objects.select_related("user")
@@ -61,7 +61,7 @@ def has_role(user: AnyUser, role: Role) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return user.groups.filter(name=role.value).exists()  # type: ignore[union-attr]
+    return user.groups.filter(name=role.value).exists()
 
 
 def organisation_of(user: AnyUser) -> Organisation | None:
@@ -71,12 +71,12 @@ def organisation_of(user: AnyUser) -> Organisation | None:
     return membership.organisation if membership else None
 
 
-def grant_role(*, user: AbstractBaseUser, role: Role) -> None:
+def grant_role(*, user: User, role: Role) -> None:
     group, _ = Group.objects.get_or_create(name=role.value)
-    user.groups.add(group)  # type: ignore[attr-defined]
+    user.groups.add(group)
 
 
-def join_organisation(*, user: AbstractBaseUser, organisation: Organisation) -> Membership:
+def join_organisation(*, user: User, organisation: Organisation) -> Membership:
     membership, _ = Membership.objects.update_or_create(
         user=user, defaults={"organisation": organisation}
     )

@@ -26,4 +26,5 @@ def to_alpha2(code: str, *, field: str = "country") -> str:
 @lru_cache(maxsize=512)
 def to_alpha3(code: str, *, field: str = "country") -> str:
     record = pycountry.countries.get(alpha_2=to_alpha2(code, field=field))
+    assert record is not None  # to_alpha2 found it
     return str(record.alpha_3)

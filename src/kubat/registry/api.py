@@ -1,3 +1,194 @@
-from ninja import Router
+"""GET /api/v1/locations, /locations/{id} and /stats: the registry's public, read-only API.
+
+Handlers parse and validate the query, call the selectors and shape the answer; every rule
+lives in the selectors.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from kubat.core.countries import to_alpha2
+from kubat.core.errors import InvalidInput
+from kubat.core.geo import BBox
+from kubat.registry import presenters, selectors
+from kubat.registry.enums import ConnectorType, Status
 
 router = Router(tags=["registry"])
+
+
+class ConnectorOut(Schema):
+    id: str
+    standard: str
+    format: str
+    power_type: str
+    max_voltage: int
+    max_amperage: int
+    max_electric_power: int | None
+    power_kw: float
+    last_updated: datetime
+
+
+class EvseOut(Schema):
+    uid: str
+    evse_id: str | None
+    status: str
+    max_power_kw: float
+    capabilities: list[str]
+    physical_reference: str | None
+    floor_level: str | None
+    connectors: list[ConnectorOut]
+    last_updated: datetime
+
+
+class LocationOut(Schema):
+    id: int
+    ocpi_id: str
+    party: str = Field(description="OCPI party key, e.g. KG*KUB")
+    operator: str
+    name: str
+    address: str
+    city: str
+    postal_code: str
+    region: str
+    country: str = Field(description="ISO 3166-1 alpha-3, as in OCPI")
+    country_code: str = Field(description="ISO 3166-1 alpha-2")
+    latitude: float
+    longitude: float
+    max_power_kw: float
+    charging_class: str | None = Field(description="AC, DC (below 150 kW) or HPC (150 kW up)")
+    evse_count: int
+    status_counts: dict[str, int]
+    connector_standards: list[str]
+    source: str = Field(description='"demo" marks generated demo data')
+    last_updated: datetime
+    distance_km: float | None = Field(None, description="Only with near=")
+
+
+class ContactOut(Schema):
+    website: str | None
+    email: str | None
+    phone: str | None
+
+
+class LocationDetailOut(LocationOut):
+    parking_type: str | None
+    facilities: list[str]
+    time_zone: str
+    opening_times: dict[str, object] | None
+    contact: ContactOut
+    evses: list[EvseOut]
+
+
+class LocationPageOut(Schema):
+    total: int = Field(description="How many locations match, over all pages")
+    count: int
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page")
+    items: list[LocationOut]
+
+
+class LocationQuery(Schema):
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 or alpha-3")
+    region: str | None = None
+    city: str | None = Field(None, description="Case-insensitive, Latin script: Bishkek")
+    connector: list[ConnectorType] = Field(
+        [], description="OCPI connector standard; repeat for any of several"
+    )
+    min_kw: float | None = Field(None, ge=0, le=2000)
+    status: list[Status] = Field([], description="Locations with an EVSE in this status")
+    operator: str | None = Field(None, description="Party key (KG*KUB) or operator name")
+    bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat")
+    near: str | None = Field(None, description="lat,lon: sort by distance, add distance_km")
+    radius_km: float | None = Field(None, gt=0, le=20000, description="With near=; default 50")
+    limit: int = Field(100, ge=1, le=selectors.MAX_LIMIT)
+    cursor: str | None = None
+
+
+def _floats(text: str, count: int, field: str, shape: str) -> list[float]:
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != count:
+        raise InvalidInput(f"expected {shape}, got {text!r}", field=field)
+    return values
+
+
+def parse_bbox(text: str) -> BBox:
+    min_lon, min_lat, max_lon, max_lat = _floats(text, 4, "bbox", "minlon,minlat,maxlon,maxlat")
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise InvalidInput(
+            "needs -180 ≤ minlon ≤ maxlon ≤ 180 and -90 ≤ minlat ≤ maxlat ≤ 90", field="bbox"
+        )
+    return BBox(min_lon, min_lat, max_lon, max_lat)
+
+
+def parse_near(text: str) -> tuple[float, float]:
+    lat, lon = _floats(text, 2, "near", "lat,lon")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("latitude must be within ±90 and longitude within ±180", field="near")
+    return lat, lon
+
+
+def filters_from_query(query: LocationQuery) -> selectors.LocationFilters:
+    if query.radius_km is not None and query.near is None:
+        raise InvalidInput("radius_km needs near=lat,lon", field="radius_km")
+    return selectors.LocationFilters(
+        country_code=to_alpha2(query.country, field="country") if query.country else None,
+        region=query.region or None,
+        city=query.city or None,
+        standards=tuple(c.value for c in query.connector),
+        min_kw=query.min_kw,
+        statuses=tuple(s.value for s in query.status),
+        operator=query.operator or None,
+        bbox=parse_bbox(query.bbox) if query.bbox else None,
+        near=parse_near(query.near) if query.near else None,
+        radius_km=query.radius_km,
+    )
+
+
+@router.get("/locations", response=LocationPageOut, summary="Search public charging locations")
+def list_locations(request: HttpRequest, query: Query[LocationQuery]) -> dict[str, object]:
+    page = selectors.search_locations(
+        filters=filters_from_query(query), limit=query.limit, cursor=query.cursor
+    )
+    return {
+        "total": page.total,
+        "count": len(page.items),
+        "next_cursor": page.next_cursor,
+        "items": [
+            presenters.location_summary(loc, page.distances_km.get(loc.pk)) for loc in page.items
+        ],
+    }
+
+
+@router.get("/locations/{location_id}", response=LocationDetailOut, summary="One public location")
+def get_location(request: HttpRequest, location_id: int) -> dict[str, object]:
+    return presenters.location_detail(selectors.get_public_location(location_id=location_id))
+
+
+class OperatorCount(Schema):
+    party: str
+    name: str
+    locations: int
+
+
+class StatsOut(Schema):
+    country: str | None
+    locations: int
+    evses: int
+    connectors: int
+    connectors_by_standard: dict[str, int]
+    evses_by_power_class: dict[str, int]
+    locations_by_region: dict[str, int]
+    locations_by_operator: list[OperatorCount]
+
+
+@router.get("/stats", response=StatsOut, summary="National figures of the public registry")
+def stats(request: HttpRequest, country: str | None = None) -> dict[str, object]:
+    code = to_alpha2(country, field="country") if country else None
+    return selectors.national_stats(country_code=code)

@@ -115,8 +115,8 @@ def _summary_from_db(location: Location) -> Summary:
     rows = Connector.objects.filter(evse__location=location).values_list(
         "evse_id", "standard", "power_type", "max_voltage", "max_amperage", "max_electric_power"
     )
-    for evse_pk, *spec in rows:
-        evses[evse_pk][1].append(PlugSpec(*spec))
+    for evse_pk, standard, power_type, voltage, amperage, power in rows:
+        evses[evse_pk][1].append(PlugSpec(standard, power_type, voltage, amperage, power))
     return summarise(
         publish=location.publish,
         region=location.region,
@@ -272,9 +272,7 @@ def save_location(
     fields["country_code"] = to_alpha2(data.country, field="country")
     fields["region"] = region or data.state or ""
     fields["source"] = source
-    location = (
-        Location.objects.select_for_update().filter(party=party, ocpi_id=data.id).first()
-    )
+    location = Location.objects.select_for_update().filter(party=party, ocpi_id=data.id).first()
     before = None
     created = location is None
     if location is None:

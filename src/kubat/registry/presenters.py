@@ -1,0 +1,103 @@
+"""Plain-dict views of registry rows for the API, the exports and the pages.
+
+One place decides what a public location looks like, so /api/v1, the GeoJSON download and the
+portal never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubat.registry.derived import connector_power_kw
+from kubat.registry.models import EVSE, Connector, Location
+from kubat.registry.selectors import status_counts
+
+
+def connector_dict(connector: Connector) -> dict[str, Any]:
+    return {
+        "id": connector.ocpi_id,
+        "standard": connector.standard,
+        "format": connector.format,
+        "power_type": connector.power_type,
+        "max_voltage": connector.max_voltage,
+        "max_amperage": connector.max_amperage,
+        "max_electric_power": connector.max_electric_power,
+        "power_kw": connector_power_kw(
+            power_type=connector.power_type,
+            max_voltage=connector.max_voltage,
+            max_amperage=connector.max_amperage,
+            max_electric_power=connector.max_electric_power,
+        ),
+        "last_updated": connector.last_updated,
+    }
+
+
+def evse_dict(evse: EVSE) -> dict[str, Any]:
+    return {
+        "uid": evse.uid,
+        "evse_id": evse.evse_id,
+        "status": evse.status,
+        "max_power_kw": evse.max_power_kw,
+        "capabilities": evse.capabilities or [],
+        "physical_reference": evse.physical_reference,
+        "floor_level": evse.floor_level,
+        "connectors": [connector_dict(c) for c in evse.connectors.all()],
+        "last_updated": evse.last_updated,
+    }
+
+
+def connector_standards(location: Location) -> list[str]:
+    return sorted(
+        {
+            c.standard
+            for e in location.evses.all()
+            if e.status != "REMOVED"
+            for c in e.connectors.all()
+        }
+    )
+
+
+def location_summary(location: Location, distance_km: float | None = None) -> dict[str, Any]:
+    """The list form: everything a map marker or a result row needs."""
+    operator = (location.operator or {}).get("name") or location.party.name
+    return {
+        "id": location.pk,
+        "ocpi_id": location.ocpi_id,
+        "party": location.party.key,
+        "operator": operator,
+        "name": location.name,
+        "address": location.address,
+        "city": location.city,
+        "postal_code": location.postal_code,
+        "region": location.region,
+        "country": location.country,
+        "country_code": location.country_code,
+        "latitude": location.lat,
+        "longitude": location.lon,
+        "max_power_kw": location.max_power_kw,
+        "charging_class": location.charging_class or None,
+        "evse_count": location.evse_count,
+        "status_counts": status_counts(location),
+        "connector_standards": connector_standards(location),
+        "source": location.source,
+        "last_updated": location.last_updated,
+        "distance_km": distance_km,
+    }
+
+
+def location_detail(location: Location) -> dict[str, Any]:
+    """The single-location form: the summary plus EVSEs, hours and the operator's contact."""
+    party = location.party
+    return {
+        **location_summary(location),
+        "parking_type": location.parking_type,
+        "facilities": location.facilities or [],
+        "time_zone": location.time_zone,
+        "opening_times": location.opening_times,
+        "contact": {
+            "website": party.website or None,
+            "email": party.contact_email or None,
+            "phone": party.contact_phone or None,
+        },
+        "evses": [evse_dict(e) for e in location.evses.all() if e.status != "REMOVED"],
+    }

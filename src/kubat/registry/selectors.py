@@ -1,0 +1,351 @@
+"""Registry reads: search with filters and cursors, single locations, national statistics.
+
+Only published locations are public. Searches page by cursor (keyset), never by OFFSET, so a
+deep page costs what the first one does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from kubat.core.errors import InvalidInput, NotFound
+from kubat.core.geo import BBox
+from kubat.registry import spatial
+from kubat.registry.enums import ANY_STANDARD, STANDARD_CODES, Source, Status
+from kubat.registry.models import EVSE, Connector, Location, Party, SearchPoint, StatCounter
+
+MAX_LIMIT = 1000
+DEFAULT_NEAR_RADIUS_KM = 50.0
+_PARTY_KEY = re.compile(r"^([A-Za-z]{2})[*-]?([A-Za-z0-9]{3})$")
+
+
+@dataclass(frozen=True, slots=True)
+class LocationFilters:
+    """What a caller may filter public locations by; values already validated for type."""
+
+    country_code: str | None = None
+    region: str | None = None
+    city: str | None = None
+    standards: tuple[str, ...] = ()
+    min_kw: float | None = None
+    statuses: tuple[str, ...] = ()
+    operator: str | None = None
+    bbox: BBox | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+
+
+@dataclass(slots=True)
+class LocationPage:
+    items: list[Location]
+    total: int
+    next_cursor: str | None
+    distances_km: dict[int, float] = field(default_factory=dict)
+
+
+def location_count() -> int:
+    return Location.objects.count()
+
+
+def has_demo_data() -> bool:
+    return Location.objects.filter(source=Source.DEMO).exists()
+
+
+def _encode_cursor(payload: list[object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, kind: str) -> list[object]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded))
+    except ValueError:
+        payload = None
+    if not isinstance(payload, list) or not payload or payload[0] != kind:
+        raise InvalidInput("not a cursor from this query's previous page", field="cursor")
+    return payload[1:]
+
+
+def _operator_party_ids(operator: str) -> list[int]:
+    """Parties matching `KG*KUB`, `KGKUB` or a party name (case-insensitive)."""
+    query = Q(name__iexact=operator.strip())
+    if match := _PARTY_KEY.match(operator.strip()):
+        query |= Q(country_code=match[1].upper(), party_id=match[2].upper())
+    return list(Party.objects.filter(query).values_list("pk", flat=True))
+
+
+def _codes(filters: LocationFilters) -> list[int]:
+    return [STANDARD_CODES[s] for s in filters.standards] or [ANY_STANDARD]
+
+
+def _public_queryset(filters: LocationFilters) -> QuerySet[Location]:
+    qs = Location.objects.filter(publish=True)
+    if filters.country_code:
+        qs = qs.filter(country_code=filters.country_code)
+    if filters.region:
+        qs = qs.filter(region__iexact=filters.region)
+    if filters.city:
+        qs = qs.filter(city__iexact=filters.city)
+    if filters.operator:
+        qs = qs.filter(party_id__in=_operator_party_ids(filters.operator))
+    if filters.statuses:
+        qs = qs.filter(
+            Exists(EVSE.objects.filter(location=OuterRef("pk"), status__in=filters.statuses))
+        )
+    if filters.standards:
+        points = SearchPoint.objects.filter(location=OuterRef("pk"), code__in=_codes(filters))
+        if filters.min_kw is not None:
+            points = points.filter(max_kw__gte=filters.min_kw)
+        qs = qs.filter(Exists(points))
+    elif filters.min_kw is not None:
+        qs = qs.filter(max_power_kw__gte=filters.min_kw)
+    if filters.bbox:
+        sql, params = spatial.in_box_sql(box=filters.bbox, codes=[ANY_STANDARD])
+        qs = qs.filter(pk__in=RawSQL(sql, params))
+    return qs
+
+
+def _extra_for_near(filters: LocationFilters) -> spatial.Extra:
+    """The location-level filters as SQL on `l`, for the nearest search."""
+    sql: list[str] = []
+    params: list[object] = []
+    if filters.country_code:
+        sql.append("l.country_code = %s")
+        params.append(filters.country_code)
+    if filters.region:
+        sql.append("UPPER(l.region) = UPPER(%s)")
+        params.append(filters.region)
+    if filters.city:
+        sql.append("UPPER(l.city) = UPPER(%s)")
+        params.append(filters.city)
+    if filters.operator:
+        ids = _operator_party_ids(filters.operator) or [0]
+        sql.append(f"l.party_id IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    if filters.statuses:
+        marks = ", ".join(["%s"] * len(filters.statuses))
+        sql.append(
+            "EXISTS (SELECT 1 FROM registry_evse e WHERE e.location_id = l.id"
+            f" AND e.status IN ({marks}))"
+        )
+        params.extend(filters.statuses)
+    if filters.bbox:
+        sql.append("l.lon BETWEEN %s AND %s AND l.lat BETWEEN %s AND %s")
+        b = filters.bbox
+        params += [b.min_lon, b.max_lon, b.min_lat, b.max_lat]
+    return spatial.Extra(" AND ".join(sql), tuple(params))
+
+
+def _with_details(ids: list[int]) -> list[Location]:
+    """Locations in the order of `ids`, with party, EVSEs and connectors in three queries."""
+    evses = EVSE.objects.order_by("pk").prefetch_related(
+        Prefetch("connectors", queryset=Connector.objects.order_by("pk"))
+    )
+    by_id = (
+        Location.objects.select_related("party")
+        .prefetch_related(Prefetch("evses", queryset=evses))
+        .in_bulk(ids)
+    )
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def search_locations(
+    *, filters: LocationFilters, limit: int = 100, cursor: str | None = None
+) -> LocationPage:
+    """Public locations matching `filters`: by id, or by distance when `near` is given.
+
+    With `near`, results lie within radius_km (default 50 km) and come nearest first, each with
+    its distance; otherwise they come in id order. Either way the next page is the cursor.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"must be between 1 and {MAX_LIMIT}", field="limit")
+    if filters.near is None:
+        qs = _public_queryset(filters)
+        total = qs.count()
+        if cursor:
+            (last_id,) = _decode_cursor(cursor, "i")
+            if not isinstance(last_id, int):
+                raise InvalidInput("not a cursor from this query", field="cursor")
+            qs = qs.filter(pk__gt=last_id)
+        ids = list(qs.order_by("pk").values_list("pk", flat=True)[: limit + 1])
+        more = len(ids) > limit
+        ids = ids[:limit]
+        return LocationPage(
+            items=_with_details(ids),
+            total=total,
+            next_cursor=_encode_cursor(["i", ids[-1]]) if more and ids else None,
+        )
+    lat, lon = filters.near
+    radius = filters.radius_km or DEFAULT_NEAR_RADIUS_KM
+    after = None
+    if cursor:
+        d2, last_id = _decode_cursor(cursor, "d")
+        if not isinstance(d2, float | int) or not isinstance(last_id, int):
+            raise InvalidInput("not a cursor from this query", field="cursor")
+        after = (float(d2), last_id)
+    extra = _extra_for_near(filters)
+    codes = _codes(filters)
+    hits = spatial.nearest(
+        lat=lat,
+        lon=lon,
+        k=limit + 1,
+        codes=codes,
+        radius_km=radius,
+        min_kw=filters.min_kw,
+        extra=extra,
+        after=after,
+    )
+    more = len(hits) > limit
+    hits = hits[:limit]
+    total = spatial.count_within(
+        lat=lat, lon=lon, radius_km=radius, codes=codes, min_kw=filters.min_kw, extra=extra
+    )
+    last = hits[-1] if hits else None
+    return LocationPage(
+        items=_with_details([h.location_id for h in hits]),
+        total=total,
+        next_cursor=_encode_cursor(["d", last.d2, last.location_id]) if more and last else None,
+        distances_km={h.location_id: round(h.distance_km, 3) for h in hits},
+    )
+
+
+def nearest_locations(
+    *, lat: float, lon: float, k: int = 10, standards: tuple[str, ...] = ()
+) -> list[tuple[int, float]]:
+    """(location id, km) of the k nearest public locations with one of `standards`.
+
+    The lean path the benchmark measures and "nearest charger" features call.
+    """
+    codes = [STANDARD_CODES[s] for s in standards] or [ANY_STANDARD]
+    hits = spatial.nearest(lat=lat, lon=lon, k=k, codes=codes)
+    return [(h.location_id, h.distance_km) for h in hits]
+
+
+def get_public_location(*, location_id: int) -> Location:
+    found = _with_details([location_id])
+    if not found or not found[0].publish:
+        raise NotFound(f"no public location with id {location_id}", field="id")
+    return found[0]
+
+
+def status_counts(location: Location) -> dict[str, int]:
+    """EVSEs per status for a location loaded by this module (REMOVED ones left out)."""
+    counts: dict[str, int] = defaultdict(int)
+    for evse in location.evses.all():
+        if evse.status != Status.REMOVED:
+            counts[evse.status] += 1
+    return dict(counts)
+
+
+def national_stats(*, country_code: str | None = None) -> dict[str, object]:
+    """The maintained counters of one country, or of all countries summed."""
+    rows = StatCounter.objects.exclude(value=0)
+    if country_code:
+        rows = rows.filter(country_code=country_code)
+    totals: dict[str, int] = defaultdict(int)
+    breakdowns: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for dimension, key, value in rows.values_list("dimension", "key", "value"):
+        if key == "" and dimension in {"locations", "evses", "connectors"}:
+            totals[dimension] += value
+        else:
+            breakdowns[dimension][key] += value
+    party_names = {p.key: p.name for p in Party.objects.all()}
+    operators = breakdowns.get("locations_by_operator", {})
+    return {
+        "country": country_code,
+        "locations": totals.get("locations", 0),
+        "evses": totals.get("evses", 0),
+        "connectors": totals.get("connectors", 0),
+        "connectors_by_standard": dict(
+            sorted(breakdowns.get("connectors_by_standard", {}).items())
+        ),
+        "evses_by_power_class": dict(sorted(breakdowns.get("evses_by_power_class", {}).items())),
+        "locations_by_region": dict(sorted(breakdowns.get("locations_by_region", {}).items())),
+        "locations_by_operator": [
+            {"party": key, "name": party_names.get(key, key), "locations": count}
+            for key, count in sorted(operators.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+    }
+
+
+def iter_public_locations(*, country_code: str | None = None) -> Iterator[Location]:
+    """Every public location with EVSEs and connectors, in id order, a chunk at a time."""
+    qs = Location.objects.filter(publish=True)
+    if country_code:
+        qs = qs.filter(country_code=country_code)
+    last = 0
+    while True:
+        ids = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:500])
+        if not ids:
+            return
+        yield from _with_details(ids)
+        last = ids[-1]
+
+
+MAP_POINT_LIMIT = 20_000
+
+
+def map_points(
+    *, filters: LocationFilters, limit: int = MAP_POINT_LIMIT
+) -> list[dict[str, object]]:
+    """Compact markers for a map view: position, class, power and one live status per location.
+
+    The live status summarises the EVSEs: AVAILABLE if any is available; else OCCUPIED if any is
+    charging, reserved or blocked; else PLANNED if any is planned; else OUT_OF_SERVICE if any is
+    out of order or inoperative; else UNKNOWN. Ordered by id, at most `limit` markers (a view
+    holding more should be zoomed in or clustered server-side).
+    """
+    if not 1 <= limit <= MAP_POINT_LIMIT:
+        raise InvalidInput(f"must be between 1 and {MAP_POINT_LIMIT}", field="limit")
+    qs = _public_queryset(filters).order_by("pk")
+    rows = list(
+        qs.values_list(
+            "pk", "lat", "lon", "charging_class", "max_power_kw", "name", "city", "evse_count"
+        )[:limit]
+    )
+    statuses: dict[int, set[str]] = defaultdict(set)
+    ids = [r[0] for r in rows]
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        for location_id, status in (
+            EVSE.objects.filter(location_id__in=chunk)
+            .exclude(status=Status.REMOVED)
+            .values_list("location_id", "status")
+            .distinct()
+        ):
+            statuses[location_id].add(status)
+    return [
+        {
+            "id": pk,
+            "lat": lat,
+            "lon": lon,
+            "class": cls or None,
+            "kw": kw,
+            "name": name,
+            "city": city,
+            "evses": evses,
+            "status": live_status(statuses.get(pk, set())),
+        }
+        for pk, lat, lon, cls, kw, name, city, evses in rows
+    ]
+
+
+def live_status(statuses: set[str]) -> str:
+    """One word for a location's EVSE statuses (see map_points)."""
+    if Status.AVAILABLE in statuses:
+        return "AVAILABLE"
+    if statuses & {Status.CHARGING, Status.RESERVED, Status.BLOCKED}:
+        return "OCCUPIED"
+    if Status.PLANNED in statuses:
+        return "PLANNED"
+    if statuses & {Status.OUTOFORDER, Status.INOPERATIVE}:
+        return "OUT_OF_SERVICE"
+    return "UNKNOWN"
