@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
 from kubat.core.geo import BBox
-from kubat.registry import presenters, selectors
+from kubat.registry import compliance, presenters, selectors, services
 from kubat.registry.enums import ConnectorType, Status
 
 router = Router(tags=["registry"])
@@ -74,6 +75,19 @@ class ContactOut(Schema):
     phone: str | None
 
 
+class ViolationOut(Schema):
+    rule: str
+    message: str
+    evse_uid: str | None
+
+
+class ComplianceOut(Schema):
+    profile: str | None = Field(description="Country whose profile applies; null when none")
+    profile_version: str | None
+    compliant: bool
+    violations: list[ViolationOut]
+
+
 class LocationDetailOut(LocationOut):
     parking_type: str | None
     facilities: list[str]
@@ -81,6 +95,7 @@ class LocationDetailOut(LocationOut):
     opening_times: dict[str, object] | None
     contact: ContactOut
     evses: list[EvseOut]
+    compliance: ComplianceOut
 
 
 class LocationPageOut(Schema):
@@ -168,7 +183,11 @@ def list_locations(request: HttpRequest, query: Query[LocationQuery]) -> dict[st
 
 @router.get("/locations/{location_id}", response=LocationDetailOut, summary="One public location")
 def get_location(request: HttpRequest, location_id: int) -> dict[str, object]:
-    return presenters.location_detail(selectors.get_public_location(location_id=location_id))
+    location = selectors.get_public_location(location_id=location_id)
+    return {
+        **presenters.location_detail(location),
+        "compliance": compliance.check_location(location, now=timezone.now()).as_dict(),
+    }
 
 
 class OperatorCount(Schema):
@@ -192,3 +211,40 @@ class StatsOut(Schema):
 def stats(request: HttpRequest, country: str | None = None) -> dict[str, object]:
     code = to_alpha2(country, field="country") if country else None
     return selectors.national_stats(country_code=code)
+
+
+class OperatorComplianceOut(Schema):
+    party: str
+    name: str
+    locations: int
+    compliant: int
+    non_compliant: int
+    violations_by_rule: dict[str, int]
+    non_compliant_locations: list[dict[str, object]] = Field(
+        description="id, ocpi_id, name and the compliance result of each failing location"
+    )
+
+
+@router.get(
+    "/operators/{party}/compliance",
+    response=OperatorComplianceOut,
+    summary="An operator's locations against its country's charging-standard profile",
+)
+def operator_compliance(request: HttpRequest, party: str) -> dict[str, object]:
+    found = services.get_party(key=party)
+    report = compliance.OperatorReport(party=found.key, name=found.name)
+    failing: list[dict[str, object]] = []
+    now = timezone.now()
+    for location in selectors.iter_locations(party=found):
+        result = compliance.check_location(location, now=now)
+        compliance.tally(report, result)
+        if not result.compliant:
+            failing.append(
+                {
+                    "id": location.pk,
+                    "ocpi_id": location.ocpi_id,
+                    "name": location.name,
+                    **result.as_dict(),
+                }
+            )
+    return {**report.as_dict(), "non_compliant_locations": failing}

@@ -276,11 +276,15 @@ def national_stats(*, country_code: str | None = None) -> dict[str, object]:
     }
 
 
-def iter_public_locations(*, country_code: str | None = None) -> Iterator[Location]:
-    """Every public location with EVSEs and connectors, in id order, a chunk at a time."""
-    qs = Location.objects.filter(publish=True)
+def iter_locations(
+    *, country_code: str | None = None, party: Party | None = None, public_only: bool = True
+) -> Iterator[Location]:
+    """Locations with EVSEs and connectors, in id order, a chunk at a time (for exports)."""
+    qs = Location.objects.filter(publish=True) if public_only else Location.objects.all()
     if country_code:
         qs = qs.filter(country_code=country_code)
+    if party is not None:
+        qs = qs.filter(party=party)
     last = 0
     while True:
         ids = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:500])
