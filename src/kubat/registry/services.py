@@ -126,6 +126,11 @@ def summary_of(location: Location) -> Summary:
     )
 
 
+def _negated(counter: Counter[StatKey]) -> Counter[StatKey]:
+    """-counter, keeping the negative values (Counter's unary minus drops them)."""
+    return Counter({key: -value for key, value in counter.items()})
+
+
 def apply_stat_delta(*, country_code: str, delta: Counter[StatKey]) -> None:
     """Add `delta` to the national counters of one country.
 
@@ -281,7 +286,7 @@ def save_location(
     else:
         before = summary_of(location)
         if location.country_code != fields["country_code"]:
-            apply_stat_delta(country_code=location.country_code, delta=-before.contribution)
+            apply_stat_delta(country_code=location.country_code, delta=_negated(before.contribution))
             before = None
         for name, value in fields.items():
             setattr(location, name, value)
@@ -373,5 +378,5 @@ def rebuild_stats() -> int:
 def delete_location(*, location: Location) -> None:
     """Remove a location for good (a data error, not a closed station: use REMOVED for that)."""
     before = summary_of(location)
-    apply_stat_delta(country_code=location.country_code, delta=-before.contribution)
+    apply_stat_delta(country_code=location.country_code, delta=_negated(before.contribution))
     location.delete()
