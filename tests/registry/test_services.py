@@ -30,7 +30,10 @@ def test_derived_power_and_class_follow_the_connectors():
     hpc = save(
         location_data(
             ocpi_id="HPC",
-            evses=[evse("h1", connector("1", "GBT_DC", 60)), evse("h2", connector("1", "GBT_DC", 180))],
+            evses=[
+                evse("h1", connector("1", "GBT_DC", 60)),
+                evse("h2", connector("1", "GBT_DC", 180)),
+            ],
         )
     )
     assert (ac.charging_class, ac.max_power_kw) == ("AC", 22)
@@ -48,7 +51,10 @@ def test_three_phase_power_without_stated_power_is_three_times_volts_amps():
 def test_removed_evse_leaves_counters_and_search_rows():
     location = save(
         location_data(
-            evses=[evse("a", connector("1", "GBT_DC", 60)), evse("b", connector("1", "CHADEMO", 50))]
+            evses=[
+                evse("a", connector("1", "GBT_DC", 60)),
+                evse("b", connector("1", "CHADEMO", 50)),
+            ]
         )
     )
     assert _counters()[("connectors_by_standard", "CHADEMO")] == 1
@@ -84,8 +90,14 @@ def test_replacing_a_location_marks_left_out_evses_removed():
 
 def test_counters_equal_a_full_recount_after_many_writes():
     for i in range(6):
-        save(location_data(ocpi_id=f"L{i}", evses=[evse("a", connector("1", "GBT_DC", 40 + i))]), region="Chuy")
-    save(location_data(ocpi_id="L1", evses=[evse("a", connector("1", "IEC_62196_T2", 22))]), region="Talas")
+        save(
+            location_data(ocpi_id=f"L{i}", evses=[evse("a", connector("1", "GBT_DC", 40 + i))]),
+            region="Chuy",
+        )
+    save(
+        location_data(ocpi_id="L1", evses=[evse("a", connector("1", "IEC_62196_T2", 22))]),
+        region="Talas",
+    )
     save(location_data(ocpi_id="L2", publish=False))
     save(location_data(ocpi_id="L3", city="Almaty", country="KAZ", lat=43.2, lon=76.9))
     maintained = _counters("KG"), _counters("KZ")
