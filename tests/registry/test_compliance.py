@@ -89,7 +89,8 @@ def test_a_country_without_a_profile_is_not_judged(contact):
     location = save(location_data(party="UZ*TST", country="UZB", city="Tashkent"))
     result = _check(location)
     assert result.profile_version is None
-    assert not result.compliant and not result.violations
+    assert not result.compliant
+    assert not result.violations
 
 
 def test_check_standards_lists_violations_per_location_and_operator(contact):

@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from kubat.core.errors import InvalidInput
 from kubat.registry import exchange, selectors
 from kubat.registry.imports import ImportRejected, import_locations
-from kubat.registry.models import Connector, EVSE, Location
+from kubat.registry.models import EVSE, Connector, Location
 from tests.registry.factories import connector, evse, location_data, save
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_a_bad_row_rejects_the_whole_file_with_a_report_of_every_row():
 
 
 def test_missing_column_is_named():
-    with pytest.raises(Exception) as info:
+    with pytest.raises(InvalidInput) as info:
         import_locations(text="country_code,party_id\nKG,TST\n", fmt="csv", source="import")
     assert info.value.field == "operator_name"
 

@@ -29,7 +29,9 @@ def test_csv_has_a_row_per_connector_and_a_provenance_line(client):
     save(location_data(ocpi_id="A", evses=[evse("1"), evse("2"), evse("3", status="REMOVED")]))
     text = _body(client.get("/open-data/locations.csv?country=KG"))
     first, *rest = text.splitlines()
-    assert first.startswith("# ") and "Licence" in first and "Generated at" in first
+    assert first.startswith("# ")
+    assert "Licence" in first
+    assert "Generated at" in first
     rows = list(csv.DictReader(rest))
     assert [r["evse_uid"] for r in rows] == ["1", "2"]
     assert rows[0]["power_kw"] == "60.0"

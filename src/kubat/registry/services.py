@@ -286,7 +286,9 @@ def save_location(
     else:
         before = summary_of(location)
         if location.country_code != fields["country_code"]:
-            apply_stat_delta(country_code=location.country_code, delta=_negated(before.contribution))
+            apply_stat_delta(
+                country_code=location.country_code, delta=_negated(before.contribution)
+            )
             before = None
         for name, value in fields.items():
             setattr(location, name, value)
