@@ -229,6 +229,14 @@ def nearest_locations(
     return [(h.location_id, h.distance_km) for h in hits]
 
 
+def get_location(*, location_id: int) -> Location:
+    """Any location, published or not, with details (for its writers)."""
+    found = _with_details([location_id])
+    if not found:
+        raise NotFound(f"no location with id {location_id}", field="id")
+    return found[0]
+
+
 def get_public_location(*, location_id: int) -> Location:
     found = _with_details([location_id])
     if not found or not found[0].publish:
