@@ -198,10 +198,11 @@ def _baseline_nearest(lat: float, lon: float, code: int, k: int = 10) -> list[in
         b = box_around(lat, lon, r)
         c2 = lon_scale(lat) ** 2
         with connection.cursor() as cursor:
+            d2 = "((lat-%s)*(lat-%s) + (lon-%s)*(lon-%s)*%s)"
             cursor.execute(
-                "SELECT location_id FROM registry_searchpoint WHERE code = %s AND lat BETWEEN %s AND %s"
-                " AND lon BETWEEN %s AND %s AND ((lat-%s)*(lat-%s) + (lon-%s)*(lon-%s)*%s) <= %s"
-                " ORDER BY ((lat-%s)*(lat-%s) + (lon-%s)*(lon-%s)*%s) LIMIT %s",
+                "SELECT location_id FROM registry_searchpoint WHERE code = %s"
+                " AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s"
+                f" AND {d2} <= %s ORDER BY {d2} LIMIT %s",
                 [
                     code,
                     b.min_lat,
