@@ -52,11 +52,12 @@ STANDARDS = {
 DC = {"GBT_DC", "IEC_62196_T2_COMBO", "CHADEMO"}
 
 
-def _setup(engine: str, url: str | None) -> str:
+def _setup(engine: str, url: str | None, fresh: bool) -> str:
     if engine == "sqlite":
         path = ROOT / "var" / "bench-registry.sqlite3"
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if fresh:
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
         import psycopg
@@ -64,9 +65,10 @@ def _setup(engine: str, url: str | None) -> str:
         assert url, "--database-url is required for postgres"
         base, _, name = url.rpartition("/")
         name = f"{name}_bench"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+        if fresh:
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"')
         url = f"{base}/{name}"
     os.environ["KUBAT_DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kubat.settings")
@@ -278,6 +280,9 @@ def main() -> None:
     parser.add_argument("--evses", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--reuse", action="store_true", help="Measure the database the last run loaded."
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     _setup(args.engine, args.database_url)
