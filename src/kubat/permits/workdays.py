@@ -27,9 +27,7 @@ class WorkCalendar:
     def __init__(self, *, country_code: str, rules: CalendarRules) -> None:
         self.country_code = country_code
         self.weekend = frozenset(rules.weekend)
-        self.library = (
-            holidays.country_holidays(country_code) if rules.library_holidays else None
-        )
+        self.library = holidays.country_holidays(country_code) if rules.library_holidays else None
         self.extra_holidays = frozenset(date.fromisoformat(d) for d in rules.extra_holidays)
         self.extra_working = frozenset(date.fromisoformat(d) for d in rules.extra_working_days)
 
