@@ -638,3 +638,17 @@ def _escalate(
         subject=f"Overdue: {what}",
         body=f"{what} is past its deadline and silence does not count as consent here.",
     )
+
+
+def preview_application(*, application: Application) -> dict[str, object]:
+    """The track a project would take and what in its connectors breaks the country profile."""
+    groups = [EvseGroup.model_validate(g.model_dump()) for g in application.planned_evses]
+    rules = rules_for(application.country_code)
+    total = sum(g.count * g.max_kw for g in groups)
+    has_dc = any(g.power_type == "DC" for g in groups)
+    return {
+        "track": rules.track_for(total_kw=total, has_dc=has_dc) if groups else None,
+        "total_kw": total,
+        "completeness": rules.completeness,
+        "problems": check_planned_connectors(country_code=application.country_code, groups=groups),
+    }
