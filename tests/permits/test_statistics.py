@@ -48,7 +48,7 @@ def test_statistics_api_reports_days_to_permit_per_country_track_stage_and_agenc
     assert kz["by_stage"]["completeness"]["median_days"] == 1.0
     assert kz["by_stage"]["review"]["median_days"] == 19.0
     fire = next(a for a in kz["by_agency"] if a["authority"] == "fire_safety")
-    assert fire["decisions"] == 3
+    assert fire["n"] == 3
     # Accepted Friday 2 Oct, 10 business days run to Friday 16 Oct: only the decision on
     # 11 Oct is on time; those on 21 and 31 Oct are late.
     assert fire["within_deadline_share"] == pytest.approx(1 / 3, abs=0.001)

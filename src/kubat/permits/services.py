@@ -20,6 +20,7 @@ row first, so that exactly one of them sees the last approval given and issues t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -562,7 +563,7 @@ class TickReport:
         return {"deemed": self.deemed, "escalated": self.escalated, "issued": self.issued}
 
 
-def tick(*, now: datetime | None = None) -> TickReport:
+def tick(*, now: datetime | None = None, case_ids: Collection[int] | None = None) -> TickReport:
     """Apply the deadlines as of `now`; idempotent, so it may run as often as a scheduler likes.
 
     - A pending approval past its deadline whose silence means consent is deemed approved,
@@ -571,11 +572,19 @@ def tick(*, now: datetime | None = None) -> TickReport:
     - Any other pending approval past its deadline, a completeness check past its deadline and
       a grid acceptance past its deadline are escalated to the secretariat, once (escalated_at).
     - A stopped clock (information requested) is never overdue.
+
+    `case_ids` limits the tick to some cases (the demo replays each case on its own clock).
     """
     at = _now(now)
     report = TickReport()
+    scope = (
+        PermitCase.objects.all() if case_ids is None else PermitCase.objects.filter(pk__in=case_ids)
+    )
     overdue = Approval.objects.filter(
-        status=ApprovalStatus.PENDING, due_at__lt=at, case__status=CaseStatus.IN_REVIEW
+        status=ApprovalStatus.PENDING,
+        due_at__lt=at,
+        case__status=CaseStatus.IN_REVIEW,
+        case__in=scope,
     )
     for approval_id, case_id in overdue.order_by("case_id", "pk").values_list("pk", "case_id"):
         case = PermitCase.objects.select_for_update().get(pk=case_id)
@@ -608,14 +617,14 @@ def tick(*, now: datetime | None = None) -> TickReport:
                 case, at, approval=approval, what=f"{approval.title} by {approval.agency.name}"
             )
             report.escalated.append(label)
-    late_checks = PermitCase.objects.filter(
+    late_checks = scope.filter(
         status=CaseStatus.SUBMITTED, completeness_due_at__lt=at, completeness_escalated_at=None
     )
     for case in late_checks:
         PermitCase.objects.filter(pk=case.pk).update(completeness_escalated_at=at)
         _escalate(case, at, what="the completeness check")
         report.escalated.append(f"{case.reference}/completeness")
-    late_grid = PermitCase.objects.filter(
+    late_grid = scope.filter(
         status=CaseStatus.GRID_REQUESTED, grid_due_at__lt=at, grid_escalated_at=None
     ).select_related("grid_agency")
     for case in late_grid:

@@ -125,7 +125,6 @@ def _agencies(country_code: str) -> list[dict[str, Any]]:
             {
                 "agency": name,
                 "authority": authority,
-                "decisions": len(values),
                 **summarise(values),
                 "within_deadline_share": round(sum(flags) / len(flags), 3) if flags else None,
             }
