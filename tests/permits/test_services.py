@@ -286,3 +286,23 @@ def test_the_permit_pdf_carries_its_number() -> None:
     body = render_permit(case)
     assert body.startswith(b"%PDF-")
     assert case.permit_number.encode() in body
+
+
+def test_the_case_says_who_must_act_next_and_by_when() -> None:
+    from kubat.permits.selectors import next_steps
+
+    world = make_world("KZ")
+    case = in_review(world)
+    steps = next_steps(case)
+    assert {s.actor for s in steps} == {
+        world.agencies[a].name for a in ("municipality", "distribution_company", "fire_safety")
+    }
+    assert all(s.due_at is not None for s in steps)
+    services.request_information(
+        user=world.reviewers["fire_safety"],
+        approval=case.approvals.get(code="fire_safety"),
+        question="Which bays?",
+        now=T0,
+    )
+    waiting = [s for s in next_steps(case) if s.clock_stopped]
+    assert [s.actor for s in waiting] == [world.applicant_org.name]

@@ -7,7 +7,11 @@ case. Anyone else gets NotFound, so a URL does not even confirm that a case exis
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
@@ -16,6 +20,7 @@ from kubat.core.errors import NotFound
 from kubat.permits.models import (
     OPEN_APPROVAL,
     Approval,
+    ApprovalStatus,
     Attachment,
     CaseStatus,
     PermitCase,
@@ -120,6 +125,68 @@ def escalated_approvals() -> QuerySet[Approval]:
         Approval.objects.select_related("case", "agency")
         .filter(status__in=OPEN_APPROVAL, escalated_at__isnull=False)
         .order_by("due_at")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """Who must act next on a case, what they must do, and by when (None: no statutory term)."""
+
+    actor: str
+    action: str
+    due_at: datetime | None = None
+    clock_stopped: bool = False
+
+
+def next_steps(case: PermitCase) -> list[NextStep]:
+    """The steps open on a case now, one per actor: what the case page shows at its top."""
+    applicant = case.applicant.name
+    status = case.status
+    if status in (CaseStatus.DRAFT, CaseStatus.RETURNED):
+        return [NextStep(applicant, str(_("complete and submit the application")))]
+    if status == CaseStatus.SUBMITTED:
+        return [
+            NextStep(
+                str(_("E-mobility secretariat")),
+                str(_("check completeness")),
+                case.completeness_due_at,
+            )
+        ]
+    if status == CaseStatus.IN_REVIEW:
+        steps = []
+        for approval in case.approvals.select_related("agency").filter(status__in=OPEN_APPROVAL):
+            if approval.status == ApprovalStatus.INFO_REQUESTED:
+                steps.append(
+                    NextStep(
+                        applicant,
+                        str(_("answer %(agency)s's question")) % {"agency": approval.agency.name},
+                        clock_stopped=True,
+                    )
+                )
+            else:
+                steps.append(NextStep(approval.agency.name, approval.title, approval.due_at))
+        return steps
+    if status == CaseStatus.ISSUED:
+        return [NextStep(applicant, str(_("start construction")))]
+    if status == CaseStatus.CONSTRUCTION:
+        return [NextStep(applicant, str(_("finish building, then request grid acceptance")))]
+    if status == CaseStatus.GRID_REQUESTED:
+        name = case.grid_agency.name if case.grid_agency else ""
+        return [NextStep(name, str(_("accept the grid connection and meter")), case.grid_due_at)]
+    if status == CaseStatus.GRID_ACCEPTED:
+        return [NextStep(applicant, str(_("commission the station")))]
+    return []
+
+
+def overdue_cases() -> QuerySet[PermitCase]:
+    """Completeness checks and grid acceptances the tick has escalated and nobody closed."""
+    return (
+        PermitCase.objects.select_related("grid_agency")
+        .filter(
+            Q(status=CaseStatus.SUBMITTED, completeness_escalated_at__isnull=False)
+            | Q(status=CaseStatus.GRID_REQUESTED, grid_escalated_at__isnull=False)
+        )
+        .order_by("pk")
     )
 
 

@@ -154,6 +154,7 @@ def _case_context(request: HttpRequest, case: PermitCase) -> dict[str, Any]:
     return {
         "case": case,
         "now": timezone.now(),
+        "next_steps": selectors.next_steps(case),
         "track": rules_for(case.country_code).track(case.track) if case.track else None,
         "approvals": approvals,
         "attachments": case.attachments.order_by("uploaded_at"),
@@ -337,7 +338,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 @signed_in
 @require_POST
 def accept_grid(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_object_or_404(PermitCase, pk=pk)
+    case = selectors.visible_case(user=request.user, case_id=pk)
     try:
         with transaction.atomic():
             delivery.accept_grid(
@@ -362,6 +363,7 @@ def secretariat(request: HttpRequest) -> HttpResponse:
         {
             "cases": selectors.completeness_queue(),
             "escalated": selectors.escalated_approvals(),
+            "overdue_cases": selectors.overdue_cases(),
             "now": timezone.now(),
         },
     )
@@ -370,6 +372,8 @@ def secretariat(request: HttpRequest) -> HttpResponse:
 @signed_in
 @require_POST
 def completeness(request: HttpRequest, pk: int) -> HttpResponse:
+    if not selectors.is_secretariat(request.user):
+        raise Http404("not the secretariat")
     case = get_object_or_404(PermitCase, pk=pk)
     error = ""
     try:
