@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from pytest_django.live_server_helper import LiveServer
 
 from kubat.permits.models import ApprovalStatus, CaseStatus, PermitCase
 from tests.permits.factories import PDF, World, make_world, xfail_if_registry_counter_too_narrow
@@ -33,22 +35,21 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "permits"
 
 
 @pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
     if not shutil.which(CHROMIUM):
         pytest.skip("needs Debian's chromium: apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
     # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are
     # still synchronous, so Django's async-safety guard would refuse them.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
         chromium.close()
 
 
-def _log_in(browser: object, base: str, username: str) -> object:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+def _log_in(browser: Browser, base: str, username: str) -> Page:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{base}/permits/login/")
     page.fill("input[name=username]", username)
@@ -58,14 +59,13 @@ def _log_in(browser: object, base: str, username: str) -> object:
     return page
 
 
-def _shot(page: object, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+def _shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def _apply(page: object, base: str) -> int:
-    p = page
-    p.goto(f"{base}/permits/cases/new/")  # type: ignore[attr-defined]
-    p.select_option("[name=country_code]", "KZ")  # type: ignore[attr-defined]
+def _apply(p: Page, base: str) -> int:
+    p.goto(f"{base}/permits/cases/new/")
+    p.select_option("[name=country_code]", "KZ")
     fields = {
         "site_name": "Mega mall parking",
         "region": "Almaty",
@@ -80,42 +80,42 @@ def _apply(page: object, base: str) -> int:
         "g0_max_kw": "60",
     }
     for name, value in fields.items():
-        p.fill(f"[name={name}]", value)  # type: ignore[attr-defined]
-    p.select_option("[name=land_right]", "lease")  # type: ignore[attr-defined]
-    p.select_option("[name=g0_power_type]", "DC")  # type: ignore[attr-defined]
-    p.check("input[name=g0_standards][value=GBT_DC]")  # type: ignore[attr-defined]
-    p.check("input[name=g0_standards][value=IEC_62196_T2_COMBO]")  # type: ignore[attr-defined]
-    p.wait_for_selector("#preview >> text=Permit (Art. 25 procedure)")  # type: ignore[attr-defined]
+        p.fill(f"[name={name}]", value)
+    p.select_option("[name=land_right]", "lease")
+    p.select_option("[name=g0_power_type]", "DC")
+    p.check("input[name=g0_standards][value=GBT_DC]")
+    p.check("input[name=g0_standards][value=IEC_62196_T2_COMBO]")
+    p.wait_for_selector("#preview >> text=Permit (Art. 25 procedure)")
     _shot(p, "01-application-form")
-    p.click("button[name=save]")  # type: ignore[attr-defined]
-    p.wait_for_selector("text=Draft saved.")  # type: ignore[attr-defined]
-    case_id = int(p.url.rstrip("/").split("/")[-1])  # type: ignore[attr-defined]
-    p.select_option("select[name=kind]", "land_right")  # type: ignore[attr-defined]
-    p.set_input_files(  # type: ignore[attr-defined]
+    p.click("button[name=save]")
+    p.wait_for_selector("text=Draft saved.")
+    case_id = int(p.url.rstrip("/").split("/")[-1])
+    p.select_option("select[name=kind]", "land_right")
+    p.set_input_files(
         "input[name=file]",
         {"name": "lease.pdf", "mimeType": "application/pdf", "buffer": PDF},
     )
-    p.click("#attach")  # type: ignore[attr-defined]
-    p.wait_for_selector("text=Document attached.")  # type: ignore[attr-defined]
-    p.click("#submit-case")  # type: ignore[attr-defined]
-    p.wait_for_selector("text=Submitted to the secretariat")  # type: ignore[attr-defined]
+    p.click("#attach")
+    p.wait_for_selector("text=Document attached.")
+    p.click("#submit-case")
+    p.wait_for_selector("text=Submitted to the secretariat")
     _shot(p, "02-submitted")
     return case_id
 
 
 def test_a_whole_case_runs_from_application_to_the_registry(
-    browser: object, live_server: object
+    browser: Browser, live_server: LiveServer
 ) -> None:
     xfail_if_registry_counter_too_narrow()
-    base = str(live_server.url)  # type: ignore[attr-defined]
+    base = live_server.url
     world: World = make_world("KZ")
     applicant = _log_in(browser, base, world.applicant.username)
     case_id = _apply(applicant, base)
 
     secretariat = _log_in(browser, base, world.secretariat.username)
-    secretariat.goto(f"{base}/permits/secretariat/")  # type: ignore[attr-defined]
-    secretariat.click(f"#check-{case_id} button[value=accept]")  # type: ignore[attr-defined]
-    secretariat.wait_for_selector(f"#check-{case_id} >> text=In review")  # type: ignore[attr-defined]
+    secretariat.goto(f"{base}/permits/secretariat/")
+    secretariat.click(f"#check-{case_id} button[value=accept]")
+    secretariat.wait_for_selector(f"#check-{case_id} >> text=In review")
     _shot(secretariat, "03-completeness-accepted")
 
     # Three agencies work the case at the same time, each in its own browser.
@@ -124,46 +124,46 @@ def test_a_whole_case_runs_from_application_to_the_registry(
     case = PermitCase.objects.get(pk=case_id)
     rows = {a: f"#row-{case.approvals.get(authority=a).pk}" for a in authorities}
     for authority, page in reviewers.items():
-        page.goto(f"{base}/permits/queue/")  # type: ignore[attr-defined]
-        page.wait_for_selector(rows[authority])  # type: ignore[attr-defined]
+        page.goto(f"{base}/permits/queue/")
+        page.wait_for_selector(rows[authority])
     fire = reviewers["fire_safety"]
-    fire.fill(f"{rows['fire_safety']} input[name=text]", "Distance to the fuel station?")  # type: ignore[attr-defined]
-    fire.click(f"{rows['fire_safety']} button[value=info]")  # type: ignore[attr-defined]
-    fire.wait_for_selector(f"{rows['fire_safety']} >> text=clock stopped")  # type: ignore[attr-defined]
+    fire.fill(f"{rows['fire_safety']} input[name=text]", "Distance to the fuel station?")
+    fire.click(f"{rows['fire_safety']} button[value=info]")
+    fire.wait_for_selector(f"{rows['fire_safety']} >> text=clock stopped")
     _shot(fire, "04-information-requested")
     for authority in ("municipality", "distribution_company"):
         page = reviewers[authority]
-        page.click(f"{rows[authority]} button[value=approve]")  # type: ignore[attr-defined]
-        page.wait_for_selector(f"{rows[authority]} >> text=Approved")  # type: ignore[attr-defined]
+        page.click(f"{rows[authority]} button[value=approve]")
+        page.wait_for_selector(f"{rows[authority]} >> text=Approved")
     assert case.approvals.filter(status=ApprovalStatus.APPROVED).count() == 2
 
-    applicant.goto(f"{base}/permits/cases/{case_id}/")  # type: ignore[attr-defined]
-    applicant.fill("textarea[name=answer]", "42 m; site plan attached.")  # type: ignore[attr-defined]
-    applicant.click("button.answer")  # type: ignore[attr-defined]
-    applicant.wait_for_selector("text=the agency's clock runs again")  # type: ignore[attr-defined]
+    applicant.goto(f"{base}/permits/cases/{case_id}/")
+    applicant.fill("textarea[name=answer]", "42 m; site plan attached.")
+    applicant.click("button.answer")
+    applicant.wait_for_selector("text=the agency's clock runs again")
 
-    fire.goto(f"{base}/permits/queue/")  # type: ignore[attr-defined]
-    fire.click(f"{rows['fire_safety']} button[value=approve]")  # type: ignore[attr-defined]
-    fire.wait_for_selector(f"{rows['fire_safety']} >> text=Approved")  # type: ignore[attr-defined]
+    fire.goto(f"{base}/permits/queue/")
+    fire.click(f"{rows['fire_safety']} button[value=approve]")
+    fire.wait_for_selector(f"{rows['fire_safety']} >> text=Approved")
 
-    applicant.goto(f"{base}/permits/cases/{case_id}/")  # type: ignore[attr-defined]
-    permit = applicant.text_content("#permit-number")  # type: ignore[attr-defined]
+    applicant.goto(f"{base}/permits/cases/{case_id}/")
+    permit = applicant.text_content("#permit-number")
     assert permit == PermitCase.objects.get(pk=case_id).permit_number
     assert permit.startswith("KZ-P-")
     _shot(applicant, "05-permit-issued")
-    applicant.click("#start-construction")  # type: ignore[attr-defined]
-    applicant.click("#request-grid")  # type: ignore[attr-defined]
-    applicant.wait_for_selector("text=Grid acceptance due")  # type: ignore[attr-defined]
+    applicant.click("#start-construction")
+    applicant.click("#request-grid")
+    applicant.wait_for_selector("text=Grid acceptance due")
 
     grid = reviewers["distribution_company"]
-    grid.goto(f"{base}/permits/queue/")  # type: ignore[attr-defined]
-    grid.fill(f"#grid-{case_id} input[name=meter_number]", "ALM-000917")  # type: ignore[attr-defined]
-    grid.click(f"#grid-{case_id} button[type=submit]")  # type: ignore[attr-defined]
-    grid.wait_for_selector("text=Grid connection accepted.")  # type: ignore[attr-defined]
+    grid.goto(f"{base}/permits/queue/")
+    grid.fill(f"#grid-{case_id} input[name=meter_number]", "ALM-000917")
+    grid.click(f"#grid-{case_id} button[type=submit]")
+    grid.wait_for_selector("text=Grid connection accepted.")
 
-    applicant.goto(f"{base}/permits/cases/{case_id}/")  # type: ignore[attr-defined]
-    applicant.click("#commission")  # type: ignore[attr-defined]
-    applicant.wait_for_selector("#registry-location")  # type: ignore[attr-defined]
+    applicant.goto(f"{base}/permits/cases/{case_id}/")
+    applicant.click("#commission")
+    applicant.wait_for_selector("#registry-location")
     _shot(applicant, "06-in-the-registry")
 
     case.refresh_from_db()

@@ -4,6 +4,8 @@ organisation's cases, and a document URL opens for nobody outside the case."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
+from django.http import FileResponse
 from django.test import Client
 
 from kubat.permits.models import ApprovalStatus, CaseStatus, PermitCase
@@ -12,10 +14,10 @@ from tests.permits.factories import T0, draft, in_review, make_user, make_world
 pytestmark = pytest.mark.django_db
 
 
-def _client(user: object | None = None) -> Client:
+def _client(user: User | None = None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)  # type: ignore[arg-type]
+        client.force_login(user)
     return client
 
 
@@ -87,7 +89,8 @@ def test_attachment_url_opens_only_for_the_case_parties() -> None:
     for user in (world.applicant, world.secretariat, world.reviewers["fire_safety"]):
         response = _client(user).get(url)
         assert response.status_code == 200, user
-        assert b"".join(response.streaming_content).startswith(b"%PDF-")  # type: ignore[attr-defined]
+        assert isinstance(response, FileResponse)
+        assert b"".join(response.streaming_content).startswith(b"%PDF-")
         assert response["X-Content-Type-Options"] == "nosniff"
     for user in (world.outsider, world.reviewers["state_expertise"]):
         assert _client(user).get(url).status_code == 404, user

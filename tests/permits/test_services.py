@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.mail import EmailMessage
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
 from kubat.permits import delivery, services
@@ -257,15 +259,15 @@ def test_every_step_leaves_an_audit_entry() -> None:
 
 
 def test_the_side_that_acts_next_gets_an_email(
-    mailoutbox: list,
-    django_capture_on_commit_callbacks: object,  # type: ignore[type-arg]
+    mailoutbox: list[EmailMessage],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     world = make_world("KZ")
     case = draft(world)
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         services.submit_case(user=world.applicant, case=case, now=T0)
     assert mailoutbox[-1].to == [world.secretariat.email]
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         services.check_completeness(user=world.secretariat, case=case, complete=True, now=T0)
     reviewers = {m.to[0] for m in mailoutbox[1:]}
     assert reviewers == {
