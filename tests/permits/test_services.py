@@ -308,3 +308,29 @@ def test_the_case_says_who_must_act_next_and_by_when() -> None:
     )
     waiting = [s for s in next_steps(case) if s.clock_stopped]
     assert [s.actor for s in waiting] == [world.applicant_org.name]
+
+
+def test_a_regional_agency_wins_over_the_country_wide_one() -> None:
+    from kubat.accounts.models import Organisation
+    from kubat.permits.models import AgencyAssignment
+
+    world = make_world("KG")
+    city_office = Organisation.objects.create(
+        name="Bishkek city architecture office", kind="agency", country_code="KG"
+    )
+    AgencyAssignment.objects.create(
+        country_code="KG", authority="municipality", region="Bishkek", agency=city_office
+    )
+    in_bishkek = in_review(world, region="Bishkek")
+    elsewhere = in_review(world, region="Osh", city="Osh")
+    assert in_bishkek.approvals.get(code="placement").agency == city_office
+    assert elsewhere.approvals.get(code="placement").agency == world.agencies["municipality"]
+
+
+def test_submission_names_an_authority_without_agency() -> None:
+    from kubat.permits.models import AgencyAssignment
+
+    world = make_world("KZ")
+    AgencyAssignment.objects.filter(authority="fire_safety").delete()
+    with pytest.raises(Conflict, match="fire_safety"):
+        services.submit_case(user=world.applicant, case=draft(world), now=T0)

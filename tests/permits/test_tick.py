@@ -88,3 +88,17 @@ def test_tick_refuses_a_clock_that_is_not_a_date() -> None:
     with pytest.raises(CommandError) as caught:
         call_command("permits", "tick", "--now", "yesterday")
     assert caught.value.returncode == 2
+
+
+def test_tick_escalates_a_late_grid_acceptance_once() -> None:
+    from kubat.permits import delivery
+
+    world = make_world("KZ")
+    small = [{"count": 1, "power_type": "AC_3_PHASE", "max_kw": 11, "standards": ["GBT_AC"]}]
+    case = in_review(world, planned_evses=small, grid_capacity_kw=11)  # notification: issued
+    delivery.start_construction(user=world.applicant, case=case, now=T0)
+    case = delivery.request_grid_acceptance(user=world.applicant, case=case, now=T0)
+    assert case.grid_due_at is not None
+    late = (case.grid_due_at + timedelta(minutes=1)).isoformat()
+    assert _tick(late)["escalated"] == [f"{case.reference}/grid_acceptance"]
+    assert _tick(late)["escalated"] == []
