@@ -89,6 +89,21 @@ def applicant_cases(*, user: AnyUser) -> QuerySet[PermitCase]:
     return PermitCase.objects.filter(applicant=organisation).order_by("-created_at", "-pk")
 
 
+def visible_cases(*, user: AnyUser) -> QuerySet[PermitCase]:
+    """Every case `user` may see (the visibility rule above), newest first."""
+    cases = PermitCase.objects.select_related("applicant").order_by("-created_at", "-pk")
+    if is_secretariat(user):
+        return cases
+    rule = Q(pk__in=[])
+    organisation = applicant_organisation(user)
+    if organisation is not None:
+        rule |= Q(applicant=organisation)
+    agency = reviewer_agency(user)
+    if agency is not None:
+        rule |= ~Q(status=CaseStatus.DRAFT) & (Q(approvals__agency=agency) | Q(grid_agency=agency))
+    return cases.filter(rule).distinct()
+
+
 def reviewer_queue(*, user: AnyUser) -> QuerySet[Approval]:
     """Open approvals of the user's own agency, most urgent first."""
     agency = reviewer_agency(user)
