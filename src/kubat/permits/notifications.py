@@ -41,7 +41,8 @@ def notify(*, to: list[str], case: PermitCase, subject: str, body: str) -> None:
         return
     message = (
         f"[Kubat {case.reference}] {subject}",
-        f"{body}\n\nCase {case.reference}: {case.site_name}, {case.city}.\n",
+        f"{body}\n\nCase {case.reference}: {case.site_name}, {case.city}.\n"
+        f"Open it in the single window: /permits/cases/{case.pk}/\n",
         settings.DEFAULT_FROM_EMAIL,
         to,
     )
