@@ -28,7 +28,7 @@ from django.utils import timezone
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
-from kubat.permits import delivery, services
+from kubat.permits import clock, delivery, services
 from kubat.permits.models import AgencyAssignment, Approval, CaseStatus, PermitCase
 from kubat.permits.schemas import Application
 from kubat.permits.tracks import Authority, rules_for
@@ -325,7 +325,7 @@ class CaseReplay:
                     when = approval.due_at + timedelta(hours=2)
                     if when > now:
                         return last
-                    services.tick(now=when, case_ids=[case.pk])
+                    clock.tick(now=when, case_ids=[case.pk])
                     last = max(last, when)
                     continue
                 if rng.random() < 0.17:

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kubat.permits import services
+from kubat.permits import clock
 
 
 def _moment(text: str) -> datetime:
@@ -37,5 +37,5 @@ class Command(BaseCommand):
         if options["action"] == "tick":
             now = _moment(options["now"]) if options.get("now") else None
             with transaction.atomic():
-                report = services.tick(now=now)
+                report = clock.tick(now=now)
             self.stdout.write(json.dumps(report.as_dict()))
