@@ -34,7 +34,7 @@ def test_submission_refuses_connectors_outside_the_country_profile() -> None:
         world,
         planned_evses=[{"count": 1, "power_type": "DC", "max_kw": 50, "standards": ["CHADEMO"]}],
     )
-    with pytest.raises(InvalidInput, match="GB/T DC or CCS2"):
+    with pytest.raises(InvalidInput, match="must offer one of GBT_DC, IEC_62196_T2_COMBO"):
         services.submit_case(user=world.applicant, case=case, now=T0)
 
 

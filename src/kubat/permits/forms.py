@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kubat.permits.models import AttachmentKind, LandRight, PermitCase
-from kubat.permits.standards import ALLOWED
+from kubat.permits.standards import allowed_standards
 from kubat.registry.enums import ConnectorType, PowerType
 
 GROUPS = 3
@@ -25,7 +25,7 @@ SITE_FIELDS = (
     "party_id",
 )
 STANDARD_CHOICES = [
-    (value, label) for value, label in ConnectorType.choices if value in ALLOWED["KG"]
+    (value, label) for value, label in ConnectorType.choices if value in allowed_standards()
 ]
 
 
