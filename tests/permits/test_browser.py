@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.urls import Resolver404, resolve
 from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
@@ -173,3 +174,18 @@ def test_a_whole_case_runs_from_application_to_the_registry(
     assert case.location.source == "permit"
     assert list(case.location.evses.values_list("status", flat=True)) == ["PLANNED", "PLANNED"]
     assert os.path.exists(SHOTS / "06-in-the-registry.png")
+    _check_registry_api(applicant, base, case.location.pk)
+
+
+def _check_registry_api(page: Page, base: str, location_id: int) -> None:
+    """Once the registry publishes GET /api/v1/locations/{id}, the station is there too."""
+    path = f"/api/v1/locations/{location_id}"
+    try:
+        resolve(path)
+    except Resolver404:
+        return  # this branch predates the registry's read API: the models were checked above
+    response = page.request.get(f"{base}{path}")
+    assert response.ok, response.status
+    body = response.json()
+    assert body["party"] == "KZ*MGA"
+    assert {evse["status"] for evse in body["evses"]} == {"PLANNED"}
