@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.http import FileResponse
 from django.test import Client
 
+from kubat.permits.forms import ApplicationForm
 from kubat.permits.models import ApprovalStatus, CaseStatus, PermitCase
 from tests.permits.factories import T0, draft, in_review, make_user, make_world
 
@@ -155,3 +156,29 @@ def test_permit_pdf_is_served_to_the_applicant() -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert _client(world.outsider).get(f"/permits/cases/{case.pk}/permit.pdf").status_code == 404
+
+
+def test_a_returned_case_is_edited_and_resubmitted_through_the_pages() -> None:
+    from kubat.permits import services
+
+    world = make_world("KZ")
+    case = services.submit_case(user=world.applicant, case=draft(world), now=T0)
+    services.check_completeness(
+        user=world.secretariat, case=case, complete=False, reason="wrong address", now=T0
+    )
+    client = _client(world.applicant)
+    page = client.get(f"/permits/cases/{case.pk}/")
+    assert "wrong address" in page.content.decode()
+    form = client.get(f"/permits/cases/{case.pk}/edit/")
+    assert 'value="Al-Farabi Ave 77"' in form.content.decode()
+    data = {
+        name: value
+        for name, value in ApplicationForm.initial_for(case).items()
+        if value not in (None, "")
+    }
+    data["address"] = "Al-Farabi Ave 77/8"
+    assert client.post(f"/permits/cases/{case.pk}/edit/", data).status_code == 302
+    assert client.post(f"/permits/cases/{case.pk}/submit/").status_code == 302
+    case.refresh_from_db()
+    assert case.address == "Al-Farabi Ave 77/8"
+    assert case.status == CaseStatus.SUBMITTED

@@ -161,8 +161,6 @@ def _case_context(request: HttpRequest, case: PermitCase) -> dict[str, Any]:
         "audit": case.audit.select_related("approval"),
         "is_applicant": selectors.is_applicant_of(user, case),
         "is_secretariat": selectors.is_secretariat(user),
-        "is_grid_agency": (agency := selectors.reviewer_agency(user)) is not None
-        and agency.pk == case.grid_agency_id,
         "editable": case.status in services.EDITABLE,
         "problems": services.submission_problems(case) if case.status in services.EDITABLE else [],
         "attachment_form": AttachmentForm(),
