@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from kubat.permits.demo import load_demo
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_has_cases_in_every_state_and_real_percentiles() -> None:
     xfail_if_registry_counter_too_narrow()
-    counts = load_demo(seed=2026)
+    counts = load_demo(seed=2026, now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
     assert counts["cases"] == 84
     statuses = set(PermitCase.objects.values_list("status", flat=True))
     assert statuses == set(CaseStatus.values)

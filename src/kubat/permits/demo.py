@@ -365,13 +365,18 @@ class CaseReplay:
         return last
 
 
-def load_demo(*, seed: int) -> dict[str, int]:
-    """Create demo agencies, applicants and permit cases in every state; returns counts."""
+def load_demo(*, seed: int, now: datetime | None = None) -> dict[str, int]:
+    """Create demo agencies, applicants and permit cases in every state; returns counts.
+
+    Dates count back from `now` (default: the moment of loading). With the same seed and the
+    same `now` the dataset is identical; on another day a case may sit one step earlier or
+    later, because business-day deadlines move with weekends and holidays.
+    """
     if PermitCase.objects.filter(source="demo").exists():
         return {"cases": 0}
     rng = random.Random(seed)
     people = _people()
-    now = timezone.now().replace(microsecond=0)
+    now = (now or timezone.now()).replace(microsecond=0)
     fates = ["draft", "returned", "rejected", "submitted"]
     cases: list[PermitCase] = []
     for country in ("KG", "KZ"):
