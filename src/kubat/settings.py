@@ -141,6 +141,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Private uploads (permit attachments) live outside any web root.
 MEDIA_ROOT = VAR_DIR / "private"
+# Largest permit attachment accepted, in bytes (default 10 MiB).
+KUBAT_PERMIT_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("KUBAT_PERMIT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+)
 
 EMAIL_BACKEND = os.environ.get(
     "KUBAT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -1,3 +1,101 @@
+"""/api/v1/permits: public statistics and track rules; the caller's own cases with a token.
+
+Statistics and tracks are public and carry no personal data. Case reads need a bearer token
+or a session and show only what the pages show the same user (`selectors` visibility rule);
+writes go through the pages for now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
 from ninja import Router
 
+from kubat.accounts.auth import token_or_session
+from kubat.permits import selectors, statistics
+from kubat.permits.models import PermitCase
+from kubat.permits.tracks import rules_for
+
 router = Router(tags=["permits"])
+
+
+@router.get("/statistics", summary="How long permits take, per country, track, agency and stage")
+def permit_statistics(request: HttpRequest, country: str | None = None) -> dict[str, Any]:
+    """Median and 90th-percentile calendar days to permit per country, per track, per agency
+    and per stage; each agency's share of decisions within its deadline; counts by status.
+    `country` (KG, KZ) narrows it to one country. `contains_demo_data` says whether generated
+    demo cases are counted."""
+    return statistics.permit_statistics(country_code=country)
+
+
+@router.get("/tracks/{country}", summary="A country's permit tracks and statutory deadlines")
+def permit_tracks(request: HttpRequest, country: str) -> dict[str, Any]:
+    return rules_for(country).model_dump(mode="json")
+
+
+def _case(case: PermitCase) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "reference": case.reference,
+        "status": case.status,
+        "country_code": case.country_code,
+        "track": case.track or None,
+        "applicant": case.applicant.name,
+        "site_name": case.site_name,
+        "region": case.region,
+        "city": case.city,
+        "latitude": case.latitude,
+        "longitude": case.longitude,
+        "planned_evses": case.planned_evses,
+        "grid_capacity_kw": case.grid_capacity_kw,
+        "permit_number": case.permit_number or None,
+        "created_at": case.created_at,
+        "first_submitted_at": case.first_submitted_at,
+        "decided_at": case.decided_at,
+        "commissioned_at": case.commissioned_at,
+        "source": case.source,
+    }
+
+
+@router.get("/cases", auth=token_or_session, summary="The permit cases the caller may see")
+def list_cases(request: HttpRequest, status: str | None = None) -> list[dict[str, Any]]:
+    """An applicant sees their organisation's cases, a reviewer the cases their agency works
+    on, the secretariat every case."""
+    cases = selectors.visible_cases(user=request.user)
+    if status:
+        cases = cases.filter(status=status)
+    return [_case(c) for c in cases[:500]]
+
+
+@router.get("/cases/{case_id}", auth=token_or_session, summary="One case with its timeline")
+def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    case = selectors.visible_case(user=request.user, case_id=case_id)
+    body = _case(case)
+    body["next_steps"] = [
+        {"actor": s.actor, "action": s.action, "due_at": s.due_at, "clock_stopped": s.clock_stopped}
+        for s in selectors.next_steps(case)
+    ]
+    body["approvals"] = [
+        {
+            "code": a.code,
+            "title": a.title,
+            "agency": a.agency.name,
+            "status": a.status,
+            "silence_consent": a.silence_consent,
+            "started_at": a.started_at,
+            "due_at": a.due_at,
+            "decided_at": a.decided_at,
+            "within_deadline": a.within_deadline,
+            "reason": a.reason,
+        }
+        for a in case.approvals.select_related("agency")
+    ]
+    body["timeline"] = [
+        {"at": e.at, "action": e.action, "by": e.actor_label, "note": e.note}
+        for e in case.audit.all()
+    ]
+    body["registry_location"] = (
+        {"party": case.location.party.key, "id": case.location.ocpi_id} if case.location else None
+    )
+    return body

@@ -1,0 +1,49 @@
+"""Upload rules: PDF, JPEG or PNG only, recognised by their first bytes, and size-limited.
+
+The client's file name and Content-Type are not trusted: the type is what the content's magic
+number says (PDF `%PDF-`, PNG's 8-byte signature, JPEG's SOI marker FF D8 FF). Three fixed
+signatures are simpler and safer than a general type-sniffing dependency. The limit is
+`settings.KUBAT_PERMIT_ATTACHMENT_MAX_BYTES` (default 10 MiB).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from kubat.core.errors import InvalidInput
+
+SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "KUBAT_PERMIT_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def sniff(head: bytes) -> tuple[str, str]:
+    """(content type, suffix) for the first bytes of a file; InvalidInput for anything else."""
+    for magic, content_type, suffix in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, suffix
+    raise InvalidInput("only PDF, JPEG and PNG files are accepted", field="file")
+
+
+def check_upload(upload: UploadedFile[bytes]) -> tuple[str, str]:
+    """Check size and content of an upload; returns (content type, suffix)."""
+    size = upload.size or 0
+    if size == 0:
+        raise InvalidInput("the file is empty", field="file")
+    if size > max_bytes():
+        raise InvalidInput(
+            f"the file is {size / 1048576:.1f} MiB; the limit is {max_bytes() / 1048576:.0f} MiB",
+            field="file",
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    return sniff(head)

@@ -1,0 +1,303 @@
+"""A permit case and what hangs off it: approvals, information requests, attachments, audit.
+
+State lives in columns (status, timestamps, deadlines) so that queues, the tick and the
+statistics are plain queries; the rules that move it are in `services`, never in save().
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted, completeness check")
+    RETURNED = "returned", _("Returned as incomplete")
+    IN_REVIEW = "in_review", _("In review by the agencies")
+    ISSUED = "issued", _("Permit issued")
+    REJECTED = "rejected", _("Rejected")
+    CONSTRUCTION = "construction", _("Under construction")
+    GRID_REQUESTED = "grid_requested", _("Grid acceptance requested")
+    GRID_ACCEPTED = "grid_accepted", _("Grid accepted")
+    IN_REGISTRY = "in_registry", _("Commissioned, in the registry")
+
+
+class ApprovalStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting for prerequisites")
+    PENDING = "pending", _("Pending")
+    INFO_REQUESTED = "info_requested", _("Information requested, clock stopped")
+    APPROVED = "approved", _("Approved")
+    DEEMED_APPROVED = "deemed_approved", _("Deemed approved (silence is consent)")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled (case closed)")
+
+
+OPEN_APPROVAL = (ApprovalStatus.PENDING, ApprovalStatus.INFO_REQUESTED)
+GIVEN_APPROVAL = (ApprovalStatus.APPROVED, ApprovalStatus.DEEMED_APPROVED)
+
+
+class LandRight(models.TextChoices):
+    OWNERSHIP = "ownership", _("Ownership")
+    LEASE = "lease", _("Lease")
+    MUNICIPAL_PERMISSION = "municipal_permission", _("Municipal permission to use the land")
+    SERVITUDE = "servitude", _("Servitude or easement")
+
+
+class AgencyAssignment(models.Model):
+    """Which agency plays an authority (municipality, distribution company...) in a region.
+
+    An empty region is the country-wide default; a regional row (Bishkek's city architecture
+    office, Almaty's distribution company) wins over it.
+    """
+
+    country_code = models.CharField(max_length=2)
+    authority = models.CharField(max_length=30)
+    region = models.CharField(max_length=60, blank=True)
+    agency = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="permit_assignments"
+    )
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["country_code", "authority", "region"], name="permits_assignment_unique"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.country_code}/{self.region or '*'} {self.authority}: {self.agency}"
+
+
+class PermitCase(models.Model):
+    """One application for one charging site, from draft to its station in the registry."""
+
+    applicant = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="permit_cases"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=CaseStatus.choices, default=CaseStatus.DRAFT, db_index=True
+    )
+    source = models.CharField(max_length=10, default="portal", help_text="`demo` for demo data.")
+    # The application.
+    country_code = models.CharField(max_length=2)
+    site_name = models.CharField(max_length=120)
+    region = models.CharField(max_length=60)
+    city = models.CharField(max_length=45)
+    address = models.CharField(max_length=45)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    land_right = models.CharField(max_length=24, choices=LandRight.choices)
+    land_document = models.CharField(max_length=120, help_text="Title or lease register number.")
+    party_id = models.CharField(
+        max_length=3, help_text="OCPI party id under which the station will be published."
+    )
+    planned_evses = models.JSONField(
+        default=list, help_text="Groups of identical EVSEs: count, power_type, max_kw, standards."
+    )
+    grid_capacity_kw = models.FloatField()
+    track = models.CharField(max_length=40, blank=True)
+    # The process, in order.
+    created_at = models.DateTimeField()
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    completeness_due_at = models.DateTimeField(null=True, blank=True)
+    completeness_escalated_at = models.DateTimeField(null=True, blank=True)
+    returned_reason = models.TextField(blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    permit_number = models.CharField(max_length=24, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    construction_started_at = models.DateTimeField(null=True, blank=True)
+    grid_requested_at = models.DateTimeField(null=True, blank=True)
+    grid_due_at = models.DateTimeField(null=True, blank=True)
+    grid_escalated_at = models.DateTimeField(null=True, blank=True)
+    grid_agency = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grid_acceptances",
+    )
+    grid_accepted_at = models.DateTimeField(null=True, blank=True)
+    meter_number = models.CharField(max_length=40, blank=True)
+    commissioned_at = models.DateTimeField(null=True, blank=True)
+    location = models.ForeignKey(
+        "registry.Location",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="permits",
+        help_text="The registry location created at commissioning.",
+    )
+
+    class Meta:
+        indexes = (models.Index(fields=["country_code", "status"], name="permits_case_cc_status"),)
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.site_name}"
+
+    @property
+    def reference(self) -> str:
+        """The case reference shown to everyone, e.g. KG-2026-000042."""
+        return f"{self.country_code}-{self.created_at:%Y}-{self.pk:06d}"
+
+    @property
+    def total_kw(self) -> float:
+        return float(sum(g["count"] * g["max_kw"] for g in self.planned_evses))
+
+    @property
+    def has_dc(self) -> bool:
+        return any(g["power_type"] == "DC" for g in self.planned_evses)
+
+
+class Approval(models.Model):
+    """One agency's approval within a case, with its own clock."""
+
+    case = models.ForeignKey(PermitCase, on_delete=models.CASCADE, related_name="approvals")
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=120)
+    authority = models.CharField(max_length=30)
+    agency = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="permit_approvals"
+    )
+    requires = models.JSONField(default=list)
+    days = models.PositiveSmallIntegerField()
+    day_kind = models.CharField(max_length=10)
+    silence_consent = models.BooleanField()
+    status = models.CharField(
+        max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.WAITING
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    days_left_at_pause = models.PositiveSmallIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    within_deadline = models.BooleanField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["case", "code"], name="permits_approval_unique"),
+        )
+        ordering = ("case", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} {self.code} ({self.status})"
+
+
+class InfoRequest(models.Model):
+    """A reviewer's question; the approval's clock stands still until it is answered."""
+
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="info_requests")
+    question = models.TextField()
+    asked_at = models.DateTimeField()
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("asked_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.approval}: {self.question[:40]}"
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # Never the uploaded name: a random name under the case's folder, with a checked suffix.
+    return f"permits/{instance.case_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class AttachmentKind(models.TextChoices):
+    LAND_RIGHT = "land_right", _("Land right document")
+    SITE_PLAN = "site_plan", _("Site plan")
+    SINGLE_LINE = "single_line", _("Single-line electrical diagram")
+    PHOTO = "photo", _("Photo of the site")
+    OTHER = "other", _("Other")
+
+
+class Attachment(models.Model):
+    """An uploaded PDF, JPEG or PNG, stored under MEDIA_ROOT and served only to case parties."""
+
+    case = models.ForeignKey(PermitCase, on_delete=models.CASCADE, related_name="attachments")
+    info_request = models.ForeignKey(
+        InfoRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    kind = models.CharField(max_length=16, choices=AttachmentKind.choices)
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", _("Draft created")
+    UPDATED = "updated", _("Draft updated")
+    ATTACHED = "attached", _("Document attached")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned as incomplete")
+    ACCEPTED = "accepted", _("Completeness accepted")
+    APPROVAL_STARTED = "approval_started", _("Approval clock started")
+    APPROVED = "approved", _("Approved")
+    DEEMED_APPROVED = "deemed_approved", _("Deemed approved by silence")
+    REJECTED = "rejected", _("Rejected")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    INFO_ANSWERED = "info_answered", _("Information given")
+    ESCALATED = "escalated", _("Overdue, escalated to the secretariat")
+    ISSUED = "issued", _("Permit issued")
+    CONSTRUCTION = "construction", _("Construction started")
+    GRID_REQUESTED = "grid_requested", _("Grid acceptance requested")
+    GRID_ACCEPTED = "grid_accepted", _("Grid accepted, meter installed")
+    COMMISSIONED = "commissioned", _("Commissioned")
+    REGISTERED = "registered", _("Published in the registry")
+
+
+class AuditEntry(models.Model):
+    """Who did what to a case and when; written by every service, never edited."""
+
+    case = models.ForeignKey(PermitCase, on_delete=models.CASCADE, related_name="audit")
+    at = models.DateTimeField()
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=200, help_text="Organisation, or `Kubat` for the tick."
+    )
+    approval = models.ForeignKey(
+        Approval, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+    )
+    note = models.TextField(blank=True)
+    data: Any = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ("at", "pk")
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

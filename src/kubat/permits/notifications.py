@@ -1,0 +1,49 @@
+"""E-mail to the side that must act next, sent after the transaction commits.
+
+Sent through Django's configured backend (console in development, SMTP in production via
+KUBAT_EMAIL_BACKEND). Recipients are active users with an address: the applicant
+organisation's members, an agency's reviewers, or the secretariat. A rolled-back action sends
+nothing, because sending waits for the commit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.db import transaction
+
+from kubat.accounts.models import Organisation
+from kubat.accounts.roles import Role
+from kubat.permits.models import PermitCase
+
+
+def _addresses(**filters: object) -> list[str]:
+    users = get_user_model().objects.filter(is_active=True, **filters).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def applicant_addresses(case: PermitCase) -> list[str]:
+    return _addresses(membership__organisation=case.applicant_id)
+
+
+def agency_addresses(agency: Organisation) -> list[str]:
+    return _addresses(membership__organisation=agency, groups__name=Role.AGENCY_REVIEWER.value)
+
+
+def secretariat_addresses() -> list[str]:
+    return _addresses(groups__name=Role.SECRETARIAT.value)
+
+
+def notify(*, to: list[str], case: PermitCase, subject: str, body: str) -> None:
+    """Queue one message about `case` to `to`; sent when the surrounding transaction commits."""
+    if not to:
+        return
+    message = (
+        f"[Kubat {case.reference}] {subject}",
+        f"{body}\n\nCase {case.reference}: {case.site_name}, {case.city}.\n"
+        f"Open it in the single window: /permits/cases/{case.pk}/\n",
+        settings.DEFAULT_FROM_EMAIL,
+        to,
+    )
+    transaction.on_commit(lambda: send_mass_mail([message], fail_silently=False))

@@ -1,0 +1,400 @@
+"""Pages of the single window: the applicant's cases, reviewers' queues, the secretariat's
+completeness check and the public transparency page. Thin: forms in, services out.
+
+Every page runs in one transaction. A KubatError from a service becomes a message on the
+page it came from (or the HTMX fragment), NotFound a 404, PermissionDenied a 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kubat.core.errors import KubatError, NotFound, PermissionDenied
+from kubat.permits import delivery, selectors, services, statistics
+from kubat.permits.forms import ApplicationForm, AttachmentForm
+from kubat.permits.models import Approval, InfoRequest, PermitCase
+from kubat.permits.pdf import render_permit
+from kubat.permits.tracks import rules_for
+
+View = Callable[..., HttpResponseBase]
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def signed_in(view: View) -> View:
+    """Log-in required; the view runs in one transaction; Kubat errors become pages."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("permits:login"))
+        try:
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except PermissionDenied as exc:
+            return render(request, "permits/refused.html", {"message": exc.message}, status=403)
+
+    return wrapper
+
+
+def _back(request: HttpRequest, exc: KubatError, url: str) -> HttpResponse:
+    """A refused action: say why on the page the user came from."""
+    if _is_htmx(request):
+        return HttpResponse(format_html('<p class="error" role="alert">{}</p>', exc.message))
+    messages.error(request, exc.message)
+    return redirect(url)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "permits/login.html"
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("permits:home")
+
+
+@signed_in
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own work: applicant cases, agency queue or secretariat."""
+    user = request.user
+    if selectors.is_secretariat(user):
+        return redirect("permits:secretariat")
+    if selectors.reviewer_agency(user) is not None:
+        return redirect("permits:queue")
+    if selectors.applicant_organisation(user) is not None:
+        return redirect("permits:cases")
+    return render(
+        request, "permits/refused.html", {"message": _("Your account has no permit role.")}
+    )
+
+
+# The applicant ---------------------------------------------------------------------------
+
+
+@signed_in
+def case_list(request: HttpRequest) -> HttpResponse:
+    organisation = selectors.applicant_organisation(request.user)
+    if organisation is None:
+        raise PermissionDenied(_("Applying needs an investor or operator organisation."))
+    cases = selectors.applicant_cases(user=request.user)
+    return render(request, "permits/case_list.html", {"cases": cases, "organisation": organisation})
+
+
+@signed_in
+def case_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """New draft or edit of a draft/returned case; `Save draft` or `Submit`."""
+    case = selectors.visible_case(user=request.user, case_id=pk) if pk else None
+    if case is not None and not selectors.is_applicant_of(request.user, case):
+        raise PermissionDenied(_("Only the applicant edits a case."))
+    if request.method == "POST":
+        form = ApplicationForm(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    application = services.parse_application(form.application_data())
+                    if case is None:
+                        case = services.create_draft(user=request.user, application=application)
+                    else:
+                        case = services.update_draft(
+                            user=request.user, case=case, application=application
+                        )
+                messages.success(request, _("Draft saved."))
+                return redirect("permits:case", pk=case.pk)
+            except KubatError as exc:
+                form.add_error(None, exc.message)
+    else:
+        initial = ApplicationForm.initial_for(case) if case else {"country_code": "KG"}
+        form = ApplicationForm(initial=initial)
+    return render(request, "permits/case_form.html", {"form": form, "case": case})
+
+
+@signed_in
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """HTMX: which track the form's project would take, and what blocks submission."""
+    form = ApplicationForm(request.POST)
+    context: dict[str, Any] = {"problems": [], "track": None}
+    if form.is_valid():
+        try:
+            application = services.parse_application(form.application_data())
+            context.update(services.preview_application(application=application))
+        except KubatError as exc:
+            context["problems"] = [exc.message]
+    else:
+        context["problems"] = [_("Fill in the site and at least one EVSE group.")]
+    return render(request, "permits/_preview.html", context)
+
+
+@signed_in
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    return render(request, "permits/case_detail.html", _case_context(request, case))
+
+
+def _case_context(request: HttpRequest, case: PermitCase) -> dict[str, Any]:
+    user = request.user
+    approvals = list(case.approvals.select_related("agency").prefetch_related("info_requests"))
+    return {
+        "case": case,
+        "now": timezone.now(),
+        "next_steps": selectors.next_steps(case),
+        "track": rules_for(case.country_code).track(case.track) if case.track else None,
+        "approvals": approvals,
+        "attachments": case.attachments.order_by("uploaded_at"),
+        "audit": case.audit.select_related("approval"),
+        "is_applicant": selectors.is_applicant_of(user, case),
+        "is_secretariat": selectors.is_secretariat(user),
+        "editable": case.status in services.EDITABLE,
+        "problems": services.submission_problems(case) if case.status in services.EDITABLE else [],
+        "attachment_form": AttachmentForm(),
+        "open_questions": [
+            q for a in approvals for q in a.info_requests.all() if q.answered_at is None
+        ],
+    }
+
+
+@signed_in
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    try:
+        with transaction.atomic():
+            services.submit_case(user=request.user, case=case)
+        messages.success(request, _("Submitted to the secretariat for the completeness check."))
+    except KubatError as exc:
+        return _back(request, exc, reverse("permits:case", args=[pk]))
+    return redirect("permits:case", pk=pk)
+
+
+@signed_in
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    question_id = request.POST.get("question")
+    try:
+        if not form.is_valid():
+            raise KubatError(_("Choose a document kind and a file."))
+        info = None
+        if question_id:
+            info = get_object_or_404(InfoRequest, pk=question_id, approval__case=case)
+        with transaction.atomic():
+            services.add_attachment(
+                user=request.user,
+                case=case,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                info_request=info,
+            )
+        messages.success(request, _("Document attached."))
+    except KubatError as exc:
+        messages.error(request, exc.message)
+    return redirect("permits:case", pk=pk)
+
+
+@signed_in
+@require_POST
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    info = get_object_or_404(InfoRequest.objects.select_related("approval__case"), pk=pk)
+    case = selectors.visible_case(user=request.user, case_id=info.approval.case_id)
+    try:
+        with transaction.atomic():
+            services.answer_information(
+                user=request.user, info_request=info, answer=request.POST.get("answer", "")
+            )
+        messages.success(request, _("Answer sent; the agency's clock runs again."))
+    except KubatError as exc:
+        return _back(request, exc, reverse("permits:case", args=[case.pk]))
+    return redirect("permits:case", pk=case.pk)
+
+
+STEPS = {
+    "construction": delivery.start_construction,
+    "grid": delivery.request_grid_acceptance,
+    "commission": delivery.commission_case,
+}
+
+
+@signed_in
+@require_POST
+def step(request: HttpRequest, pk: int) -> HttpResponse:
+    """The applicant's steps after the permit: construction, grid request, commissioning."""
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    action = STEPS.get(request.POST.get("step", ""))
+    if action is None:
+        raise Http404("unknown step")
+    try:
+        with transaction.atomic():
+            action(user=request.user, case=case)
+    except KubatError as exc:
+        return _back(request, exc, reverse("permits:case", args=[pk]))
+    return redirect("permits:case", pk=pk)
+
+
+@signed_in
+@require_GET
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve a document to the case's parties only; anyone else gets a 404."""
+    item = selectors.visible_attachment(user=request.user, attachment_id=pk)
+    response = FileResponse(
+        item.file.open("rb"),
+        content_type=item.content_type,
+        as_attachment=True,
+        filename=item.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@signed_in
+@require_GET
+def permit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    if not case.permit_number:
+        raise Http404("no permit yet")
+    response = HttpResponse(render_permit(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.permit_number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Agencies ----------------------------------------------------------------------------------
+
+
+@signed_in
+def queue(request: HttpRequest) -> HttpResponse:
+    agency = selectors.reviewer_agency(request.user)
+    if agency is None:
+        raise PermissionDenied(_("The work queue is for agency reviewers."))
+    return render(
+        request,
+        "permits/queue.html",
+        {
+            "agency": agency,
+            "approvals": selectors.reviewer_queue(user=request.user),
+            "grid_cases": selectors.grid_queue(user=request.user),
+            "now": timezone.now(),
+        },
+    )
+
+
+@signed_in
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve, reject with a reason, or request information; HTMX swaps the queue row."""
+    approval = get_object_or_404(Approval.objects.select_related("case", "agency"), pk=pk)
+    agency = selectors.reviewer_agency(request.user)
+    if agency is None or agency.pk != approval.agency_id:
+        raise Http404("not in your queue")
+    action = request.POST.get("action")
+    text = request.POST.get("text", "")
+    error = ""
+    try:
+        with transaction.atomic():
+            if action == "approve":
+                services.decide_approval(user=request.user, approval=approval, approve=True)
+            elif action == "reject":
+                services.decide_approval(
+                    user=request.user, approval=approval, approve=False, reason=text
+                )
+            elif action == "info":
+                services.request_information(user=request.user, approval=approval, question=text)
+            else:
+                raise KubatError(_("Choose approve, reject or request information."))
+    except KubatError as exc:
+        error = exc.message
+    approval.refresh_from_db()
+    if _is_htmx(request):
+        return render(
+            request,
+            "permits/_approval_row.html",
+            {"approval": approval, "error": error, "now": timezone.now()},
+        )
+    if error:
+        messages.error(request, error)
+    return redirect("permits:queue")
+
+
+@signed_in
+@require_POST
+def accept_grid(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    try:
+        with transaction.atomic():
+            delivery.accept_grid(
+                user=request.user, case=case, meter_number=request.POST.get("meter_number", "")
+            )
+        messages.success(request, _("Grid connection accepted."))
+    except KubatError as exc:
+        messages.error(request, exc.message)
+    return redirect("permits:queue")
+
+
+# The secretariat ---------------------------------------------------------------------------
+
+
+@signed_in
+def secretariat(request: HttpRequest) -> HttpResponse:
+    if not selectors.is_secretariat(request.user):
+        raise PermissionDenied(_("This page is the secretariat's."))
+    return render(
+        request,
+        "permits/secretariat.html",
+        {
+            "cases": selectors.completeness_queue(),
+            "escalated": selectors.escalated_approvals(),
+            "overdue_cases": selectors.overdue_cases(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@signed_in
+@require_POST
+def completeness(request: HttpRequest, pk: int) -> HttpResponse:
+    if not selectors.is_secretariat(request.user):
+        raise Http404("not the secretariat")
+    case = get_object_or_404(PermitCase, pk=pk)
+    error = ""
+    try:
+        with transaction.atomic():
+            case = services.check_completeness(
+                user=request.user,
+                case=case,
+                complete=request.POST.get("action") == "accept",
+                reason=request.POST.get("reason", ""),
+            )
+    except KubatError as exc:
+        error = exc.message
+    if _is_htmx(request):
+        return render(request, "permits/_completeness_row.html", {"case": case, "error": error})
+    if error:
+        messages.error(request, error)
+    return redirect("permits:secretariat")
+
+
+# The public --------------------------------------------------------------------------------
+
+
+@require_GET
+def transparency(request: HttpRequest) -> HttpResponse:
+    """Public: how long permits really take, from the cases themselves; no personal data."""
+    return render(request, "permits/transparency.html", {"stats": statistics.permit_statistics()})

@@ -1,0 +1,54 @@
+"""Attachments: PDF, JPEG or PNG by their content, size-limited, stored under MEDIA_ROOT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import LazySettings
+
+from kubat.core.errors import InvalidInput
+from kubat.permits import services
+from tests.permits.factories import PNG, T0, application, make_world, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_type_is_judged_by_content_not_by_name() -> None:
+    world = make_world("KZ")
+    case = services.create_draft(user=world.applicant, application=application(), now=T0)
+    stored = services.add_attachment(
+        user=world.applicant, case=case, upload=upload(PNG, "photo.pdf"), kind="photo"
+    )
+    assert stored.content_type == "image/png"
+    assert stored.file.name.endswith(".png")
+    with pytest.raises(InvalidInput, match="PDF, JPEG and PNG"):
+        services.add_attachment(
+            user=world.applicant,
+            case=case,
+            upload=upload(b"MZ\x90\x00evil", "plan.pdf"),
+            kind="site_plan",
+        )
+
+
+def test_files_over_the_limit_are_refused(settings: LazySettings) -> None:
+    settings.KUBAT_PERMIT_ATTACHMENT_MAX_BYTES = 1024
+    world = make_world("KZ")
+    case = services.create_draft(user=world.applicant, application=application(), now=T0)
+    with pytest.raises(InvalidInput, match="limit"):
+        services.add_attachment(
+            user=world.applicant, case=case, upload=upload(b"%PDF-" + b"x" * 2000), kind="other"
+        )
+
+
+def test_files_are_stored_under_media_root_with_a_random_name(settings: LazySettings) -> None:
+    world = make_world("KZ")
+    case = services.create_draft(user=world.applicant, application=application(), now=T0)
+    stored = services.add_attachment(
+        user=world.applicant, case=case, upload=upload(name="../../etc/passwd.pdf"), kind="other"
+    )
+    path = Path(stored.file.path)
+    assert path.is_relative_to(Path(settings.MEDIA_ROOT))
+    assert "passwd" not in path.name
+    assert stored.sha256
+    assert stored.size > 0
