@@ -157,3 +157,13 @@ LOGGING = {
 KUBAT_DATA_LICENCE = os.environ.get(
     "KUBAT_DATA_LICENCE", "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 )
+
+# Map background tiles for the portal; {s}, {z}, {x}, {y} as Leaflet expects. Empty: no tiles,
+# the map then shows the shipped country borders and the markers only (also what tests use).
+KUBAT_MAP_TILE_URL = os.environ.get(
+    "KUBAT_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+KUBAT_MAP_TILE_ATTRIBUTION = os.environ.get(
+    "KUBAT_MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
