@@ -1,0 +1,145 @@
+"""The map's data: filter options for the page and compact markers for a view.
+
+The browser asks /portal-api/markers for the box it shows (padded), with the map's filters, and
+gets one row per location: [id, lat, lon, class, kW, name, city, EVSEs, live status]. Arrays
+instead of objects keep 10,000 markers near 600 kB of JSON (about 150 kB gzipped) and parse in
+a few milliseconds; registry.selectors.map_points does the query (at most 20,000 rows).
+
+The status filter is the marker's own live status (registry.selectors.live_status): the
+database first keeps locations with an EVSE in one of the matching EVSE states, then the exact
+live status is compared here, so "Out of service" never shows a location that also has an
+available point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kubat.core.countries import to_alpha2
+from kubat.core.errors import InvalidInput
+from kubat.core.geo import BBox
+from kubat.portal import labels
+from kubat.registry import selectors as registry_selectors
+from kubat.registry.enums import ConnectorType
+
+FIELDS = ["id", "lat", "lon", "class", "kw", "name", "city", "evses", "status"]
+
+
+def _float(text: str, field: str, low: float, high: float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # also rejects NaN
+        raise InvalidInput(f"must be a number from {low:g} to {high:g}", field=field)
+    return value
+
+
+def _bbox(text: str) -> BBox:
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise InvalidInput("expected minlon,minlat,maxlon,maxlat", field="bbox")
+    min_lon, max_lon = (_float(parts[i], "bbox", -180, 180) for i in (0, 2))
+    min_lat, max_lat = (_float(parts[i], "bbox", -90, 90) for i in (1, 3))
+    if min_lon > max_lon or min_lat > max_lat:
+        raise InvalidInput("minimum above maximum", field="bbox")
+    return BBox(min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
+
+
+def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.LocationFilters, str]:
+    """LocationFilters and the live-status filter ('' for any) from the map's query string.
+
+    Raises InvalidInput naming the parameter for a value that is not a country, connector,
+    number, status or box.
+    """
+    country = (params.get("country") or "").strip()
+    connector = (params.get("connector") or "").strip()
+    if connector and connector not in ConnectorType.values:
+        raise InvalidInput(f"unknown connector standard {connector!r}", field="connector")
+    status = (params.get("status") or "").strip().upper()
+    if status and status not in labels.LIVE_STATUSES:
+        raise InvalidInput(f"unknown status {status!r}", field="status")
+    min_kw = params.get("min_kw") or ""
+    bbox = params.get("bbox") or ""
+    filters = registry_selectors.LocationFilters(
+        country_code=to_alpha2(country, field="country") if country else None,
+        standards=(connector,) if connector else (),
+        min_kw=_float(min_kw, "min_kw", 0, 2000) if min_kw else None,
+        statuses=labels.LIVE_STATUS_EVSE[status] if status else (),
+        operator=(params.get("operator") or "").strip() or None,
+        bbox=_bbox(bbox) if bbox else None,
+    )
+    return filters, status
+
+
+def markers(params: Mapping[str, str]) -> dict[str, Any]:
+    """{fields, rows, count, truncated} for the map; see the module doc for the row shape."""
+    filters, status = parse_filters(params)
+    limit = registry_selectors.MAP_POINT_LIMIT
+    points = registry_selectors.map_points(filters=filters, limit=limit)
+    rows = [
+        [
+            p["id"],
+            round(float(p["lat"]), 5),  # type: ignore[arg-type]
+            round(float(p["lon"]), 5),  # type: ignore[arg-type]
+            p["class"],
+            p["kw"],
+            p["name"],
+            p["city"],
+            p["evses"],
+            p["status"],
+        ]
+        for p in points
+        if not status or p["status"] == status
+    ]
+    return {"fields": FIELDS, "rows": rows, "count": len(rows), "truncated": len(points) >= limit}
+
+
+def page_context() -> dict[str, Any]:
+    """Filter options (only values present in the registry), legend and the JS configuration."""
+    stats = registry_selectors.national_stats()
+    connectors = sorted(
+        stats["connectors_by_standard"],  # type: ignore[call-overload]
+        key=lambda s: labels.label(labels.CONNECTORS, s),
+    )
+    operators = sorted(
+        stats["locations_by_operator"],  # type: ignore[call-overload]
+        key=lambda o: o["name"],
+    )
+    config = {
+        "markersUrl": reverse("portal:markers"),
+        "locationUrl": reverse("portal:location", args=[0]).replace("/0/", "/{id}/"),
+        "bordersUrl": settings.STATIC_URL + "portal/borders-kg-kz.geojson",
+        "tileUrl": settings.KUBAT_MAP_TILE_URL,
+        "tileAttribution": settings.KUBAT_MAP_TILE_ATTRIBUTION,
+        "classes": {k: str(v) for k, v in labels.CLASSES.items()},
+        "statuses": {k: str(v) for k, v in labels.LIVE_STATUSES.items()},
+        "text": {
+            "inView": _("%(count)s locations in view"),
+            "shownFirst": _("showing the nearest %(shown)s to the centre"),
+            "details": _("Details"),
+            "points": _("charging points"),
+            "loading": _("Loading stations…"),
+            "failed": _("Could not load stations. Please try again."),
+            "noGeo": _("Your browser did not share a location."),
+            "located": _("Showing stations near you."),
+            "noMatch": _("No station matches this search."),
+            "matches": _("%(count)s stations match the search."),
+            "youAreHere": _("You are here"),
+        },
+    }
+    return {
+        "countries": [(code, labels.COUNTRIES[code]) for code in ("KG", "KZ")],
+        "connectors": [(s, labels.label(labels.CONNECTORS, s)) for s in connectors],
+        "operators": [(o["party"], o["name"]) for o in operators],
+        "statuses": list(labels.LIVE_STATUSES.items()),
+        "classes": list(labels.CLASSES.items()),
+        "min_kw_options": [7, 22, 50, 100, 150],
+        "map_config": config,
+    }
