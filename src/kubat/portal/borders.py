@@ -1,4 +1,4 @@
-"""Generate static/portal/borders-kg-kz.geojson, the country outlines the map draws itself.
+"""Generate static/portal/borders-kg-kz.json, the country outlines the map draws itself.
 
 The map must show where the countries are even when no tile server answers, so it ships the
 two outlines as a small GeoJSON file. Source: the npm package world-atlas 2.0.2, Natural Earth
@@ -9,7 +9,7 @@ ring with Douglas–Peucker at TOLERANCE_DEG degrees (about 1 km) and rounds to 
 
     npm pack world-atlas@2.0.2 && tar xzf world-atlas-2.0.2.tgz
     python -m kubat.portal.borders package/countries-50m.json > \
-        src/kubat/portal/static/portal/borders-kg-kz.geojson
+        src/kubat/portal/static/portal/borders-kg-kz.json
 """
 
 from __future__ import annotations

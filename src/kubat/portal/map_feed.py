@@ -115,7 +115,7 @@ def page_context() -> dict[str, Any]:
     config = {
         "markersUrl": reverse("portal:markers"),
         "locationUrl": reverse("portal:location", args=[0]).replace("/0/", "/{id}/"),
-        "bordersUrl": settings.STATIC_URL + "portal/borders-kg-kz.geojson",
+        "bordersUrl": settings.STATIC_URL + "portal/borders-kg-kz.json",
         "tileUrl": settings.KUBAT_MAP_TILE_URL,
         "tileAttribution": settings.KUBAT_MAP_TILE_ATTRIBUTION,
         "classes": {k: str(v) for k, v in labels.CLASSES.items()},
