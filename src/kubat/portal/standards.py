@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from kubat.portal import labels
 from kubat.registry.models import Location
@@ -61,9 +62,9 @@ def render_value(value: Any) -> SafeString:
 
 def _scalar(value: Any) -> str:
     if value is True:
-        return "yes"
+        return _("yes")
     if value is False:
-        return "no"
+        return _("no")
     if value is None:
         return "—"
     text = str(value)
