@@ -124,7 +124,7 @@ def page_context() -> dict[str, Any]:
             "inView": _("%(count)s locations in view"),
             "shownFirst": _("showing the nearest %(shown)s to the centre"),
             "details": _("Details"),
-            "points": _("charging points"),
+            "points": _("charging points: %(count)s"),
             "loading": _("Loading stations…"),
             "failed": _("Could not load stations. Please try again."),
             "noGeo": _("Your browser did not share a location."),

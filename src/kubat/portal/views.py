@@ -86,6 +86,7 @@ def location(request: HttpRequest, location_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "loc": detail,
         "class_label": labels.label(labels.CLASSES, detail["charging_class"]),
+        "country_name": labels.COUNTRIES.get(detail["country_code"], detail["country"]),
         "live_status": registry_selectors.live_status(set(detail["status_counts"])),
         "parking_label": labels.label(labels.PARKING_TYPES, detail["parking_type"]),
         "facility_labels": [labels.label(labels.FACILITIES, f) for f in detail["facilities"]],

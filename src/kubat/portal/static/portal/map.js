@@ -96,7 +96,7 @@
   function locationUrl(id) { return cfg.locationUrl.replace("{id}", id); }
   function describe(r) {
     return (cfg.classes[r[3]] || r[3] || "") + " · " + num(r[4]) + " kW · " +
-      num(r[7]) + " " + cfg.text.points;
+      fmt(cfg.text.points, { count: num(r[7]) });
   }
   function popup(layer) {
     var r = layer.row;
