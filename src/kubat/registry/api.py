@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from django.utils import timezone
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status as Reply
 
+from kubat.accounts.auth import token_or_session
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
 from kubat.core.geo import BBox
-from kubat.registry import presenters, selectors
-from kubat.registry.enums import ConnectorType, Status
+from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.registry import compliance, presenters, selectors, services
+from kubat.registry.enums import ConnectorType, Source, Status
+from kubat.registry.imports import ImportRejected, import_locations
 
 router = Router(tags=["registry"])
 
@@ -74,6 +81,19 @@ class ContactOut(Schema):
     phone: str | None
 
 
+class ViolationOut(Schema):
+    rule: str
+    message: str
+    evse_uid: str | None
+
+
+class ComplianceOut(Schema):
+    profile: str | None = Field(description="Country whose profile applies; null when none")
+    profile_version: str | None
+    compliant: bool
+    violations: list[ViolationOut]
+
+
 class LocationDetailOut(LocationOut):
     parking_type: str | None
     facilities: list[str]
@@ -81,6 +101,7 @@ class LocationDetailOut(LocationOut):
     opening_times: dict[str, object] | None
     contact: ContactOut
     evses: list[EvseOut]
+    compliance: ComplianceOut
 
 
 class LocationPageOut(Schema):
@@ -168,7 +189,8 @@ def list_locations(request: HttpRequest, query: Query[LocationQuery]) -> dict[st
 
 @router.get("/locations/{location_id}", response=LocationDetailOut, summary="One public location")
 def get_location(request: HttpRequest, location_id: int) -> dict[str, object]:
-    return presenters.location_detail(selectors.get_public_location(location_id=location_id))
+    selectors.get_public_location(location_id=location_id)
+    return _detail(location_id)
 
 
 class OperatorCount(Schema):
@@ -192,3 +214,116 @@ class StatsOut(Schema):
 def stats(request: HttpRequest, country: str | None = None) -> dict[str, object]:
     code = to_alpha2(country, field="country") if country else None
     return selectors.national_stats(country_code=code)
+
+
+class OperatorComplianceOut(Schema):
+    party: str
+    name: str
+    locations: int
+    compliant: int
+    non_compliant: int
+    violations_by_rule: dict[str, int]
+    non_compliant_locations: list[dict[str, object]] = Field(
+        description="id, ocpi_id, name and the compliance result of each failing location"
+    )
+
+
+@router.get(
+    "/operators/{party}/compliance",
+    response=OperatorComplianceOut,
+    summary="An operator's locations against its country's charging-standard profile",
+)
+def operator_compliance(request: HttpRequest, party: str) -> dict[str, object]:
+    found = services.get_party(key=party)
+    report = compliance.OperatorReport(party=found.key, name=found.name)
+    failing: list[dict[str, object]] = []
+    now = timezone.now()
+    for location in selectors.iter_locations(party=found):
+        result = compliance.check_location(location, now=now)
+        compliance.tally(report, result)
+        if not result.compliant:
+            failing.append(
+                {
+                    "id": location.pk,
+                    "ocpi_id": location.ocpi_id,
+                    "name": location.name,
+                    **result.as_dict(),
+                }
+            )
+    return {**report.as_dict(), "non_compliant_locations": failing}
+
+
+def _detail(location_id: int) -> dict[str, object]:
+    location = selectors.get_location(location_id=location_id)
+    return {
+        **presenters.location_detail(location),
+        "compliance": compliance.check_location(location, now=timezone.now()).as_dict(),
+    }
+
+
+class ErrorOut(Schema):
+    code: str
+    detail: str
+    field: str | None = None
+
+
+@router.put(
+    "/locations/{country_code}/{party_id}/{location_id}",
+    auth=token_or_session,
+    response={
+        200: LocationDetailOut,
+        201: LocationDetailOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+    },
+    summary="Create or replace a location (operator of the party, or the secretariat)",
+)
+def put_location(
+    request: HttpRequest, country_code: str, party_id: str, location_id: str, payload: ocpi.Location
+) -> Reply[dict[str, object]]:
+    """The body is an OCPI 2.2.1 Location; the path must name the same party and id."""
+    if (payload.country_code.upper(), payload.party_id.upper()) != (
+        country_code.upper(),
+        party_id.upper(),
+    ):
+        raise InvalidInput("body country_code/party_id differ from the path", field="party_id")
+    if payload.id != location_id:
+        raise InvalidInput("body id differs from the path", field="id")
+    party = services.get_party(key=f"{country_code}*{party_id}")
+    services.assert_can_write(user=request.user, party=party)
+    with transaction.atomic():
+        location, created = services.save_location(party=party, data=payload, source=Source.MANUAL)
+    return Reply(201 if created else 200, _detail(location.pk))
+
+
+class ImportReportOut(Schema):
+    created: int
+    updated: int
+    rejected: list[dict[str, str]]
+
+
+@router.post(
+    "/imports",
+    auth=token_or_session,
+    response={200: ImportReportOut, 400: ImportReportOut},
+    summary="Import a CSV or OCPI JSON file of locations, all or nothing",
+)
+def post_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    file_format: Form[str] = "csv",
+) -> Reply[dict[str, object]]:
+    """Each party in the file must be the caller's to write; any rejection writes nothing."""
+    try:
+        text = file.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the file is not UTF-8 text", field="file") from exc
+    try:
+        with transaction.atomic():
+            report = import_locations(
+                text=text, fmt=file_format, source=Source.IMPORT, actor=request.user
+            )
+    except ImportRejected as exc:
+        return Reply(400, exc.report.as_dict())
+    return Reply(200, report.as_dict())

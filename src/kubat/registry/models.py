@@ -183,7 +183,7 @@ class StatCounter(models.Model):
     """Maintained national aggregates, so /stats reads a few dozen rows instead of scanning."""
 
     country_code = models.CharField(max_length=2)
-    dimension = models.CharField(max_length=20)
+    dimension = models.CharField(max_length=40)
     key = models.CharField(max_length=100, blank=True)
     value = models.BigIntegerField(default=0)
 

@@ -229,6 +229,14 @@ def nearest_locations(
     return [(h.location_id, h.distance_km) for h in hits]
 
 
+def get_location(*, location_id: int) -> Location:
+    """Any location, published or not, with details (for its writers)."""
+    found = _with_details([location_id])
+    if not found:
+        raise NotFound(f"no location with id {location_id}", field="id")
+    return found[0]
+
+
 def get_public_location(*, location_id: int) -> Location:
     found = _with_details([location_id])
     if not found or not found[0].publish:
@@ -276,11 +284,15 @@ def national_stats(*, country_code: str | None = None) -> dict[str, object]:
     }
 
 
-def iter_public_locations(*, country_code: str | None = None) -> Iterator[Location]:
-    """Every public location with EVSEs and connectors, in id order, a chunk at a time."""
-    qs = Location.objects.filter(publish=True)
+def iter_locations(
+    *, country_code: str | None = None, party: Party | None = None, public_only: bool = True
+) -> Iterator[Location]:
+    """Locations with EVSEs and connectors, in id order, a chunk at a time (for exports)."""
+    qs = Location.objects.filter(publish=True) if public_only else Location.objects.all()
     if country_code:
         qs = qs.filter(country_code=country_code)
+    if party is not None:
+        qs = qs.filter(party=party)
     last = 0
     while True:
         ids = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:500])

@@ -108,7 +108,8 @@ def _plugs_of(obj: ocpi.EVSE) -> list[PlugSpec]:
     ]
 
 
-def _summary_from_db(location: Location) -> Summary:
+def summary_of(location: Location) -> Summary:
+    """A location's derived values as the database holds them now (take it before a write)."""
     evses: dict[int, tuple[str, list[PlugSpec]]] = {
         pk: (status, []) for pk, status in location.evses.values_list("pk", "status")
     }
@@ -123,6 +124,11 @@ def _summary_from_db(location: Location) -> Summary:
         party_key=location.party.key,
         evses=[evses[pk] for pk in sorted(evses)],
     )
+
+
+def _negated(counter: Counter[StatKey]) -> Counter[StatKey]:
+    """-counter, keeping the negative values (Counter's unary minus drops them)."""
+    return Counter({key: -value for key, value in counter.items()})
 
 
 def apply_stat_delta(*, country_code: str, delta: Counter[StatKey]) -> None:
@@ -168,7 +174,7 @@ def refresh_location(*, location: Location, before: Summary | None) -> Summary:
 
     `before` is the summary taken before the write (None for a new location).
     """
-    after = _summary_from_db(location)
+    after = summary_of(location)
     for evse_pk, kw in zip(
         location.evses.order_by("pk").values_list("pk", flat=True), after.evse_max_kw, strict=True
     ):
@@ -278,9 +284,11 @@ def save_location(
     if location is None:
         location = Location.objects.create(party=party, **fields)
     else:
-        before = _summary_from_db(location)
+        before = summary_of(location)
         if location.country_code != fields["country_code"]:
-            apply_stat_delta(country_code=location.country_code, delta=-before.contribution)
+            apply_stat_delta(
+                country_code=location.country_code, delta=_negated(before.contribution)
+            )
             before = None
         for name, value in fields.items():
             setattr(location, name, value)
@@ -361,9 +369,16 @@ def rebuild_stats() -> int:
     totals: dict[str, Counter[StatKey]] = {}
     count = 0
     for location in Location.objects.select_related("party").iterator(chunk_size=2000):
-        summary = _summary_from_db(location)
+        summary = summary_of(location)
         totals.setdefault(location.country_code, Counter()).update(summary.contribution)
         count += 1
     for country_code, delta in sorted(totals.items()):
         apply_stat_delta(country_code=country_code, delta=delta)
     return count
+
+
+def delete_location(*, location: Location) -> None:
+    """Remove a location for good (a data error, not a closed station: use REMOVED for that)."""
+    before = summary_of(location)
+    apply_stat_delta(country_code=location.country_code, delta=_negated(before.contribution))
+    location.delete()

@@ -265,7 +265,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("country_code", models.CharField(max_length=2)),
-                ("dimension", models.CharField(max_length=20)),
+                ("dimension", models.CharField(max_length=40)),
                 ("key", models.CharField(blank=True, max_length=100)),
                 ("value", models.BigIntegerField(default=0)),
             ],

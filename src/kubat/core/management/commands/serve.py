@@ -1,0 +1,49 @@
+"""`kubat serve`: the production server (gunicorn) on the given address.
+
+Static files (Leaflet, CSS) are served by WhiteNoise from the installed package, so no web
+server in front is needed for a single machine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Serve Kubat with gunicorn."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--workers", type=int, default=2, help="Worker processes; about one per core."
+        )
+        parser.add_argument("--threads", type=int, default=1, help="Threads per worker.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 < options["port"] < 65536:
+            raise CommandError("port: must be between 1 and 65535", returncode=2)
+        if options["workers"] < 1:
+            raise CommandError("workers: must be at least 1", returncode=2)
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "kubat.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
+        ]
+        self.stdout.write(f"Kubat at http://{options['host']}:{options['port']}/")
+        self.stdout.flush()
+        os.execv(sys.executable, argv)

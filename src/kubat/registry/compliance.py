@@ -1,0 +1,201 @@
+"""Checks a location against its country's charging-standard profile (standards/<CC>.json).
+
+A profile is data, one JSON file per country, so a ministry changes the rules without a code
+change. Rules, each with the id a violation names:
+
+    connector-allowed      every connector's standard is one the profile allows
+    dc-standard            a location with DC charging offers one of `dc_must_offer_any`
+    ac-standard            a location with AC charging offers one of `ac_must_offer_any`
+    operator-contact       the operator (party) publishes an e-mail or a phone number
+    opening-times          opening times are published
+    evse-id-emi3           every EVSE has an eMI3 EVSE ID of its own party: KG*KUB*E0001
+    status-fresh           live status, for sources fed live (OCPI), is younger than the limit
+
+Nothing is stored: the result is computed from the rows when asked, so a changed profile
+applies at once, and a non-conforming location pushed over OCPI is kept and flagged, not
+dropped. REMOVED EVSEs are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from kubat.registry.enums import PowerType, Status
+from kubat.registry.models import Location
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    country: str
+    title: str
+    status: str
+    version: str
+    rationale: str
+    allowed: frozenset[str]
+    dc_must_offer_any: frozenset[str]
+    ac_must_offer_any: frozenset[str]
+    require_operator_contact: bool
+    require_opening_times: bool
+    require_evse_id: bool
+    live_sources: frozenset[str]
+    max_status_age: timedelta
+    raw: dict[str, Any] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    message: str
+    evse_uid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Compliance:
+    country: str
+    profile_version: str | None
+    violations: tuple[Violation, ...]
+
+    @property
+    def compliant(self) -> bool:
+        return self.profile_version is not None and not self.violations
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "profile": self.country if self.profile_version else None,
+            "profile_version": self.profile_version,
+            "compliant": self.compliant,
+            "violations": [
+                {"rule": v.rule, "message": v.message, "evse_uid": v.evse_uid}
+                for v in self.violations
+            ],
+        }
+
+
+def available_profiles() -> list[str]:
+    files = resources.files("kubat.registry").joinpath("standards").iterdir()
+    return sorted(f.name[:-5] for f in files if f.name.endswith(".json"))
+
+
+@cache
+def load_profile(country_code: str) -> Profile | None:
+    """The profile of a country (alpha-2), or None when the country has none."""
+    path = resources.files("kubat.registry").joinpath(f"standards/{country_code.upper()}.json")
+    if not path.is_file():
+        return None
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    connectors, required, live = raw["connectors"], raw["required"], raw["live_status"]
+    return Profile(
+        country=raw["country"],
+        title=raw["title"],
+        status=raw["status"],
+        version=raw["version"],
+        rationale=raw["rationale"],
+        allowed=frozenset(connectors["allowed"]),
+        dc_must_offer_any=frozenset(connectors["dc_must_offer_any"]),
+        ac_must_offer_any=frozenset(connectors["ac_must_offer_any"]),
+        require_operator_contact=bool(required["operator_contact"]),
+        require_opening_times=bool(required["opening_times"]),
+        require_evse_id=bool(required["evse_id_emi3"]),
+        live_sources=frozenset(live["applies_to_sources"]),
+        max_status_age=timedelta(minutes=live["max_age_minutes"]),
+        raw=raw,
+    )
+
+
+def _emi3(country_code: str, party_id: str) -> re.Pattern[str]:
+    return re.compile(rf"^{country_code}\*?{party_id}\*?E[A-Z0-9*]{{1,30}}$", re.IGNORECASE)
+
+
+def check_location(location: Location, *, now: datetime) -> Compliance:
+    """Every violation of its country's profile by one location (EVSEs and connectors loaded).
+
+    Load the location through registry selectors so EVSEs and connectors come prefetched.
+    """
+    profile = load_profile(location.country_code)
+    if profile is None:
+        return Compliance(location.country_code, None, ())
+    party = location.party
+    found: list[Violation] = []
+    evses = [e for e in location.evses.all() if e.status != Status.REMOVED]
+    standards_dc: set[str] = set()
+    standards_ac: set[str] = set()
+    id_pattern = _emi3(party.country_code, party.party_id)
+    for evse in evses:
+        for connector in evse.connectors.all():
+            if connector.standard not in profile.allowed:
+                found.append(
+                    Violation(
+                        "connector-allowed",
+                        f"connector standard {connector.standard} is not in the profile",
+                        evse.uid,
+                    )
+                )
+            if connector.power_type == PowerType.DC:
+                standards_dc.add(connector.standard)
+            else:
+                standards_ac.add(connector.standard)
+        if profile.require_evse_id and not (evse.evse_id and id_pattern.match(evse.evse_id)):
+            shown = evse.evse_id or "none"
+            found.append(
+                Violation(
+                    "evse-id-emi3",
+                    f"EVSE ID {shown} is not an eMI3 ID of {party.key}, "
+                    f"like {party.country_code}*{party.party_id}*E0001",
+                    evse.uid,
+                )
+            )
+        if location.source in profile.live_sources and (
+            evse.status_updated_at is None or now - evse.status_updated_at > profile.max_status_age
+        ):
+            minutes = int(profile.max_status_age.total_seconds() // 60)
+            found.append(
+                Violation("status-fresh", f"live status older than {minutes} minutes", evse.uid)
+            )
+    if standards_dc and not standards_dc & profile.dc_must_offer_any:
+        wanted = " or ".join(sorted(profile.dc_must_offer_any))
+        found.append(Violation("dc-standard", f"DC charging must offer {wanted}"))
+    if standards_ac and not standards_ac & profile.ac_must_offer_any:
+        wanted = " or ".join(sorted(profile.ac_must_offer_any))
+        found.append(Violation("ac-standard", f"AC charging must offer {wanted}"))
+    if profile.require_operator_contact and not (party.contact_email or party.contact_phone):
+        found.append(
+            Violation("operator-contact", f"operator {party.key} publishes no e-mail or phone")
+        )
+    if profile.require_opening_times and not location.opening_times:
+        found.append(Violation("opening-times", "opening times are not published"))
+    return Compliance(location.country_code, profile.version, tuple(found))
+
+
+@dataclass(slots=True)
+class OperatorReport:
+    party: str
+    name: str
+    locations: int = 0
+    compliant: int = 0
+    violations_by_rule: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "party": self.party,
+            "name": self.name,
+            "locations": self.locations,
+            "compliant": self.compliant,
+            "non_compliant": self.locations - self.compliant,
+            "violations_by_rule": dict(sorted(self.violations_by_rule.items())),
+        }
+
+
+def tally(report: OperatorReport, result: Compliance) -> None:
+    """Add one location's result to its operator's report."""
+    report.locations += 1
+    report.compliant += result.compliant
+    for violation in result.violations:
+        report.violations_by_rule[violation.rule] = (
+            report.violations_by_rule.get(violation.rule, 0) + 1
+        )

@@ -1,0 +1,276 @@
+"""`kubat import`: CSV (the export's columns) or OCPI Location JSON, all-or-nothing per file.
+
+Every row or object is validated first; if anything is rejected, nothing is written and the
+report lists each rejection with its row (CSV line number) or object index, the field and the
+reason. Importing the same ids again updates those locations instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from kubat.accounts import services as account_services
+from kubat.core.errors import InvalidInput
+from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.registry import services
+from kubat.registry.enums import Source
+from kubat.registry.exchange import CSV_COLUMNS
+from kubat.registry.models import Location, Party
+
+REQUIRED_CSV_COLUMNS = [c for c in CSV_COLUMNS if c not in {"power_kw", "source", "region"}]
+_LOCATION_COLUMNS = {
+    "id": "location_id",
+    "name": "location_name",
+    "last_updated": "location_last_updated",
+    "coordinates": "latitude",
+}
+_EVSE_COLUMNS = {"status": "evse_status", "last_updated": "evse_last_updated"}
+_CONNECTOR_COLUMNS = {"id": "connector_id", "last_updated": "connector_last_updated"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    where: str  # "row 12" (CSV line) or "object 3" (JSON index)
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.field}: {self.reason}"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "rejected": [
+                {"where": r.where, "field": r.field, "reason": r.reason} for r in self.rejected
+            ],
+        }
+
+
+class ImportRejected(InvalidInput):
+    """The file had rejections; nothing was written. `report` lists them all."""
+
+    def __init__(self, report: ImportReport) -> None:
+        first = report.rejected[0]
+        super().__init__(
+            f"{len(report.rejected)} rejection(s), nothing imported; first: {first}",
+            field=first.field,
+        )
+        self.report = report
+
+
+@dataclass(slots=True)
+class _Candidate:
+    data: dict[str, Any]
+    region: str
+    where: str
+    rows: dict[str, str] = field(default_factory=dict)  # path prefix → "row N"
+    demo: bool = False  # rows exported as demo stay marked demo
+
+
+def _split(text: str) -> list[str]:
+    return [p for p in (s.strip() for s in text.split(";")) if p]
+
+
+def _none_if_blank(text: str) -> str | None:
+    return text.strip() or None
+
+
+def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
+    lines = [line for line in io.StringIO(text) if not line.startswith("#")]
+    reader = csv.DictReader(lines)
+    missing = [c for c in REQUIRED_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput(f"missing column(s): {', '.join(missing)}", field=missing[0])
+    comment_lines = sum(1 for line in io.StringIO(text) if line.startswith("#"))
+    groups: dict[tuple[str, str, str], _Candidate] = {}
+    for index, row in enumerate(reader):
+        where = f"row {index + 2 + comment_lines}"
+        key = (row["country_code"].upper(), row["party_id"].upper(), row["location_id"])
+        candidate = groups.get(key)
+        if candidate is None:
+            try:
+                hours = json.loads(row["opening_times"]) if row["opening_times"].strip() else None
+            except json.JSONDecodeError:
+                report.rejected.append(Rejection(where, "opening_times", "not valid JSON"))
+                continue
+            candidate = groups[key] = _Candidate(
+                data={
+                    "country_code": row["country_code"],
+                    "party_id": row["party_id"],
+                    "id": row["location_id"],
+                    "publish": True,
+                    "name": _none_if_blank(row["location_name"]),
+                    "address": row["address"],
+                    "city": row["city"],
+                    "postal_code": _none_if_blank(row["postal_code"]),
+                    "country": row["country"],
+                    "coordinates": {"latitude": row["latitude"], "longitude": row["longitude"]},
+                    "parking_type": _none_if_blank(row["parking_type"]),
+                    "facilities": _split(row["facilities"]) or None,
+                    "time_zone": row["time_zone"],
+                    "opening_times": hours,
+                    "operator": {"name": row["operator_name"]} if row["operator_name"] else None,
+                    "evses": [],
+                    "last_updated": row["location_last_updated"],
+                },
+                region=row.get("region") or "",
+                where=where,
+                demo=row.get("source") == Source.DEMO,
+            )
+            candidate.rows[""] = where
+        evses = candidate.data["evses"]
+        evse = next((e for e in evses if e["uid"] == row["evse_uid"]), None)
+        if evse is None:
+            evse = {
+                "uid": row["evse_uid"],
+                "evse_id": _none_if_blank(row["evse_id"]),
+                "status": row["evse_status"],
+                "capabilities": _split(row["capabilities"]) or None,
+                "connectors": [],
+                "last_updated": row["evse_last_updated"],
+            }
+            candidate.rows[f"evses.{len(evses)}"] = where
+            evses.append(evse)
+        prefix = f"evses.{evses.index(evse)}.connectors.{len(evse['connectors'])}"
+        candidate.rows[prefix] = where
+        evse["connectors"].append(
+            {
+                "id": row["connector_id"],
+                "standard": row["standard"],
+                "format": row["format"],
+                "power_type": row["power_type"],
+                "max_voltage": row["max_voltage"],
+                "max_amperage": row["max_amperage"],
+                "max_electric_power": _none_if_blank(row["max_electric_power"]),
+                "last_updated": row["connector_last_updated"],
+            }
+        )
+    return list(groups.values())
+
+
+def _csv_where_and_field(candidate: _Candidate, loc: Sequence[int | str]) -> tuple[str, str]:
+    """The CSV line and column an error path points at."""
+    path = [str(p) for p in loc]
+    where = candidate.rows.get("")
+    for depth in (4, 2):
+        prefix = ".".join(path[:depth])
+        if len(path) > depth and prefix in candidate.rows:
+            where = candidate.rows[prefix]
+            name = path[depth]
+            table = _CONNECTOR_COLUMNS if depth == 4 else _EVSE_COLUMNS
+            return where or candidate.where, table.get(name, name)
+    name = path[0] if path else "?"
+    if name == "coordinates" and len(path) > 1:
+        return where or candidate.where, path[1]
+    return where or candidate.where, _LOCATION_COLUMNS.get(name, name)
+
+
+def _reason(error: Any) -> str:
+    """Pydantic's message, shortened where it would list forty enum values."""
+    if error["type"] == "enum":
+        return f"{error['input']!r} is not a known value"
+    return str(error["msg"])
+
+
+def _json_candidates(text: str) -> list[_Candidate]:
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"not JSON: {exc.msg} at line {exc.lineno}", field="file") from exc
+    objects = payload if isinstance(payload, list) else [payload]
+    candidates = []
+    for index, obj in enumerate(objects):
+        if not isinstance(obj, dict):
+            raise InvalidInput(f"object {index} is not a JSON object", field="file")
+        candidates.append(_Candidate(data=obj, region="", where=f"object {index}"))
+    return candidates
+
+
+def import_locations(
+    *,
+    text: str,
+    fmt: str,
+    source: str,
+    actor: account_services.AnyUser | None = None,
+) -> ImportReport:
+    """Validate every location in `text`, then write them all, or raise ImportRejected.
+
+    `fmt` is "csv" or "json". Parties are created on first sight. With an `actor`, each
+    party must be theirs to write (services.assert_can_write); without one (the command line,
+    run by the secretariat) any party may be written.
+    """
+    report = ImportReport()
+    if fmt == "csv":
+        candidates = _csv_candidates(text, report)
+    elif fmt == "json":
+        candidates = _json_candidates(text)
+    else:
+        raise InvalidInput("format must be csv or json", field="format")
+    valid: list[tuple[ocpi.Location, str, str]] = []
+    seen: dict[tuple[str, str, str], str] = {}
+    for candidate in candidates:
+        try:
+            obj = ocpi.Location.model_validate(candidate.data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                if fmt == "csv":
+                    where, name = _csv_where_and_field(candidate, error["loc"])
+                else:
+                    where, name = candidate.where, ".".join(str(p) for p in error["loc"])
+                report.rejected.append(Rejection(where, name, _reason(error)))
+            continue
+        key = (obj.country_code.upper(), obj.party_id.upper(), obj.id)
+        if key in seen:
+            report.rejected.append(
+                Rejection(candidate.where, "id", f"location {obj.id} already given at {seen[key]}")
+            )
+            continue
+        seen[key] = candidate.where
+        valid.append((obj, candidate.region, Source.DEMO if candidate.demo else source))
+    if report.rejected:
+        raise ImportRejected(report)
+    _write(valid, actor=actor, report=report)
+    return report
+
+
+def _write(
+    valid: list[tuple[ocpi.Location, str, str]],
+    *,
+    actor: account_services.AnyUser | None,
+    report: ImportReport,
+) -> None:
+    parties: dict[tuple[str, str], Party] = {}
+    new: dict[str, list[tuple[Party, ocpi.Location, str]]] = {}
+    for obj, region, source in valid:
+        key = (obj.country_code.upper(), obj.party_id.upper())
+        party = parties.get(key)
+        if party is None:
+            name = obj.operator.name if obj.operator else ""
+            party = parties[key] = services.get_or_create_party(
+                country_code=key[0], party_id=key[1], name=name, source=source
+            )
+            if actor is not None:
+                services.assert_can_write(user=actor, party=party)
+        if Location.objects.filter(party=party, ocpi_id=obj.id).exists():
+            services.save_location(party=party, data=obj, source=source, region=region)
+            report.updated += 1
+        else:
+            new.setdefault(source, []).append((party, obj, region))
+    for source, items in sorted(new.items()):
+        services.bulk_create_locations(items=items, source=source)
+        report.created += len(items)

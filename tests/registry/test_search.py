@@ -1,0 +1,151 @@
+import random
+
+import pytest
+
+from kubat.core.errors import InvalidInput
+from kubat.core.geo import BBox, equirect_km
+from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.registry import selectors, services
+from kubat.registry.enums import Source
+from tests.registry.factories import connector, evse, location_data, party
+
+pytestmark = pytest.mark.django_db
+
+STANDARDS = ["GBT_DC", "IEC_62196_T2_COMBO", "CHADEMO", "GBT_AC", "IEC_62196_T2"]
+
+
+@pytest.fixture
+def scattered():
+    """300 locations around Bishkek and across the steppe, random standards and power."""
+    rng = random.Random(7)
+    owner = party("KG*TST")
+    items, truth = [], {}
+    for i in range(300):
+        if i % 3:
+            lat, lon = 42.87 + rng.uniform(-0.1, 0.1), 74.57 + rng.uniform(-0.15, 0.15)
+        else:
+            lat, lon = rng.uniform(39, 55), rng.uniform(50, 85)
+        standard = rng.choice(STANDARDS)
+        kw = rng.choice([7, 22, 50, 120, 180])
+        data = location_data(
+            ocpi_id=f"S{i}",
+            lat=lat,
+            lon=lon,
+            evses=[evse("e", connector("1", standard, kw))],
+        )
+        items.append((owner, ocpi.Location.model_validate(data), ""))
+        truth[f"S{i}"] = (float(f"{lat:.6f}"), float(f"{lon:.6f}"), standard, kw)
+    created = services.bulk_create_locations(items=items, source=Source.DEMO)
+    return {loc.pk: truth[loc.ocpi_id] for loc in created}
+
+
+def _brute(truth, lat, lon, standards=(), min_kw=None, radius=None):
+    rows = []
+    for pk, (plat, plon, standard, kw) in truth.items():
+        if standards and standard not in standards:
+            continue
+        if min_kw is not None and kw < min_kw:
+            continue
+        d = equirect_km(lat, lon, plat, plon)
+        if radius is None or d <= radius:
+            rows.append((d, pk))
+    return sorted(rows)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "standards"),
+    [
+        (42.8746, 74.5698, ()),
+        (42.8746, 74.5698, ("CHADEMO",)),
+        (42.8746, 74.5698, ("GBT_DC", "IEC_62196_T2_COMBO")),
+        (48.0, 68.0, ("GBT_AC",)),  # the steppe: the box must grow many times
+    ],
+)
+def test_nearest_equals_brute_force(scattered, lat, lon, standards):
+    found = selectors.nearest_locations(lat=lat, lon=lon, k=10, standards=standards)
+    expected = _brute(scattered, lat, lon, standards)[:10]
+    assert [pk for pk, _ in found] == [pk for _, pk in expected]
+    assert [round(d, 6) for _, d in found] == [round(d, 6) for d, _ in expected]
+
+
+def test_near_pages_are_sorted_by_distance_and_cover_the_radius_once(scattered):
+    filters = selectors.LocationFilters(near=(42.8746, 74.5698), radius_km=12, min_kw=50)
+    seen, cursor, distances = [], None, []
+    while True:
+        page = selectors.search_locations(filters=filters, limit=7, cursor=cursor)
+        seen += [loc.pk for loc in page.items]
+        distances += [page.distances_km[loc.pk] for loc in page.items]
+        assert page.total == len(_brute(scattered, 42.8746, 74.5698, min_kw=50, radius=12))
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    expected = [pk for _, pk in _brute(scattered, 42.8746, 74.5698, min_kw=50, radius=12)]
+    assert seen == expected
+    assert distances == sorted(distances)
+
+
+def test_id_pages_visit_every_location_once(scattered):
+    seen, cursor = [], None
+    while True:
+        page = selectors.search_locations(
+            filters=selectors.LocationFilters(), limit=64, cursor=cursor
+        )
+        seen += [loc.pk for loc in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert sorted(seen) == sorted(scattered) == seen
+
+
+def test_bbox_finds_exactly_the_locations_inside(scattered):
+    box = BBox(74.5, 42.8, 74.6, 42.9)
+    page = selectors.search_locations(filters=selectors.LocationFilters(bbox=box), limit=1000)
+    inside = {
+        pk
+        for pk, (lat, lon, _, _) in scattered.items()
+        if box.min_lon <= lon <= box.max_lon and box.min_lat <= lat <= box.max_lat
+    }
+    assert {loc.pk for loc in page.items} == inside
+    assert page.total == len(inside) > 0
+
+
+def test_connector_and_power_filters_combine(scattered):
+    filters = selectors.LocationFilters(standards=("GBT_DC",), min_kw=100)
+    page = selectors.search_locations(filters=filters, limit=1000)
+    expected = {pk for pk, (_, _, s, kw) in scattered.items() if s == "GBT_DC" and kw >= 100}
+    assert {loc.pk for loc in page.items} == expected
+
+
+def test_city_filter_ignores_case_and_country_takes_alpha3():
+    party("KG*TST")
+    from tests.registry.factories import save
+
+    save(location_data(ocpi_id="B1"))
+    save(location_data(ocpi_id="A1", city="Almaty", country="KAZ", lat=43.2, lon=76.9))
+    by_city = selectors.search_locations(filters=selectors.LocationFilters(city="BISHKEK"))
+    assert [loc.ocpi_id for loc in by_city.items] == ["B1"]
+    kz = selectors.search_locations(filters=selectors.LocationFilters(country_code="KZ"))
+    assert [loc.ocpi_id for loc in kz.items] == ["A1"]
+
+
+def test_status_and_operator_filters():
+    from tests.registry.factories import save
+
+    save(location_data(ocpi_id="OK", evses=[evse("a", status="AVAILABLE")]))
+    save(location_data(party="KG*OTH", ocpi_id="BROKEN", evses=[evse("a", status="OUTOFORDER")]))
+    broken = selectors.search_locations(filters=selectors.LocationFilters(statuses=("OUTOFORDER",)))
+    assert [loc.ocpi_id for loc in broken.items] == ["BROKEN"]
+    mine = selectors.search_locations(filters=selectors.LocationFilters(operator="kg*tst"))
+    assert [loc.ocpi_id for loc in mine.items] == ["OK"]
+    near = selectors.search_locations(
+        filters=selectors.LocationFilters(near=(42.87, 74.57), operator="KG*OTH")
+    )
+    assert [loc.ocpi_id for loc in near.items] == ["BROKEN"]
+
+
+def test_a_cursor_from_another_query_is_refused():
+    page_cursor = "WyJpIiwgMV0"  # an id cursor
+    with pytest.raises(InvalidInput) as info:
+        selectors.search_locations(
+            filters=selectors.LocationFilters(near=(42.0, 74.0)), cursor=page_cursor
+        )
+    assert info.value.field == "cursor"

@@ -1,0 +1,138 @@
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from kubat.accounts import services as account_services
+from kubat.accounts.models import Organisation
+from kubat.accounts.roles import Role
+from kubat.core.errors import InvalidInput, PermissionDenied
+from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.registry import selectors, services
+from kubat.registry.models import EVSE, SearchPoint, StatCounter
+from tests.registry.factories import connector, evse, location_data, party, save
+
+pytestmark = pytest.mark.django_db
+
+
+def _counters(country: str = "KG") -> Counter[tuple[str, str]]:
+    return Counter(
+        {
+            (c.dimension, c.key): c.value
+            for c in StatCounter.objects.filter(country_code=country).exclude(value=0)
+        }
+    )
+
+
+def test_derived_power_and_class_follow_the_connectors():
+    ac = save(location_data(ocpi_id="AC", evses=[evse("a", connector("1", "IEC_62196_T2", 22))]))
+    dc = save(location_data(ocpi_id="DC", evses=[evse("d", connector("1", "GBT_DC", 120))]))
+    hpc = save(
+        location_data(
+            ocpi_id="HPC",
+            evses=[
+                evse("h1", connector("1", "GBT_DC", 60)),
+                evse("h2", connector("1", "GBT_DC", 180)),
+            ],
+        )
+    )
+    assert (ac.charging_class, ac.max_power_kw) == ("AC", 22)
+    assert (dc.charging_class, dc.max_power_kw) == ("DC", 120)
+    assert (hpc.charging_class, hpc.max_power_kw, hpc.evse_count) == ("HPC", 180, 2)
+
+
+def test_three_phase_power_without_stated_power_is_three_times_volts_amps():
+    plug = connector("1", "IEC_62196_T2", 0, power_type="AC_3_PHASE")
+    plug["max_electric_power"] = None
+    location = save(location_data(evses=[evse("a", plug)]))
+    assert location.max_power_kw == pytest.approx(3 * 230 * 32 / 1000)
+
+
+def test_removed_evse_leaves_counters_and_search_rows():
+    location = save(
+        location_data(
+            evses=[
+                evse("a", connector("1", "GBT_DC", 60)),
+                evse("b", connector("1", "CHADEMO", 50)),
+            ]
+        )
+    )
+    assert _counters()[("connectors_by_standard", "CHADEMO")] == 1
+    data = location_data(
+        evses=[
+            evse("a", connector("1", "GBT_DC", 60)),
+            evse("b", connector("1", "CHADEMO", 50), status="REMOVED"),
+        ]
+    )
+    save(data)
+    assert _counters()[("connectors_by_standard", "CHADEMO")] == 0
+    assert _counters()[("evses", "")] == 1
+    codes = set(SearchPoint.objects.filter(location=location).values_list("code", flat=True))
+    from kubat.registry.enums import STANDARD_CODES
+
+    assert STANDARD_CODES["CHADEMO"] not in codes
+
+
+def test_unpublished_location_is_neither_counted_nor_found():
+    save(location_data(publish=False))
+    assert _counters() == Counter()
+    page = selectors.search_locations(filters=selectors.LocationFilters(country_code="KG"))
+    assert page.total == 0
+    assert selectors.nearest_locations(lat=42.87, lon=74.57) == []
+
+
+def test_replacing_a_location_marks_left_out_evses_removed():
+    location = save(location_data(evses=[evse("a"), evse("b")]))
+    save(location_data(evses=[evse("a")]))
+    statuses = dict(EVSE.objects.filter(location=location).values_list("uid", "status"))
+    assert statuses == {"a": "AVAILABLE", "b": "REMOVED"}
+
+
+def test_counters_equal_a_full_recount_after_many_writes():
+    for i in range(6):
+        save(
+            location_data(ocpi_id=f"L{i}", evses=[evse("a", connector("1", "GBT_DC", 40 + i))]),
+            region="Chuy",
+        )
+    save(
+        location_data(ocpi_id="L1", evses=[evse("a", connector("1", "IEC_62196_T2", 22))]),
+        region="Talas",
+    )
+    save(location_data(ocpi_id="L2", publish=False))
+    save(location_data(ocpi_id="L3", city="Almaty", country="KAZ", lat=43.2, lon=76.9))
+    maintained = _counters("KG"), _counters("KZ")
+    services.rebuild_stats()
+    assert (_counters("KG"), _counters("KZ")) == maintained
+    assert maintained[0][("locations", "")] == 4
+    assert maintained[1][("locations", "")] == 1
+
+
+def test_location_of_another_party_is_refused():
+    owner = party("KG*TST")
+    data = ocpi.Location.model_validate(location_data(party="KG*OTH"))
+    with pytest.raises(InvalidInput) as info:
+        services.save_location(party=owner, data=data, source="manual")
+    assert info.value.field == "party_id"
+
+
+def test_operator_cannot_write_another_operators_locations():
+    mine = Organisation.objects.create(name="Mine", kind="operator", country_code="KG")
+    theirs = Organisation.objects.create(name="Theirs", kind="operator", country_code="KG")
+    my_party = party("KG*MIN", organisation=mine)
+    their_party = party("KG*THR", organisation=theirs)
+    user = get_user_model().objects.create_user("op")
+    account_services.grant_role(user=user, role=Role.OPERATOR)
+    account_services.join_organisation(user=user, organisation=mine)
+    services.assert_can_write(user=user, party=my_party)
+    with pytest.raises(PermissionDenied):
+        services.assert_can_write(user=user, party=their_party)
+
+
+def test_secretariat_writes_any_party_and_a_stranger_none():
+    target = party("KG*ANY")
+    clerk = get_user_model().objects.create_user("clerk")
+    account_services.grant_role(user=clerk, role=Role.SECRETARIAT)
+    services.assert_can_write(user=clerk, party=target)
+    stranger = get_user_model().objects.create_user("stranger")
+    with pytest.raises(PermissionDenied):
+        services.assert_can_write(user=stranger, party=target)
