@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from kubat.portal import standards
 from kubat.registry import selectors as registry_selectors
 
 PAGES = ["/", "/map/", "/open-data/", "/standards/"]
@@ -87,3 +89,34 @@ def test_map_page_offers_only_filter_values_present_in_the_registry(
     assert "vendor/leaflet/leaflet.js" in html  # served by us, no CDN
     assert "unpkg" not in html
     assert "cdn" not in html.lower()
+
+
+@pytest.mark.django_db
+def test_standards_page_renders_each_countrys_profile(client: Client) -> None:
+    html = client.get("/standards/").content.decode()
+    assert "Kyrgyz Republic: public charging standard profile" in html
+    assert "Republic of Kazakhstan: public charging standard profile" in html
+    assert "2026-11-draft" in html
+    assert "15 minutes" in html  # KG live-status limit, from KG.json
+
+
+def test_location_page_shows_the_registrys_compliance_verdict(
+    client: Client, demo_registry: dict[str, int]
+) -> None:
+    from kubat.registry import compliance
+
+    html_by_verdict: dict[bool, str] = {}
+    page = registry_selectors.search_locations(
+        filters=registry_selectors.LocationFilters(country_code="KG"), limit=200
+    )
+    for loc in page.items:
+        verdict = compliance.check_location(loc, now=timezone.now())
+        if verdict.compliant not in html_by_verdict:
+            html_by_verdict[verdict.compliant] = client.get(
+                f"/locations/{loc.pk}/"
+            ).content.decode()
+            if not verdict.compliant:
+                rule = verdict.violations[0].rule
+                assert str(standards.RULES[rule]) in html_by_verdict[False]
+    assert "Meets its country's charging-standard profile" in html_by_verdict[True]
+    assert "Does not meet its country's profile" in html_by_verdict[False]

@@ -1,87 +1,77 @@
-"""The registry's per-country charging-standard profiles, as the portal shows them.
+"""The registry's charging-standard profiles and compliance results, as the portal shows them.
 
-The profiles are the registry's files (src/kubat/registry/standards/<CC>.json) and its checker
-decides compliance; this module only finds them and turns them into something a template can
-print. Until the registry ships them, the standards page says so and location pages show no
-compliance section.
+The profiles are the registry's data (src/kubat/registry/standards/<CC>.json) and its checker
+(kubat.registry.compliance) decides compliance; this module only names things in the reader's
+language. The profile texts (title, status, rationale) are the registry's English data.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-from pathlib import Path
 from typing import Any
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from kubat.portal import labels
+from kubat.registry import compliance
 from kubat.registry.models import Location
 
-_STANDARDS_DIR = Path(importlib.import_module("kubat.registry").__file__ or "").parent / "standards"
+RULES: dict[str, Promise] = {
+    "connector-allowed": _("Only connector standards the profile allows"),
+    "dc-standard": _("DC charging offers a required standard"),
+    "ac-standard": _("AC charging offers a required standard"),
+    "operator-contact": _("The operator publishes an e-mail or a phone number"),
+    "opening-times": _("Opening times are published"),
+    "evse-id-emi3": _("Every charging point has an eMI3 EVSE ID"),
+    "status-fresh": _("Live status is fresh"),
+}
+
+
+def _connectors(codes: frozenset[str]) -> list[str]:
+    return sorted(labels.label(labels.CONNECTORS, c) for c in codes)
 
 
 def profiles() -> list[dict[str, Any]]:
-    """[{code, name, data, html}] for each profile file, KG before KZ."""
+    """Each country's profile with translated connector names, KG before KZ."""
     found = []
-    for path in sorted(_STANDARDS_DIR.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        code = path.stem.upper()
+    for code in compliance.available_profiles():
+        profile = compliance.load_profile(code)
+        if profile is None:
+            continue
         found.append(
             {
                 "code": code,
                 "name": labels.COUNTRIES.get(code, code),
-                "data": data,
-                "html": render_value(data),
+                "profile": profile,
+                "allowed": _connectors(profile.allowed),
+                "dc_any": _connectors(profile.dc_must_offer_any),
+                "ac_any": _connectors(profile.ac_must_offer_any),
+                "max_age_minutes": int(profile.max_status_age.total_seconds() // 60),
+                "live_sources": sorted(profile.live_sources),
             }
         )
     return found
 
 
-def render_value(value: Any) -> SafeString:
-    """A JSON value as nested HTML lists: objects as <dl>, arrays as <ul>, scalars as text."""
-    if isinstance(value, dict):
-        return format_html(
-            '<dl class="profile">{}</dl>',
-            format_html_join(
-                "",
-                "<dt>{}</dt><dd>{}</dd>",
-                ((str(k).replace("_", " "), render_value(v)) for k, v in value.items()),
-            ),
-        )
-    if isinstance(value, list):
-        if all(not isinstance(v, dict | list) for v in value):
-            return format_html("{}", ", ".join(_scalar(v) for v in value))
-        return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((render_value(v),) for v in value))
-        )
-    return format_html("{}", _scalar(value))
-
-
-def _scalar(value: Any) -> str:
-    if value is True:
-        return _("yes")
-    if value is False:
-        return _("no")
-    if value is None:
-        return "—"
-    text = str(value)
-    return str(labels.CONNECTORS.get(text, text))
-
-
-def compliance_of(location: Location) -> dict[str, Any] | None:
-    """The registry's compliance result for a location, or None while it has no checker."""
-    try:
-        module = importlib.import_module("kubat.registry.standards")
-    except ImportError:
-        return None
-    checker = getattr(module, "check_location", None)
-    if checker is None:
-        return None
-    result = checker(location=location)
-    return result if isinstance(result, dict) else {"result": result}
+def compliance_of(location: Location) -> dict[str, Any]:
+    """The registry's verdict for a location loaded by registry selectors, with rule names."""
+    result = compliance.check_location(location, now=timezone.now())
+    return {
+        "has_profile": result.profile_version is not None,
+        "compliant": result.compliant,
+        "version": result.profile_version,
+        "violations": [
+            {
+                "rule": v.rule,
+                "label": labels.label(RULES, v.rule),
+                "message": v.message,
+                "evse_uid": v.evse_uid,
+            }
+            for v in result.violations
+        ],
+    }
 
 
 def open_data_downloads() -> list[dict[str, str]]:
@@ -89,8 +79,8 @@ def open_data_downloads() -> list[dict[str, str]]:
     return [
         {
             "format": "GeoJSON",
-            "url": "/open-data/locations.geojson",
+            "url": reverse("open-data-geojson"),
             "media": "application/geo+json",
         },
-        {"format": "CSV", "url": "/open-data/locations.csv", "media": "text/csv"},
+        {"format": "CSV", "url": reverse("open-data-csv"), "media": "text/csv"},
     ]
