@@ -185,3 +185,20 @@ def test_phone_layout_fits_360_pixels(page: Page, browser: Any, live_server: Liv
     finally:
         context.close()
     assert phone.errors == []
+
+
+def test_dense_national_view_draws_server_clusters_that_zoom_in(
+    page: Page, monkeypatch: pytest.MonkeyPatch, demo_registry: dict[str, int]
+) -> None:
+    from kubat.portal import map_feed
+
+    monkeypatch.setattr(map_feed, "SERVER_CLUSTER_ABOVE", 100)
+    page.goto("/map/")
+    assert page.wait_for_markers() == demo_registry["locations"]
+    assert page.page.get_attribute("html", "data-cluster-mode") == "server"
+    assert page.page.locator("#station-list li").count() == 50
+    page.shot("server-clusters")
+    assert "zoom=" not in page.page.url  # the landing view is not written back
+    page.page.locator(".leaflet-marker-icon.cl").first.click()
+    page.page.wait_for_url("**zoom=**")  # the click zoomed in and the address followed
+    page.page.wait_for_selector("html[data-map-state=ready]")

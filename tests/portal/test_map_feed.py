@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.test import Client
+
+from kubat.portal import map_feed
 
 
 def _rows(client: Client, query: str) -> list[list[Any]]:
@@ -70,3 +73,31 @@ def test_bad_input_is_refused_with_the_parameter_named(
         response = client.get("/portal-api/markers" + query)
         assert response.status_code == 400, query
         assert response.json()["field"] == field
+
+
+def test_dense_views_are_clustered_on_the_server(
+    client: Client, demo_registry: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(map_feed, "SERVER_CLUSTER_ABOVE", 100)
+    body = client.get("/portal-api/markers?zoom=5&bbox=40,35,95,60&view=46.5,39.2,87.3,55.4").json()
+    assert body["mode"] == "clusters"
+    assert sum(c[2] for c in body["clusters"]) == demo_registry["locations"]
+    assert len(body["clusters"]) < 100
+    assert all(0 <= c[3] <= c[2] for c in body["clusters"])  # available within count
+    assert body["in_view"] == demo_registry["locations"]
+    assert len(body["rows"]) == map_feed.LIST_ROWS
+    # Zoomed in past CLIENT_ZOOM, or without a zoom, the browser gets the points.
+    close = client.get(f"/portal-api/markers?zoom={map_feed.CLIENT_ZOOM}").json()
+    assert close["mode"] == "points"
+
+
+def test_clusters_split_as_the_zoom_grows() -> None:
+    points = [
+        {"lat": 42.87 + i * 0.01, "lon": 74.57 + i * 0.01, "status": "AVAILABLE"} for i in range(20)
+    ]
+    coarse = map_feed.cluster(points, zoom=4)
+    fine = map_feed.cluster(points, zoom=12)
+    assert len(coarse) == 1
+    assert coarse[0][2:] == [20, 20]
+    assert len(fine) > len(coarse)
+    assert sum(c[2] for c in fine) == 20

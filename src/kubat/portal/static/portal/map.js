@@ -75,14 +75,12 @@
     }
     return icons[key];
   }
-  function clusterIcon(cluster) {
-    var n = cluster.getChildCount();
-    var size = n < 10 ? "s" : n < 100 ? "m" : "l";
-    return L.divIcon({
-      html: "<span>" + num(n) + "</span>",
-      className: "cl cl-" + size,
-      iconSize: size === "s" ? [32, 32] : size === "m" ? [40, 40] : [48, 48]
-    });
+  function clusterIcon(group) {
+    var children = group.getAllChildMarkers();
+    var available = 0;
+    for (var i = 0; i < children.length; i++) { if (children[i].row[8] === "AVAILABLE") { available++; } }
+    var size = sizeOf(children.length);
+    return L.divIcon({ html: clusterHtml(children.length, available), className: "cl cl-" + size, iconSize: SIZES[size] });
   }
   var cluster = L.markerClusterGroup({
     chunkedLoading: true,
@@ -108,8 +106,10 @@
       escapeHtml(cfg.text.details) + " →</a></div>";
   }
 
-  var shown = [];        // markers currently in the cluster layer
-  var loaded = null;     // {key, box} of the last answer
+  var shown = [];        // markers currently in the cluster layer (mode "points")
+  var served = null;     // {rows, inView} of a "clusters" answer, for the list
+  var serverClusters = L.layerGroup().addTo(map);
+  var loaded = null;     // {key, box, zoom, mode} of the last answer
   var sequence = 0;
 
   function serverQuery() {
@@ -121,24 +121,33 @@
     return q;
   }
   function textFilter() { return form.elements.q.value.trim().toLowerCase(); }
+  function boxParam(b) {
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(4); }).join(",");
+  }
+  function clamp(b) {
+    var sw = b.getSouthWest(), ne = b.getNorthEast();
+    return L.latLngBounds([Math.max(sw.lat, -85), Math.max(sw.lng, -180)], [Math.min(ne.lat, 85), Math.min(ne.lng, 180)]);
+  }
 
   function load(force) {
     var query = serverQuery();
     var key = query.toString() + "|" + (textFilter() ? "all" : "box");
     var view = map.getBounds();
-    if (!force && loaded && loaded.key === key && (loaded.box === null || loaded.box.contains(view))) {
+    var zoom = Math.floor(map.getZoom());
+    // Points already in the browser cover this view: only the list changes. Server clusters
+    // depend on the zoom and the view, so they are asked for again.
+    if (!force && loaded && loaded.key === key && loaded.mode === "points" &&
+        (loaded.box === null || loaded.box.contains(view))) {
       updateList();
       return Promise.resolve();
     }
     var box = null;
     // A text search looks at every location; otherwise only the padded view is fetched.
     if (!textFilter()) {
-      box = view.pad(0.6);
-      var sw = box.getSouthWest(), ne = box.getNorthEast();
-      var west = Math.max(sw.lng, -180), east = Math.min(ne.lng, 180);
-      var south = Math.max(sw.lat, -90), north = Math.min(ne.lat, 90);
-      box = L.latLngBounds([south, west], [north, east]);
-      query.set("bbox", [west, south, east, north].map(function (v) { return v.toFixed(4); }).join(","));
+      box = clamp(view.pad(0.6));
+      query.set("bbox", boxParam(box));
+      query.set("view", boxParam(clamp(view)));
+      query.set("zoom", String(zoom));
     }
     var mine = ++sequence;
     say(cfg.text.loading);
@@ -146,8 +155,8 @@
     var request;
     var first = window.kubatFirstFeed;
     window.kubatFirstFeed = null;
-    if (first && !textFilter() && first.filters === serverQuery().toString()) {
-      // The page's head already asked for this (see map.html): reuse that answer.
+    if (first && !textFilter() && first.filters === serverQuery().toString() && first.zoom === zoom) {
+      // The page already asked for this view while Leaflet loaded (see map.html).
       request = first.promise;
       box = L.latLngBounds([first.box[1], first.box[0]], [first.box[3], first.box[2]]);
     } else {
@@ -161,14 +170,57 @@
       .then(function (data) {
         if (mine !== sequence) { return; }
         window.performance.mark("kubat:fetched");
-        loaded = { key: key, box: box };
-        draw(data.rows);
+        loaded = { key: key, box: box, zoom: zoom, mode: data.mode };
+        if (data.mode === "clusters") { drawServerClusters(data); } else { draw(data.rows); }
       })
       .catch(function () {
         if (mine !== sequence) { return; }
         say(cfg.text.failed);
         document.documentElement.dataset.mapState = "error";
       });
+  }
+
+  function ringStyle(available, total) {
+    var share = total ? Math.round(100 * available / total) : 0;
+    return "background: conic-gradient(var(--ok) 0 " + share + "%, #9aa4ae " + share + "% 100%)";
+  }
+  function clusterHtml(count, available) {
+    return '<span class="ring" style="' + ringStyle(available, count) + '"><span>' + num(count) + "</span></span>";
+  }
+  function sizeOf(n) { return n < 10 ? "s" : n < 100 ? "m" : "l"; }
+  var SIZES = { s: [34, 34], m: [42, 42], l: [50, 50] };
+
+  function finish(count, text) {
+    // Milliseconds from navigation start to markers drawn: read by bench/map_render.py.
+    window.kubatMarkersDrawnAt = window.performance.now();
+    document.documentElement.dataset.mapState = "ready";
+    document.documentElement.dataset.markers = String(count);
+    if (text) {
+      say(count ? fmt(cfg.text.matches, { count: num(count) }) : cfg.text.noMatch);
+    } else {
+      say("");
+    }
+    updateList();
+    window.dispatchEvent(new CustomEvent("kubat:markers", { detail: { count: count } }));
+  }
+
+  function drawServerClusters(data) {
+    cluster.clearLayers();
+    serverClusters.clearLayers();
+    shown = [];
+    served = { rows: data.rows, inView: data.in_view };
+    data.clusters.forEach(function (c) {
+      var size = sizeOf(c[2]);
+      var m = L.marker([c[0], c[1]], {
+        icon: L.divIcon({ html: clusterHtml(c[2], c[3]), className: "cl cl-" + size, iconSize: SIZES[size] }),
+        title: fmt(cfg.text.cluster, { count: num(c[2]), available: num(c[3]) }),
+        keyboard: true
+      });
+      m.on("click", function () { map.setView([c[0], c[1]], Math.min(Math.floor(map.getZoom()) + 2, 16)); });
+      serverClusters.addLayer(m);
+    });
+    document.documentElement.dataset.clusterMode = "server";
+    finish(data.count, "");
   }
 
   function draw(rows) {
@@ -182,44 +234,42 @@
       m.bindPopup(popup);
       markers.push(m);
     }
+    serverClusters.clearLayers();
     cluster.clearLayers();
+    served = null;
     shown = markers;
-    var done = function () {
-      // Milliseconds from navigation start to markers drawn: read by bench/map_render.py.
-      window.kubatMarkersDrawnAt = window.performance.now();
-      document.documentElement.dataset.mapState = "ready";
-      document.documentElement.dataset.markers = String(markers.length);
-      if (text) {
-        say(markers.length ? fmt(cfg.text.matches, { count: num(markers.length) }) : cfg.text.noMatch);
-      } else {
-        say("");
-      }
-      updateList();
-      window.dispatchEvent(new CustomEvent("kubat:markers", { detail: { count: markers.length } }));
-    };
-    if (!markers.length) { done(); return; }
+    document.documentElement.dataset.clusterMode = "browser";
+    if (!markers.length) { finish(0, text); return; }
     cluster.options.chunkProgress = function (processed, total) {
-      if (processed === total) { cluster.options.chunkProgress = null; done(); }
+      if (processed === total) { cluster.options.chunkProgress = null; finish(markers.length, text); }
     };
     cluster.addLayers(markers);
   }
 
   // ---- the list beside the map --------------------------------------------------------
   function updateList() {
-    var bounds = map.getBounds();
-    var centre = map.getCenter();
-    var inView = [];
-    for (var i = 0; i < shown.length; i++) {
-      var ll = shown[i].getLatLng();
-      if (bounds.contains(ll)) { inView.push([centre.distanceTo(ll), shown[i].row]); }
+    var rows, total;
+    if (served) {
+      rows = served.rows;
+      total = served.inView;
+    } else {
+      var bounds = map.getBounds();
+      var centre = map.getCenter();
+      var inView = [];
+      for (var i = 0; i < shown.length; i++) {
+        var ll = shown[i].getLatLng();
+        if (bounds.contains(ll)) { inView.push([centre.distanceTo(ll), shown[i].row]); }
+      }
+      inView.sort(function (a, b) { return a[0] - b[0]; });
+      rows = inView.slice(0, LIST_MAX).map(function (pair) { return pair[1]; });
+      total = inView.length;
     }
-    inView.sort(function (a, b) { return a[0] - b[0]; });
-    var text = fmt(cfg.text.inView, { count: num(inView.length) });
-    if (inView.length > LIST_MAX) { text += ", " + fmt(cfg.text.shownFirst, { shown: num(LIST_MAX) }); }
+    var text = fmt(cfg.text.inView, { count: num(total) });
+    if (total > rows.length) { text += ", " + fmt(cfg.text.shownFirst, { shown: num(rows.length) }); }
     listCount.textContent = text;
     var html = [];
-    for (var j = 0; j < Math.min(inView.length, LIST_MAX); j++) {
-      var r = inView[j][1];
+    for (var j = 0; j < rows.length; j++) {
+      var r = rows[j];
       html.push('<li><a href="' + locationUrl(r[0]) + '"><span class="mk mk-' + (r[3] || "AC") +
         " st-" + r[8] + '" aria-hidden="true"></span><span class="name">' + escapeHtml(r[5]) +
         '</span><span class="meta">' + escapeHtml(r[6]) + " · " + escapeHtml(describe(r)) +
