@@ -7,8 +7,10 @@ imports use. gunicorn serves the site on 127.0.0.1 with no map tiles (KUBAT_MAP_
 empty: the measure is ours, not a tile server's). Debian's chromium, driven by Playwright,
 opens /map/ in a new browser context per run (cold HTTP cache) with a 1280×800 window; the
 page records performance.now() when the last marker has been added to the cluster layer,
-which is the time from navigation start to markers drawn. One warm-up run is discarded, then
-the median and the spread of --runs runs are reported with the marker feed's size and time.
+which is the time from navigation start to markers drawn (at this national view the server
+sends clusters, see kubat.portal.map_feed; "cluster_mode" says which path ran). One warm-up
+run is discarded, then the median and the spread of --runs runs are reported with the size
+and time of the marker feed in both of its modes.
 
     .venv/bin/python bench/map_render.py [--locations 10000] [--runs 5]
 
@@ -178,6 +180,7 @@ def measure(base_url: str, runs: int) -> dict[str, Any]:
     timings: list[float] = []
     wall: list[float] = []
     markers = 0
+    mode = ""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for run in range(runs + 1):
@@ -191,6 +194,7 @@ def measure(base_url: str, runs: int) -> dict[str, Any]:
             elapsed = (time.perf_counter() - started) * 1000
             drawn_at = float(page.evaluate("window.kubatMarkersDrawnAt"))
             markers = int(page.get_attribute("html", "data-markers") or 0)
+            mode = page.get_attribute("html", "data-cluster-mode") or ""
             context.close()
             if errors:
                 raise SystemExit(f"page errors: {errors}")
@@ -198,22 +202,20 @@ def measure(base_url: str, runs: int) -> dict[str, Any]:
                 timings.append(drawn_at)
                 wall.append(elapsed)
         browser.close()
-    return {"drawn_ms": timings, "wall_ms": wall, "markers": markers}
+    return {"drawn_ms": timings, "wall_ms": wall, "markers": markers, "mode": mode}
 
 
-def _feed(base_url: str) -> dict[str, float]:
-    started = time.perf_counter()
-    request = urllib.request.Request(
-        base_url + "/portal-api/markers?bbox=45,38,88,56", headers={"Accept-Encoding": "gzip"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        body = response.read()
-        encoding = response.headers.get("Content-Encoding", "identity")
-    return {
-        "feed_ms": round((time.perf_counter() - started) * 1000, 1),
-        "feed_bytes": len(body),
-        "feed_encoding": encoding,
-    }
+def _feed(base_url: str) -> dict[str, Any]:
+    """Time and size of the national view's answer as clusters (zoom 5) and as points."""
+    out: dict[str, Any] = {}
+    for name, query in (("clusters", "&zoom=5&view=46.5,39.2,87.3,55.4"), ("points", "")):
+        started = time.perf_counter()
+        url = f"{base_url}/portal-api/markers?bbox=38,34,96,61{query}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            body = response.read()
+        out[f"feed_{name}_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        out[f"feed_{name}_bytes"] = len(body)
+    return out
 
 
 def main() -> int:
@@ -270,6 +272,7 @@ def main() -> int:
         "benchmark": "map_render",
         "locations": args.locations,
         "markers_drawn": result["markers"],
+        "cluster_mode": result["mode"],
         "runs": len(drawn),
         "median_ms": round(median, 1),
         "min_ms": round(min(drawn), 1),
