@@ -53,6 +53,8 @@ fmt: install
 bench: install
 	$(BIN)/python bench/registry_search.py --engine sqlite
 	$(BIN)/python bench/registry_search.py --engine postgres --database-url $(PG_URL)
+	$(MAKE) chromium
+	$(BIN)/python bench/map_render.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
