@@ -202,3 +202,38 @@ def test_dense_national_view_draws_server_clusters_that_zoom_in(
     page.page.locator(".leaflet-marker-icon.cl").first.click()
     page.page.wait_for_url("**zoom=**")  # the click zoomed in and the address followed
     page.page.wait_for_selector("html[data-map-state=ready]")
+
+
+def test_search_text_and_near_me_move_the_map(
+    browser: Any, live_server: Any, settings: Settings, demo_registry: dict[str, int]
+) -> None:
+    settings.KUBAT_MAP_TILE_URL = ""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800},
+        geolocation={"latitude": 40.5283, "longitude": 72.7985},  # Osh
+        permissions=["geolocation"],
+    )
+    page = Page(context.new_page(), live_server.url, "search_and_near_me")
+    try:
+        page.goto("/map/")
+        everything = page.wait_for_markers()
+        page.page.fill("#f-q", "Karakol")
+        page.page.press("#f-q", "Enter")
+        page.page.wait_for_url("**q=Karakol**")
+        page.page.wait_for_function(
+            "document.documentElement.dataset.mapState === 'ready'"
+            f" && Number(document.documentElement.dataset.markers) < {everything}"
+        )
+        names = page.page.locator("#station-list .meta").all_inner_texts()
+        assert names
+        assert all("Karakol" in n for n in names)
+        page.page.fill("#f-q", "")
+        page.page.click("#near-me")
+        page.page.wait_for_url("**zoom=13**")
+        lat = float(page.page.evaluate("new URLSearchParams(location.search).get('lat')"))
+        assert abs(lat - 40.5283) < 0.01
+        assert "near you" in page.page.inner_text("#map-status")
+        page.shot("near-me")
+    finally:
+        context.close()
+    assert page.errors == []

@@ -111,6 +111,7 @@
   var serverClusters = L.layerGroup().addTo(map);
   var loaded = null;     // {key, box, zoom, mode} of the last answer
   var sequence = 0;
+  var note = "";         // a message that outlives the next load ("showing stations near you")
 
   function serverQuery() {
     var q = new URLSearchParams();
@@ -198,7 +199,7 @@
     if (text) {
       say(count ? fmt(cfg.text.matches, { count: num(count) }) : cfg.text.noMatch);
     } else {
-      say("");
+      say(note);
     }
     updateList();
     window.dispatchEvent(new CustomEvent("kubat:markers", { detail: { count: count } }));
@@ -296,6 +297,7 @@
   map.on("moveend", function () { saveState(); load(false); });
 
   function apply(fit) {
+    note = "";
     saveState();
     return load(true).then(function () {
       if (fit && shown.length) {
@@ -325,9 +327,10 @@
       if (here) { map.removeLayer(here); }
       here = L.circleMarker(point, { radius: 8, color: "#0b3d91", fillColor: "#4c8dff", fillOpacity: 0.9 })
         .bindTooltip(cfg.text.youAreHere).addTo(map);
+      note = cfg.text.located;
+      say(note);
       map.setView(point, 13);
-      say(cfg.text.located);
-    }, function () { say(cfg.text.noGeo); }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 });
+    }, function () { note = ""; say(cfg.text.noGeo); }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 });
   });
 
   load(true).then(function () {
