@@ -230,6 +230,7 @@ def test_search_text_and_near_me_move_the_map(
         page.page.fill("#f-q", "")
         page.page.click("#near-me")
         page.page.wait_for_url("**zoom=13**")
+        page.page.wait_for_selector("html[data-map-state=ready]")
         lat = float(page.page.evaluate("new URLSearchParams(location.search).get('lat')"))
         assert abs(lat - 40.5283) < 0.01
         assert "near you" in page.page.inner_text("#map-status")
@@ -237,3 +238,21 @@ def test_search_text_and_near_me_move_the_map(
     finally:
         context.close()
     assert page.errors == []
+
+
+def test_markers_and_borders_show_when_no_tile_loads(
+    browser: Any, live_server: Any, settings: Settings, demo_registry: dict[str, int]
+) -> None:
+    # A tile server that refuses every connection (port 9, discard, is closed here).
+    settings.KUBAT_MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = Page(context.new_page(), live_server.url, "tiles_fail")
+    try:
+        page.goto("/map/?country=KG")
+        assert page.wait_for_markers() == 230
+        page.page.wait_for_selector(".leaflet-overlay-pane path")  # the country outlines
+        page.shot("no-tiles")
+    finally:
+        context.close()
+    # The only errors are the refused tiles themselves.
+    assert all("ERR_CONNECTION_REFUSED" in e or "Failed to load" in e for e in page.errors)

@@ -44,8 +44,17 @@
 
   var map = L.map("map", { zoomSnap: 0.5, minZoom: 3, maxZoom: 19 });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  var tilesFailed = !cfg.tileUrl;
+  var borders = null;
+  function solidBorders() {
+    // Without tiles the outlines are the only geography: fill the countries so they read.
+    tilesFailed = true;
+    if (borders) { borders.setStyle({ fillOpacity: 0.9 }); }
+  }
   if (cfg.tileUrl) {
-    L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: cfg.tileAttribution }).addTo(map);
+    L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: cfg.tileAttribution })
+      .once("tileerror", solidBorders)
+      .addTo(map);
   } else {
     document.getElementById("map").classList.add("no-tiles");
   }
@@ -60,9 +69,9 @@
 
   // Country outlines drawn by the browser, so the map is readable when no tile loads.
   fetch(cfg.bordersUrl).then(function (r) { return r.json(); }).then(function (geojson) {
-    L.geoJSON(geojson, {
+    borders = L.geoJSON(geojson, {
       interactive: false,
-      style: { color: "#3d4a5c", weight: 1.5, fillColor: "#fbf8ef", fillOpacity: cfg.tileUrl ? 0.05 : 0.9 }
+      style: { color: "#3d4a5c", weight: 1.5, fillColor: "#fbf8ef", fillOpacity: tilesFailed ? 0.9 : 0.05 }
     }).addTo(map);
   }).catch(function () { /* the markers still show */ });
 
