@@ -81,10 +81,10 @@ def _setup(engine: str, url: str | None) -> str:
 def _point(rng: random.Random) -> tuple[float, float]:
     if rng.random() < 0.08:  # roadside and small towns across the region
         return rng.uniform(38.5, 54.5), rng.uniform(51.0, 83.0)
-    _, lat, lon, _ = rng.choices(CITIES, weights=[c[3] for c in CITIES])[0]
-    r = abs(rng.gauss(0, 6.0)) / 111.19
-    a = rng.random() * 2 * math.pi
-    return lat + r * math.sin(a), lon + r * math.cos(a) / math.cos(math.radians(lat))
+    _, lat, lon, weight = rng.choices(CITIES, weights=[c[3] for c in CITIES])[0]
+    spread_km = 3.0 * math.sqrt(weight)  # bigger cities sprawl further: 3 to 10 km
+    dy, dx = rng.gauss(0, spread_km) / 111.19, rng.gauss(0, spread_km) / 111.19
+    return lat + dy, lon + dx / math.cos(math.radians(lat))
 
 
 def _location(rng: random.Random, n: int, evses: int) -> dict[str, object]:

@@ -42,7 +42,10 @@ def _database(url: str) -> dict[str, Any]:
         # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue on busy_timeout instead of failing mid-transaction.
         config["OPTIONS"] = {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+            ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }

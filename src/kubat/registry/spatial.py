@@ -4,14 +4,17 @@ Both engines run the same algorithm, an expanding box: look in the box that hold
 radius r around the query point, ask the database for the k nearest rows inside the circle
 (ordered by the equirectangular distance of kubat.core.geo), and stop as soon as k rows came
 back, because every row outside the circle is farther than every row inside it. Otherwise grow
-r fourfold, up to the caller's radius. Dense cities finish in the first small box; sparse
-steppe needs a few rounds, each cheap because the index skips empty space.
+r (by the density seen, at most fourfold), up to the caller's radius. Dense cities finish in
+the first small box; sparse steppe needs a few rounds, each cheap because the index skips empty
+space.
 
-The box test is what the index serves:
-- SQLite: an R*Tree over (lon, lat, code); its 32-bit bounds are rounded outward, so the box
-  test may admit a point a metre outside, which the exact distance test then removes.
-- PostgreSQL: a GiST index over point(lon + 1000 * code, lat), one 1000-degree band of x per
-  connector standard, so one index serves every standard (docs/decisions/0002-spatial-index.md).
+The box test is what the index serves. Both engines index the point (lon + 400 * code, lat):
+each connector standard lives in its own 400-degree band of x, so one 2-D index serves every
+standard (docs/decisions/0002-spatial-index.md).
+- SQLite: an R*Tree; its 32-bit bounds are rounded outward (by up to ~0.001 degree at the
+  highest band), so the box test may admit a point slightly outside, which the exact distance
+  test then removes.
+- PostgreSQL: a GiST expression index.
 """
 
 from __future__ import annotations
@@ -24,9 +27,13 @@ from django.db import connection
 
 from kubat.core.geo import KM_PER_DEGREE, BBox, box_around, lon_scale
 
-INITIAL_RADIUS_KM = 2.0
-GROWTH = 4.0
+# Start small: a box in a dense city centre can hold tens of thousands of points, and both
+# indexes cost per point returned. Sparse areas pay a few cheap empty rounds instead.
+INITIAL_RADIUS_KM = 0.25
+MAX_GROWTH = 4.0
 WHOLE_EARTH_KM = 20_100.0
+# Width of each standard's band of x in the index; must match migration 0002.
+CODE_BAND = 400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +56,16 @@ def _box_condition(codes: Sequence[int], box: BBox) -> tuple[str, list[Any]]:
     parts: list[str] = []
     params: list[Any] = []
     for code in codes:
+        offset = CODE_BAND * code
         if connection.vendor == "postgresql":
-            offset = 1000.0 * code
-            parts.append("point(s.lon + 1000 * s.code, s.lat) <@ box(point(%s, %s), point(%s, %s))")
+            parts.append("point(s.lon + 400 * s.code, s.lat) <@ box(point(%s, %s), point(%s, %s))")
             params += [box.min_lon + offset, box.min_lat, box.max_lon + offset, box.max_lat]
         else:
             parts.append(
                 "s.id IN (SELECT id FROM registry_searchpoint_rtree WHERE min_x <= %s"
-                " AND max_x >= %s AND min_y <= %s AND max_y >= %s AND min_z <= %s"
-                " AND max_z >= %s)"
+                " AND max_x >= %s AND min_y <= %s AND max_y >= %s)"
             )
-            params += [box.max_lon, box.min_lon, box.max_lat, box.min_lat, code, code]
+            params += [box.max_lon + offset, box.min_lon + offset, box.max_lat, box.min_lat]
     return "(" + " OR ".join(parts) + ")", params
 
 
@@ -157,7 +163,18 @@ def nearest(
         )
         if len(hits) >= k or r >= radius_km:
             return hits
-        r = min(r * GROWTH, radius_km)
+        r = min(r * _growth(found=len(hits), wanted=k), radius_km)
+
+
+def _growth(*, found: int, wanted: int) -> float:
+    """How much to widen the radius: by the density seen so far, between 1.5 and 4 times.
+
+    Points in a circle grow with the square of its radius, so sqrt(wanted / found) is the
+    radius factor that density predicts; a margin of 25 % avoids a near miss.
+    """
+    if found == 0:
+        return MAX_GROWTH
+    return min(MAX_GROWTH, max(1.5, 1.25 * (wanted / found) ** 0.5))
 
 
 def count_within(
