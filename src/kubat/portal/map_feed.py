@@ -210,6 +210,7 @@ def page_context() -> dict[str, Any]:
             "noMatch": _("No station matches this search."),
             "matches": _("%(count)s stations match the search."),
             "youAreHere": _("You are here"),
+            "kw": _("kW"),
             "cluster": _("%(count)s stations, %(available)s available: zoom in"),
         },
     }

@@ -103,7 +103,7 @@
 
   function locationUrl(id) { return cfg.locationUrl.replace("{id}", id); }
   function describe(r) {
-    return (cfg.classes[r[3]] || r[3] || "") + " · " + num(r[4]) + " kW · " +
+    return (cfg.classes[r[3]] || r[3] || "") + " · " + num(r[4]) + " " + cfg.text.kw + " · " +
       fmt(cfg.text.points, { count: num(r[7]) });
   }
   function popup(layer) {
