@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/kubat
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test test-sqlite test-postgres lint fmt bench messages clean
+.PHONY: install run test test-sqlite test-postgres lint fmt bench messages chromium clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,18 +16,28 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+# Compiled catalogues (locale/*/LC_MESSAGES/django.mo) are build output, git-ignored.
+messages: install
+	$(BIN)/pybabel compile --domain django --directory locale
+
+# Debian's chromium for the browser tests (Playwright drives it; never `playwright install`).
+# Installed when missing and we run as root with apt-get; otherwise the browser tests skip.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
+
+run: install messages
 	$(BIN)/kubat migrate --noinput
 	$(BIN)/kubat demo --if-empty
 	$(BIN)/kubat serve --host 127.0.0.1 --port 8000
 
 test: install lint test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install messages chromium
 	KUBAT_DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest
 
 # Skips every test with a message saying how to enable it when PostgreSQL is not reachable.
-test-postgres: install
+test-postgres: install messages
 	KUBAT_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m 'not browser'
 
 lint: install
@@ -43,6 +53,8 @@ fmt: install
 bench: install
 	$(BIN)/python bench/registry_search.py --engine sqlite
 	$(BIN)/python bench/registry_search.py --engine postgres --database-url $(PG_URL)
+	$(MAKE) chromium
+	$(BIN)/python bench/map_render.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

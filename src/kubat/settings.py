@@ -83,7 +83,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, plus unprefixed pages in the reader's language (see kubat.portal.i18n).
+    "kubat.portal.i18n.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kubat.portal.context_processors.demo_data",
             ],
         },
     },
@@ -161,4 +163,14 @@ LOGGING = {
 # Licence stated in every open-data download.
 KUBAT_DATA_LICENCE = os.environ.get(
     "KUBAT_DATA_LICENCE", "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+)
+
+# Map background tiles for the portal; {s}, {z}, {x}, {y} as Leaflet expects. Empty: no tiles,
+# the map then shows the shipped country borders and the markers only (also what tests use).
+KUBAT_MAP_TILE_URL = os.environ.get(
+    "KUBAT_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+KUBAT_MAP_TILE_ATTRIBUTION = os.environ.get(
+    "KUBAT_MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )

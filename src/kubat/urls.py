@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kubat.api import api
+from kubat.portal.i18n import portal_patterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,5 +14,7 @@ urlpatterns = [
     path("", include("kubat.fleet.urls")),
     path("", include("kubat.quotas.urls")),
     path("", include("kubat.permits.urls")),
-    path("", include("kubat.portal.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language for the switcher
+    # Portal pages: /map/ in the reader's language, /ru/map/ etc. in a fixed one.
+    *portal_patterns(path("", include("kubat.portal.urls"))),
 ]

@@ -1,0 +1,225 @@
+"""The map's data: filter options for the page and compact markers for a view.
+
+The browser asks /portal-api/markers for the box it shows (padded), with the map's filters, and
+gets one row per location: [id, lat, lon, class, kW, name, city, EVSEs, live status]. Arrays
+instead of objects keep 10,000 markers near 600 kB of JSON (about 150 kB gzipped) and parse in
+a few milliseconds; registry.selectors.map_points does the query (at most 20,000 rows).
+
+The status filter is the marker's own live status (registry.selectors.live_status): the
+database first keeps locations with an EVSE in one of the matching EVSE states, then the exact
+live status is compared here, so "Out of service" never shows a location that also has an
+available point.
+
+Dense views are clustered here, not in the browser. When the padded box holds more than
+SERVER_CLUSTER_ABOVE locations and the map is below CLIENT_ZOOM, the answer has mode
+"clusters": one entry per CELL_PX × CELL_PX screen cell of the Web Mercator grid at the map's
+zoom, [lat, lon, count, available], placed at the mean position of its members, plus the
+LIST_ROWS locations nearest the view's centre (for the list beside the map) and the count in
+the exact view. Drawing a few hundred cluster icons instead of building 10,000 markers in the
+browser is what keeps a national view under the 2 s budget on a slow phone (bench/map_render.py).
+Otherwise the mode is "points" and Leaflet.markercluster clusters in the browser.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kubat.core.countries import to_alpha2
+from kubat.core.errors import InvalidInput
+from kubat.core.geo import BBox, equirect_km
+from kubat.portal import labels
+from kubat.registry import selectors as registry_selectors
+from kubat.registry.enums import ConnectorType
+
+FIELDS = ["id", "lat", "lon", "class", "kw", "name", "city", "evses", "status"]
+SERVER_CLUSTER_ABOVE = 2000
+CLIENT_ZOOM = 14  # from this zoom on, the browser always gets points
+CELL_PX = 80
+LIST_ROWS = 50
+
+
+def _float(text: str, field: str, low: float, high: float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # also rejects NaN
+        raise InvalidInput(f"must be a number from {low:g} to {high:g}", field=field)
+    return value
+
+
+def _bbox(text: str) -> BBox:
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise InvalidInput("expected minlon,minlat,maxlon,maxlat", field="bbox")
+    min_lon, max_lon = (_float(parts[i], "bbox", -180, 180) for i in (0, 2))
+    min_lat, max_lat = (_float(parts[i], "bbox", -90, 90) for i in (1, 3))
+    if min_lon > max_lon or min_lat > max_lat:
+        raise InvalidInput("minimum above maximum", field="bbox")
+    return BBox(min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
+
+
+def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.LocationFilters, str]:
+    """LocationFilters and the live-status filter ('' for any) from the map's query string.
+
+    Raises InvalidInput naming the parameter for a value that is not a country, connector,
+    number, status or box.
+    """
+    country = (params.get("country") or "").strip()
+    connector = (params.get("connector") or "").strip()
+    if connector and connector not in ConnectorType.values:
+        raise InvalidInput(f"unknown connector standard {connector!r}", field="connector")
+    status = (params.get("status") or "").strip().upper()
+    if status and status not in labels.LIVE_STATUSES:
+        raise InvalidInput(f"unknown status {status!r}", field="status")
+    min_kw = params.get("min_kw") or ""
+    bbox = params.get("bbox") or ""
+    filters = registry_selectors.LocationFilters(
+        country_code=to_alpha2(country, field="country") if country else None,
+        standards=(connector,) if connector else (),
+        min_kw=_float(min_kw, "min_kw", 0, 2000) if min_kw else None,
+        statuses=labels.LIVE_STATUS_EVSE[status] if status else (),
+        operator=(params.get("operator") or "").strip() or None,
+        bbox=_bbox(bbox) if bbox else None,
+    )
+    return filters, status
+
+
+def _row(p: dict[str, Any]) -> list[Any]:
+    return [
+        p["id"],
+        round(float(p["lat"]), 5),
+        round(float(p["lon"]), 5),
+        p["class"],
+        p["kw"],
+        p["name"],
+        p["city"],
+        p["evses"],
+        p["status"],
+    ]
+
+
+def _mercator_cell(lat: float, lon: float, zoom: int) -> tuple[int, int]:
+    """The CELL_PX screen cell holding (lat, lon) at `zoom` (Web Mercator, 256 px tiles)."""
+    scale = 256 * 2**zoom / CELL_PX
+    lat = max(min(lat, 85.0), -85.0)
+    x = (lon + 180.0) / 360.0 * scale
+    siny = math.sin(math.radians(lat))
+    y = (0.5 - math.log((1 + siny) / (1 - siny)) / (4 * math.pi)) * scale
+    return int(x), int(y)
+
+
+def cluster(points: list[dict[str, Any]], *, zoom: int) -> list[list[Any]]:
+    """[lat, lon, count, available] per screen cell at `zoom`, at the members' mean position."""
+    cells: dict[tuple[int, int], list[float]] = {}
+    for p in points:
+        key = _mercator_cell(p["lat"], p["lon"], zoom)
+        acc = cells.setdefault(key, [0.0, 0.0, 0, 0])
+        acc[0] += p["lat"]
+        acc[1] += p["lon"]
+        acc[2] += 1
+        acc[3] += p["status"] == "AVAILABLE"
+    return [
+        [round(lat / n, 5), round(lon / n, 5), int(n), int(available)]
+        for lat, lon, n, available in cells.values()
+    ]
+
+
+def markers(params: Mapping[str, str], *, cluster_above: int | None = None) -> dict[str, Any]:
+    """The map's answer for a view; see the module doc for the two modes and the row shape.
+
+    Query: the filters of parse_filters, `zoom` (integer map zoom) and `view` (the exact visible
+    box, for the list and its count). Raises InvalidInput naming a malformed parameter.
+    """
+    filters, status = parse_filters(params)
+    limit = registry_selectors.MAP_POINT_LIMIT
+    points: list[dict[str, Any]] = [
+        p
+        for p in registry_selectors.map_points(filters=filters, limit=limit)
+        if not status or p["status"] == status
+    ]
+    truncated = len(points) >= limit
+    zoom_text = params.get("zoom") or ""
+    zoom = int(_float(zoom_text, "zoom", 0, 22)) if zoom_text else None
+    threshold = SERVER_CLUSTER_ABOVE if cluster_above is None else cluster_above
+    if zoom is None or zoom >= CLIENT_ZOOM or len(points) <= threshold:
+        rows = [_row(p) for p in points]
+        return {
+            "mode": "points",
+            "fields": FIELDS,
+            "rows": rows,
+            "count": len(rows),
+            "truncated": truncated,
+        }
+    view_text = params.get("view") or ""
+    view = _bbox(view_text) if view_text else filters.bbox
+    in_view = [
+        p
+        for p in points
+        if view is None
+        or (view.min_lat <= p["lat"] <= view.max_lat and view.min_lon <= p["lon"] <= view.max_lon)
+    ]
+    if view is not None:
+        lat0, lon0 = (view.min_lat + view.max_lat) / 2, (view.min_lon + view.max_lon) / 2
+        in_view.sort(key=lambda p: equirect_km(lat0, lon0, p["lat"], p["lon"]))
+    return {
+        "mode": "clusters",
+        "fields": FIELDS,
+        "clusters": cluster(points, zoom=zoom),
+        "rows": [_row(p) for p in in_view[:LIST_ROWS]],
+        "in_view": len(in_view),
+        "count": len(points),
+        "truncated": truncated,
+    }
+
+
+def page_context() -> dict[str, Any]:
+    """Filter options (only values present in the registry), legend and the JS configuration."""
+    stats = registry_selectors.national_stats()
+    connectors = sorted(
+        stats["connectors_by_standard"],  # type: ignore[call-overload]
+        key=lambda s: labels.label(labels.CONNECTORS, s),
+    )
+    operators = sorted(
+        stats["locations_by_operator"],  # type: ignore[call-overload]
+        key=lambda o: o["name"],
+    )
+    config = {
+        "markersUrl": reverse("portal:markers"),
+        "locationUrl": reverse("portal:location", args=[0]).replace("/0/", "/{id}/"),
+        "bordersUrl": settings.STATIC_URL + "portal/borders-kg-kz.json",
+        "tileUrl": settings.KUBAT_MAP_TILE_URL,
+        "tileAttribution": settings.KUBAT_MAP_TILE_ATTRIBUTION,
+        "classes": {k: str(v) for k, v in labels.CLASSES.items()},
+        "statuses": {k: str(v) for k, v in labels.LIVE_STATUSES.items()},
+        "text": {
+            "inView": _("%(count)s locations in view"),
+            "shownFirst": _("showing the nearest %(shown)s to the centre"),
+            "details": _("Details"),
+            "points": _("charging points: %(count)s"),
+            "loading": _("Loading stations…"),
+            "failed": _("Could not load stations. Please try again."),
+            "noGeo": _("Your browser did not share a location."),
+            "located": _("Showing stations near you."),
+            "noMatch": _("No station matches this search."),
+            "matches": _("%(count)s stations match the search."),
+            "youAreHere": _("You are here"),
+            "kw": _("kW"),
+            "cluster": _("%(count)s stations, %(available)s available: zoom in"),
+        },
+    }
+    return {
+        "countries": [(code, labels.COUNTRIES[code]) for code in ("KG", "KZ")],
+        "connectors": [(s, labels.label(labels.CONNECTORS, s)) for s in connectors],
+        "operators": [(o["party"], o["name"]) for o in operators],
+        "statuses": list(labels.LIVE_STATUSES.items()),
+        "classes": list(labels.CLASSES.items()),
+        "min_kw_options": [7, 22, 50, 100, 150],
+        "map_config": config,
+    }
