@@ -244,7 +244,8 @@ def test_commissioning_puts_the_station_in_the_registry_as_planned() -> None:
     assert case.location_id == location.pk
     stored = Location.objects.get(pk=location.pk)
     assert stored.source == "permit"
-    assert stored.evse_count == 2
+    assert stored.evses.count() == 2
+    assert stored.evse_count == 0  # EVSEs in service: none until the operator reports them
     assert set(stored.evses.values_list("status", flat=True)) == {"PLANNED"}
     assert stored.max_power_kw == 60
     assert case.audit.filter(action=AuditAction.REGISTERED).exists()

@@ -149,3 +149,17 @@ def test_a_cursor_from_another_query_is_refused():
             filters=selectors.LocationFilters(near=(42.0, 74.0)), cursor=page_cursor
         )
     assert info.value.field == "cursor"
+
+
+def test_text_finds_words_in_name_address_or_city():
+    from tests.registry.factories import save
+
+    save(location_data(ocpi_id="A", address="Manas Ave 12"))
+    save(location_data(ocpi_id="B", name="Dordoi Plaza", lat=42.9))
+    for words, expected in [("manas", ["A"]), ("PLAZA", ["B"]), ("bishkek", ["A", "B"])]:
+        page = selectors.search_locations(filters=selectors.LocationFilters(text=words))
+        assert [loc.ocpi_id for loc in page.items] == expected
+        near = selectors.search_locations(
+            filters=selectors.LocationFilters(text=words, near=(42.87, 74.57))
+        )
+        assert sorted(loc.ocpi_id for loc in near.items) == expected

@@ -136,3 +136,27 @@ def test_secretariat_writes_any_party_and_a_stranger_none():
     stranger = get_user_model().objects.create_user("stranger")
     with pytest.raises(PermissionDenied):
         services.assert_can_write(user=stranger, party=target)
+
+
+def test_a_location_with_only_planned_evses_is_pipeline_not_a_public_station():
+    save(location_data(ocpi_id="NEW", evses=[evse("a", status="PLANNED")]))
+    save(location_data(ocpi_id="OLD", lat=42.9, evses=[evse("a"), evse("b", status="PLANNED")]))
+    assert _counters()[("locations", "")] == 1
+    assert _counters()[("planned_locations", "")] == 1
+    assert _counters()[("evses", "")] == 1
+    listed = selectors.search_locations(filters=selectors.LocationFilters())
+    assert [loc.ocpi_id for loc in listed.items] == ["OLD"]
+    assert [pk for pk, _ in selectors.nearest_locations(lat=42.8746, lon=74.5698)] == [
+        listed.items[0].pk
+    ]
+    pipeline = selectors.LocationFilters(statuses=("PLANNED",), near=(42.8746, 74.5698))
+    found = selectors.search_locations(filters=pipeline)
+    assert [loc.ocpi_id for loc in found.items] == ["NEW", "OLD"]
+
+
+def test_a_planned_location_enters_service_when_an_evse_is_reported_available():
+    save(location_data(ocpi_id="NEW", evses=[evse("a", status="PLANNED")]))
+    location = save(location_data(ocpi_id="NEW", evses=[evse("a", status="AVAILABLE")]))
+    assert location.evse_count == 1
+    assert _counters()[("planned_locations", "")] == 0
+    assert _counters()[("locations", "")] == 1

@@ -119,7 +119,14 @@ class LocationQuery(Schema):
         [], description="OCPI connector standard; repeat for any of several"
     )
     min_kw: float | None = Field(None, ge=0, le=2000)
-    status: list[Status] = Field([], description="Locations with an EVSE in this status")
+    status: list[Status] = Field(
+        [],
+        description="Locations with an EVSE in this status. Locations not yet in service (all "
+        "EVSEs PLANNED, e.g. from a permit) are left out unless PLANNED is asked for.",
+    )
+    text: str | None = Field(
+        None, max_length=100, description="Words in the name, address or city (any case)"
+    )
     operator: str | None = Field(None, description="Party key (KG*KUB) or operator name")
     bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat")
     near: str | None = Field(None, description="lat,lon: sort by distance, add distance_km")
@@ -169,6 +176,7 @@ def filters_from_query(query: LocationQuery) -> selectors.LocationFilters:
         bbox=parse_bbox(query.bbox) if query.bbox else None,
         near=parse_near(query.near) if query.near else None,
         radius_km=query.radius_km,
+        text=query.text or None,
     )
 
 
@@ -201,7 +209,9 @@ class OperatorCount(Schema):
 
 class StatsOut(Schema):
     country: str | None
-    locations: int
+    last_updated: datetime | None = Field(description="Newest change among public locations")
+    locations: int = Field(description="Published locations with at least one EVSE in service")
+    planned_locations: int = Field(description="Published locations with only PLANNED EVSEs")
     evses: int
     connectors: int
     connectors_by_standard: dict[str, int]

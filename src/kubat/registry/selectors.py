@@ -41,6 +41,12 @@ class LocationFilters:
     bbox: BBox | None = None
     near: tuple[float, float] | None = None
     radius_km: float | None = None
+    text: str | None = None
+
+    @property
+    def includes_pipeline(self) -> bool:
+        """Asking for PLANNED EVSEs brings in locations not yet in service."""
+        return Status.PLANNED in self.statuses
 
 
 @dataclass(slots=True)
@@ -88,6 +94,13 @@ def _codes(filters: LocationFilters) -> list[int]:
 
 def _public_queryset(filters: LocationFilters) -> QuerySet[Location]:
     qs = Location.objects.filter(publish=True)
+    if not filters.includes_pipeline:
+        qs = qs.filter(evse_count__gt=0)
+    if filters.text:
+        words = filters.text.strip()
+        qs = qs.filter(
+            Q(name__icontains=words) | Q(address__icontains=words) | Q(city__icontains=words)
+        )
     if filters.country_code:
         qs = qs.filter(country_code=filters.country_code)
     if filters.region:
@@ -117,6 +130,15 @@ def _extra_for_near(filters: LocationFilters) -> spatial.Extra:
     """The location-level filters as SQL on `l`, for the nearest search."""
     sql: list[str] = []
     params: list[object] = []
+    if not filters.includes_pipeline:
+        sql.append("l.evse_count > 0")
+    if filters.text:
+        sql.append(
+            "(UPPER(l.name) LIKE UPPER(%s) OR UPPER(l.address) LIKE UPPER(%s)"
+            " OR UPPER(l.city) LIKE UPPER(%s))"
+        )
+        pattern = "%" + filters.text.strip().replace("%", "").replace("_", "") + "%"
+        params += [pattern, pattern, pattern]
     if filters.country_code:
         sql.append("l.country_code = %s")
         params.append(filters.country_code)
@@ -225,7 +247,8 @@ def nearest_locations(
     The lean path the benchmark measures and "nearest charger" features call.
     """
     codes = [STANDARD_CODES[s] for s in standards] or [ANY_STANDARD]
-    hits = spatial.nearest(lat=lat, lon=lon, k=k, codes=codes)
+    in_service = spatial.Extra("l.evse_count > 0")
+    hits = spatial.nearest(lat=lat, lon=lon, k=k, codes=codes, extra=in_service)
     return [(h.location_id, h.distance_km) for h in hits]
 
 
@@ -261,14 +284,20 @@ def national_stats(*, country_code: str | None = None) -> dict[str, object]:
     totals: dict[str, int] = defaultdict(int)
     breakdowns: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for dimension, key, value in rows.values_list("dimension", "key", "value"):
-        if key == "" and dimension in {"locations", "evses", "connectors"}:
+        if key == "" and dimension in {"locations", "evses", "connectors", "planned_locations"}:
             totals[dimension] += value
         else:
             breakdowns[dimension][key] += value
     party_names = {p.key: p.name for p in Party.objects.all()}
     operators = breakdowns.get("locations_by_operator", {})
+    newest = Location.objects.filter(publish=True, evse_count__gt=0)
+    if country_code:
+        newest = newest.filter(country_code=country_code)
+    last = newest.order_by("-last_updated").values_list("last_updated", flat=True).first()
     return {
         "country": country_code,
+        "last_updated": last,
+        "planned_locations": totals.get("planned_locations", 0),
         "locations": totals.get("locations", 0),
         "evses": totals.get("evses", 0),
         "connectors": totals.get("connectors", 0),
@@ -320,7 +349,15 @@ def map_points(
     qs = _public_queryset(filters).order_by("pk")
     rows = list(
         qs.values_list(
-            "pk", "lat", "lon", "charging_class", "max_power_kw", "name", "city", "evse_count"
+            "pk",
+            "lat",
+            "lon",
+            "charging_class",
+            "max_power_kw",
+            "name",
+            "city",
+            "evse_count",
+            "address",
         )[:limit]
     )
     statuses: dict[int, set[str]] = defaultdict(set)
@@ -344,9 +381,10 @@ def map_points(
             "name": name,
             "city": city,
             "evses": evses,
+            "address": address,
             "status": live_status(statuses.get(pk, set())),
         }
-        for pk, lat, lon, cls, kw, name, city, evses in rows
+        for pk, lat, lon, cls, kw, name, city, evses, address in rows
     ]
 
 

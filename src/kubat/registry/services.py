@@ -65,11 +65,16 @@ def summarise(
 ) -> Summary:
     """Derive a location's values from its EVSEs, given as (status, connectors) pairs.
 
-    REMOVED EVSEs have left the public dataset: they count for nothing. An unpublished
-    location gets no search rows and no share of the national counters.
+    REMOVED EVSEs have left the public dataset: they count for nothing. PLANNED EVSEs give the
+    location its power, class and search rows (so the pipeline can be found and mapped) but are
+    not yet in service: `evse_count` and the national counters hold EVSEs in service only, and
+    a published location is a public charging station only once one EVSE is in service; until
+    then it counts as a planned location. An unpublished location gets no search rows and no
+    share of the national counters.
     """
     summary = Summary()
     classes = []
+    in_service: Counter[StatKey] = Counter()
     for status, plugs in evses:
         kw = max((p.kw for p in plugs), default=0.0)
         summary.evse_max_kw.append(kw)
@@ -79,25 +84,31 @@ def summarise(
             max_kw=kw, has_dc=any(p.power_type == PowerType.DC for p in plugs)
         )
         classes.append(evse_class)
-        summary.evse_count += 1
         summary.max_power_kw = max(summary.max_power_kw, kw)
-        summary.contribution[("evses_by_power_class", evse_class)] += 1
         for plug in plugs:
             code = STANDARD_CODES[plug.standard]
             summary.points[code] = max(summary.points.get(code, 0.0), plug.kw)
-            summary.contribution[("connectors_by_standard", plug.standard)] += 1
-            summary.contribution[("connectors", "")] += 1
+        if status == Status.PLANNED:
+            continue
+        summary.evse_count += 1
+        in_service[("evses_by_power_class", evse_class)] += 1
+        for plug in plugs:
+            in_service[("connectors_by_standard", plug.standard)] += 1
+            in_service[("connectors", "")] += 1
     summary.charging_class = highest_class(classes)
     if not publish:
         summary.points = {}
-        summary.contribution = Counter()
         return summary
-    summary.contribution[("locations", "")] += 1
-    summary.contribution[("evses", "")] += summary.evse_count
-    summary.contribution[("locations_by_region", region or "")] += 1
-    summary.contribution[("locations_by_operator", party_key)] += 1
-    if summary.evse_count:
+    if classes:
         summary.points[ANY_STANDARD] = summary.max_power_kw
+    if summary.evse_count:
+        summary.contribution = in_service
+        summary.contribution[("locations", "")] += 1
+        summary.contribution[("evses", "")] += summary.evse_count
+        summary.contribution[("locations_by_region", region or "")] += 1
+        summary.contribution[("locations_by_operator", party_key)] += 1
+    elif classes:
+        summary.contribution[("planned_locations", "")] += 1
     return summary
 
 
