@@ -285,14 +285,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
-    _setup(args.engine, args.database_url)
+    _setup(args.engine, args.database_url, fresh=not args.reuse)
     from django.db import connection
 
-    report = {
-        "engine": args.engine,
-        "server": connection.vendor,
-        "load": load(args.evses, args.seed),
-    }
+    report: dict[str, object] = {"engine": args.engine, "server": connection.vendor}
+    report["load"] = "reused" if args.reuse else load(args.evses, args.seed)
     report.update(measure(args.queries, args.seed))
     print(json.dumps(report, indent=2))
 
