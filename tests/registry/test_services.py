@@ -160,3 +160,12 @@ def test_a_planned_location_enters_service_when_an_evse_is_reported_available():
     assert location.evse_count == 1
     assert _counters()[("planned_locations", "")] == 0
     assert _counters()[("locations", "")] == 1
+
+
+def test_a_party_is_linked_to_its_organisation_once_and_never_taken_over():
+    first = Organisation.objects.create(name="First", kind="operator", country_code="KG")
+    second = Organisation.objects.create(name="Second", kind="operator", country_code="KG")
+    made = services.get_or_create_party(country_code="kg", party_id="abc", organisation=first)
+    assert (made.key, made.organisation) == ("KG*ABC", first)
+    with pytest.raises(PermissionDenied):
+        services.get_or_create_party(country_code="KG", party_id="ABC", organisation=second)

@@ -175,6 +175,7 @@ def commission_case(*, user: AnyUser, case: PermitCase, now: datetime | None = N
         party_id=case.party_id,
         name=case.applicant.name[:100],
         source=Source.DEMO if case.source == "demo" else Source.PERMIT,
+        organisation=case.applicant,
     )
     location, _ = registry_services.save_location(
         party=party,

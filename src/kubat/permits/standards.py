@@ -1,12 +1,8 @@
-"""Interim check of planned connectors against a country's standard profile.
+"""Check of planned connectors against the country's charging-standard profile at submission.
 
-The registry's country profiles (registry/standards/KG.json, KZ.json, read by
-`registry.compliance.load_profile`) are on main but not on this branch yet. Until the merge,
-permits keeps their connector rules here, with the same values and the same meaning, so the
-switch is one lookup: replace `_PROFILES[country]` with `load_profile(country)` (`allowed`,
-`dc_must_offer_any`, `ac_must_offer_any`).
-
-Rules, as the registry states them for a location: every connector is an allowed standard; a
+The profile is the registry's (registry/standards/<CC>.json via
+`registry.compliance.load_profile`), so a permit is judged by the same rules as the station
+it becomes. Rules, as the registry states them for a location: every connector is an allowed standard; a
 station with DC charging offers one of `dc_must_offer_any`; one with AC charging offers one of
 `ac_must_offer_any`. Applications add one rule of their own: AC and DC connectors do not mix
 on one charging point, because a planned EVSE has one power type.
@@ -15,38 +11,23 @@ on one charging point, because a planned EVSE has one power type.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from kubat.permits.schemas import EvseGroup
+from kubat.registry import compliance
 from kubat.registry.enums import PowerType
 
-
-@dataclass(frozen=True, slots=True)
-class ConnectorRules:
-    allowed: frozenset[str]
-    dc_must_offer_any: frozenset[str]
-    ac_must_offer_any: frozenset[str]
-
-
-_ALLOWED = frozenset(
-    {"GBT_AC", "GBT_DC", "IEC_62196_T2", "IEC_62196_T2_COMBO", "CHADEMO", "DOMESTIC_F"}
-)
-_AC = frozenset({"GBT_AC", "IEC_62196_T2"})
-_PROFILES = {
-    "KG": ConnectorRules(_ALLOWED, frozenset({"GBT_DC"}), _AC),
-    "KZ": ConnectorRules(_ALLOWED, frozenset({"GBT_DC", "IEC_62196_T2_COMBO"}), _AC),
-}
 DC_CONNECTORS = frozenset({"GBT_DC", "IEC_62196_T2_COMBO", "CHADEMO"})
 
 
 def allowed_standards() -> frozenset[str]:
     """Every standard some country allows: the choices the application form offers."""
-    return frozenset().union(*(p.allowed for p in _PROFILES.values()))
+    profiles = (compliance.load_profile(cc) for cc in compliance.available_profiles())
+    return frozenset().union(*(p.allowed for p in profiles if p is not None))
 
 
 def check_planned_connectors(*, country_code: str, groups: Sequence[EvseGroup]) -> list[str]:
     """Every reason the planned EVSEs break the country's profile; empty when they pass."""
-    rules = _PROFILES.get(country_code)
+    rules = compliance.load_profile(country_code)
     if rules is None:
         return [f"{country_code} has no charging standard profile"]
     problems: list[str] = []

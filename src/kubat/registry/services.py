@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from kubat.accounts import services as account_services
+from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -199,15 +200,32 @@ def refresh_location(*, location: Location, before: Summary | None) -> Summary:
 
 
 def get_or_create_party(
-    *, country_code: str, party_id: str, name: str = "", source: str = Source.MANUAL
+    *,
+    country_code: str,
+    party_id: str,
+    name: str = "",
+    source: str = Source.MANUAL,
+    organisation: Organisation | None = None,
 ) -> Party:
-    """The party with this key, created on first sight; keys are stored upper-case (CiString)."""
+    """The party with this key, created on first sight; keys are stored upper-case (CiString).
+
+    With `organisation`, a party that has no organisation yet is linked to it, so that the
+    organisation's operator accounts may write its locations; a party already linked to another
+    organisation is refused (PermissionDenied), so nobody takes over an operator's key.
+    """
     cc, pid = country_code.upper(), party_id.upper()
     party, _ = Party.objects.get_or_create(
         country_code=cc,
         party_id=pid,
-        defaults={"name": name or f"{cc}*{pid}", "source": source},
+        defaults={"name": name or f"{cc}*{pid}", "source": source, "organisation": organisation},
     )
+    if organisation is not None and party.organisation_id != organisation.pk:
+        if party.organisation_id is not None:
+            raise PermissionDenied(
+                f"party {party.key} belongs to another organisation", field="party_id"
+            )
+        party.organisation = organisation
+        party.save(update_fields=["organisation"])
     return party
 
 
