@@ -3,9 +3,9 @@
 The profile is the registry's (registry/standards/<CC>.json via
 `registry.compliance.load_profile`), so a permit is judged by the same rules as the station
 it becomes. Rules, as the registry states them for a location: every connector is an allowed
-standard; a station with DC charging offers one of `dc_must_offer_any`; one with AC charging offers one of
-`ac_must_offer_any`. Applications add one rule of their own: AC and DC connectors do not mix
-on one charging point, because a planned EVSE has one power type.
+standard; a station with DC charging offers one of `dc_must_offer_any`; one with AC charging
+offers one of `ac_must_offer_any`. Applications add one rule of their own: AC and DC connectors
+do not mix on one charging point, because a planned EVSE has one power type.
 """
 
 from __future__ import annotations
