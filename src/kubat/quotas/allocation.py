@@ -1,0 +1,335 @@
+"""Allocation: first come, first served by server receipt time, with simultaneous windows.
+
+The rule (docs/quotas.md): a request's receipt time is taken by the server. Time since the
+period opened is cut into windows (default 1 s). All requests of one window are simultaneous:
+when together they fit the balance, each gets every eligible VIN; when they exceed it, the
+balance is shared pro rata to each request's eligible VINs by the largest-remainder method, and
+equal remainders go to the lowest tie-break key, SHA-256("<published seed>:<request id>"). For
+one-VIN requests that is a lottery anyone can re-run. Within a request, the VINs listed first
+are the ones granted. Windows are settled in order, so an earlier window is always served in
+full before a later one gets anything.
+
+Safety: settling runs under a row lock on the period's `PeriodBalance` (SELECT ... FOR UPDATE
+on PostgreSQL; SQLite's single writer gives the same), and the database checks
+allocated <= volume, so no interleaving of requests can draw more than the volume.
+
+A window is settled once it has ended and RECEIPT_GRACE has passed, so that requests received
+just before the end have committed their receipt. A receipt that commits later still (a stall
+longer than the grace) is settled with the next window's batch, as its own group, after every
+earlier-settled window: it can lose its simultaneity, never the quota's safety.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from kubat.quotas import audit
+from kubat.quotas.enums import (
+    LIVE_CERTIFICATE,
+    AllocationRule,
+    Decision,
+    Reason,
+    RequestStatus,
+)
+from kubat.quotas.models import (
+    AuditEvent,
+    Certificate,
+    PeriodBalance,
+    QuotaPeriod,
+    QuotaRequest,
+    RequestedVehicle,
+    SubQuota,
+)
+
+RECEIPT_GRACE = dt.timedelta(milliseconds=250)
+_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
+
+
+def largest_remainder(
+    *, demands: Sequence[int], available: int, tie_keys: Sequence[str]
+) -> list[int]:
+    """Shares of `available` units pro rata to `demands` (Hamilton's largest-remainder method).
+
+    When the demands fit, everyone gets their demand. Otherwise each gets the floor of its exact
+    share, and the units left go one each to the largest remainders, equal remainders ordered by
+    the lowest tie key. Integer arithmetic only, so the result is exact and reproducible; the
+    shares always sum to `available` and never exceed a demand.
+    """
+    total = sum(demands)
+    if total <= available:
+        return list(demands)
+    shares = [d * available // total for d in demands]
+    remainders = [d * available % total for d in demands]
+    left = available - sum(shares)
+    order = sorted(range(len(demands)), key=lambda i: (-remainders[i], tie_keys[i]))
+    for i in order[:left]:
+        shares[i] += 1
+    return shares
+
+
+def tie_break_key(*, seed: str, request_id: int) -> str:
+    return hashlib.sha256(f"{seed}:{request_id}".encode()).hexdigest()
+
+
+def window_ms(period: QuotaPeriod) -> int:
+    if period.allocation_rule == AllocationRule.STRICT_ORDER:
+        return 0
+    return max(1, period.allocation_window_ms)
+
+
+def window_of(*, period: QuotaPeriod, at: dt.datetime) -> int:
+    """The window index of a receipt time (0 for the strict rule, where each request is alone)."""
+    size = window_ms(period)
+    if size == 0:
+        return 0
+    elapsed = at - period.opens_at
+    return int(elapsed // dt.timedelta(milliseconds=size))
+
+
+def settle_at(*, period: QuotaPeriod, window: int) -> dt.datetime:
+    """When a window may be settled: its end plus the receipt grace."""
+    size = window_ms(period)
+    return period.opens_at + dt.timedelta(milliseconds=size * (window + 1)) + RECEIPT_GRACE
+
+
+def certificate_number(*, period: QuotaPeriod) -> str:
+    body = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(10))
+    return f"{period.country_code}{period.year % 100:02d}-{body[:5]}-{body[5:]}"
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What settling decides, applied in a few bulk statements."""
+
+    granted: list[RequestedVehicle] = field(default_factory=list)
+    refused: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+    per_request: dict[int, dict[str, object]] = field(default_factory=dict)
+
+
+def _refuse(plan: _Plan, vehicle: RequestedVehicle, reason: Reason, detail: str = "") -> None:
+    plan.refused[(reason.value, detail)].append(vehicle.pk)
+    refused = plan.per_request[vehicle.request_id].setdefault("refused", {})
+    assert isinstance(refused, dict)
+    refused[vehicle.vin] = reason.value
+
+
+def settle_due(
+    *, period_id: int, now: dt.datetime, actor: AbstractBaseUser | AnonymousUser | None = None
+) -> int:
+    """Decide every pending request whose window is due; returns how many requests were decided.
+
+    Must run inside a transaction. Locks the period's balance row first: every path that
+    changes a period's counters takes this lock, so allocation is serialised per period and the
+    balance read here cannot go stale before it is written back.
+    """
+    # The lock that makes over-allocation impossible: held until the caller's transaction ends.
+    balance = PeriodBalance.objects.select_for_update().get(period_id=period_id)
+    period = QuotaPeriod.objects.get(pk=period_id)
+    pending = QuotaRequest.objects.filter(period_id=period_id, status=RequestStatus.PENDING)
+    strict = window_ms(period) == 0
+    if not strict:
+        due = window_of(period=period, at=now - RECEIPT_GRACE) - 1
+        pending = pending.filter(window__lte=due)
+    requests = list(pending.order_by("window", "received_at", "id"))
+    if not requests:
+        return 0
+    by_request: dict[int, list[RequestedVehicle]] = defaultdict(list)
+    vehicles = RequestedVehicle.objects.filter(
+        request__in=requests, decision=Decision.PENDING
+    ).order_by("request_id", "position")
+    for vehicle in vehicles:
+        by_request[vehicle.request_id].append(vehicle)
+    all_vins = [v.vin for vs in by_request.values() for v in vs]
+    live = set(
+        Certificate.objects.filter(vin__in=all_vins, status__in=LIVE_CERTIFICATE).values_list(
+            "vin", flat=True
+        )
+    )
+    used: Counter[int] = Counter()
+    if period.per_declarant_cap is not None:
+        rows = (
+            Certificate.objects.filter(
+                period_id=period_id,
+                status__in=LIVE_CERTIFICATE,
+                vehicle__request__declarant_id__in={r.declarant_id for r in requests},
+            )
+            .values("vehicle__request__declarant_id")
+            .annotate(n=Count("id"))
+        )
+        used.update({row["vehicle__request__declarant_id"]: row["n"] for row in rows})
+    sub_quotas = {s.declarant_class: s for s in SubQuota.objects.filter(period_id=period_id)}
+    classes = dict(
+        QuotaRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list(
+            "pk", "declarant__declarant_class"
+        )
+    )
+    groups: dict[object, list[QuotaRequest]] = defaultdict(list)
+    for request in requests:
+        request.tie_break_key = tie_break_key(seed=period.tie_break_seed, request_id=request.pk)
+        groups[request.pk if strict else request.window].append(request)
+
+    plan = _Plan()
+    claimed: set[str] = set()
+    remaining = balance.remaining
+    for group in groups.values():
+        group.sort(key=lambda r: r.tie_break_key)
+        demand: dict[int, list[RequestedVehicle]] = {}
+        for request in group:
+            plan.per_request[request.pk] = {}
+            eligible = []
+            for vehicle in by_request.get(request.pk, []):
+                if vehicle.vin in live:
+                    _refuse(plan, vehicle, Reason.ALREADY_DRAWN)
+                    continue
+                if vehicle.vin in claimed:
+                    _refuse(plan, vehicle, Reason.REPEATED_IN_WINDOW)
+                    continue
+                if period.per_declarant_cap is not None:
+                    if used[request.declarant_id] >= period.per_declarant_cap:
+                        _refuse(plan, vehicle, Reason.CAP, f"cap {period.per_declarant_cap}")
+                        continue
+                    used[request.declarant_id] += 1
+                claimed.add(vehicle.vin)  # another request for it in this window is refused
+                eligible.append(vehicle)
+            demand[request.pk] = eligible
+        pools: dict[str, list[QuotaRequest]] = defaultdict(list)
+        for request in group:
+            pools[classes[request.pk] if sub_quotas else ""].append(request)
+        for pool_class, members in pools.items():
+            sub = sub_quotas.get(pool_class)
+            available = remaining if sub is None else min(remaining, sub.volume - sub.allocated)
+            shares = largest_remainder(
+                demands=[len(demand[r.pk]) for r in members],
+                available=available,
+                tie_keys=[r.tie_break_key for r in members],
+            )
+            for request, share in zip(members, shares, strict=True):
+                for i, vehicle in enumerate(demand[request.pk]):
+                    if i < share:
+                        plan.granted.append(vehicle)
+                        continue
+                    if period.per_declarant_cap is not None:
+                        used[request.declarant_id] -= 1
+                    _refuse(plan, vehicle, Reason.EXHAUSTED if available == 0 else Reason.PRO_RATA)
+                remaining -= share
+                if sub is not None:
+                    sub.allocated += share
+    _apply(plan=plan, period=period, balance=balance, requests=requests, now=now, actor=actor)
+    for sub in sub_quotas.values():
+        sub.save(update_fields=["allocated"])
+    return len(requests)
+
+
+def _apply(
+    *,
+    plan: _Plan,
+    period: QuotaPeriod,
+    balance: PeriodBalance,
+    requests: list[QuotaRequest],
+    now: dt.datetime,
+    actor: AbstractBaseUser | AnonymousUser | None,
+) -> None:
+    certificates = [
+        Certificate(
+            number=certificate_number(period=period),
+            vehicle=vehicle,
+            period=period,
+            vin=vehicle.vin,
+            issued_at=now,
+            valid_until=now + dt.timedelta(days=period.validity_days),
+        )
+        for vehicle in plan.granted
+    ]
+    Certificate.objects.bulk_create(certificates, batch_size=1000)
+    RequestedVehicle.objects.filter(pk__in=[v.pk for v in plan.granted]).update(
+        decision=Decision.ALLOCATED, reason=Reason.ALLOCATED, decided_at=now
+    )
+    for (reason, detail), ids in plan.refused.items():
+        RequestedVehicle.objects.filter(pk__in=ids).update(
+            decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
+        )
+    granted_by_request: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for cert in certificates:
+        granted_by_request[cert.vehicle.request_id].append({"vin": cert.vin, "number": cert.number})
+    events: list[AuditEvent] = []
+    for request in requests:
+        request.status = RequestStatus.DECIDED
+        request.decided_at = now
+        granted = granted_by_request.get(request.pk, [])
+        events.append(
+            audit.event(
+                at=now,
+                actor=actor,
+                action="request.decided",
+                obj=request,
+                period=period,
+                before={"status": RequestStatus.PENDING.value},
+                after={
+                    "status": RequestStatus.DECIDED.value,
+                    "window": request.window,
+                    "tie_break_key": request.tie_break_key,
+                    "allocated": granted,
+                    **plan.per_request.get(request.pk, {}),
+                },
+                allocated_delta=len(granted),
+            )
+        )
+    QuotaRequest.objects.bulk_update(requests, ["status", "decided_at", "tie_break_key"])
+    before = balance.allocated
+    balance.allocated += len(certificates)
+    balance.save(update_fields=["allocated", "updated_at"])
+    if balance.remaining == 0 and period.exhausted_at is None and before < balance.volume:
+        period.exhausted_at = now
+        period.save(update_fields=["exhausted_at"])
+        events.append(
+            audit.event(
+                at=now,
+                actor=actor,
+                action="period.exhausted",
+                obj=period,
+                period=period,
+                before={"allocated": before},
+                after={"allocated": balance.allocated, "exhausted_at": now.isoformat()},
+            )
+        )
+    audit.record(events)
+
+
+def wait_for_decision(*, request: QuotaRequest, period: QuotaPeriod) -> None:
+    """Block until `request` is decided, settling its window when it is due.
+
+    Called at the edge after the receipt transaction committed (so that other requests of the
+    window can see it); opens its own short transactions. Whoever wakes first settles the whole
+    window; the others find it settled, or skip the lock while someone holds it.
+    """
+    while True:
+        status = QuotaRequest.objects.filter(pk=request.pk).values_list("status", flat=True).first()
+        if status != RequestStatus.PENDING:
+            return
+        ready = settle_at(period=period, window=request.window)
+        now = timezone.now()
+        if now < ready:
+            time.sleep((ready - now).total_seconds())
+            continue
+        with transaction.atomic():
+            # Somebody settling this period right now will decide us too: do not queue behind.
+            locked = list(
+                PeriodBalance.objects.select_for_update(skip_locked=True)
+                .filter(period_id=period.pk)
+                .values_list("pk", flat=True)
+            )
+            if locked:
+                settle_due(period_id=period.pk, now=timezone.now())
+                continue
+        time.sleep(0.02)
