@@ -78,8 +78,8 @@ def requests_per_day(*, period: QuotaPeriod) -> list[dict[str, Any]]:
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
-    vins = {
-        row["day"]: row
+    vins: dict[Any, dict[str, Any]] = {
+        row["day"]: dict(row)
         for row in RequestedVehicle.objects.filter(request__period=period)
         .annotate(day=TruncDate("request__received_at"))
         .values("day")
