@@ -137,7 +137,10 @@ def import_registrations(
         registration.source = source
         pending.append((line, registration))
     vins = [r.vin for _, r in pending]
-    existing = set(Registration.objects.filter(vin__in=vins).values_list("vin", flat=True))
+    existing: set[str] = set()
+    for start in range(0, len(vins), 5000):  # SQLite caps the number of query parameters
+        chunk = vins[start : start + 5000]
+        existing.update(Registration.objects.filter(vin__in=chunk).values_list("vin", flat=True))
     for line, registration in pending:
         if registration.vin in existing:
             report.rejected.append(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 import secrets
 import time
 from collections import Counter, defaultdict
@@ -103,8 +104,10 @@ def settle_at(*, period: QuotaPeriod, window: int) -> dt.datetime:
     return period.opens_at + dt.timedelta(milliseconds=size * (window + 1)) + RECEIPT_GRACE
 
 
-def certificate_number(*, period: QuotaPeriod) -> str:
-    body = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(10))
+def certificate_number(*, period: QuotaPeriod, rng: random.Random | None = None) -> str:
+    """A unique-by-chance number (50 random bits; the unique index catches the impossible)."""
+    choose = rng.choice if rng is not None else secrets.choice
+    body = "".join(choose(_NUMBER_ALPHABET) for _ in range(10))
     return f"{period.country_code}{period.year % 100:02d}-{body[:5]}-{body[5:]}"
 
 
@@ -125,13 +128,18 @@ def _refuse(plan: _Plan, vehicle: RequestedVehicle, reason: Reason, detail: str 
 
 
 def settle_due(
-    *, period_id: int, now: dt.datetime, actor: AbstractBaseUser | AnonymousUser | None = None
+    *,
+    period_id: int,
+    now: dt.datetime,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    rng: random.Random | None = None,
 ) -> int:
     """Decide every pending request whose window is due; returns how many requests were decided.
 
     Must run inside a transaction. Locks the period's balance row first: every path that
     changes a period's counters takes this lock, so allocation is serialised per period and the
-    balance read here cannot go stale before it is written back.
+    balance read here cannot go stale before it is written back. `rng` makes certificate
+    numbers reproducible (demo data only; real ones come from the secure generator).
     """
     # The lock that makes over-allocation impossible: held until the caller's transaction ends.
     balance = PeriodBalance.objects.select_for_update().get(period_id=period_id)
@@ -225,7 +233,9 @@ def settle_due(
                 remaining -= share
                 if sub is not None:
                     sub.allocated += share
-    _apply(plan=plan, period=period, balance=balance, requests=requests, now=now, actor=actor)
+    _apply(
+        plan=plan, period=period, balance=balance, requests=requests, now=now, actor=actor, rng=rng
+    )
     for sub in sub_quotas.values():
         sub.save(update_fields=["allocated"])
     return len(requests)
@@ -239,10 +249,11 @@ def _apply(
     requests: list[QuotaRequest],
     now: dt.datetime,
     actor: AbstractBaseUser | AnonymousUser | None,
+    rng: random.Random | None,
 ) -> None:
     certificates = [
         Certificate(
-            number=certificate_number(period=period),
+            number=certificate_number(period=period, rng=rng),
             vehicle=vehicle,
             period=period,
             vin=vehicle.vin,
