@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,6 +46,7 @@ def catalogue_rows() -> list[dict[str, Any]]:
 
 def load_catalogue() -> int:
     """Create or update every catalogue model from the seed file; returns how many rows."""
+    forget_catalogue_cache()
     for row in catalogue_rows():
         values = {k: v for k, v in row.items() if k not in ("make", "model", "variant")}
         EVModel.objects.update_or_create(
@@ -213,6 +215,24 @@ def as_float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def catalogue_models() -> list[EVModel]:
-    """Every catalogue model (a few dozen rows), for eligibility checks of a whole request."""
-    return list(EVModel.objects.only("make", "model", "powertrain"))
+_CATALOGUE_TTL_S = 30.0
+_catalogue_cache: tuple[float, dict[tuple[str, str], str]] | None = None
+
+
+def catalogue_powertrains() -> dict[tuple[str, str], str]:
+    """(make, model) in lower case → powertrain, for the eligibility checks of quota requests.
+
+    Cached per process for 30 s: the catalogue changes a few times a year, and a quota rush
+    asks for it thousands of times a minute. A new model is therefore known within 30 s.
+    """
+    global _catalogue_cache
+    now = time.monotonic()
+    if _catalogue_cache is None or now - _catalogue_cache[0] > _CATALOGUE_TTL_S:
+        rows = EVModel.objects.values_list("make", "model", "powertrain")
+        _catalogue_cache = (now, {(m.lower(), n.lower()): p for m, n, p in rows})
+    return _catalogue_cache[1]
+
+
+def forget_catalogue_cache() -> None:
+    global _catalogue_cache
+    _catalogue_cache = None

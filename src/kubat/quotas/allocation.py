@@ -53,7 +53,7 @@ from kubat.quotas.models import (
     SubQuota,
 )
 
-RECEIPT_GRACE = dt.timedelta(milliseconds=250)
+RECEIPT_GRACE = dt.timedelta(milliseconds=150)
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
 
 
@@ -321,26 +321,27 @@ def wait_for_decision(*, request: QuotaRequest, period: QuotaPeriod) -> None:
     """Block until `request` is decided, settling its window when it is due.
 
     Called at the edge after the receipt transaction committed (so that other requests of the
-    window can see it); opens its own short transactions. Whoever wakes first settles the whole
-    window; the others find it settled, or skip the lock while someone holds it.
+    window can see it); opens its own short transactions. Whoever takes the balance lock first
+    settles every due window; the others queue on the lock inside PostgreSQL (no polling),
+    then find their request decided and leave at once.
     """
+    decided = QuotaRequest.objects.filter(pk=request.pk).exclude(status=RequestStatus.PENDING)
     while True:
-        status = QuotaRequest.objects.filter(pk=request.pk).values_list("status", flat=True).first()
-        if status != RequestStatus.PENDING:
-            return
-        ready = settle_at(period=period, window=request.window)
         now = timezone.now()
+        ready = settle_at(period=period, window=request.window)
         if now < ready:
             time.sleep((ready - now).total_seconds())
             continue
         with transaction.atomic():
-            # Somebody settling this period right now will decide us too: do not queue behind.
-            locked = list(
-                PeriodBalance.objects.select_for_update(skip_locked=True)
+            # Queue for the balance lock; when we get it, any earlier settler has committed.
+            list(
+                PeriodBalance.objects.select_for_update()
                 .filter(period_id=period.pk)
                 .values_list("pk", flat=True)
             )
-            if locked:
-                settle_due(period_id=period.pk, now=timezone.now())
-                continue
-        time.sleep(0.02)
+            if decided.exists():
+                return
+            settle_due(period_id=period.pk, now=timezone.now())
+        if decided.exists():
+            return
+        time.sleep(0.05)  # a receipt committed after its window's grace: next batch

@@ -25,7 +25,7 @@ from kubat.accounts.roles import Role
 from kubat.core.errors import PermissionDenied
 from kubat.quotas import allocation, audit, certificates, selectors, services
 from kubat.quotas.enums import Channel, DeclarantClass
-from kubat.quotas.models import Certificate, QuotaRequest
+from kubat.quotas.models import Certificate, QuotaRequest, RequestedVehicle
 
 router = Router(tags=["quotas"])
 
@@ -179,9 +179,10 @@ class AuditOut(Schema):
 
 
 def application_out(request: QuotaRequest) -> dict[str, Any]:
-    vehicles = list(request.vehicles.order_by("position"))
-    numbers = dict(
-        Certificate.objects.filter(vehicle__request=request).values_list("vehicle_id", "number")
+    vehicles = list(
+        RequestedVehicle.objects.filter(request=request)
+        .select_related("certificate")
+        .order_by("position")
     )
     rows = [
         {
@@ -193,7 +194,7 @@ def application_out(request: QuotaRequest) -> dict[str, Any]:
             "decision": v.decision,
             "reason": v.reason,
             "reason_detail": v.reason_detail,
-            "certificate": numbers.get(v.pk),
+            "certificate": v.certificate.number if hasattr(v, "certificate") else None,
         }
         for v in vehicles
     ]
@@ -275,8 +276,8 @@ def create_application(request: HttpRequest, payload: ApplicationIn) -> Any:
             declaration_number=payload.declaration_number,
         )
     allocation.wait_for_decision(request=received, period=received.period)
-    received.refresh_from_db()
-    return Status(201, application_out(received))
+    decided = QuotaRequest.objects.select_related("declarant").get(pk=received.pk)
+    return Status(201, application_out(decided))
 
 
 @router.get("/applications/{application_id}", response=ApplicationOut, auth=token_or_session)

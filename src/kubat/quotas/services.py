@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from kubat.accounts import services as account_services
@@ -146,7 +146,11 @@ def set_sub_quota(*, period: QuotaPeriod, declarant_class: str, volume: int) -> 
 
 def get_period(*, period_id: int) -> QuotaPeriod:
     try:
-        return QuotaPeriod.objects.select_related("balance").get(pk=period_id)
+        return (
+            QuotaPeriod.objects.select_related("balance")
+            .annotate(sub_quota_count=Count("sub_quotas"))
+            .get(pk=period_id)
+        )
     except QuotaPeriod.DoesNotExist:
         raise NotFound(f"quota period {period_id} does not exist") from None
 
@@ -165,11 +169,21 @@ def _declarant(*, period: QuotaPeriod, data: DeclarantIn) -> Declarant:
             f"class must be among {DeclarantClass.values}", field="declarant.declarant_class"
         )
     tax_id = validate_tax_id(country_code=period.country_code, kind=data.kind, tax_id=data.tax_id)
-    declarant, _ = Declarant.objects.get_or_create(
-        country_code=period.country_code,
-        tax_id=tax_id,
-        defaults={"kind": data.kind, "name": data.name, "declarant_class": data.declarant_class},
+    # INSERT ... ON CONFLICT DO NOTHING, then read: no savepoint round trips, and two brokers
+    # declaring the same new person at once both end up with the one row.
+    Declarant.objects.bulk_create(
+        [
+            Declarant(
+                country_code=period.country_code,
+                tax_id=tax_id,
+                kind=data.kind,
+                name=data.name,
+                declarant_class=data.declarant_class,
+            )
+        ],
+        ignore_conflicts=True,
     )
+    declarant = Declarant.objects.get(country_code=period.country_code, tax_id=tax_id)
     if declarant.kind != data.kind:
         raise InvalidInput(
             f"declarant {tax_id} is registered as a {declarant.kind}", field="declarant.kind"
@@ -250,13 +264,11 @@ def receive_request(
         raise InvalidInput(f"channel must be among {Channel.values}", field="channel")
     holder = _declarant(period=period, data=declarant)
     if (
-        period.sub_quotas.exists()
+        getattr(period, "sub_quota_count", 1)
         and not period.sub_quotas.filter(declarant_class=holder.declarant_class).exists()
     ):
         raise Conflict(f"this period has no sub-quota for {holder.declarant_class} declarants")
-    catalogue = {
-        (m.make.lower(), m.model.lower()): m.powertrain for m in fleet_services.catalogue_models()
-    }
+    catalogue = fleet_services.catalogue_powertrains()
     vins = [normalise_vin(v.vin) for v in vehicles]
     drawn = set(
         Certificate.objects.filter(vin__in=vins, status__in=LIVE_CERTIFICATE).values_list(
