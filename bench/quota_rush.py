@@ -146,6 +146,30 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start")
 
 
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a process tree (Linux /proc), to report server CPU per VIN."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, frontier = {root_pid}, [root_pid]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(used.get(pid, 0.0) for pid in tree)
+
+
 def rush(
     args: argparse.Namespace, period_id: int, tokens: list[str], batches: list[list[str]]
 ) -> dict[str, Any]:
@@ -283,7 +307,13 @@ def main() -> None:
     period_id, tokens, batches = prepare(args)
     server = start_server(args)
     try:
+        cpu_before = cpu_seconds(server.pid)
+        load_before = os.getloadavg()[0]
         result = rush(args, period_id, tokens, batches)
+        server_cpu = cpu_seconds(server.pid) - cpu_before
+        result["server_cpu_s"] = round(server_cpu, 2)
+        result["server_cpu_ms_per_vin"] = round(1000 * server_cpu / max(1, args.vins), 3)
+        result["load_average_before_after"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

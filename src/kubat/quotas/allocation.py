@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import random
 import secrets
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -317,31 +318,73 @@ def _apply(
     audit.record(events)
 
 
+class _ProcessSettler:
+    """Per process and period: one thread at a time settles; the others wait on a condition.
+
+    Without it every waiting thread would queue on the balance row lock in turn when its
+    window ends (a convoy of lock, check, commit round trips); with it each process sends one
+    settler per window and wakes its other threads when the window is settled.
+    """
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.busy = False
+        self.settled_through = -1
+
+
+_settlers: dict[int, _ProcessSettler] = {}
+_settlers_lock = threading.Lock()
+
+
+def _settler(period_id: int) -> _ProcessSettler:
+    with _settlers_lock:
+        return _settlers.setdefault(period_id, _ProcessSettler())
+
+
+def due_window(*, period: QuotaPeriod, now: dt.datetime) -> int:
+    """The last window that may be settled at `now` (ended, and the receipt grace passed)."""
+    return window_of(period=period, at=now - RECEIPT_GRACE) - 1
+
+
 def wait_for_decision(*, request: QuotaRequest, period: QuotaPeriod) -> None:
     """Block until `request` is decided, settling its window when it is due.
 
     Called at the edge after the receipt transaction committed (so that other requests of the
-    window can see it); opens its own short transactions. Whoever takes the balance lock first
-    settles every due window; the others queue on the lock inside PostgreSQL (no polling),
-    then find their request decided and leave at once.
+    window can see it); opens its own short transactions. In each process one thread settles
+    (under the balance row lock, so processes still serialise in the database) while the
+    others wait for it; then each reads its own result.
     """
-    decided = QuotaRequest.objects.filter(pk=request.pk).exclude(status=RequestStatus.PENDING)
+    pending = QuotaRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING)
+    settler = _settler(period.pk)
+    force = False
     while True:
         now = timezone.now()
         ready = settle_at(period=period, window=request.window)
         if now < ready:
             time.sleep((ready - now).total_seconds())
             continue
-        with transaction.atomic():
-            # Queue for the balance lock; when we get it, any earlier settler has committed.
-            list(
-                PeriodBalance.objects.select_for_update()
-                .filter(period_id=period.pk)
-                .values_list("pk", flat=True)
-            )
-            if decided.exists():
-                return
-            settle_due(period_id=period.pk, now=timezone.now())
-        if decided.exists():
+        lead = False
+        with settler.condition:
+            while force or settler.settled_through < request.window:
+                if not settler.busy:
+                    settler.busy = lead = True
+                    break
+                settler.condition.wait(timeout=2.0)
+        if lead:
+            through = -1
+            try:
+                with transaction.atomic():
+                    now = timezone.now()
+                    settle_due(period_id=period.pk, now=now)
+                    through = due_window(period=period, now=now)
+            finally:
+                with settler.condition:
+                    settler.busy = False
+                    settler.settled_through = max(settler.settled_through, through)
+                    settler.condition.notify_all()
+        if not pending.exists():
             return
-        time.sleep(0.05)  # a receipt committed after its window's grace: next batch
+        # Still pending although its window is settled: the receipt committed after the
+        # grace. Settle again, ourselves, which takes it with the next batch.
+        force = True
+        time.sleep(0.02)
