@@ -47,7 +47,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--volume", type=int, default=15_000)
     parser.add_argument("--max-per-request", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=30, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=100, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=20,
+        help="PostgreSQL connections per worker (psycopg pool); 0 = one per thread",
+    )
     parser.add_argument("--window-ms", type=int, default=1000, help="allocation window")
     parser.add_argument("--brokers", type=int, default=20, help="broker accounts (tokens)")
     parser.add_argument("--seed", type=int, default=2026)
@@ -113,7 +119,12 @@ def prepare(args: argparse.Namespace) -> tuple[int, list[str], list[list[str]]]:
 
 
 def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KUBAT_DATABASE_URL": args.database_url, "KUBAT_LOG_LEVEL": "ERROR"}
+    env = {
+        **os.environ,
+        "KUBAT_DATABASE_URL": args.database_url,
+        "KUBAT_LOG_LEVEL": "ERROR",
+        "KUBAT_DATABASE_POOL_MAX": str(args.pool),
+    }
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "kubat.wsgi",
@@ -326,6 +337,7 @@ def main() -> None:
             "volume": args.volume,
             "vins_per_request": f"1-{args.max_per_request}",
             "gunicorn": f"{args.workers} gthread workers x {args.threads} threads",
+            "db_pool_per_worker": args.pool or "off (one connection per thread)",
             "allocation_window_ms": args.window_ms,
             "cpus": os.cpu_count(),
         },

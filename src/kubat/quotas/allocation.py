@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -341,6 +341,13 @@ def _settler(period_id: int) -> _ProcessSettler:
         return _settlers.setdefault(period_id, _ProcessSettler())
 
 
+def _release_connection() -> None:
+    """With a connection pool (KUBAT_DATABASE_POOL_MAX), hand the connection back while we
+    only wait, so that waiting threads do not hold PostgreSQL connections."""
+    if connection.settings_dict.get("OPTIONS", {}).get("pool") and not connection.in_atomic_block:
+        connection.close()
+
+
 def due_window(*, period: QuotaPeriod, now: dt.datetime) -> int:
     """The last window that may be settled at `now` (ended, and the receipt grace passed)."""
     return window_of(period=period, at=now - RECEIPT_GRACE) - 1
@@ -361,6 +368,7 @@ def wait_for_decision(*, request: QuotaRequest, period: QuotaPeriod) -> None:
         now = timezone.now()
         ready = settle_at(period=period, window=request.window)
         if now < ready:
+            _release_connection()
             time.sleep((ready - now).total_seconds())
             continue
         lead = False
@@ -369,6 +377,7 @@ def wait_for_decision(*, request: QuotaRequest, period: QuotaPeriod) -> None:
                 if not settler.busy:
                     settler.busy = lead = True
                     break
+                _release_connection()
                 settler.condition.wait(timeout=2.0)
         if lead:
             through = -1
