@@ -194,6 +194,8 @@ def test_broker_submits_by_form_and_by_csv(client, open_period):
     assert done.status_code == 200
     api = client.get(f"{API}/periods/{open_period.pk}").json()
     assert api["allocated"] == 3
+    desk = client.get("/quotas/broker/").content.decode()
+    assert "<td>2</td><td>1</td><td>1</td>" in desk  # the CSV declarant with a PHEV
     bad = SimpleUploadedFile(
         "bad.csv",
         (csv_text + "person,123,X,BYD,Atto 3,BEV,2025\n").encode(),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import timezone
 
 from kubat.quotas import services
 from kubat.quotas.models import (
@@ -42,8 +43,22 @@ class SubQuotaInline(admin.TabularInline[SubQuota, QuotaPeriod]):
 class QuotaPeriodAdmin(admin.ModelAdmin[QuotaPeriod]):
     list_display = ("name", "country_code", "year", "volume", "opens_at", "exhausted_at")
     list_filter = ("country_code", "source")
-    readonly_fields = ("exhausted_at",)
     inlines = (SubQuotaInline,)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Once a period has opened, the rule its requests were received under stays fixed:
+        # changing the window or the seed would reshuffle pending windows and published draws.
+        if obj is not None and obj.opens_at <= timezone.now():
+            return (
+                "exhausted_at",
+                "opens_at",
+                "allocation_rule",
+                "allocation_window_ms",
+                "tie_break_seed",
+                "country_code",
+                "year",
+            )
+        return ("exhausted_at",)
 
     def save_model(self, request: HttpRequest, obj: QuotaPeriod, form: Any, change: bool) -> None:
         # The balance row mirrors the volume; the service keeps them together.

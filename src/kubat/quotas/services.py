@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from kubat.accounts import services as account_services
@@ -568,6 +568,13 @@ def get_certificate(*, number: str) -> Certificate:
 
 
 def requests_of(*, user: AbstractBaseUser) -> QuerySet[QuotaRequest]:
-    return QuotaRequest.objects.filter(submitted_by_id=user.pk).select_related(
-        "period", "declarant"
+    """A broker's own requests, with how many VINs were allocated and refused in each."""
+    return (
+        QuotaRequest.objects.filter(submitted_by_id=user.pk)
+        .select_related("period", "declarant")
+        .annotate(
+            vins=Count("vehicles"),
+            vins_allocated=Count("vehicles", filter=Q(vehicles__decision=Decision.ALLOCATED)),
+            vins_refused=Count("vehicles", filter=Q(vehicles__decision=Decision.REFUSED)),
+        )
     )
