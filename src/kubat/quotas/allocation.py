@@ -55,6 +55,7 @@ from kubat.quotas.models import (
 )
 
 RECEIPT_GRACE = dt.timedelta(milliseconds=150)
+WAIT_LIMIT_S = 60.0
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
 
 
@@ -364,7 +365,10 @@ def wait_for_decision(*, request: QuotaRequest, period: QuotaPeriod) -> None:
     pending = QuotaRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING)
     settler = _settler(period.pk)
     force = False
-    while True:
+    # Never hang a client: past this, it gets its request as it stands (VINs still "pending")
+    # and reads the decision later with GET; `kubat quotas settle` finishes the window.
+    give_up = time.monotonic() + WAIT_LIMIT_S
+    while time.monotonic() < give_up:
         now = timezone.now()
         ready = settle_at(period=period, window=request.window)
         if now < ready:
