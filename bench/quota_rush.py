@@ -104,12 +104,10 @@ def prepare(args: argparse.Namespace) -> tuple[int, list[str], list[list[str]]]:
             user = get_user_model().objects.create_user(f"bench-{run}-{i}")
             account_services.grant_role(user=user, role=Role.IMPORTER)
             tokens.append(account_services.issue_token(user=user, name="quota rush"))
-    # New VINs for every run: the run's clock in the serial keeps them unique across runs.
-    base = int(run) % 10_000 * 100_000
-    vins = [
-        demo_vin(wmi="LGX", rng=rng, model_year=2026, serial=(base + i) % 1_000_000)
-        for i in range(args.vins)
-    ]
+    # New VINs for every run: the descriptor part is drawn from a generator seeded with the
+    # run, so two runs never send the same VIN (which would be refused as already drawn).
+    vin_rng = random.Random(f"{args.seed}-{run}")
+    vins = [demo_vin(wmi="LGX", rng=vin_rng, model_year=2026, serial=i) for i in range(args.vins)]
     batches, start = [], 0
     while start < len(vins):
         size = rng.randint(1, args.max_per_request)
@@ -298,6 +296,8 @@ def verify(period_id: int, sent: int) -> dict[str, Any]:
         "every_vin_decided": vehicles.count() == sent
         and not vehicles.filter(decision="pending").exists(),
         "audit_agrees_with_balance": from_audit["allocated"] == balance.allocated,
+        # Demand exceeds the volume and every VIN is new: not one unit may be left unused.
+        "no_unit_lost": balance.allocated == min(period.volume, sent),
     }
     return {
         "volume": period.volume,
