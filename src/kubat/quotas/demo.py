@@ -80,7 +80,8 @@ def load_demo(*, seed: int) -> dict[str, int]:
     customs = _account("demo-customs", Role.CUSTOMS, customs_org)
     _account("demo-secretariat", Role.SECRETARIAT, secretariat_org)
 
-    period = QuotaPeriod.objects.get(country_code="KG", year=2026, source=Source.DEMO)
+    # The published KG 2026 period, whether this loader or `kubat quotas load-periods` made it.
+    period = QuotaPeriod.objects.get(country_code="KG", year=2026, name__startswith="Kyrgyzstan")
     start = max(period.opens_at, dt.datetime(2026, 1, 5, 3, tzinfo=dt.UTC))
     span = int((dt.datetime.combine(LAST_DAY, dt.time(12), tzinfo=dt.UTC) - start).total_seconds())
     # Busier at the opening, as in 2025: the receipt times cluster in the first weeks.
