@@ -60,3 +60,23 @@ def test_import_links_known_models_and_counts_by_year(tmp_path):
     assert services.fleet_by_year(country_code="KZ")[0]["domestic"] == 1
     with pytest.raises(CommandError):
         call_command("fleet", "import-registrations", str(path))  # VINs already registered
+
+
+@pytest.mark.django_db
+def test_fleet_page_shows_catalogue_production_and_counts(client, tmp_path):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    services.import_registrations(
+        rows=services.parse_registrations_csv(
+            text=HEADER + "LGXCE4CB000000001,BYD,Atto 3,BEV,KG,Chuy,2024-03-01,quota_import\n"
+        )
+    )
+    page = client.get("/fleet/").content.decode()
+    assert "NIO ES6" in page
+    assert "JAC Motors partnership" in page
+    assert "<td>2024</td><td>1</td><td>1</td>" in page
+    api = client.get("/api/v1/fleet/models").json()
+    assert any(m["model"] == "iEV7S" for m in api)
