@@ -74,6 +74,8 @@ def test_broker_applies_by_api_and_each_vin_is_decided_with_a_reason(client, ope
     assert own.status_code == 200
     other = client.get(f"{API}/applications/{data['id']}", **bearer(f.user("other")))
     assert other.status_code == 404
+    secretariat = f.user("sec", Role.SECRETARIAT)
+    assert client.get(f"{API}/applications/{data['id']}", **bearer(secretariat)).status_code == 404
 
 
 def test_applications_need_an_importer_or_customs_account(client, open_period):

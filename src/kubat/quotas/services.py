@@ -348,11 +348,12 @@ def receive_request(
 
 
 def _can_act_for(user: AbstractBaseUser, request: QuotaRequest) -> bool:
-    return request.submitted_by_id == user.pk or account_services.has_role(user, Role.SECRETARIAT)
+    # The contract: a request is its submitter's alone (the secretariat reads the audit log).
+    return bool(request.submitted_by_id == user.pk)
 
 
 def get_request(*, user: AbstractBaseUser, request_id: int) -> QuotaRequest:
-    """A request, visible to its submitter (and the secretariat) only; NotFound for others."""
+    """A request, visible to its submitter only; NotFound for others (not even its existence)."""
     request = (
         QuotaRequest.objects.select_related("period", "declarant").filter(pk=request_id).first()
     )
@@ -405,7 +406,7 @@ def withdraw_request(
 ) -> QuotaRequest:
     """Withdraw a request: its pending VINs are refused and uncleared units return to the quota.
 
-    Only its submitter (or the secretariat) may; a request whose every certificate is cleared
+    Only its submitter may; a request whose every certificate is cleared
     cannot be withdrawn (Conflict), since the cars are in the country.
     """
     now = now or timezone.now()
