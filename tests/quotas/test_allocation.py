@@ -150,3 +150,29 @@ def test_database_refuses_a_balance_over_the_volume():
     p = f.period(volume=3)
     with pytest.raises(IntegrityError), transaction.atomic():
         PeriodBalance.objects.filter(period=p).update(allocated=4)
+
+
+@pytest.mark.django_db
+def test_cap_counts_every_request_of_the_declarant_in_one_window():
+    p = f.period(volume=10, per_declarant_cap=2)
+    broker = f.user()
+    a = f.request(broker, p, [f.vin(1), f.vin(2)], seconds=0.1)
+    b = f.request(broker, p, [f.vin(3), f.vin(4)], seconds=0.2)  # the same declarant
+    allocation.settle_due(period_id=p.pk, now=f.at(2))
+    reasons = [v.reason for r in (a, b) for v in r.vehicles.all()]
+    assert sorted(reasons) == sorted([Reason.ALLOCATED] * 2 + [Reason.CAP] * 2)
+
+
+@pytest.mark.django_db
+def test_withdrawal_returns_units_to_the_sub_quota():
+    from kubat.quotas import services
+
+    p = f.period(volume=3)
+    services.set_sub_quota(period=p, declarant_class="other", volume=3)
+    broker = f.user()
+    req = f.request(broker, p, [f.vin(1), f.vin(2)], seconds=0.2)
+    allocation.settle_due(period_id=p.pk, now=f.at(2))
+    assert p.sub_quotas.get().allocated == 2
+    services.withdraw_request(user=broker, request_id=req.pk, now=f.at(3))
+    assert p.sub_quotas.get().allocated == 0
+    assert PeriodBalance.objects.get(period=p).allocated == 0

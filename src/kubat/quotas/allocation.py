@@ -30,6 +30,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
@@ -122,11 +123,121 @@ class _Plan:
     per_request: dict[int, dict[str, object]] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _Settlement:
+    """The state one settlement works on, loaded in a few queries under the balance lock."""
+
+    period: QuotaPeriod
+    requests: list[QuotaRequest]
+    vehicles: dict[int, list[RequestedVehicle]]  # request id -> its pending vehicles, in order
+    live: set[str]  # VINs already holding a live certificate
+    used: Counter[int]  # declarant id -> live certificates in this period (caps only)
+    sub_quotas: dict[str, SubQuota]
+    classes: dict[int, str]  # request id -> declarant class
+    remaining: int
+    claimed: set[str] = field(default_factory=set)
+    plan: _Plan = field(default_factory=_Plan)
+
+
 def _refuse(plan: _Plan, vehicle: RequestedVehicle, reason: Reason, detail: str = "") -> None:
     plan.refused[(reason.value, detail)].append(vehicle.pk)
     refused = plan.per_request[vehicle.request_id].setdefault("refused", {})
     assert isinstance(refused, dict)
     refused[vehicle.vin] = reason.value
+
+
+def _load(*, period: QuotaPeriod, requests: list[QuotaRequest], remaining: int) -> _Settlement:
+    vehicles: dict[int, list[RequestedVehicle]] = defaultdict(list)
+    rows = RequestedVehicle.objects.filter(
+        request__in=requests, decision=Decision.PENDING
+    ).order_by("request_id", "position")
+    for vehicle in rows:
+        vehicles[vehicle.request_id].append(vehicle)
+    vins = [v.vin for vs in vehicles.values() for v in vs]
+    live: set[str] = set()
+    for chunk in _chunks(vins):
+        live.update(
+            Certificate.objects.filter(vin__in=chunk, status__in=LIVE_CERTIFICATE).values_list(
+                "vin", flat=True
+            )
+        )
+    used: Counter[int] = Counter()
+    if period.per_declarant_cap is not None:
+        counts = (
+            Certificate.objects.filter(
+                period_id=period.pk,
+                status__in=LIVE_CERTIFICATE,
+                vehicle__request__declarant_id__in={r.declarant_id for r in requests},
+            )
+            .values("vehicle__request__declarant_id")
+            .annotate(n=Count("id"))
+        )
+        used.update({row["vehicle__request__declarant_id"]: row["n"] for row in counts})
+    classes = dict(
+        QuotaRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list(
+            "pk", "declarant__declarant_class"
+        )
+    )
+    return _Settlement(
+        period=period,
+        requests=requests,
+        vehicles=vehicles,
+        live=live,
+        used=used,
+        sub_quotas={s.declarant_class: s for s in SubQuota.objects.filter(period=period)},
+        classes=classes,
+        remaining=remaining,
+    )
+
+
+def _screen(state: _Settlement, request: QuotaRequest) -> list[RequestedVehicle]:
+    """A request's VINs that may still draw: not drawn meanwhile, not claimed earlier in the
+    window (tie-break order), within the declarant's cap."""
+    cap = state.period.per_declarant_cap
+    eligible = []
+    for vehicle in state.vehicles.get(request.pk, []):
+        if vehicle.vin in state.live:
+            _refuse(state.plan, vehicle, Reason.ALREADY_DRAWN)
+        elif vehicle.vin in state.claimed:
+            _refuse(state.plan, vehicle, Reason.REPEATED_IN_WINDOW)
+        elif cap is not None and state.used[request.declarant_id] >= cap:
+            _refuse(state.plan, vehicle, Reason.CAP, f"cap {cap}")
+        else:
+            state.used[request.declarant_id] += 1
+            state.claimed.add(vehicle.vin)
+            eligible.append(vehicle)
+    return eligible
+
+
+def _share(state: _Settlement, group: list[QuotaRequest]) -> None:
+    """Serve one window: screen each request, then share each pool's balance pro rata."""
+    group.sort(key=lambda r: r.tie_break_key)
+    demand: dict[int, list[RequestedVehicle]] = {}
+    for request in group:
+        state.plan.per_request[request.pk] = {}
+        demand[request.pk] = _screen(state, request)
+    pools: dict[str, list[QuotaRequest]] = defaultdict(list)
+    for request in group:
+        pools[state.classes[request.pk] if state.sub_quotas else ""].append(request)
+    for pool_class, members in pools.items():
+        sub = state.sub_quotas.get(pool_class)
+        available = state.remaining
+        if sub is not None:
+            available = min(available, sub.volume - sub.allocated)
+        shares = largest_remainder(
+            demands=[len(demand[r.pk]) for r in members],
+            available=available,
+            tie_keys=[r.tie_break_key for r in members],
+        )
+        cut = Reason.EXHAUSTED if available == 0 else Reason.PRO_RATA
+        for request, share in zip(members, shares, strict=True):
+            state.plan.granted.extend(demand[request.pk][:share])
+            for vehicle in demand[request.pk][share:]:
+                state.used[request.declarant_id] -= 1
+                _refuse(state.plan, vehicle, cut)
+            state.remaining -= share
+            if sub is not None:
+                sub.allocated += share
 
 
 def settle_due(
@@ -149,98 +260,34 @@ def settle_due(
     pending = QuotaRequest.objects.filter(period_id=period_id, status=RequestStatus.PENDING)
     strict = window_ms(period) == 0
     if not strict:
-        due = window_of(period=period, at=now - RECEIPT_GRACE) - 1
-        pending = pending.filter(window__lte=due)
+        pending = pending.filter(window__lte=due_window(period=period, now=now))
     requests = list(pending.order_by("window", "received_at", "id"))
     if not requests:
         return 0
-    by_request: dict[int, list[RequestedVehicle]] = defaultdict(list)
-    vehicles = RequestedVehicle.objects.filter(
-        request__in=requests, decision=Decision.PENDING
-    ).order_by("request_id", "position")
-    for vehicle in vehicles:
-        by_request[vehicle.request_id].append(vehicle)
-    all_vins = [v.vin for vs in by_request.values() for v in vs]
-    live = set(
-        Certificate.objects.filter(vin__in=all_vins, status__in=LIVE_CERTIFICATE).values_list(
-            "vin", flat=True
-        )
-    )
-    used: Counter[int] = Counter()
-    if period.per_declarant_cap is not None:
-        rows = (
-            Certificate.objects.filter(
-                period_id=period_id,
-                status__in=LIVE_CERTIFICATE,
-                vehicle__request__declarant_id__in={r.declarant_id for r in requests},
-            )
-            .values("vehicle__request__declarant_id")
-            .annotate(n=Count("id"))
-        )
-        used.update({row["vehicle__request__declarant_id"]: row["n"] for row in rows})
-    sub_quotas = {s.declarant_class: s for s in SubQuota.objects.filter(period_id=period_id)}
-    classes = dict(
-        QuotaRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list(
-            "pk", "declarant__declarant_class"
-        )
-    )
-    groups: dict[object, list[QuotaRequest]] = defaultdict(list)
+    state = _load(period=period, requests=requests, remaining=balance.remaining)
+    groups: dict[int, list[QuotaRequest]] = defaultdict(list)
     for request in requests:
         request.tie_break_key = tie_break_key(seed=period.tie_break_seed, request_id=request.pk)
         groups[request.pk if strict else request.window].append(request)
-
-    plan = _Plan()
-    claimed: set[str] = set()
-    remaining = balance.remaining
-    for group in groups.values():
-        group.sort(key=lambda r: r.tie_break_key)
-        demand: dict[int, list[RequestedVehicle]] = {}
-        for request in group:
-            plan.per_request[request.pk] = {}
-            eligible = []
-            for vehicle in by_request.get(request.pk, []):
-                if vehicle.vin in live:
-                    _refuse(plan, vehicle, Reason.ALREADY_DRAWN)
-                    continue
-                if vehicle.vin in claimed:
-                    _refuse(plan, vehicle, Reason.REPEATED_IN_WINDOW)
-                    continue
-                if period.per_declarant_cap is not None:
-                    if used[request.declarant_id] >= period.per_declarant_cap:
-                        _refuse(plan, vehicle, Reason.CAP, f"cap {period.per_declarant_cap}")
-                        continue
-                    used[request.declarant_id] += 1
-                claimed.add(vehicle.vin)  # another request for it in this window is refused
-                eligible.append(vehicle)
-            demand[request.pk] = eligible
-        pools: dict[str, list[QuotaRequest]] = defaultdict(list)
-        for request in group:
-            pools[classes[request.pk] if sub_quotas else ""].append(request)
-        for pool_class, members in pools.items():
-            sub = sub_quotas.get(pool_class)
-            available = remaining if sub is None else min(remaining, sub.volume - sub.allocated)
-            shares = largest_remainder(
-                demands=[len(demand[r.pk]) for r in members],
-                available=available,
-                tie_keys=[r.tie_break_key for r in members],
-            )
-            for request, share in zip(members, shares, strict=True):
-                for i, vehicle in enumerate(demand[request.pk]):
-                    if i < share:
-                        plan.granted.append(vehicle)
-                        continue
-                    if period.per_declarant_cap is not None:
-                        used[request.declarant_id] -= 1
-                    _refuse(plan, vehicle, Reason.EXHAUSTED if available == 0 else Reason.PRO_RATA)
-                remaining -= share
-                if sub is not None:
-                    sub.allocated += share
+    for window in sorted(groups):  # earlier windows are served in full first
+        _share(state, groups[window])
     _apply(
-        plan=plan, period=period, balance=balance, requests=requests, now=now, actor=actor, rng=rng
+        plan=state.plan,
+        period=period,
+        balance=balance,
+        requests=requests,
+        now=now,
+        actor=actor,
+        rng=rng,
     )
-    for sub in sub_quotas.values():
+    for sub in state.sub_quotas.values():
         sub.save(update_fields=["allocated"])
     return len(requests)
+
+
+def _chunks(items: list[Any], size: int = 5000) -> list[list[Any]]:
+    """Slices short enough for SQLite's limit on query parameters."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _apply(
@@ -265,13 +312,15 @@ def _apply(
         for vehicle in plan.granted
     ]
     Certificate.objects.bulk_create(certificates, batch_size=1000)
-    RequestedVehicle.objects.filter(pk__in=[v.pk for v in plan.granted]).update(
-        decision=Decision.ALLOCATED, reason=Reason.ALLOCATED, decided_at=now
-    )
-    for (reason, detail), ids in plan.refused.items():
-        RequestedVehicle.objects.filter(pk__in=ids).update(
-            decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
+    for chunk in _chunks([v.pk for v in plan.granted]):
+        RequestedVehicle.objects.filter(pk__in=chunk).update(
+            decision=Decision.ALLOCATED, reason=Reason.ALLOCATED, decided_at=now
         )
+    for (reason, detail), ids in plan.refused.items():
+        for chunk in _chunks(ids):
+            RequestedVehicle.objects.filter(pk__in=chunk).update(
+                decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
+            )
     granted_by_request: dict[int, list[dict[str, str]]] = defaultdict(list)
     for cert in certificates:
         granted_by_request[cert.vehicle.request_id].append({"vin": cert.vin, "number": cert.number})
