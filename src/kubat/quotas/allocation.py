@@ -321,6 +321,41 @@ def _apply(
             RequestedVehicle.objects.filter(pk__in=chunk).update(
                 decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
             )
+    events = _decision_events(
+        plan=plan, period=period, requests=requests, certificates=certificates, now=now, actor=actor
+    )
+    QuotaRequest.objects.bulk_update(requests, ["status", "decided_at", "tie_break_key"])
+    before = balance.allocated
+    balance.allocated += len(certificates)
+    balance.save(update_fields=["allocated", "updated_at"])
+    if balance.remaining == 0 and period.exhausted_at is None and before < balance.volume:
+        period.exhausted_at = now
+        period.save(update_fields=["exhausted_at"])
+        events.append(
+            audit.event(
+                at=now,
+                actor=actor,
+                action="period.exhausted",
+                obj=period,
+                period=period,
+                before={"allocated": before},
+                after={"allocated": balance.allocated, "exhausted_at": now.isoformat()},
+            )
+        )
+    audit.record(events)
+
+
+def _decision_events(
+    *,
+    plan: _Plan,
+    period: QuotaPeriod,
+    requests: list[QuotaRequest],
+    certificates: list[Certificate],
+    now: dt.datetime,
+    actor: AbstractBaseUser | AnonymousUser | None,
+) -> list[AuditEvent]:
+    """Mark the requests decided and describe each decision for the audit log: its window,
+    tie-break key, every VIN granted with its certificate and every VIN refused."""
     granted_by_request: dict[int, list[dict[str, str]]] = defaultdict(list)
     for cert in certificates:
         granted_by_request[cert.vehicle.request_id].append({"vin": cert.vin, "number": cert.number})
@@ -347,25 +382,7 @@ def _apply(
                 allocated_delta=len(granted),
             )
         )
-    QuotaRequest.objects.bulk_update(requests, ["status", "decided_at", "tie_break_key"])
-    before = balance.allocated
-    balance.allocated += len(certificates)
-    balance.save(update_fields=["allocated", "updated_at"])
-    if balance.remaining == 0 and period.exhausted_at is None and before < balance.volume:
-        period.exhausted_at = now
-        period.save(update_fields=["exhausted_at"])
-        events.append(
-            audit.event(
-                at=now,
-                actor=actor,
-                action="period.exhausted",
-                obj=period,
-                period=period,
-                before={"allocated": before},
-                after={"allocated": balance.allocated, "exhausted_at": now.isoformat()},
-            )
-        )
-    audit.record(events)
+    return events
 
 
 class _ProcessSettler:

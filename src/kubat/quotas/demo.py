@@ -57,9 +57,8 @@ def _pin(rng: random.Random) -> str:
     return f"{rng.choice('12')}{born:%d%m%Y}{rng.randint(0, 99999):05d}"
 
 
-def load_demo(*, seed: int) -> dict[str, int]:
-    rng = random.Random(seed * 104729 + 11)
-    periods = published.load_periods(seed=f"demo{seed}", source=Source.DEMO)
+def _accounts() -> tuple[AbstractBaseUser, AbstractBaseUser]:
+    """demo-importer (with its organisation), demo-customs and demo-secretariat."""
     broker_org, _ = Organisation.objects.get_or_create(
         name="Demo Customs Broker",
         defaults={
@@ -79,6 +78,31 @@ def load_demo(*, seed: int) -> dict[str, int]:
     broker = _account("demo-importer", Role.IMPORTER, broker_org)
     customs = _account("demo-customs", Role.CUSTOMS, customs_org)
     _account("demo-secretariat", Role.SECRETARIAT, secretariat_org)
+    return broker, customs
+
+
+def _vehicles(rng: random.Random, serial: int) -> list[services.VehicleIn]:
+    """A declaration's vehicles from the 2026 mix; about one VIN in a hundred has a typo."""
+    weights = [m[4] for m in KG_2026_MIX]
+    vehicles = []
+    for _ in range(rng.choices([1, 2, 3, 5, 10], weights=[60, 20, 10, 6, 4])[0]):
+        make, model, powertrain, wmi, _ = rng.choices(KG_2026_MIX, weights=weights)[0]
+        serial += 1
+        vin = demo_vin(wmi=wmi, rng=rng, model_year=2026, serial=serial)
+        if rng.random() < 0.01:
+            vin = vin[:9] + "O" + vin[10:]  # a typo: letter O is never in a VIN
+        vehicles.append(
+            services.VehicleIn(
+                vin=vin, make=make, model=model, powertrain=powertrain, model_year=2026
+            )
+        )
+    return vehicles
+
+
+def load_demo(*, seed: int) -> dict[str, int]:
+    rng = random.Random(seed * 104729 + 11)
+    periods = published.load_periods(seed=f"demo{seed}", source=Source.DEMO)
+    broker, customs = _accounts()
 
     # The published KG 2026 period, whether this loader or `kubat quotas load-periods` made it.
     period = QuotaPeriod.objects.get(country_code="KG", year=2026, name__startswith="Kyrgyzstan")
@@ -89,20 +113,9 @@ def load_demo(*, seed: int) -> dict[str, int]:
         start + dt.timedelta(seconds=int(span * rng.random() ** 2)) for _ in range(REQUESTS)
     )
     serial, vins_requested, withdrawn = 900_000, 0, 0
-    weights = [m[4] for m in KG_2026_MIX]
     for i, at in enumerate(times):
-        vehicles = []
-        for _ in range(rng.choices([1, 2, 3, 5, 10], weights=[60, 20, 10, 6, 4])[0]):
-            make, model, powertrain, wmi, _ = rng.choices(KG_2026_MIX, weights=weights)[0]
-            serial += 1
-            vin = demo_vin(wmi=wmi, rng=rng, model_year=2026, serial=serial)
-            if rng.random() < 0.01:
-                vin = vin[:9] + "O" + vin[10:]  # a typo: letter O is never in a VIN
-            vehicles.append(
-                services.VehicleIn(
-                    vin=vin, make=make, model=model, powertrain=powertrain, model_year=2026
-                )
-            )
+        vehicles = _vehicles(rng, serial)
+        serial += len(vehicles)
         company = rng.random() < 0.1
         request = services.receive_request(
             user=broker,

@@ -223,6 +223,73 @@ def _vehicle_refusal(
     return None
 
 
+def _check_request(
+    *, user: AbstractBaseUser, period: QuotaPeriod, count: int, channel: str, now: dt.datetime
+) -> None:
+    """The whole-request refusals: role, period open, 1-100 vehicles, a known channel."""
+    if not (
+        account_services.has_role(user, Role.IMPORTER)
+        or account_services.has_role(user, Role.CUSTOMS)
+    ):
+        raise PermissionDenied("only importer or customs accounts may request quota")
+    if not period.opens_at <= now < period.closes_at:
+        raise Conflict(
+            f"{period.name} is open from {period.opens_at:%Y-%m-%d %H:%M} "
+            f"to {period.closes_at:%Y-%m-%d %H:%M} UTC"
+        )
+    if not 1 <= count <= MAX_VEHICLES_PER_REQUEST:
+        raise InvalidInput(
+            f"a request lists 1 to {MAX_VEHICLES_PER_REQUEST} vehicles", field="vehicles"
+        )
+    if channel not in Channel.values:
+        raise InvalidInput(f"channel must be among {Channel.values}", field="channel")
+
+
+def _vehicle_rows(
+    *, request: QuotaRequest, period: QuotaPeriod, vehicles: Sequence[VehicleIn], now: dt.datetime
+) -> list[RequestedVehicle]:
+    """One row per listed vehicle, refused with its reason or pending for allocation."""
+    catalogue = fleet_services.catalogue_powertrains()
+    vins = [normalise_vin(v.vin) for v in vehicles]
+    drawn = set(
+        Certificate.objects.filter(vin__in=vins, status__in=LIVE_CERTIFICATE).values_list(
+            "vin", flat=True
+        )
+    )
+    rows: list[RequestedVehicle] = []
+    seen: set[str] = set()
+    for position, (vehicle, vin) in enumerate(zip(vehicles, vins, strict=True), start=1):
+        refusal = _vehicle_refusal(
+            period=period,
+            vehicle=vehicle,
+            vin=vin,
+            seen=seen,
+            catalogue=catalogue,
+            today=now.date(),
+        )
+        if refusal is None and vin in drawn:
+            refusal = (Reason.ALREADY_DRAWN, "")
+        seen.add(vin)
+        rows.append(
+            RequestedVehicle(
+                request=request,
+                position=position,
+                vin=vin[:40],
+                make=vehicle.make.strip()[:60],
+                model=vehicle.model.strip()[:80],
+                powertrain=vehicle.powertrain.strip().upper()[:8],
+                model_year=vehicle.model_year,
+                battery_kwh=vehicle.battery_kwh,
+                tariff_code=vehicle.tariff_code.strip()[:16],
+                decision=Decision.PENDING if refusal is None else Decision.REFUSED,
+                reason="" if refusal is None else refusal[0].value,
+                reason_detail="" if refusal is None else refusal[1][:200],
+                decided_at=None if refusal is None else now,
+            )
+        )
+    return rows
+
+
 def receive_request(
     *,
     user: AbstractBaseUser,
@@ -242,39 +309,15 @@ def receive_request(
     (syntax, repeated, powertrain, tariff code, model, already drawn) or left pending for
     allocation; under the strict rule it is allocated at once.
     """
-    if not (
-        account_services.has_role(user, Role.IMPORTER)
-        or account_services.has_role(user, Role.CUSTOMS)
-    ):
-        raise PermissionDenied("only importer or customs accounts may request quota")
     now = now or timezone.now()
     period = get_period(period_id=period_id)
-    if not period.opens_at <= now < period.closes_at:
-        raise Conflict(
-            f"{period.name} is open from {period.opens_at:%Y-%m-%d %H:%M} "
-            f"to {period.closes_at:%Y-%m-%d %H:%M} UTC"
-        )
-    if not vehicles:
-        raise InvalidInput("a request lists at least one vehicle", field="vehicles")
-    if len(vehicles) > MAX_VEHICLES_PER_REQUEST:
-        raise InvalidInput(
-            f"at most {MAX_VEHICLES_PER_REQUEST} vehicles per request", field="vehicles"
-        )
-    if channel not in Channel.values:
-        raise InvalidInput(f"channel must be among {Channel.values}", field="channel")
+    _check_request(user=user, period=period, count=len(vehicles), channel=channel, now=now)
     holder = _declarant(period=period, data=declarant)
     if (
         getattr(period, "sub_quota_count", 1)
         and not period.sub_quotas.filter(declarant_class=holder.declarant_class).exists()
     ):
         raise Conflict(f"this period has no sub-quota for {holder.declarant_class} declarants")
-    catalogue = fleet_services.catalogue_powertrains()
-    vins = [normalise_vin(v.vin) for v in vehicles]
-    drawn = set(
-        Certificate.objects.filter(vin__in=vins, status__in=LIVE_CERTIFICATE).values_list(
-            "vin", flat=True
-        )
-    )
     request = QuotaRequest.objects.create(
         period=period,
         declarant=holder,
@@ -286,41 +329,10 @@ def receive_request(
         window=allocation.window_of(period=period, at=now),
         source=source,
     )
-    rows: list[RequestedVehicle] = []
-    seen: set[str] = set()
-    refused: dict[str, str] = {}
-    for position, (vehicle, vin) in enumerate(zip(vehicles, vins, strict=True), start=1):
-        refusal = _vehicle_refusal(
-            period=period,
-            vehicle=vehicle,
-            vin=vin,
-            seen=seen,
-            catalogue=catalogue,
-            today=now.date(),
-        )
-        if refusal is None and vin in drawn:
-            refusal = (Reason.ALREADY_DRAWN, "")
-        seen.add(vin)
-        if refusal is not None:
-            refused[vin] = refusal[0].value
-        rows.append(
-            RequestedVehicle(
-                request=request,
-                position=position,
-                vin=vin[:40],
-                make=vehicle.make.strip()[:60],
-                model=vehicle.model.strip()[:80],
-                powertrain=vehicle.powertrain.strip().upper()[:8],
-                model_year=vehicle.model_year,
-                battery_kwh=vehicle.battery_kwh,
-                tariff_code=vehicle.tariff_code.strip()[:16],
-                decision=Decision.PENDING if refusal is None else Decision.REFUSED,
-                reason="" if refusal is None else refusal[0].value,
-                reason_detail="" if refusal is None else refusal[1][:200],
-                decided_at=None if refusal is None else now,
-            )
-        )
+    rows = _vehicle_rows(request=request, period=period, vehicles=vehicles, now=now)
     RequestedVehicle.objects.bulk_create(rows)
+    refused = {r.vin: r.reason for r in rows if r.decision == Decision.REFUSED}
+    after = {"declarant": holder.pk, "vehicles": len(rows), "window": request.window}
     audit.record(
         [
             audit.event(
@@ -329,12 +341,7 @@ def receive_request(
                 action="request.received",
                 obj=request,
                 period=period,
-                after={
-                    "declarant": holder.pk,
-                    "vehicles": len(rows),
-                    "window": request.window,
-                    "refused": refused,
-                },
+                after={**after, "refused": refused},
             )
         ]
     )
