@@ -50,6 +50,11 @@ def _database(url: str) -> dict[str, Any]:
             "timeout": 20,
         }
         config["TEST"] = {"NAME": None}  # in-memory test database
+    elif pool_max := int(os.environ.get("KUBAT_DATABASE_POOL_MAX", "0")):
+        # A psycopg pool per process: threads that wait (a quota window) hand their
+        # connection back, so server threads can outnumber PostgreSQL connections.
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": pool_max}
     return config
 
 

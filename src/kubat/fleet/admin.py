@@ -1,0 +1,67 @@
+from django.contrib import admin
+
+from kubat.fleet.models import DomesticProduction, EVModel, Registration
+
+
+@admin.register(EVModel)
+class EVModelAdmin(admin.ModelAdmin[EVModel]):
+    list_display = (
+        "make",
+        "model",
+        "variant",
+        "powertrain",
+        "battery_kwh",
+        "max_dc_kw",
+        "source",
+    )
+    list_filter = (
+        "powertrain",
+        "market",
+        "source",
+    )
+    search_fields = (
+        "make",
+        "model",
+        "variant",
+    )
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin[Registration]):
+    list_display = (
+        "vin",
+        "make",
+        "model",
+        "powertrain",
+        "country_code",
+        "registered_on",
+        "origin",
+    )
+    list_filter = (
+        "country_code",
+        "origin",
+        "powertrain",
+        "source",
+    )
+    search_fields = (
+        "vin",
+        "make",
+        "model",
+    )
+    raw_id_fields = ("ev_model",)
+
+
+@admin.register(DomesticProduction)
+class DomesticProductionAdmin(admin.ModelAdmin[DomesticProduction]):
+    list_display = (
+        "country_code",
+        "year",
+        "maker",
+        "planned_units",
+        "produced_units",
+        "source",
+    )
+    list_filter = (
+        "country_code",
+        "source",
+    )

@@ -1,0 +1,238 @@
+"""Fleet writes and look-ups: the model catalogue, registrations (CSV, all-or-nothing), production.
+
+Services run inside the caller's transaction and never commit halfway.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear
+
+from kubat.core.countries import to_alpha2
+from kubat.core.errors import InvalidInput
+from kubat.fleet.enums import Origin, Powertrain, Source
+from kubat.fleet.models import DomesticProduction, EVModel, Registration
+from kubat.fleet.vin import normalise_vin, vin_problem
+
+REGISTRATION_COLUMNS = (
+    "vin",
+    "make",
+    "model",
+    "powertrain",
+    "country",
+    "region",
+    "registered_on",
+    "origin",
+)
+
+
+def catalogue_rows() -> list[dict[str, Any]]:
+    """The seeded catalogue (fleet/data/ev_models.json), as published by the makers."""
+    text = resources.files("kubat.fleet").joinpath("data/ev_models.json").read_text("utf-8")
+    rows: list[dict[str, Any]] = json.loads(text)
+    return rows
+
+
+def load_catalogue() -> int:
+    """Create or update every catalogue model from the seed file; returns how many rows."""
+    forget_catalogue_cache()
+    for row in catalogue_rows():
+        values = {k: v for k, v in row.items() if k not in ("make", "model", "variant")}
+        EVModel.objects.update_or_create(
+            make=row["make"],
+            model=row["model"],
+            variant=row["variant"],
+            defaults={**values, "source": Source.PUBLISHED},
+        )
+    return len(catalogue_rows())
+
+
+def find_model(*, make: str, model: str) -> EVModel | None:
+    """The catalogue entry for a make and model (case-insensitive, first variant), or None."""
+    return (
+        EVModel.objects.filter(make__iexact=make.strip(), model__iexact=model.strip())
+        .order_by("variant")
+        .first()
+    )
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did: rows created, or every rejected line with its reason."""
+
+    created: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+def _registration_from_row(
+    row: Mapping[str, str], seen: set[str], known: dict[tuple[str, str], EVModel | None]
+) -> Registration:
+    vin = normalise_vin(row.get("vin") or "")
+    if problem := vin_problem(vin):
+        raise InvalidInput(problem, field="vin")
+    if vin in seen:
+        raise InvalidInput("VIN repeated in this file", field="vin")
+    powertrain = (row.get("powertrain") or "").strip().upper()
+    if powertrain not in Powertrain.values:
+        raise InvalidInput(f"powertrain must be one of {Powertrain.values}", field="powertrain")
+    origin = (row.get("origin") or "").strip().lower()
+    if origin not in Origin.values:
+        raise InvalidInput(f"origin must be one of {Origin.values}", field="origin")
+    try:
+        registered_on = dt.date.fromisoformat((row.get("registered_on") or "").strip())
+    except ValueError:
+        raise InvalidInput("date must be YYYY-MM-DD", field="registered_on") from None
+    make, model = (row.get("make") or "").strip(), (row.get("model") or "").strip()
+    if not make or not model:
+        raise InvalidInput("make and model are required", field="model")
+    key = (make.lower(), model.lower())
+    if key not in known:
+        known[key] = find_model(make=make, model=model)
+    seen.add(vin)
+    return Registration(
+        vin=vin,
+        ev_model=known[key],
+        make=make,
+        model=model,
+        powertrain=powertrain,
+        country_code=to_alpha2(row.get("country") or "", field="country"),
+        region=(row.get("region") or "").strip(),
+        registered_on=registered_on,
+        origin=origin,
+        source=Source.IMPORT,
+    )
+
+
+def import_registrations(
+    *, rows: Iterable[Mapping[str, str]], source: str = Source.IMPORT
+) -> ImportReport:
+    """Register every row, or none: one bad row rejects the file, with every bad line reported.
+
+    A VIN already registered is a rejection too (the file is meant to add vehicles, and a silent
+    overwrite would hide a typo). Line numbers count the header as line 1.
+    """
+    report = ImportReport()
+    seen: set[str] = set()
+    known: dict[tuple[str, str], EVModel | None] = {}
+    pending: list[tuple[int, Registration]] = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            registration = _registration_from_row(row, seen, known)
+        except InvalidInput as exc:
+            report.rejected.append({"line": line, "field": exc.field, "reason": exc.message})
+            continue
+        registration.source = source
+        pending.append((line, registration))
+    vins = [r.vin for _, r in pending]
+    existing: set[str] = set()
+    for start in range(0, len(vins), 5000):  # SQLite caps the number of query parameters
+        chunk = vins[start : start + 5000]
+        existing.update(Registration.objects.filter(vin__in=chunk).values_list("vin", flat=True))
+    for line, registration in pending:
+        if registration.vin in existing:
+            report.rejected.append(
+                {"line": line, "field": "vin", "reason": "VIN already registered"}
+            )
+    if report.rejected:
+        report.rejected.sort(key=lambda r: r["line"])
+        return report
+    Registration.objects.bulk_create([r for _, r in pending], batch_size=2000)
+    report.created = len(pending)
+    return report
+
+
+def parse_registrations_csv(*, text: str) -> list[dict[str, str]]:
+    """Rows of a registrations CSV with the REGISTRATION_COLUMNS header (extra columns ignored)."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REGISTRATION_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput(f"CSV header lacks {', '.join(missing)}", field="file")
+    return list(reader)
+
+
+def record_production(
+    *,
+    country_code: str,
+    year: int,
+    maker: str,
+    planned_units: int | None,
+    produced_units: int | None,
+    note: str = "",
+    source: str = Source.MANUAL,
+) -> DomesticProduction:
+    """Record or update planned and produced units for one maker and year."""
+    if planned_units is not None and planned_units < 0:
+        raise InvalidInput("planned units cannot be negative", field="planned_units")
+    if produced_units is not None and produced_units < 0:
+        raise InvalidInput("produced units cannot be negative", field="produced_units")
+    row, _ = DomesticProduction.objects.update_or_create(
+        country_code=to_alpha2(country_code),
+        year=year,
+        maker=maker,
+        defaults={
+            "planned_units": planned_units,
+            "produced_units": produced_units,
+            "note": note,
+            "source": source,
+        },
+    )
+    return row
+
+
+def fleet_by_year(*, country_code: str) -> list[dict[str, Any]]:
+    """Registrations per year and origin for one country (counts, not cumulative)."""
+    rows = (
+        Registration.objects.filter(country_code=country_code)
+        .annotate(year=ExtractYear("registered_on"))
+        .values("year")
+        .annotate(
+            total=Count("id"),
+            quota_import=Count("id", filter=Q(origin=Origin.QUOTA_IMPORT)),
+            domestic=Count("id", filter=Q(origin=Origin.DOMESTIC)),
+            demo=Count("id", filter=Q(source=Source.DEMO)),
+        )
+        .order_by("year")
+    )
+    return [dict(row) for row in rows]
+
+
+def as_float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+_CATALOGUE_TTL_S = 30.0
+_catalogue_cache: tuple[float, dict[tuple[str, str], str]] | None = None
+
+
+def catalogue_powertrains() -> dict[tuple[str, str], str]:
+    """(make, model) in lower case → powertrain, for the eligibility checks of quota requests.
+
+    Cached per process for 30 s: the catalogue changes a few times a year, and a quota rush
+    asks for it thousands of times a minute. A new model is therefore known within 30 s.
+    """
+    global _catalogue_cache
+    now = time.monotonic()
+    if _catalogue_cache is None or now - _catalogue_cache[0] > _CATALOGUE_TTL_S:
+        rows = EVModel.objects.values_list("make", "model", "powertrain")
+        _catalogue_cache = (now, {(m.lower(), n.lower()): p for m, n, p in rows})
+    return _catalogue_cache[1]
+
+
+def forget_catalogue_cache() -> None:
+    global _catalogue_cache
+    _catalogue_cache = None

@@ -1,0 +1,469 @@
+"""Allocation: first come, first served by server receipt time, with simultaneous windows.
+
+The rule (docs/quotas.md): a request's receipt time is taken by the server. Time since the
+period opened is cut into windows (default 1 s). All requests of one window are simultaneous:
+when together they fit the balance, each gets every eligible VIN; when they exceed it, the
+balance is shared pro rata to each request's eligible VINs by the largest-remainder method, and
+equal remainders go to the lowest tie-break key, SHA-256("<published seed>:<request id>"). For
+one-VIN requests that is a lottery anyone can re-run. Within a request, the VINs listed first
+are the ones granted. Windows are settled in order, so an earlier window is always served in
+full before a later one gets anything.
+
+Safety: settling runs under a row lock on the period's `PeriodBalance` (SELECT ... FOR UPDATE
+on PostgreSQL; SQLite's single writer gives the same), and the database checks
+allocated <= volume, so no interleaving of requests can draw more than the volume.
+
+A window is settled once it has ended and RECEIPT_GRACE has passed, so that requests received
+just before the end have committed their receipt. A receipt that commits later still (a stall
+longer than the grace) is settled with the next window's batch, as its own group, after every
+earlier-settled window: it can lose its simultaneity, never the quota's safety.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import secrets
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from kubat.quotas import audit
+from kubat.quotas.enums import (
+    LIVE_CERTIFICATE,
+    AllocationRule,
+    Decision,
+    Reason,
+    RequestStatus,
+)
+from kubat.quotas.models import (
+    AuditEvent,
+    Certificate,
+    PeriodBalance,
+    QuotaPeriod,
+    QuotaRequest,
+    RequestedVehicle,
+    SubQuota,
+)
+
+RECEIPT_GRACE = dt.timedelta(milliseconds=150)
+WAIT_LIMIT_S = 60.0
+_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
+
+
+def largest_remainder(
+    *, demands: Sequence[int], available: int, tie_keys: Sequence[str]
+) -> list[int]:
+    """Shares of `available` units pro rata to `demands` (Hamilton's largest-remainder method).
+
+    When the demands fit, everyone gets their demand. Otherwise each gets the floor of its exact
+    share, and the units left go one each to the largest remainders, equal remainders ordered by
+    the lowest tie key. Integer arithmetic only, so the result is exact and reproducible; the
+    shares always sum to `available` and never exceed a demand.
+    """
+    total = sum(demands)
+    if total <= available:
+        return list(demands)
+    shares = [d * available // total for d in demands]
+    remainders = [d * available % total for d in demands]
+    left = available - sum(shares)
+    order = sorted(range(len(demands)), key=lambda i: (-remainders[i], tie_keys[i]))
+    for i in order[:left]:
+        shares[i] += 1
+    return shares
+
+
+def tie_break_key(*, seed: str, request_id: int) -> str:
+    return hashlib.sha256(f"{seed}:{request_id}".encode()).hexdigest()
+
+
+def window_ms(period: QuotaPeriod) -> int:
+    if period.allocation_rule == AllocationRule.STRICT_ORDER:
+        return 0
+    return max(1, period.allocation_window_ms)
+
+
+def window_of(*, period: QuotaPeriod, at: dt.datetime) -> int:
+    """The window index of a receipt time (0 for the strict rule, where each request is alone)."""
+    size = window_ms(period)
+    if size == 0:
+        return 0
+    elapsed = at - period.opens_at
+    return int(elapsed // dt.timedelta(milliseconds=size))
+
+
+def settle_at(*, period: QuotaPeriod, window: int) -> dt.datetime:
+    """When a window may be settled: its end plus the receipt grace."""
+    size = window_ms(period)
+    return period.opens_at + dt.timedelta(milliseconds=size * (window + 1)) + RECEIPT_GRACE
+
+
+def certificate_number(*, period: QuotaPeriod, rng: random.Random | None = None) -> str:
+    """A unique-by-chance number (50 random bits; the unique index catches the impossible)."""
+    choose = rng.choice if rng is not None else secrets.choice
+    body = "".join(choose(_NUMBER_ALPHABET) for _ in range(10))
+    return f"{period.country_code}{period.year % 100:02d}-{body[:5]}-{body[5:]}"
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What settling decides, applied in a few bulk statements."""
+
+    granted: list[RequestedVehicle] = field(default_factory=list)
+    refused: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+    per_request: dict[int, dict[str, object]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Settlement:
+    """The state one settlement works on, loaded in a few queries under the balance lock."""
+
+    period: QuotaPeriod
+    requests: list[QuotaRequest]
+    vehicles: dict[int, list[RequestedVehicle]]  # request id -> its pending vehicles, in order
+    live: set[str]  # VINs already holding a live certificate
+    used: Counter[int]  # declarant id -> live certificates in this period (caps only)
+    sub_quotas: dict[str, SubQuota]
+    classes: dict[int, str]  # request id -> declarant class
+    remaining: int
+    claimed: set[str] = field(default_factory=set)
+    plan: _Plan = field(default_factory=_Plan)
+
+
+def _refuse(plan: _Plan, vehicle: RequestedVehicle, reason: Reason, detail: str = "") -> None:
+    plan.refused[(reason.value, detail)].append(vehicle.pk)
+    refused = plan.per_request[vehicle.request_id].setdefault("refused", {})
+    assert isinstance(refused, dict)
+    refused[vehicle.vin] = reason.value
+
+
+def _load(*, period: QuotaPeriod, requests: list[QuotaRequest], remaining: int) -> _Settlement:
+    vehicles: dict[int, list[RequestedVehicle]] = defaultdict(list)
+    rows = RequestedVehicle.objects.filter(
+        request__in=requests, decision=Decision.PENDING
+    ).order_by("request_id", "position")
+    for vehicle in rows:
+        vehicles[vehicle.request_id].append(vehicle)
+    vins = [v.vin for vs in vehicles.values() for v in vs]
+    live: set[str] = set()
+    for chunk in _chunks(vins):
+        live.update(
+            Certificate.objects.filter(vin__in=chunk, status__in=LIVE_CERTIFICATE).values_list(
+                "vin", flat=True
+            )
+        )
+    used: Counter[int] = Counter()
+    if period.per_declarant_cap is not None:
+        counts = (
+            Certificate.objects.filter(
+                period_id=period.pk,
+                status__in=LIVE_CERTIFICATE,
+                vehicle__request__declarant_id__in={r.declarant_id for r in requests},
+            )
+            .values("vehicle__request__declarant_id")
+            .annotate(n=Count("id"))
+        )
+        used.update({row["vehicle__request__declarant_id"]: row["n"] for row in counts})
+    classes = dict(
+        QuotaRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list(
+            "pk", "declarant__declarant_class"
+        )
+    )
+    return _Settlement(
+        period=period,
+        requests=requests,
+        vehicles=vehicles,
+        live=live,
+        used=used,
+        sub_quotas={s.declarant_class: s for s in SubQuota.objects.filter(period=period)},
+        classes=classes,
+        remaining=remaining,
+    )
+
+
+def _screen(state: _Settlement, request: QuotaRequest) -> list[RequestedVehicle]:
+    """A request's VINs that may still draw: not drawn meanwhile, not claimed earlier in the
+    window (tie-break order), within the declarant's cap."""
+    cap = state.period.per_declarant_cap
+    eligible = []
+    for vehicle in state.vehicles.get(request.pk, []):
+        if vehicle.vin in state.live:
+            _refuse(state.plan, vehicle, Reason.ALREADY_DRAWN)
+        elif vehicle.vin in state.claimed:
+            _refuse(state.plan, vehicle, Reason.REPEATED_IN_WINDOW)
+        elif cap is not None and state.used[request.declarant_id] >= cap:
+            _refuse(state.plan, vehicle, Reason.CAP, f"cap {cap}")
+        else:
+            state.used[request.declarant_id] += 1
+            state.claimed.add(vehicle.vin)
+            eligible.append(vehicle)
+    return eligible
+
+
+def _share(state: _Settlement, group: list[QuotaRequest]) -> None:
+    """Serve one window: screen each request, then share each pool's balance pro rata."""
+    group.sort(key=lambda r: r.tie_break_key)
+    demand: dict[int, list[RequestedVehicle]] = {}
+    for request in group:
+        state.plan.per_request[request.pk] = {}
+        demand[request.pk] = _screen(state, request)
+    pools: dict[str, list[QuotaRequest]] = defaultdict(list)
+    for request in group:
+        pools[state.classes[request.pk] if state.sub_quotas else ""].append(request)
+    for pool_class, members in pools.items():
+        sub = state.sub_quotas.get(pool_class)
+        available = state.remaining
+        if sub is not None:
+            available = min(available, sub.volume - sub.allocated)
+        shares = largest_remainder(
+            demands=[len(demand[r.pk]) for r in members],
+            available=available,
+            tie_keys=[r.tie_break_key for r in members],
+        )
+        cut = Reason.EXHAUSTED if available == 0 else Reason.PRO_RATA
+        for request, share in zip(members, shares, strict=True):
+            state.plan.granted.extend(demand[request.pk][:share])
+            for vehicle in demand[request.pk][share:]:
+                state.used[request.declarant_id] -= 1
+                _refuse(state.plan, vehicle, cut)
+            state.remaining -= share
+            if sub is not None:
+                sub.allocated += share
+
+
+def settle_due(
+    *,
+    period_id: int,
+    now: dt.datetime,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    rng: random.Random | None = None,
+) -> int:
+    """Decide every pending request whose window is due; returns how many requests were decided.
+
+    Must run inside a transaction. Locks the period's balance row first: every path that
+    changes a period's counters takes this lock, so allocation is serialised per period and the
+    balance read here cannot go stale before it is written back. `rng` makes certificate
+    numbers reproducible (demo data only; real ones come from the secure generator).
+    """
+    # The lock that makes over-allocation impossible: held until the caller's transaction ends.
+    balance = PeriodBalance.objects.select_for_update().get(period_id=period_id)
+    period = QuotaPeriod.objects.get(pk=period_id)
+    pending = QuotaRequest.objects.filter(period_id=period_id, status=RequestStatus.PENDING)
+    strict = window_ms(period) == 0
+    if not strict:
+        pending = pending.filter(window__lte=due_window(period=period, now=now))
+    requests = list(pending.order_by("window", "received_at", "id"))
+    if not requests:
+        return 0
+    state = _load(period=period, requests=requests, remaining=balance.remaining)
+    groups: dict[int, list[QuotaRequest]] = defaultdict(list)
+    for request in requests:
+        request.tie_break_key = tie_break_key(seed=period.tie_break_seed, request_id=request.pk)
+        groups[request.pk if strict else request.window].append(request)
+    for window in sorted(groups):  # earlier windows are served in full first
+        _share(state, groups[window])
+    _apply(
+        plan=state.plan,
+        period=period,
+        balance=balance,
+        requests=requests,
+        now=now,
+        actor=actor,
+        rng=rng,
+    )
+    for sub in state.sub_quotas.values():
+        sub.save(update_fields=["allocated"])
+    return len(requests)
+
+
+def _chunks(items: list[Any], size: int = 5000) -> list[list[Any]]:
+    """Slices short enough for SQLite's limit on query parameters."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _apply(
+    *,
+    plan: _Plan,
+    period: QuotaPeriod,
+    balance: PeriodBalance,
+    requests: list[QuotaRequest],
+    now: dt.datetime,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    rng: random.Random | None,
+) -> None:
+    certificates = [
+        Certificate(
+            number=certificate_number(period=period, rng=rng),
+            vehicle=vehicle,
+            period=period,
+            vin=vehicle.vin,
+            issued_at=now,
+            valid_until=now + dt.timedelta(days=period.validity_days),
+        )
+        for vehicle in plan.granted
+    ]
+    Certificate.objects.bulk_create(certificates, batch_size=1000)
+    for chunk in _chunks([v.pk for v in plan.granted]):
+        RequestedVehicle.objects.filter(pk__in=chunk).update(
+            decision=Decision.ALLOCATED, reason=Reason.ALLOCATED, decided_at=now
+        )
+    for (reason, detail), ids in plan.refused.items():
+        for chunk in _chunks(ids):
+            RequestedVehicle.objects.filter(pk__in=chunk).update(
+                decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
+            )
+    events = _decision_events(
+        plan=plan, period=period, requests=requests, certificates=certificates, now=now, actor=actor
+    )
+    QuotaRequest.objects.bulk_update(requests, ["status", "decided_at", "tie_break_key"])
+    before = balance.allocated
+    balance.allocated += len(certificates)
+    balance.save(update_fields=["allocated", "updated_at"])
+    if balance.remaining == 0 and period.exhausted_at is None and before < balance.volume:
+        period.exhausted_at = now
+        period.save(update_fields=["exhausted_at"])
+        events.append(
+            audit.event(
+                at=now,
+                actor=actor,
+                action="period.exhausted",
+                obj=period,
+                period=period,
+                before={"allocated": before},
+                after={"allocated": balance.allocated, "exhausted_at": now.isoformat()},
+            )
+        )
+    audit.record(events)
+
+
+def _decision_events(
+    *,
+    plan: _Plan,
+    period: QuotaPeriod,
+    requests: list[QuotaRequest],
+    certificates: list[Certificate],
+    now: dt.datetime,
+    actor: AbstractBaseUser | AnonymousUser | None,
+) -> list[AuditEvent]:
+    """Mark the requests decided and describe each decision for the audit log: its window,
+    tie-break key, every VIN granted with its certificate and every VIN refused."""
+    granted_by_request: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for cert in certificates:
+        granted_by_request[cert.vehicle.request_id].append({"vin": cert.vin, "number": cert.number})
+    events: list[AuditEvent] = []
+    for request in requests:
+        request.status = RequestStatus.DECIDED
+        request.decided_at = now
+        granted = granted_by_request.get(request.pk, [])
+        events.append(
+            audit.event(
+                at=now,
+                actor=actor,
+                action="request.decided",
+                obj=request,
+                period=period,
+                before={"status": RequestStatus.PENDING.value},
+                after={
+                    "status": RequestStatus.DECIDED.value,
+                    "window": request.window,
+                    "tie_break_key": request.tie_break_key,
+                    "allocated": granted,
+                    **plan.per_request.get(request.pk, {}),
+                },
+                allocated_delta=len(granted),
+            )
+        )
+    return events
+
+
+class _ProcessSettler:
+    """Per process and period: one thread at a time settles; the others wait on a condition.
+
+    Without it every waiting thread would queue on the balance row lock in turn when its
+    window ends (a convoy of lock, check, commit round trips); with it each process sends one
+    settler per window and wakes its other threads when the window is settled.
+    """
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.busy = False
+        self.settled_through = -1
+
+
+_settlers: dict[int, _ProcessSettler] = {}
+_settlers_lock = threading.Lock()
+
+
+def _settler(period_id: int) -> _ProcessSettler:
+    with _settlers_lock:
+        return _settlers.setdefault(period_id, _ProcessSettler())
+
+
+def _release_connection() -> None:
+    """With a connection pool (KUBAT_DATABASE_POOL_MAX), hand the connection back while we
+    only wait, so that waiting threads do not hold PostgreSQL connections."""
+    if connection.settings_dict.get("OPTIONS", {}).get("pool") and not connection.in_atomic_block:
+        connection.close()
+
+
+def due_window(*, period: QuotaPeriod, now: dt.datetime) -> int:
+    """The last window that may be settled at `now` (ended, and the receipt grace passed)."""
+    return window_of(period=period, at=now - RECEIPT_GRACE) - 1
+
+
+def wait_for_decision(*, request: QuotaRequest, period: QuotaPeriod) -> None:
+    """Block until `request` is decided, settling its window when it is due.
+
+    Called at the edge after the receipt transaction committed (so that other requests of the
+    window can see it); opens its own short transactions. In each process one thread settles
+    (under the balance row lock, so processes still serialise in the database) while the
+    others wait for it; then each reads its own result.
+    """
+    pending = QuotaRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING)
+    settler = _settler(period.pk)
+    force = False
+    # Never hang a client: past this, it gets its request as it stands (VINs still "pending")
+    # and reads the decision later with GET; `kubat quotas settle` finishes the window.
+    give_up = time.monotonic() + WAIT_LIMIT_S
+    while time.monotonic() < give_up:
+        now = timezone.now()
+        ready = settle_at(period=period, window=request.window)
+        if now < ready:
+            _release_connection()
+            time.sleep((ready - now).total_seconds())
+            continue
+        lead = False
+        with settler.condition:
+            while force or settler.settled_through < request.window:
+                if not settler.busy:
+                    settler.busy = lead = True
+                    break
+                _release_connection()
+                settler.condition.wait(timeout=2.0)
+        if lead:
+            through = -1
+            try:
+                with transaction.atomic():
+                    now = timezone.now()
+                    settle_due(period_id=period.pk, now=now)
+                    through = due_window(period=period, now=now)
+            finally:
+                with settler.condition:
+                    settler.busy = False
+                    settler.settled_through = max(settler.settled_through, through)
+                    settler.condition.notify_all()
+        if not pending.exists():
+            return
+        # Still pending although its window is settled: the receipt committed after the
+        # grace. Settle again, ourselves, which takes it with the next batch.
+        force = True
+        time.sleep(0.02)

@@ -1,0 +1,128 @@
+"""Quota reads: the public balance of a period, requests per day, the VIN resale lookup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from kubat.quotas.enums import LIVE_CERTIFICATE, CertificateStatus, Decision
+from kubat.quotas.models import Certificate, QuotaPeriod, QuotaRequest, RequestedVehicle
+
+
+def periods() -> QuerySet[QuotaPeriod]:
+    return QuotaPeriod.objects.select_related("balance").order_by("-year", "country_code")
+
+
+def period_summary(*, period: QuotaPeriod, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The public figures of a period: volume, drawn (allocated), cleared, remaining, critical.
+
+    `allocated` counts issued and cleared certificates; withdrawn and lapsed units are back in
+    `remaining`. A period is critical once `allocated` reaches its threshold (default 90 %, the
+    EU tariff-quota convention).
+    """
+    now = now or timezone.now()
+    balance = period.balance
+    used_pct = 100.0 * balance.allocated / period.volume if period.volume else 100.0
+    if now < period.opens_at:
+        state = "upcoming"
+    elif balance.remaining == 0:
+        state = "exhausted"
+    elif now >= period.closes_at:
+        state = "closed"
+    else:
+        state = "open"
+    return {
+        "id": period.pk,
+        "country_code": period.country_code,
+        "year": period.year,
+        "name": period.name,
+        "state": state,
+        "volume": period.volume,
+        "allocated": balance.allocated,
+        "cleared": balance.cleared,
+        "returned": balance.returned,
+        "remaining": balance.remaining,
+        "used_pct": round(used_pct, 2),
+        "critical": used_pct >= period.critical_threshold_pct,
+        "critical_threshold_pct": period.critical_threshold_pct,
+        "opens_at": period.opens_at,
+        "closes_at": period.closes_at,
+        "exhausted_at": period.exhausted_at,
+        "powertrains": period.powertrains,
+        "tariff_codes": period.tariff_codes,
+        "declarant_kinds": period.declarant_kinds,
+        "per_declarant_cap": period.per_declarant_cap,
+        "sub_quotas": [
+            {"declarant_class": s.declarant_class, "volume": s.volume, "allocated": s.allocated}
+            for s in period.sub_quotas.all()
+        ],
+        "allocation_rule": period.allocation_rule,
+        "allocation_window_ms": period.allocation_window_ms,
+        "tie_break_seed": period.tie_break_seed,
+        "validity_days": period.validity_days,
+        "note": period.note,
+        "source": period.source,
+    }
+
+
+def requests_per_day(*, period: QuotaPeriod) -> list[dict[str, Any]]:
+    """Per day (UTC): requests received, VINs requested, VINs allocated."""
+    requests = dict(
+        QuotaRequest.objects.filter(period=period)
+        .annotate(day=TruncDate("received_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    vins: dict[Any, dict[str, Any]] = {
+        row["day"]: dict(row)
+        for row in RequestedVehicle.objects.filter(request__period=period)
+        .annotate(day=TruncDate("request__received_at"))
+        .values("day")
+        .annotate(
+            requested=Count("id"), allocated=Count("id", filter=Q(decision=Decision.ALLOCATED))
+        )
+    }
+    return [
+        {
+            "day": day,
+            "requests": requests[day],
+            "vins_requested": vins.get(day, {}).get("requested", 0),
+            "vins_allocated": vins.get(day, {}).get("allocated", 0),
+        }
+        for day in sorted(requests)
+    ]
+
+
+def vehicle_status(*, vin: str, today: dt.date | None = None) -> dict[str, Any]:
+    """Did `vin` come in under the quota, and until when may it not be sold across borders?
+
+    Answers from the cleared certificate (the restriction runs 3 years from clearance); a VIN
+    allocated but not yet cleared is reported as such, without a restriction date.
+    """
+    today = today or timezone.localdate()
+    key = "".join(vin.split()).upper()
+    cert = (
+        Certificate.objects.select_related("period")
+        .filter(vin=key, status__in=LIVE_CERTIFICATE)
+        .first()
+    )
+    if cert is None:
+        return {"vin": key, "quota_import": False, "status": None, "restricted": False}
+    cleared = cert.status == CertificateStatus.CLEARED
+    until = cert.restricted_until
+    return {
+        "vin": key,
+        "quota_import": cleared,
+        "status": cert.status,
+        "certificate": cert.number,
+        "period": cert.period.name,
+        "country_code": cert.period.country_code,
+        "cleared_at": cert.cleared_at,
+        "restricted_until": until.isoformat() if until else None,
+        "restricted": bool(until and today <= until),
+    }

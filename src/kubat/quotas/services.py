@@ -1,0 +1,588 @@
+"""Quota writes: periods, receipt of requests with per-VIN eligibility, clearance, withdrawal,
+lapse. Allocation itself is in `allocation` (it needs the window machinery).
+
+Every service runs inside the caller's transaction and never commits halfway; each one that
+changes a period's counters first locks that period's `PeriodBalance` row. Errors: InvalidInput
+(a value is wrong, `field` names it), PermissionDenied (role or ownership), NotFound, Conflict
+(the state forbids it: period not open, certificate already cleared...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from kubat.accounts import services as account_services
+from kubat.accounts.roles import Role
+from kubat.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kubat.fleet import services as fleet_services
+from kubat.fleet.enums import Powertrain
+from kubat.fleet.vin import normalise_vin, vin_problem
+from kubat.quotas import allocation, audit
+from kubat.quotas.enums import (
+    LIVE_CERTIFICATE,
+    AllocationRule,
+    CertificateStatus,
+    Channel,
+    Decision,
+    DeclarantClass,
+    DeclarantKind,
+    Reason,
+    RequestStatus,
+    Source,
+)
+from kubat.quotas.identifiers import validate_tax_id
+from kubat.quotas.models import (
+    AuditEvent,
+    Certificate,
+    Declarant,
+    PeriodBalance,
+    QuotaPeriod,
+    QuotaRequest,
+    RequestedVehicle,
+    SubQuota,
+)
+
+MAX_VEHICLES_PER_REQUEST = 100
+RESALE_RESTRICTION_YEARS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarantIn:
+    kind: str
+    tax_id: str
+    name: str = ""
+    declarant_class: str = DeclarantClass.OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleIn:
+    vin: str
+    make: str
+    model: str
+    powertrain: str
+    model_year: int | None = None
+    battery_kwh: Decimal | None = None
+    tariff_code: str = ""
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+def create_period(**fields: Any) -> QuotaPeriod:
+    """Create a period with its balance row (volume mirrored for the database check)."""
+    # The seed is shown on the public period page from the start: anyone can re-run the draw.
+    fields.setdefault("tie_break_seed", secrets.token_hex(8))
+    period = QuotaPeriod(**fields)
+    _check_period(period)
+    period.save()
+    PeriodBalance.objects.create(period=period, volume=period.volume)
+    return period
+
+
+def _check_period(period: QuotaPeriod) -> None:
+    unknown = set(period.powertrains) - set(Powertrain.values)
+    if not period.powertrains or unknown:
+        raise InvalidInput(f"powertrains must be among {Powertrain.values}", field="powertrains")
+    if not period.declarant_kinds or set(period.declarant_kinds) - set(DeclarantKind.values):
+        raise InvalidInput(
+            f"declarant kinds must be among {DeclarantKind.values}", field="declarant_kinds"
+        )
+    if period.closes_at <= period.opens_at:
+        raise InvalidInput("a period closes after it opens", field="closes_at")
+    if not 1 <= period.critical_threshold_pct <= 100:
+        raise InvalidInput("critical threshold is a percentage", field="critical_threshold_pct")
+
+
+def save_period(*, period: QuotaPeriod) -> QuotaPeriod:
+    """Save an edited period, keeping its balance's volume in step.
+
+    The volume may not fall below what is already allocated, nor below its sub-quotas.
+    """
+    _check_period(period)
+    if period.pk is None:
+        return create_period(
+            **{f.name: getattr(period, f.name) for f in QuotaPeriod._meta.concrete_fields}
+        )
+    balance = PeriodBalance.objects.select_for_update().get(period_id=period.pk)
+    if period.volume < balance.allocated:
+        raise Conflict(
+            f"{balance.allocated} units are already allocated: volume cannot be lower",
+            field="volume",
+        )
+    period.save()
+    balance.volume = period.volume
+    balance.save(update_fields=["volume", "updated_at"])
+    return period
+
+
+def set_sub_quota(*, period: QuotaPeriod, declarant_class: str, volume: int) -> SubQuota:
+    """Reserve `volume` units for one declarant class; sub-quotas together fit the volume."""
+    if declarant_class not in DeclarantClass.values:
+        raise InvalidInput(f"class must be among {DeclarantClass.values}", field="declarant_class")
+    PeriodBalance.objects.select_for_update().get(period_id=period.pk)
+    others = sum(
+        period.sub_quotas.exclude(declarant_class=declarant_class).values_list("volume", flat=True)
+    )
+    if others + volume > period.volume:
+        raise InvalidInput("sub-quotas together exceed the period volume", field="volume")
+    sub, _ = SubQuota.objects.get_or_create(
+        period=period, declarant_class=declarant_class, defaults={"volume": volume}
+    )
+    if volume < sub.allocated:
+        raise Conflict("sub-quota cannot fall below what it has allocated", field="volume")
+    sub.volume = volume
+    sub.save(update_fields=["volume"])
+    return sub
+
+
+def get_period(*, period_id: int) -> QuotaPeriod:
+    try:
+        return (
+            QuotaPeriod.objects.select_related("balance")
+            .annotate(sub_quota_count=Count("sub_quotas"))
+            .get(pk=period_id)
+        )
+    except QuotaPeriod.DoesNotExist:
+        raise NotFound(f"quota period {period_id} does not exist") from None
+
+
+# --- receipt and eligibility ----------------------------------------------------------------
+
+
+def _declarant(*, period: QuotaPeriod, data: DeclarantIn) -> Declarant:
+    if data.kind not in period.declarant_kinds:
+        raise InvalidInput(
+            f"this period admits declarants of kind {', '.join(period.declarant_kinds)}",
+            field="declarant.kind",
+        )
+    if data.declarant_class not in DeclarantClass.values:
+        raise InvalidInput(
+            f"class must be among {DeclarantClass.values}", field="declarant.declarant_class"
+        )
+    tax_id = validate_tax_id(country_code=period.country_code, kind=data.kind, tax_id=data.tax_id)
+    # INSERT ... ON CONFLICT DO NOTHING, then read: no savepoint round trips, and two brokers
+    # declaring the same new person at once both end up with the one row.
+    Declarant.objects.bulk_create(
+        [
+            Declarant(
+                country_code=period.country_code,
+                tax_id=tax_id,
+                kind=data.kind,
+                name=data.name,
+                declarant_class=data.declarant_class,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    declarant = Declarant.objects.get(country_code=period.country_code, tax_id=tax_id)
+    if declarant.kind != data.kind:
+        raise InvalidInput(
+            f"declarant {tax_id} is registered as a {declarant.kind}", field="declarant.kind"
+        )
+    return declarant
+
+
+def _vehicle_refusal(
+    *,
+    period: QuotaPeriod,
+    vehicle: VehicleIn,
+    vin: str,
+    seen: set[str],
+    catalogue: dict[tuple[str, str], str],
+    today: dt.date,
+) -> tuple[Reason, str] | None:
+    """Why one vehicle cannot draw from `period`, checked on receipt; None when eligible."""
+    if problem := vin_problem(vin):
+        return Reason.INVALID_VIN, problem
+    if vin in seen:
+        return Reason.REPEATED_IN_REQUEST, ""
+    powertrain = vehicle.powertrain.strip().upper()
+    if powertrain not in period.powertrains:
+        return Reason.POWERTRAIN, f"{powertrain} not among {', '.join(period.powertrains)}"
+    code = " ".join(vehicle.tariff_code.split())
+    if code and not any(
+        code.replace(" ", "").startswith(c.replace(" ", "")) for c in period.tariff_codes
+    ):
+        return Reason.TARIFF_CODE, f"{code} not under {', '.join(period.tariff_codes)}"
+    if vehicle.model_year is not None and not 1990 <= vehicle.model_year <= today.year + 1:
+        return Reason.MODEL_YEAR, str(vehicle.model_year)
+    known = catalogue.get((vehicle.make.strip().lower(), vehicle.model.strip().lower()))
+    if known is None and vehicle.battery_kwh is None:
+        return Reason.UNKNOWN_MODEL, "declare battery_kwh for a model outside the catalogue"
+    if known is not None and known != powertrain:
+        return Reason.MODEL_MISMATCH, f"the catalogue lists it as {known}"
+    return None
+
+
+def _check_request(
+    *, user: AbstractBaseUser, period: QuotaPeriod, count: int, channel: str, now: dt.datetime
+) -> None:
+    """The whole-request refusals: role, period open, 1-100 vehicles, a known channel."""
+    if not (
+        account_services.has_role(user, Role.IMPORTER)
+        or account_services.has_role(user, Role.CUSTOMS)
+    ):
+        raise PermissionDenied("only importer or customs accounts may request quota")
+    if not period.opens_at <= now < period.closes_at:
+        raise Conflict(
+            f"{period.name} is open from {period.opens_at:%Y-%m-%d %H:%M} "
+            f"to {period.closes_at:%Y-%m-%d %H:%M} UTC"
+        )
+    if not 1 <= count <= MAX_VEHICLES_PER_REQUEST:
+        raise InvalidInput(
+            f"a request lists 1 to {MAX_VEHICLES_PER_REQUEST} vehicles", field="vehicles"
+        )
+    if channel not in Channel.values:
+        raise InvalidInput(f"channel must be among {Channel.values}", field="channel")
+
+
+def _vehicle_rows(
+    *, request: QuotaRequest, period: QuotaPeriod, vehicles: Sequence[VehicleIn], now: dt.datetime
+) -> list[RequestedVehicle]:
+    """One row per listed vehicle, refused with its reason or pending for allocation."""
+    catalogue = fleet_services.catalogue_powertrains()
+    vins = [normalise_vin(v.vin) for v in vehicles]
+    drawn = set(
+        Certificate.objects.filter(vin__in=vins, status__in=LIVE_CERTIFICATE).values_list(
+            "vin", flat=True
+        )
+    )
+    rows: list[RequestedVehicle] = []
+    seen: set[str] = set()
+    for position, (vehicle, vin) in enumerate(zip(vehicles, vins, strict=True), start=1):
+        refusal = _vehicle_refusal(
+            period=period,
+            vehicle=vehicle,
+            vin=vin,
+            seen=seen,
+            catalogue=catalogue,
+            today=now.date(),
+        )
+        if refusal is None and vin in drawn:
+            refusal = (Reason.ALREADY_DRAWN, "")
+        seen.add(vin)
+        rows.append(
+            RequestedVehicle(
+                request=request,
+                position=position,
+                vin=vin[:40],
+                make=vehicle.make.strip()[:60],
+                model=vehicle.model.strip()[:80],
+                powertrain=vehicle.powertrain.strip().upper()[:8],
+                model_year=vehicle.model_year,
+                battery_kwh=vehicle.battery_kwh,
+                tariff_code=vehicle.tariff_code.strip()[:16],
+                decision=Decision.PENDING if refusal is None else Decision.REFUSED,
+                reason="" if refusal is None else refusal[0].value,
+                reason_detail="" if refusal is None else refusal[1][:200],
+                decided_at=None if refusal is None else now,
+            )
+        )
+    return rows
+
+
+def receive_request(
+    *,
+    user: AbstractBaseUser,
+    period_id: int,
+    declarant: DeclarantIn,
+    vehicles: Sequence[VehicleIn],
+    channel: str,
+    declaration_number: str = "",
+    now: dt.datetime | None = None,
+    source: str = Source.MANUAL,
+) -> QuotaRequest:
+    """Record a request at the server's receipt time, with every VIN's eligibility decided.
+
+    Refuses the whole request (nothing recorded) when the caller lacks the importer or customs
+    role (PermissionDenied), the period is not open (Conflict), or the declarant or the vehicle
+    list is malformed (InvalidInput). Otherwise each VIN is refused one by one with its reason
+    (syntax, repeated, powertrain, tariff code, model, already drawn) or left pending for
+    allocation; under the strict rule it is allocated at once.
+    """
+    now = now or timezone.now()
+    period = get_period(period_id=period_id)
+    _check_request(user=user, period=period, count=len(vehicles), channel=channel, now=now)
+    holder = _declarant(period=period, data=declarant)
+    if (
+        getattr(period, "sub_quota_count", 1)
+        and not period.sub_quotas.filter(declarant_class=holder.declarant_class).exists()
+    ):
+        raise Conflict(f"this period has no sub-quota for {holder.declarant_class} declarants")
+    request = QuotaRequest.objects.create(
+        period=period,
+        declarant=holder,
+        submitted_by=cast(Any, user),
+        organisation=account_services.organisation_of(user),
+        channel=channel,
+        declaration_number=declaration_number.strip()[:40],
+        received_at=now,
+        window=allocation.window_of(period=period, at=now),
+        source=source,
+    )
+    rows = _vehicle_rows(request=request, period=period, vehicles=vehicles, now=now)
+    RequestedVehicle.objects.bulk_create(rows)
+    refused = {r.vin: r.reason for r in rows if r.decision == Decision.REFUSED}
+    after = {"declarant": holder.pk, "vehicles": len(rows), "window": request.window}
+    audit.record(
+        [
+            audit.event(
+                at=now,
+                actor=user,
+                action="request.received",
+                obj=request,
+                period=period,
+                after={**after, "refused": refused},
+            )
+        ]
+    )
+    if period.allocation_rule == AllocationRule.STRICT_ORDER:
+        allocation.settle_due(period_id=period.pk, now=now, actor=user)
+        request.refresh_from_db()
+    return request
+
+
+# --- after allocation: withdrawal, clearance, lapse ------------------------------------------
+
+
+def _can_act_for(user: AbstractBaseUser, request: QuotaRequest) -> bool:
+    # The contract: a request is its submitter's alone (the secretariat reads the audit log).
+    return bool(request.submitted_by_id == user.pk)
+
+
+def get_request(*, user: AbstractBaseUser, request_id: int) -> QuotaRequest:
+    """A request, visible to its submitter only; NotFound for others (not even its existence)."""
+    request = (
+        QuotaRequest.objects.select_related("period", "declarant").filter(pk=request_id).first()
+    )
+    if request is None or not _can_act_for(user, request):
+        raise NotFound(f"request {request_id} does not exist")
+    return request
+
+
+def _return_units(
+    *,
+    certificates: Sequence[Certificate],
+    status: str,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    action: str,
+    balance: PeriodBalance,
+) -> list[AuditEvent]:
+    """Close live, uncleared certificates and give their units back to the balance."""
+    events = []
+    for cert in certificates:
+        cert.status = status
+        cert.closed_at = now
+        events.append(
+            audit.event(
+                at=now,
+                actor=actor,
+                action=action,
+                obj=cert,
+                period=balance.period,
+                before={"status": CertificateStatus.ISSUED.value, "vin": cert.vin},
+                after={"status": status},
+                allocated_delta=-1,
+            )
+        )
+    Certificate.objects.bulk_update(certificates, ["status", "closed_at"])
+    classes = Certificate.objects.filter(pk__in=[c.pk for c in certificates]).values_list(
+        "vehicle__request__declarant__declarant_class", flat=True
+    )
+    for sub in SubQuota.objects.filter(period_id=balance.period_id):
+        sub.allocated -= sum(1 for c in classes if c == sub.declarant_class)
+        sub.save(update_fields=["allocated"])
+    balance.allocated -= len(certificates)
+    balance.returned += len(certificates)
+    balance.save(update_fields=["allocated", "returned", "updated_at"])
+    return events
+
+
+def withdraw_request(
+    *, user: AbstractBaseUser, request_id: int, now: dt.datetime | None = None
+) -> QuotaRequest:
+    """Withdraw a request: its pending VINs are refused and uncleared units return to the quota.
+
+    Only its submitter may; a request whose every certificate is cleared
+    cannot be withdrawn (Conflict), since the cars are in the country.
+    """
+    now = now or timezone.now()
+    request = get_request(user=user, request_id=request_id)
+    balance = (
+        PeriodBalance.objects.select_for_update()
+        .select_related("period")
+        .get(period_id=request.period_id)
+    )
+    if request.status == RequestStatus.WITHDRAWN:
+        raise Conflict(f"request {request_id} is already withdrawn")
+    live = list(Certificate.objects.filter(vehicle__request=request, status__in=LIVE_CERTIFICATE))
+    issued = [c for c in live if c.status == CertificateStatus.ISSUED]
+    if live and not issued:
+        raise Conflict("every certificate of this request is cleared: nothing to withdraw")
+    events = _return_units(
+        certificates=issued,
+        status=CertificateStatus.WITHDRAWN,
+        actor=user,
+        now=now,
+        action="certificate.withdrawn",
+        balance=balance,
+    )
+    RequestedVehicle.objects.filter(request=request, decision=Decision.PENDING).update(
+        decision=Decision.REFUSED, reason=Reason.WITHDRAWN, decided_at=now
+    )
+    before = request.status
+    request.status = RequestStatus.WITHDRAWN
+    request.save(update_fields=["status"])
+    events.append(
+        audit.event(
+            at=now,
+            actor=user,
+            action="request.withdrawn",
+            obj=request,
+            period=balance.period,
+            before={"status": before},
+            after={"status": request.status, "returned": len(issued)},
+        )
+    )
+    audit.record(events)
+    return request
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def clear_certificate(
+    *,
+    user: AbstractBaseUser,
+    number: str,
+    customs_declaration: str = "",
+    now: dt.datetime | None = None,
+) -> Certificate:
+    """Customs marks a certificate's VIN cleared; the 3-year resale restriction starts today.
+
+    Customs role only (PermissionDenied). Conflict when the certificate is not live and
+    uncleared, or its validity has run out (it lapses instead).
+    """
+    if not account_services.has_role(user, Role.CUSTOMS):
+        raise PermissionDenied("only customs may clear a quota certificate")
+    now = now or timezone.now()
+    cert = _certificate(number=number)
+    balance = (
+        PeriodBalance.objects.select_for_update()
+        .select_related("period")
+        .get(period_id=cert.period_id)
+    )
+    cert.refresh_from_db()
+    if cert.status != CertificateStatus.ISSUED:
+        raise Conflict(f"certificate {cert.number} is {cert.status}, not awaiting clearance")
+    if cert.valid_until < now:
+        raise Conflict(f"certificate {cert.number} expired on {cert.valid_until:%Y-%m-%d}")
+    cert.status = CertificateStatus.CLEARED
+    cert.cleared_at = now
+    cert.customs_declaration = customs_declaration.strip()[:40]
+    cert.restricted_until = _add_years(now.date(), RESALE_RESTRICTION_YEARS)
+    cert.save(update_fields=["status", "cleared_at", "customs_declaration", "restricted_until"])
+    balance.cleared += 1
+    balance.save(update_fields=["cleared", "updated_at"])
+    audit.record(
+        [
+            audit.event(
+                at=now,
+                actor=user,
+                action="certificate.cleared",
+                obj=cert,
+                period=balance.period,
+                before={"status": CertificateStatus.ISSUED.value},
+                after={
+                    "status": cert.status,
+                    "vin": cert.vin,
+                    "customs_declaration": cert.customs_declaration,
+                    "restricted_until": cert.restricted_until.isoformat(),
+                },
+                cleared_delta=1,
+            )
+        ]
+    )
+    return cert
+
+
+def lapse_uncleared(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Lapse every issued certificate past its validity and return its unit to the balance.
+
+    Returns the count per period name (the report). Periods are locked one at a time in id
+    order, so this cannot deadlock with allocation, which locks one period only.
+    """
+    now = now or timezone.now()
+    report: dict[str, int] = {}
+    period_ids = sorted(
+        set(
+            Certificate.objects.filter(
+                status=CertificateStatus.ISSUED, valid_until__lt=now
+            ).values_list("period_id", flat=True)
+        )
+    )
+    for period_id in period_ids:
+        balance = (
+            PeriodBalance.objects.select_for_update()
+            .select_related("period")
+            .get(period_id=period_id)
+        )
+        expired = list(
+            Certificate.objects.filter(
+                period_id=period_id, status=CertificateStatus.ISSUED, valid_until__lt=now
+            )
+        )
+        events = _return_units(
+            certificates=expired,
+            status=CertificateStatus.LAPSED,
+            actor=None,
+            now=now,
+            action="certificate.lapsed",
+            balance=balance,
+        )
+        audit.record(events)
+        report[balance.period.name] = len(expired)
+    return report
+
+
+def _certificate(*, number: str) -> Certificate:
+    cert = (
+        Certificate.objects.select_related("period", "vehicle")
+        .filter(number=number.strip().upper())
+        .first()
+    )
+    if cert is None:
+        raise NotFound(f"certificate {number} does not exist")
+    return cert
+
+
+def get_certificate(*, number: str) -> Certificate:
+    """Public verification: the certificate by its number (NotFound otherwise)."""
+    return _certificate(number=number)
+
+
+def requests_of(*, user: AbstractBaseUser) -> QuerySet[QuotaRequest]:
+    """A broker's own requests, with how many VINs were allocated and refused in each."""
+    return (
+        QuotaRequest.objects.filter(submitted_by_id=user.pk)
+        .select_related("period", "declarant")
+        .annotate(
+            vins=Count("vehicles"),
+            vins_allocated=Count("vehicles", filter=Q(vehicles__decision=Decision.ALLOCATED)),
+            vins_refused=Count("vehicles", filter=Q(vehicles__decision=Decision.REFUSED)),
+        )
+    )

@@ -1,0 +1,95 @@
+"""Broker input from the web: a textarea of vehicles, or a CSV of declarations.
+
+CSV columns: declarant_kind, declarant_tax_id, vin, make, model, powertrain, and optionally
+model_year, battery_kwh, tariff_code, declarant_name, declaration_number. Rows are grouped by
+declarant into one request each. The file is all-or-nothing: any malformed line or invalid
+declarant rejects the whole file, every problem reported with its line, before anything is
+recorded; well-formed files then get a decision per VIN.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from kubat.core.errors import InvalidInput
+from kubat.quotas.identifiers import validate_tax_id
+from kubat.quotas.services import DeclarantIn, VehicleIn
+
+CSV_REQUIRED = ("declarant_kind", "declarant_tax_id", "vin", "make", "model", "powertrain")
+
+
+@dataclass(slots=True)
+class ParsedUpload:
+    requests: dict[tuple[str, str], tuple[DeclarantIn, str, list[VehicleIn]]] = field(
+        default_factory=dict
+    )
+    problems: list[str] = field(default_factory=list)
+
+
+def _vehicle(values: dict[str, str]) -> VehicleIn:
+    year_text = (values.get("model_year") or "").strip()
+    kwh_text = (values.get("battery_kwh") or "").strip()
+    if year_text and not year_text.isdigit():
+        raise InvalidInput("model year must be a number", field="model_year")
+    try:
+        kwh = Decimal(kwh_text) if kwh_text else None
+    except InvalidOperation:
+        raise InvalidInput("battery kWh must be a number", field="battery_kwh") from None
+    if not all((values.get(k) or "").strip() for k in ("vin", "make", "model", "powertrain")):
+        raise InvalidInput("vin, make, model and powertrain are required", field="vehicle")
+    return VehicleIn(
+        vin=values["vin"].strip(),
+        make=values["make"].strip(),
+        model=values["model"].strip(),
+        powertrain=values["powertrain"].strip(),
+        model_year=int(year_text) if year_text else None,
+        battery_kwh=kwh,
+        tariff_code=(values.get("tariff_code") or "").strip(),
+    )
+
+
+def parse_vehicle_lines(text: str) -> tuple[list[VehicleIn], list[str]]:
+    """Lines `VIN, make, model, powertrain[, model year[, battery kWh]]`; blank lines skipped."""
+    vehicles, problems = [], []
+    names = ("vin", "make", "model", "powertrain", "model_year", "battery_kwh")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        values = dict(zip(names, (p.strip() for p in line.split(",")), strict=False))
+        try:
+            vehicles.append(_vehicle(values))
+        except InvalidInput as exc:
+            problems.append(f"line {number}: {exc.message}")
+    return vehicles, problems
+
+
+def parse_csv(*, text: str, country_code: str) -> ParsedUpload:
+    parsed = ParsedUpload()
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in CSV_REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        parsed.problems.append(f"header lacks {', '.join(missing)}")
+        return parsed
+    for line, row in enumerate(reader, start=2):
+        kind = (row.get("declarant_kind") or "").strip().lower()
+        try:
+            tax_id = validate_tax_id(
+                country_code=country_code, kind=kind, tax_id=row.get("declarant_tax_id") or ""
+            )
+            vehicle = _vehicle(row)
+        except InvalidInput as exc:
+            parsed.problems.append(f"line {line}: {exc.message}")
+            continue
+        key = (kind, tax_id)
+        if key not in parsed.requests:
+            declarant = DeclarantIn(
+                kind=kind, tax_id=tax_id, name=(row.get("declarant_name") or "").strip()
+            )
+            parsed.requests[key] = (declarant, (row.get("declaration_number") or "").strip(), [])
+        parsed.requests[key][2].append(vehicle)
+    if not parsed.requests and not parsed.problems:
+        parsed.problems.append("the file has no rows")
+    return parsed

@@ -1,0 +1,214 @@
+"""Quota pages: the public balance per period, certificate verification, the broker's desk."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kubat.accounts import services as account_services
+from kubat.accounts.roles import Role
+from kubat.core.errors import KubatError, PermissionDenied
+from kubat.quotas import allocation, certificates, selectors, services, uploads
+from kubat.quotas.api import application_out
+from kubat.quotas.enums import Channel, DeclarantClass, DeclarantKind
+from kubat.quotas.models import QuotaRequest
+
+LOGIN_URL = "/quotas/login/"
+CHART_W, CHART_H = 640, 180
+
+
+def _chart(days: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bar geometry for the requests-per-day SVG (VINs requested and allocated per day)."""
+    top = max((d["vins_requested"] for d in days), default=0) or 1
+    step = CHART_W / max(len(days), 1)
+    bars = []
+    for i, d in enumerate(days):
+        req_h = CHART_H * d["vins_requested"] / top
+        alloc_h = CHART_H * d["vins_allocated"] / top
+        bars.append(
+            {
+                **d,
+                "x": round(i * step, 1),
+                "w": round(max(step * 0.8, 1), 1),
+                "req_y": round(CHART_H - req_h, 1),
+                "req_h": round(req_h, 1),
+                "alloc_y": round(CHART_H - alloc_h, 1),
+                "alloc_h": round(alloc_h, 1),
+            }
+        )
+    return {"bars": bars, "width": CHART_W, "height": CHART_H, "top": top}
+
+
+def period_list(request: HttpRequest) -> HttpResponse:
+    rows = [selectors.period_summary(period=p) for p in selectors.periods()]
+    return render(request, "quotas/period_list.html", {"periods": rows})
+
+
+def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    period = services.get_period(period_id=pk)
+    days = selectors.requests_per_day(period=period)
+    return render(
+        request,
+        "quotas/period_detail.html",
+        {
+            "p": selectors.period_summary(period=period),
+            "chart": _chart(days),
+            "days": days,
+            "api_url": reverse("api-v1:get_period", args=[pk]),
+        },
+    )
+
+
+def certificate(request: HttpRequest, number: str) -> HttpResponse:
+    cert = services.get_certificate(number=number)
+    verify = request.build_absolute_uri(reverse("quotas:certificate", args=[cert.number]))
+    return render(
+        request,
+        "quotas/certificate.html",
+        {"cert": cert, "qr": certificates.qr_svg(data=verify), "verify_url": verify},
+    )
+
+
+def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    cert = services.get_certificate(number=number)
+    verify = request.build_absolute_uri(reverse("quotas:certificate", args=[cert.number]))
+    response = HttpResponse(
+        certificates.certificate_pdf(certificate=cert, verify_url=verify),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'inline; filename="{cert.number}.pdf"'
+    return response
+
+
+def vehicle_lookup(request: HttpRequest) -> HttpResponse:
+    vin = request.GET.get("vin", "").strip()
+    result = selectors.vehicle_status(vin=vin) if vin else None
+    return render(request, "quotas/vehicle.html", {"vin": vin, "result": result})
+
+
+def _broker(request: HttpRequest) -> AbstractBaseUser:
+    user = cast(AbstractBaseUser, request.user)
+    if not (
+        account_services.has_role(user, Role.IMPORTER)
+        or account_services.has_role(user, Role.CUSTOMS)
+    ):
+        raise PermissionDenied(_("The broker desk is for importer and customs accounts."))
+    return user
+
+
+def _submit(
+    user: AbstractBaseUser,
+    batch: list[tuple[services.DeclarantIn, str, list[services.VehicleIn]]],
+    period_id: int,
+    channel: str,
+) -> list[QuotaRequest]:
+    """Receive every request in one transaction (all or none), then wait for their windows."""
+    with transaction.atomic():
+        received = [
+            services.receive_request(
+                user=user,
+                period_id=period_id,
+                declarant=declarant,
+                vehicles=vehicles,
+                channel=channel,
+                declaration_number=number,
+            )
+            for declarant, number, vehicles in batch
+        ]
+    for req in received:
+        allocation.wait_for_decision(request=req, period=req.period)
+    return received
+
+
+@login_required(login_url=LOGIN_URL)
+def broker_desk(request: HttpRequest) -> HttpResponse:
+    """The broker's dashboard: submit by form or CSV, and follow their own requests."""
+    try:
+        user = _broker(request)
+    except PermissionDenied as exc:
+        return render(request, "quotas/message.html", {"message": exc.message}, status=403)
+    open_periods = [
+        s
+        for s in (selectors.period_summary(period=p) for p in selectors.periods())
+        if s["state"] == "open"
+    ]
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            period_id = int(request.POST.get("period", "0"))
+            period = services.get_period(period_id=period_id)
+            if request.POST.get("action") == "csv":
+                upload = request.FILES.get("file")
+                text = upload.read().decode("utf-8-sig") if upload else ""
+                parsed = uploads.parse_csv(text=text, country_code=period.country_code)
+                problems = parsed.problems
+                batch = list(parsed.requests.values())
+                channel = Channel.CSV
+            else:
+                vehicles, problems = uploads.parse_vehicle_lines(request.POST.get("vehicles", ""))
+                declarant = services.DeclarantIn(
+                    kind=request.POST.get("declarant_kind", ""),
+                    tax_id=request.POST.get("declarant_tax_id", ""),
+                    name=request.POST.get("declarant_name", ""),
+                    declarant_class=request.POST.get("declarant_class", DeclarantClass.OTHER.value),
+                )
+                batch = [(declarant, request.POST.get("declaration_number", ""), vehicles)]
+                channel = Channel.FORM
+            if not problems:
+                received = _submit(user, batch, period_id, channel)
+                messages.success(
+                    request,
+                    _("%(n)d request(s) received and decided.") % {"n": len(received)},
+                )
+                if len(received) == 1:
+                    return redirect("quotas:broker-request", pk=received[0].pk)
+                return redirect("quotas:broker")
+        except (KubatError, ValueError) as exc:
+            problems = [getattr(exc, "message", None) or _("Invalid input.")]
+    mine = services.requests_of(user=user).order_by("-received_at")[:50]
+    return render(
+        request,
+        "quotas/broker.html",
+        {
+            "periods": open_periods,
+            "requests": mine,
+            "problems": problems,
+            "kinds": DeclarantKind.choices,
+            "classes": DeclarantClass.choices,
+            "organisation": account_services.organisation_of(user),
+            "post": request.POST,
+        },
+        status=400 if problems else 200,
+    )
+
+
+@login_required(login_url=LOGIN_URL)
+def broker_request(request: HttpRequest, pk: int) -> HttpResponse:
+    user = cast(AbstractBaseUser, request.user)
+    try:
+        req = services.get_request(user=user, request_id=pk)
+    except KubatError as exc:
+        return render(request, "quotas/message.html", {"message": exc.message}, status=404)
+    return render(request, "quotas/request.html", {"req": req, "app": application_out(req)})
+
+
+@login_required(login_url=LOGIN_URL)
+@require_POST
+def broker_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    user = cast(AbstractBaseUser, request.user)
+    try:
+        with transaction.atomic():
+            services.withdraw_request(user=user, request_id=pk)
+        messages.success(request, _("Request withdrawn; its units are back in the quota."))
+    except KubatError as exc:
+        messages.error(request, exc.message)
+    return redirect("quotas:broker-request", pk=pk)

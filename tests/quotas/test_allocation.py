@@ -1,0 +1,178 @@
+"""Allocation: first come, first served by window; same-window requests share pro rata."""
+
+import random
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from kubat.quotas import allocation, audit
+from kubat.quotas.enums import Decision, Reason, RequestStatus
+from kubat.quotas.models import Certificate, PeriodBalance
+from tests.quotas import factories as f
+
+
+def test_largest_remainder_shares_sum_to_the_balance_and_never_exceed_a_demand():
+    rng = random.Random(7)
+    for _ in range(500):
+        demands = [rng.randint(0, 50) for _ in range(rng.randint(1, 12))]
+        available = rng.randint(0, 200)
+        keys = [f"{rng.random()}" for _ in demands]
+        shares = allocation.largest_remainder(demands=demands, available=available, tie_keys=keys)
+        assert sum(shares) == min(available, sum(demands))
+        assert all(0 <= s <= d for s, d in zip(shares, demands, strict=True))
+
+
+def test_largest_remainder_gives_equal_remainders_to_the_lowest_tie_key():
+    # Three one-VIN requests for two units: a lottery decided by the published keys.
+    shares = allocation.largest_remainder(demands=[1, 1, 1], available=2, tie_keys=["c", "a", "b"])
+    assert shares == [0, 1, 1]
+    assert allocation.largest_remainder(demands=[6, 3], available=6, tie_keys=["a", "b"]) == [4, 2]
+
+
+def test_tie_break_key_is_sha256_of_seed_and_request_id():
+    import hashlib
+
+    key = allocation.tie_break_key(seed="s", request_id=42)
+    assert key == hashlib.sha256(b"s:42").hexdigest()
+
+
+@pytest.mark.django_db
+def test_requests_wait_until_their_window_is_due():
+    p = f.period(volume=10)
+    req = f.request(f.user(), p, [f.vin(1)], seconds=0.4)
+    assert allocation.settle_due(period_id=p.pk, now=f.at(1.1)) == 0  # window 0 + grace not over
+    assert allocation.settle_due(period_id=p.pk, now=f.at(1.3)) == 1
+    req.refresh_from_db()
+    assert req.status == RequestStatus.DECIDED
+
+
+@pytest.mark.django_db
+def test_same_window_requests_share_the_balance_pro_rata():
+    p = f.period(volume=6)
+    broker = f.user()
+    big = f.request(broker, p, [f.vin(i) for i in range(6)], seconds=0.1, tax_id=f.pin(1))
+    small = f.request(broker, p, [f.vin(i) for i in range(10, 13)], seconds=0.9, tax_id=f.pin(2))
+    allocation.settle_due(period_id=p.pk, now=f.at(2))
+    granted = {r.pk: r.vehicles.filter(decision=Decision.ALLOCATED).count() for r in (big, small)}
+    assert granted == {big.pk: 4, small.pk: 2}
+    cut = small.vehicles.get(position=3)
+    assert (cut.decision, cut.reason) == (Decision.REFUSED, Reason.PRO_RATA)
+    # The first-listed VINs are the ones granted.
+    assert list(
+        small.vehicles.filter(decision=Decision.ALLOCATED).values_list("position", flat=True)
+    ) == [1, 2]
+
+
+@pytest.mark.django_db
+def test_an_earlier_window_is_served_in_full_before_a_later_one():
+    p = f.period(volume=5)
+    broker = f.user()
+    first = f.request(broker, p, [f.vin(i) for i in range(4)], seconds=0.9, tax_id=f.pin(1))
+    late = f.request(broker, p, [f.vin(i) for i in range(10, 14)], seconds=1.05, tax_id=f.pin(2))
+    allocation.settle_due(period_id=p.pk, now=f.at(5))
+    assert first.vehicles.filter(decision=Decision.ALLOCATED).count() == 4
+    assert late.vehicles.filter(decision=Decision.ALLOCATED).count() == 1
+    after = f.request(broker, p, [f.vin(20)], seconds=6, tax_id=f.pin(3))
+    allocation.settle_due(period_id=p.pk, now=f.at(9))
+    v = after.vehicles.get()
+    assert (v.decision, v.reason) == (Decision.REFUSED, Reason.EXHAUSTED)
+    p.refresh_from_db()
+    assert p.exhausted_at == f.at(5)
+
+
+@pytest.mark.django_db
+def test_allocation_never_exceeds_period_volume_and_audit_agrees():
+    p = f.period(volume=37)
+    rng = random.Random(3)
+    broker = f.user()
+    n = 0
+    for i in range(40):
+        k = rng.randint(1, 5)
+        f.request(broker, p, [f.vin(n + j) for j in range(k)], seconds=i * 0.37, tax_id=f.pin(i))
+        n += k
+        if i % 7 == 0:
+            allocation.settle_due(period_id=p.pk, now=f.at(i * 0.37))
+    allocation.settle_due(period_id=p.pk, now=f.at(60))
+    balance = PeriodBalance.objects.get(period=p)
+    assert balance.allocated == 37 == Certificate.objects.filter(period=p).count()
+    assert audit.balance_from_audit(period=p) == {"allocated": 37, "cleared": 0}
+    assert not p.requests.filter(status=RequestStatus.PENDING).exists()
+
+
+@pytest.mark.django_db
+def test_same_vin_in_two_requests_of_one_window_is_allocated_once():
+    p = f.period(volume=10)
+    broker = f.user()
+    a = f.request(broker, p, [f.vin(1)], seconds=0.2, tax_id=f.pin(1))
+    b = f.request(broker, p, [f.vin(1)], seconds=0.3, tax_id=f.pin(2))
+    allocation.settle_due(period_id=p.pk, now=f.at(2))
+    reasons = sorted(r.vehicles.get().reason for r in (a, b))
+    assert reasons == sorted([Reason.ALLOCATED, Reason.REPEATED_IN_WINDOW])
+
+
+@pytest.mark.django_db
+def test_strict_rule_allocates_on_receipt_in_order():
+    p = f.period(volume=2, allocation_rule="fcfs_strict")
+    broker = f.user()
+    first = f.request(broker, p, [f.vin(1), f.vin(2)], tax_id=f.pin(1))
+    second = f.request(broker, p, [f.vin(3)], tax_id=f.pin(2))
+    assert first.vehicles.filter(decision=Decision.ALLOCATED).count() == 2
+    assert second.vehicles.get().reason == Reason.EXHAUSTED
+
+
+@pytest.mark.django_db
+def test_sub_quotas_are_drawn_separately():
+    from kubat.quotas import services
+
+    p = f.period(volume=4)
+    services.set_sub_quota(period=p, declarant_class="authorised_dealer", volume=1)
+    services.set_sub_quota(period=p, declarant_class="other", volume=3)
+    broker = f.user()
+    dealer = services.receive_request(
+        user=broker,
+        period_id=p.pk,
+        declarant=services.DeclarantIn(
+            kind="company", tax_id="01234567891234", declarant_class="authorised_dealer"
+        ),
+        vehicles=f.vehicles([f.vin(1), f.vin(2)]),
+        channel="api",
+        now=f.at(0.2),
+    )
+    person = f.request(broker, p, [f.vin(3), f.vin(4)], seconds=0.3)
+    allocation.settle_due(period_id=p.pk, now=f.at(2))
+    assert dealer.vehicles.filter(decision=Decision.ALLOCATED).count() == 1
+    assert person.vehicles.filter(decision=Decision.ALLOCATED).count() == 2
+    assert p.sub_quotas.get(declarant_class="authorised_dealer").allocated == 1
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_balance_over_the_volume():
+    p = f.period(volume=3)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PeriodBalance.objects.filter(period=p).update(allocated=4)
+
+
+@pytest.mark.django_db
+def test_cap_counts_every_request_of_the_declarant_in_one_window():
+    p = f.period(volume=10, per_declarant_cap=2)
+    broker = f.user()
+    a = f.request(broker, p, [f.vin(1), f.vin(2)], seconds=0.1)
+    b = f.request(broker, p, [f.vin(3), f.vin(4)], seconds=0.2)  # the same declarant
+    allocation.settle_due(period_id=p.pk, now=f.at(2))
+    reasons = [v.reason for r in (a, b) for v in r.vehicles.all()]
+    assert sorted(reasons) == sorted([Reason.ALLOCATED] * 2 + [Reason.CAP] * 2)
+
+
+@pytest.mark.django_db
+def test_withdrawal_returns_units_to_the_sub_quota():
+    from kubat.quotas import services
+
+    p = f.period(volume=3)
+    services.set_sub_quota(period=p, declarant_class="other", volume=3)
+    broker = f.user()
+    req = f.request(broker, p, [f.vin(1), f.vin(2)], seconds=0.2)
+    allocation.settle_due(period_id=p.pk, now=f.at(2))
+    assert p.sub_quotas.get().allocated == 2
+    services.withdraw_request(user=broker, request_id=req.pk, now=f.at(3))
+    assert p.sub_quotas.get().allocated == 0
+    assert PeriodBalance.objects.get(period=p).allocated == 0
