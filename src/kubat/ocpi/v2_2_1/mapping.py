@@ -150,9 +150,7 @@ def location_to_ocpi(location: Location, evses: list[EVSE] | None = None) -> dic
     out["coordinates"] = {"latitude": location.latitude, "longitude": location.longitude}
     _put(out, "related_locations", location.related_locations)
     _put(out, "parking_type", location.parking_type)
-    out["evses"] = [
-        evse_to_ocpi(e, sorted(e.connectors.all(), key=lambda c: c.pk)) for e in evses
-    ]
+    out["evses"] = [evse_to_ocpi(e, sorted(e.connectors.all(), key=lambda c: c.pk)) for e in evses]
     _put(out, "directions", location.directions)
     _put(out, "operator", location.operator)
     _put(out, "suboperator", location.suboperator)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
+
 def _utc(value: datetime) -> datetime:
     """OCPI: timestamps are UTC; one without a zone designator is UTC too."""
     if value.tzinfo is None:
