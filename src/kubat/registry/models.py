@@ -143,7 +143,7 @@ class Connector(models.Model):
     evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="connectors")
     ocpi_id = models.CharField(max_length=36)
     standard = models.CharField(max_length=24, choices=ConnectorType.choices)
-    format = models.CharField(max_length=6, choices=ConnectorFormat.choices)  # noqa: A003
+    format = models.CharField(max_length=6, choices=ConnectorFormat.choices)
     power_type = models.CharField(max_length=16, choices=PowerType.choices)
     max_voltage = models.PositiveIntegerField()
     max_amperage = models.PositiveIntegerField()
@@ -183,7 +183,7 @@ class StatCounter(models.Model):
     """Maintained national aggregates, so /stats reads a few dozen rows instead of scanning."""
 
     country_code = models.CharField(max_length=2)
-    dimension = models.CharField(max_length=20)
+    dimension = models.CharField(max_length=40)
     key = models.CharField(max_length=100, blank=True)
     value = models.BigIntegerField(default=0)
 

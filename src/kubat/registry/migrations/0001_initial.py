@@ -5,164 +5,405 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ocpi_id', models.CharField(help_text='OCPI Location.id, unique per party.', max_length=36)),
-                ('publish', models.BooleanField(default=True)),
-                ('publish_allowed_to', models.JSONField(blank=True, null=True)),
-                ('name', models.CharField(blank=True, max_length=255)),
-                ('address', models.CharField(max_length=45)),
-                ('city', models.CharField(max_length=45)),
-                ('postal_code', models.CharField(blank=True, max_length=10)),
-                ('state', models.CharField(blank=True, max_length=20)),
-                ('country', models.CharField(help_text='ISO 3166-1 alpha-3, as OCPI sends it.', max_length=3)),
-                ('country_code', models.CharField(db_index=True, help_text='ISO 3166-1 alpha-2 of `country`, for filters.', max_length=2)),
-                ('region', models.CharField(blank=True, db_index=True, max_length=60)),
-                ('latitude', models.CharField(max_length=11)),
-                ('longitude', models.CharField(max_length=12)),
-                ('lat', models.FloatField()),
-                ('lon', models.FloatField()),
-                ('related_locations', models.JSONField(blank=True, null=True)),
-                ('parking_type', models.CharField(blank=True, choices=[('ALONG_MOTORWAY', 'Along a motorway'), ('PARKING_GARAGE', 'Parking garage'), ('PARKING_LOT', 'Parking lot'), ('ON_DRIVEWAY', 'On a driveway'), ('ON_STREET', 'On street'), ('UNDERGROUND_GARAGE', 'Underground garage')], max_length=20, null=True)),
-                ('directions', models.JSONField(blank=True, null=True)),
-                ('operator', models.JSONField(blank=True, help_text='OCPI BusinessDetails.', null=True)),
-                ('suboperator', models.JSONField(blank=True, null=True)),
-                ('owner', models.JSONField(blank=True, null=True)),
-                ('facilities', models.JSONField(blank=True, null=True)),
-                ('time_zone', models.CharField(max_length=255)),
-                ('opening_times', models.JSONField(blank=True, null=True)),
-                ('charging_when_closed', models.BooleanField(blank=True, null=True)),
-                ('images', models.JSONField(blank=True, null=True)),
-                ('energy_mix', models.JSONField(blank=True, null=True)),
-                ('last_updated', models.DateTimeField(db_index=True)),
-                ('source', models.CharField(choices=[('demo', 'Generated demo data'), ('manual', 'Entered by hand'), ('import', 'Imported from a file'), ('ocpi', 'Pushed or pulled over OCPI'), ('permit', 'Created by a commissioned permit')], default='manual', max_length=10)),
-                ('max_power_kw', models.FloatField(default=0)),
-                ('charging_class', models.CharField(blank=True, choices=[('AC', 'AC'), ('DC', 'DC below 150 kW'), ('HPC', 'High power ≥ 150 kW')], max_length=3)),
-                ('evse_count', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ocpi_id",
+                    models.CharField(
+                        help_text="OCPI Location.id, unique per party.", max_length=36
+                    ),
+                ),
+                ("publish", models.BooleanField(default=True)),
+                ("publish_allowed_to", models.JSONField(blank=True, null=True)),
+                ("name", models.CharField(blank=True, max_length=255)),
+                ("address", models.CharField(max_length=45)),
+                ("city", models.CharField(max_length=45)),
+                ("postal_code", models.CharField(blank=True, max_length=10)),
+                ("state", models.CharField(blank=True, max_length=20)),
+                (
+                    "country",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-3, as OCPI sends it.", max_length=3
+                    ),
+                ),
+                (
+                    "country_code",
+                    models.CharField(
+                        db_index=True,
+                        help_text="ISO 3166-1 alpha-2 of `country`, for filters.",
+                        max_length=2,
+                    ),
+                ),
+                ("region", models.CharField(blank=True, db_index=True, max_length=60)),
+                ("latitude", models.CharField(max_length=11)),
+                ("longitude", models.CharField(max_length=12)),
+                ("lat", models.FloatField()),
+                ("lon", models.FloatField()),
+                ("related_locations", models.JSONField(blank=True, null=True)),
+                (
+                    "parking_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ALONG_MOTORWAY", "Along a motorway"),
+                            ("PARKING_GARAGE", "Parking garage"),
+                            ("PARKING_LOT", "Parking lot"),
+                            ("ON_DRIVEWAY", "On a driveway"),
+                            ("ON_STREET", "On street"),
+                            ("UNDERGROUND_GARAGE", "Underground garage"),
+                        ],
+                        max_length=20,
+                        null=True,
+                    ),
+                ),
+                ("directions", models.JSONField(blank=True, null=True)),
+                (
+                    "operator",
+                    models.JSONField(blank=True, help_text="OCPI BusinessDetails.", null=True),
+                ),
+                ("suboperator", models.JSONField(blank=True, null=True)),
+                ("owner", models.JSONField(blank=True, null=True)),
+                ("facilities", models.JSONField(blank=True, null=True)),
+                ("time_zone", models.CharField(max_length=255)),
+                ("opening_times", models.JSONField(blank=True, null=True)),
+                ("charging_when_closed", models.BooleanField(blank=True, null=True)),
+                ("images", models.JSONField(blank=True, null=True)),
+                ("energy_mix", models.JSONField(blank=True, null=True)),
+                ("last_updated", models.DateTimeField(db_index=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("demo", "Generated demo data"),
+                            ("manual", "Entered by hand"),
+                            ("import", "Imported from a file"),
+                            ("ocpi", "Pushed or pulled over OCPI"),
+                            ("permit", "Created by a commissioned permit"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                    ),
+                ),
+                ("max_power_kw", models.FloatField(default=0)),
+                (
+                    "charging_class",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("AC", "AC"),
+                            ("DC", "DC below 150 kW"),
+                            ("HPC", "High power ≥ 150 kW"),
+                        ],
+                        max_length=3,
+                    ),
+                ),
+                ("evse_count", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='EVSE',
+            name="EVSE",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.CharField(max_length=36)),
-                ('evse_id', models.CharField(blank=True, max_length=48, null=True)),
-                ('status', models.CharField(choices=[('AVAILABLE', 'Available'), ('BLOCKED', 'Blocked'), ('CHARGING', 'Charging'), ('INOPERATIVE', 'Inoperative'), ('OUTOFORDER', 'Out of order'), ('PLANNED', 'Planned'), ('REMOVED', 'Removed'), ('RESERVED', 'Reserved'), ('UNKNOWN', 'Unknown')], default='UNKNOWN', max_length=12)),
-                ('status_schedule', models.JSONField(blank=True, null=True)),
-                ('capabilities', models.JSONField(blank=True, null=True)),
-                ('floor_level', models.CharField(blank=True, max_length=4, null=True)),
-                ('latitude', models.CharField(blank=True, max_length=11, null=True)),
-                ('longitude', models.CharField(blank=True, max_length=12, null=True)),
-                ('physical_reference', models.CharField(blank=True, max_length=16, null=True)),
-                ('directions', models.JSONField(blank=True, null=True)),
-                ('parking_restrictions', models.JSONField(blank=True, null=True)),
-                ('images', models.JSONField(blank=True, null=True)),
-                ('last_updated', models.DateTimeField()),
-                ('status_updated_at', models.DateTimeField(blank=True, help_text='When live status was last reported, for freshness rules.', null=True)),
-                ('max_power_kw', models.FloatField(default=0)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evses', to='registry.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.CharField(max_length=36)),
+                ("evse_id", models.CharField(blank=True, max_length=48, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("AVAILABLE", "Available"),
+                            ("BLOCKED", "Blocked"),
+                            ("CHARGING", "Charging"),
+                            ("INOPERATIVE", "Inoperative"),
+                            ("OUTOFORDER", "Out of order"),
+                            ("PLANNED", "Planned"),
+                            ("REMOVED", "Removed"),
+                            ("RESERVED", "Reserved"),
+                            ("UNKNOWN", "Unknown"),
+                        ],
+                        default="UNKNOWN",
+                        max_length=12,
+                    ),
+                ),
+                ("status_schedule", models.JSONField(blank=True, null=True)),
+                ("capabilities", models.JSONField(blank=True, null=True)),
+                ("floor_level", models.CharField(blank=True, max_length=4, null=True)),
+                ("latitude", models.CharField(blank=True, max_length=11, null=True)),
+                ("longitude", models.CharField(blank=True, max_length=12, null=True)),
+                ("physical_reference", models.CharField(blank=True, max_length=16, null=True)),
+                ("directions", models.JSONField(blank=True, null=True)),
+                ("parking_restrictions", models.JSONField(blank=True, null=True)),
+                ("images", models.JSONField(blank=True, null=True)),
+                ("last_updated", models.DateTimeField()),
+                (
+                    "status_updated_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When live status was last reported, for freshness rules.",
+                        null=True,
+                    ),
+                ),
+                ("max_power_kw", models.FloatField(default=0)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evses",
+                        to="registry.location",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'EVSE',
+                "verbose_name": "EVSE",
             },
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country_code', models.CharField(max_length=2)),
-                ('party_id', models.CharField(max_length=3)),
-                ('name', models.CharField(max_length=100)),
-                ('website', models.URLField(blank=True)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('contact_phone', models.CharField(blank=True, max_length=40)),
-                ('source', models.CharField(choices=[('demo', 'Generated demo data'), ('manual', 'Entered by hand'), ('import', 'Imported from a file'), ('ocpi', 'Pushed or pulled over OCPI'), ('permit', 'Created by a commissioned permit')], default='manual', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organisation', models.ForeignKey(blank=True, help_text="Operator accounts of this organisation may write the party's locations.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='parties', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("country_code", models.CharField(max_length=2)),
+                ("party_id", models.CharField(max_length=3)),
+                ("name", models.CharField(max_length=100)),
+                ("website", models.URLField(blank=True)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                ("contact_phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("demo", "Generated demo data"),
+                            ("manual", "Entered by hand"),
+                            ("import", "Imported from a file"),
+                            ("ocpi", "Pushed or pulled over OCPI"),
+                            ("permit", "Created by a commissioned permit"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Operator accounts of this organisation may write the party's locations.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="parties",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'parties',
-                'ordering': ['country_code', 'party_id'],
+                "verbose_name_plural": "parties",
+                "ordering": ["country_code", "party_id"],
             },
         ),
         migrations.AddField(
-            model_name='location',
-            name='party',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='locations', to='registry.party'),
+            model_name="location",
+            name="party",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="locations",
+                to="registry.party",
+            ),
         ),
         migrations.CreateModel(
-            name='SearchPoint',
+            name="SearchPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.PositiveSmallIntegerField()),
-                ('lat', models.FloatField()),
-                ('lon', models.FloatField()),
-                ('max_kw', models.FloatField()),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.PositiveSmallIntegerField()),
+                ("lat", models.FloatField()),
+                ("lon", models.FloatField()),
+                ("max_kw", models.FloatField()),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.location",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StatCounter',
+            name="StatCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country_code', models.CharField(max_length=2)),
-                ('dimension', models.CharField(max_length=20)),
-                ('key', models.CharField(blank=True, max_length=100)),
-                ('value', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("country_code", models.CharField(max_length=2)),
+                ("dimension", models.CharField(max_length=40)),
+                ("key", models.CharField(blank=True, max_length=100)),
+                ("value", models.BigIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('country_code', 'dimension', 'key'), name='statcounter_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("country_code", "dimension", "key"), name="statcounter_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Connector',
+            name="Connector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ocpi_id', models.CharField(max_length=36)),
-                ('standard', models.CharField(choices=[('CHADEMO', 'CHAdeMO'), ('CHAOJI', 'ChaoJi'), ('DOMESTIC_A', 'Domestic A (NEMA 1-15)'), ('DOMESTIC_B', 'Domestic B (NEMA 5-15)'), ('DOMESTIC_C', 'Domestic C (CEE 7/17 Europlug)'), ('DOMESTIC_D', 'Domestic D (BS 546)'), ('DOMESTIC_E', 'Domestic E (CEE 7/5)'), ('DOMESTIC_F', 'Domestic F (CEE 7/4 Schuko)'), ('DOMESTIC_G', 'Domestic G (BS 1363)'), ('DOMESTIC_H', 'Domestic H (SI-32)'), ('DOMESTIC_I', 'Domestic I (AS 3112)'), ('DOMESTIC_J', 'Domestic J (SEV 1011)'), ('DOMESTIC_K', 'Domestic K (DS 60884-2-D1)'), ('DOMESTIC_L', 'Domestic L (CEI 23-16-VII)'), ('DOMESTIC_M', 'Domestic M (BS 546 15 A)'), ('DOMESTIC_N', 'Domestic N (NBR 14136)'), ('DOMESTIC_O', 'Domestic O (TIS 166-2549)'), ('GBT_AC', 'GB/T AC (GB/T 20234.2)'), ('GBT_DC', 'GB/T DC (GB/T 20234.3)'), ('IEC_60309_2_single_16', 'IEC 60309-2 single phase 16 A'), ('IEC_60309_2_three_16', 'IEC 60309-2 three phase 16 A'), ('IEC_60309_2_three_32', 'IEC 60309-2 three phase 32 A'), ('IEC_60309_2_three_64', 'IEC 60309-2 three phase 64 A'), ('IEC_62196_T1', 'Type 1 (SAE J1772)'), ('IEC_62196_T1_COMBO', 'CCS1 (Combo 1)'), ('IEC_62196_T2', 'Type 2 (IEC 62196-2)'), ('IEC_62196_T2_COMBO', 'CCS2 (Combo 2)'), ('IEC_62196_T3A', 'Type 3A'), ('IEC_62196_T3C', 'Type 3C'), ('NEMA_5_20', 'NEMA 5-20'), ('NEMA_6_30', 'NEMA 6-30'), ('NEMA_6_50', 'NEMA 6-50'), ('NEMA_10_30', 'NEMA 10-30'), ('NEMA_10_50', 'NEMA 10-50'), ('NEMA_14_30', 'NEMA 14-30'), ('NEMA_14_50', 'NEMA 14-50'), ('PANTOGRAPH_BOTTOM_UP', 'Pantograph (bottom up)'), ('PANTOGRAPH_TOP_DOWN', 'Pantograph (top down)'), ('TESLA_R', 'Tesla Roadster'), ('TESLA_S', 'Tesla Model S')], max_length=24)),
-                ('format', models.CharField(choices=[('SOCKET', 'Socket'), ('CABLE', 'Cable')], max_length=6)),
-                ('power_type', models.CharField(choices=[('AC_1_PHASE', 'AC single phase'), ('AC_2_PHASE', 'AC two phases'), ('AC_2_PHASE_SPLIT', 'AC two phases, split'), ('AC_3_PHASE', 'AC three phases'), ('DC', 'DC')], max_length=16)),
-                ('max_voltage', models.PositiveIntegerField()),
-                ('max_amperage', models.PositiveIntegerField()),
-                ('max_electric_power', models.PositiveIntegerField(blank=True, help_text='W', null=True)),
-                ('tariff_ids', models.JSONField(blank=True, null=True)),
-                ('terms_and_conditions', models.URLField(blank=True, null=True)),
-                ('last_updated', models.DateTimeField()),
-                ('evse', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='connectors', to='registry.evse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ocpi_id", models.CharField(max_length=36)),
+                (
+                    "standard",
+                    models.CharField(
+                        choices=[
+                            ("CHADEMO", "CHAdeMO"),
+                            ("CHAOJI", "ChaoJi"),
+                            ("DOMESTIC_A", "Domestic A (NEMA 1-15)"),
+                            ("DOMESTIC_B", "Domestic B (NEMA 5-15)"),
+                            ("DOMESTIC_C", "Domestic C (CEE 7/17 Europlug)"),
+                            ("DOMESTIC_D", "Domestic D (BS 546)"),
+                            ("DOMESTIC_E", "Domestic E (CEE 7/5)"),
+                            ("DOMESTIC_F", "Domestic F (CEE 7/4 Schuko)"),
+                            ("DOMESTIC_G", "Domestic G (BS 1363)"),
+                            ("DOMESTIC_H", "Domestic H (SI-32)"),
+                            ("DOMESTIC_I", "Domestic I (AS 3112)"),
+                            ("DOMESTIC_J", "Domestic J (SEV 1011)"),
+                            ("DOMESTIC_K", "Domestic K (DS 60884-2-D1)"),
+                            ("DOMESTIC_L", "Domestic L (CEI 23-16-VII)"),
+                            ("DOMESTIC_M", "Domestic M (BS 546 15 A)"),
+                            ("DOMESTIC_N", "Domestic N (NBR 14136)"),
+                            ("DOMESTIC_O", "Domestic O (TIS 166-2549)"),
+                            ("GBT_AC", "GB/T AC (GB/T 20234.2)"),
+                            ("GBT_DC", "GB/T DC (GB/T 20234.3)"),
+                            ("IEC_60309_2_single_16", "IEC 60309-2 single phase 16 A"),
+                            ("IEC_60309_2_three_16", "IEC 60309-2 three phase 16 A"),
+                            ("IEC_60309_2_three_32", "IEC 60309-2 three phase 32 A"),
+                            ("IEC_60309_2_three_64", "IEC 60309-2 three phase 64 A"),
+                            ("IEC_62196_T1", "Type 1 (SAE J1772)"),
+                            ("IEC_62196_T1_COMBO", "CCS1 (Combo 1)"),
+                            ("IEC_62196_T2", "Type 2 (IEC 62196-2)"),
+                            ("IEC_62196_T2_COMBO", "CCS2 (Combo 2)"),
+                            ("IEC_62196_T3A", "Type 3A"),
+                            ("IEC_62196_T3C", "Type 3C"),
+                            ("NEMA_5_20", "NEMA 5-20"),
+                            ("NEMA_6_30", "NEMA 6-30"),
+                            ("NEMA_6_50", "NEMA 6-50"),
+                            ("NEMA_10_30", "NEMA 10-30"),
+                            ("NEMA_10_50", "NEMA 10-50"),
+                            ("NEMA_14_30", "NEMA 14-30"),
+                            ("NEMA_14_50", "NEMA 14-50"),
+                            ("PANTOGRAPH_BOTTOM_UP", "Pantograph (bottom up)"),
+                            ("PANTOGRAPH_TOP_DOWN", "Pantograph (top down)"),
+                            ("TESLA_R", "Tesla Roadster"),
+                            ("TESLA_S", "Tesla Model S"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("SOCKET", "Socket"), ("CABLE", "Cable")], max_length=6
+                    ),
+                ),
+                (
+                    "power_type",
+                    models.CharField(
+                        choices=[
+                            ("AC_1_PHASE", "AC single phase"),
+                            ("AC_2_PHASE", "AC two phases"),
+                            ("AC_2_PHASE_SPLIT", "AC two phases, split"),
+                            ("AC_3_PHASE", "AC three phases"),
+                            ("DC", "DC"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("max_voltage", models.PositiveIntegerField()),
+                ("max_amperage", models.PositiveIntegerField()),
+                (
+                    "max_electric_power",
+                    models.PositiveIntegerField(blank=True, help_text="W", null=True),
+                ),
+                ("tariff_ids", models.JSONField(blank=True, null=True)),
+                ("terms_and_conditions", models.URLField(blank=True, null=True)),
+                ("last_updated", models.DateTimeField()),
+                (
+                    "evse",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="connectors",
+                        to="registry.evse",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('evse', 'ocpi_id'), name='connector_evse_id_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("evse", "ocpi_id"), name="connector_evse_id_unique"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='evse',
-            constraint=models.UniqueConstraint(fields=('location', 'uid'), name='evse_location_uid_unique'),
+            model_name="evse",
+            constraint=models.UniqueConstraint(
+                fields=("location", "uid"), name="evse_location_uid_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.UniqueConstraint(fields=('country_code', 'party_id'), name='party_key_unique'),
+            model_name="party",
+            constraint=models.UniqueConstraint(
+                fields=("country_code", "party_id"), name="party_key_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='location',
-            index=models.Index(fields=['country_code', 'city'], name='location_country_city'),
+            model_name="location",
+            index=models.Index(fields=["country_code", "city"], name="location_country_city"),
         ),
         migrations.AddConstraint(
-            model_name='location',
-            constraint=models.UniqueConstraint(fields=('party', 'ocpi_id'), name='location_party_id_unique'),
+            model_name="location",
+            constraint=models.UniqueConstraint(
+                fields=("party", "ocpi_id"), name="location_party_id_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='searchpoint',
-            index=models.Index(fields=['location'], name='searchpoint_location'),
+            model_name="searchpoint",
+            index=models.Index(fields=["location"], name="searchpoint_location"),
         ),
     ]
