@@ -142,7 +142,7 @@ def invalid_from(exc: ValidationError, *, prefix: str = "") -> InvalidInput:
     """A pydantic error as InvalidInput naming the first offending field, dotted (evses.0.uid)."""
     errors = exc.errors(include_url=False)
     parts = []
-    for error in errors[:5]:
+    for error in errors[:10]:
         where = ".".join(str(p) for p in (prefix, *error["loc"]) if p != "")
         parts.append(f"{where or 'body'}: {error['msg']}")
     first = ".".join(str(p) for p in (prefix, *errors[0]["loc"]) if p != "") if errors else ""
