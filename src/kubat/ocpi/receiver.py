@@ -161,15 +161,16 @@ def patch_evse(
             at = _datetime.validate_python(patch["last_updated"])
         except ValidationError as exc:
             raise invalid_from(exc, prefix="last_updated") from None
-        with transaction.atomic():
-            live.record_evse_status(
-                party=party_pk,
-                location_id=location_id,
-                evse_uid=evse_uid,
-                status=status,
-                at=at,
-                source=Source.OCPI,
-            )
+        # No transaction here: record_evse_status is one atomic statement on PostgreSQL and
+        # opens its own transaction when it needs more.
+        live.record_evse_status(
+            party=party_pk,
+            location_id=location_id,
+            evse_uid=evse_uid,
+            status=status,
+            at=at,
+            source=Source.OCPI,
+        )
         return
     with transaction.atomic():
         location = _location(party_pk, location_id)
