@@ -322,7 +322,9 @@ def main() -> None:
             {
                 "evses": evses,
                 "load_seconds": round(load_seconds, 1),
-                "server": f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads",
+                "server": (
+                    f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads"
+                ),
                 "load_generator": f"wrk -t{args.wrk_threads} -c{args.connections} (Lua)",
                 "ceiling_get_versions": ceiling,
                 "ingest_status_patch": ingest,

@@ -68,8 +68,10 @@ class Kubat:
     def start(self) -> None:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.server = subprocess.Popen(
-            [str(gunicorn), "kubat.wsgi:application", "-b", f"127.0.0.1:{self.port}"]
-            + ["-w", "1", "--threads", "4", "--log-level", "warning"],
+            [
+                *(str(gunicorn), "kubat.wsgi:application", "-b", f"127.0.0.1:{self.port}"),
+                *("-w", "1", "--threads", "4", "--log-level", "warning"),
+            ],
             env=self.env,
         )
         for _ in range(100):
