@@ -252,11 +252,11 @@ def main() -> None:
     parser.add_argument("--evses", type=int, default=1_000_000)
     parser.add_argument("--port", type=int, default=8540)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker.")
+    parser.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker.")
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--seconds", type=int, default=60, help="ingest duration.")
     parser.add_argument("--ceiling-seconds", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--wrk-threads", type=int, default=1)
     args = parser.parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
