@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch, Q
+from django.db.models.functions import Coalesce, Greatest
 
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.ocpi.v2_2_1 import mapping
-from kubat.registry.models import EVSE, Location
+from kubat.registry import live
+from kubat.registry.models import EVSE, EVSEStatusEvent, Location
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -24,13 +26,23 @@ def list_locations(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of published locations by (last_updated, id), and the total matching.
 
-    date_from is inclusive and date_to exclusive, as the spec defines them.
+    date_from is inclusive and date_to exclusive, as the spec defines them, on the OCPI
+    last_updated (the newest of the location's own and its EVSEs').
     """
     rows = Location.objects.filter(publish=True)
     if date_from is not None:
-        rows = rows.filter(last_updated__gte=date_from)
+        # A location's OCPI last_updated is the newest of its own and its EVSEs' (see
+        # registry.live). Writes other than status reports move the location's own; a status
+        # report leaves an event, found through the history's time index: an event reporting
+        # a time >= date_from was received no earlier than date_from - MAX_CLOCK_AHEAD.
+        changed = EVSEStatusEvent.objects.filter(
+            received_at__gte=date_from - live.MAX_CLOCK_AHEAD, reported_at__gte=date_from
+        ).values("evse__location_id")
+        rows = rows.filter(Q(last_updated__gte=date_from) | Q(pk__in=changed))
     if date_to is not None:
-        rows = rows.filter(last_updated__lt=date_to)
+        rows = rows.alias(
+            newest=Greatest("last_updated", Coalesce(Max("evses__last_updated"), "last_updated"))
+        ).filter(newest__lt=date_to)
     total = rows.count()
     page = (
         rows.select_related("party")
