@@ -304,6 +304,7 @@ def main() -> None:
             .replace("__LOCATIONS__", str(locations))
             .replace("__PER__", str(EVSES_PER_LOCATION))
         )
+        load_before = os.getloadavg()[0]
         ingest = run_wrk(
             script=script,
             url=base,
@@ -311,6 +312,7 @@ def main() -> None:
             connections=args.connections,
             threads=args.wrk_threads,
         )
+        load_after = os.getloadavg()[0]
         time.sleep(1)  # let requests in flight at wrk's stop commit
         events = event_count() - before
     finally:
@@ -332,6 +334,10 @@ def main() -> None:
                 "ratio_to_ceiling": round(accepted_per_second / ceiling["per_second"], 3),
                 "p50_ms": round(ingest["p50_us"] / 1000, 2),
                 "p95_ms": round(ingest["p95_us"] / 1000, 2),
+                # The machine's 1-minute load average around the ingest run: other jobs on a
+                # shared machine take cores from the server and the figures with them.
+                "load_average": [round(load_before, 1), round(load_after, 1)],
+                "cpus": os.cpu_count(),
                 "events_added": events,
                 "lost_updates": max(0, ingest["accepted"] - events),
                 "events_minus_accepted": events - ingest["accepted"],
