@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 
 from kubat.core.errors import Conflict, InvalidInput, NotFound
@@ -42,28 +42,21 @@ class OutOfOrder(Conflict):
     ocpi_status = 2000
 
 
-def _first(queryset: QuerySet[Location] | QuerySet[EVSE], field: str, value: str) -> object:
-    found = queryset.filter(**{field: value}).first()
-    if found is None:
-        found = queryset.filter(**{f"{field}__iexact": value}).first()
-    return found
-
-
 def find_location(*, party: Party | int, location_id: str, lock: bool = False) -> Location | None:
     """The party's location with this OCPI id (CiString), optionally locked FOR UPDATE."""
     rows = Location.objects.select_related("party").filter(party=party)
     if lock:
         rows = rows.select_for_update(of=("self",))
-    found = _first(rows, "ocpi_id", location_id)
-    return found if isinstance(found, Location) else None
+    return (
+        rows.filter(ocpi_id=location_id).first() or rows.filter(ocpi_id__iexact=location_id).first()
+    )
 
 
 def find_evse(*, location: Location, uid: str, lock: bool = False) -> EVSE | None:
     rows = EVSE.objects.filter(location=location)
     if lock:
         rows = rows.select_for_update()
-    found = _first(rows, "uid", uid)
-    return found if isinstance(found, EVSE) else None
+    return rows.filter(uid=uid).first() or rows.filter(uid__iexact=uid).first()
 
 
 def _check_order(*, stored: datetime, pushed: datetime, what: str) -> None:
