@@ -97,3 +97,12 @@ def test_unregistered_party_exits_2() -> None:
     with pytest.raises(CommandError) as caught:
         _pull("--party", "NL*NOP")
     assert caught.value.returncode == 2
+
+
+def test_pull_sends_request_ids_and_routing_headers(operator: FakeOperator) -> None:
+    _pull("--party", "NL*XWP")
+    first, second = operator.requests[:2]
+    assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
+    assert first.headers["X-Correlation-ID"] == second.headers["X-Correlation-ID"]
+    assert first.headers["OCPI-to-party-id"] == "XWP"
+    assert first.headers["OCPI-from-party-id"] == "NAP"

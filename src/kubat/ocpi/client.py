@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,13 +47,22 @@ class PeerError(Exception):
     """The peer could not be used: unreachable, an HTTP error, or a malformed OCPI reply."""
 
 
-def _client(token: str) -> httpx.Client:
+def _client(token: str, *, to_party: tuple[str, str] | None = None) -> httpx.Client:
+    """A client that sends what 2.2.1 asks of every request: the base64 token, a correlation id
+    for the whole exchange (and a request id per request, in _call), and, for module calls,
+    the routing headers naming Kubat and the peer's party."""
     encoded = base64.b64encode(token.encode()).decode()
-    return httpx.Client(
-        transport=transport,
-        timeout=TIMEOUT_SECONDS,
-        headers={"Authorization": f"Token {encoded}", "Accept": "application/json"},
-    )
+    headers = {
+        "Authorization": f"Token {encoded}",
+        "Accept": "application/json",
+        "X-Correlation-ID": str(uuid.uuid4()),
+    }
+    if to_party is not None:
+        country_code, party_id = conf.own_party()
+        headers["OCPI-from-country-code"] = country_code
+        headers["OCPI-from-party-id"] = party_id
+        headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = to_party
+    return httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS, headers=headers)
 
 
 def _call(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -60,7 +70,8 @@ def _call(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.R
     delay = BACKOFF_SECONDS
     for attempt in range(RETRIES):
         try:
-            response = client.request(method, url, **kwargs)
+            headers = {"X-Request-ID": str(uuid.uuid4())}
+            response = client.request(method, url, headers=headers, **kwargs)
         except httpx.TransportError as exc:
             if attempt == RETRIES - 1:
                 raise PeerError(f"{method} {url}: {exc}") from None
@@ -220,7 +231,8 @@ def pull(*, party_key: str, limit: int = 100, full: bool = False) -> PullReport:
         params["date_from"] = format_datetime(peer.pull_from)
     current: str | None = f"{url}?{urlencode(params)}"
     report = PullReport()
-    with _client(peer.their_token) as client:
+    party = next(iter(peer.parties.all()))
+    with _client(peer.their_token, to_party=(party.country_code, party.party_id)) as client:
         while current:
             response = _call(client, "GET", current)
             items = _data(response)
