@@ -1,19 +1,18 @@
 """OCPI-specific refusals; each carries its HTTP status and OCPI status code (spec 5.2-5.4).
 
-KubatError (core.errors)
-├── OutOfOrder          409  2000  last_updated older than what Kubat holds
-├── MethodNotAllowed    405  2000  e.g. POST credentials when already registered
-└── PeerUnreachable     200  3001  Kubat could not use the peer's API during registration
+    KubatError (core.errors)
+    ├── Conflict
+    │   └── registry.live.OutOfOrder   409  2000  last_updated older than what Kubat holds
+    ├── MethodNotAllowed               405  2000  e.g. POST credentials when already registered
+    └── PeerUnreachable                200  3001  Kubat could not use the peer's API
+
+core.errors supplies the rest: InvalidInput 400/2001, NotAuthenticated 401, PermissionDenied
+403, NotFound 404/2003. transport.endpoint renders them all in the OCPI envelope.
 """
 
 from __future__ import annotations
 
-from kubat.core.errors import Conflict, KubatError
-
-
-class OutOfOrder(Conflict):
-    code = "out_of_order"
-    ocpi_status = 2000
+from kubat.core.errors import KubatError
 
 
 class MethodNotAllowed(KubatError):
@@ -27,9 +26,3 @@ class PeerUnreachable(KubatError):
     http_status = 200
     code = "peer_unreachable"
     ocpi_status = 3001
-
-
-class UnsupportedVersion(KubatError):
-    http_status = 200
-    code = "unsupported_version"
-    ocpi_status = 3002
