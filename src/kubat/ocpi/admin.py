@@ -31,11 +31,11 @@ class RegisterForm(forms.Form):
 class PeerAdmin(admin.ModelAdmin[Peer]):
     """Tokens never appear here: a Token A is shown once, when issued."""
 
-    list_display = ["name", "state", "version", "versions_url", "last_pulled_at", "updated_at"]
-    list_filter = ["state"]
-    search_fields = ["name", "versions_url"]
-    exclude = ["token_a_digest", "token_digest", "their_token"]
-    readonly_fields = ["state", "version", "endpoints", "roles", "last_pulled_at", "versions_url"]
+    list_display = ("name", "state", "version", "versions_url", "last_pulled_at", "updated_at")
+    list_filter = ("state",)
+    search_fields = ("name", "versions_url")
+    exclude = ("token_a_digest", "token_digest", "their_token")
+    readonly_fields = ("state", "version", "endpoints", "roles", "last_pulled_at", "versions_url")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

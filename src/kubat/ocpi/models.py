@@ -53,7 +53,7 @@ class Peer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name"]  # noqa: RUF012
 
     def __str__(self) -> str:
         return self.name
