@@ -53,7 +53,7 @@ class Peer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]  # noqa: RUF012
+        ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
