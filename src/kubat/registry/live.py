@@ -10,8 +10,8 @@ Rules shared by all of them:
 - OCPI defines a Location's last_updated as "when this Location or one of its EVSEs or
   Connectors was last updated". Kubat stores each object's own and reports the location's as
   the newest of its own and its EVSEs' (`effective_last_updated`): a status report then touches
-  only the EVSE row, not the location row and its eight indexes (bench/ocpi_ingest.py: about
-  20 % more accepted PATCHes/s, a third of the WAL). The rarer writes (PUT or PATCH of an EVSE
+  only the EVSE row, not the location row and its eight indexes (bench/ocpi_ingest.py: 12 to
+  23 % more accepted PATCHes/s in A/B runs, a third of the WAL). The rarer writes (PUT or PATCH of an EVSE
   or connector) still move the location's own last_updated forward.
 - Every accepted status report appends an EVSEStatusEvent (see docs/decisions/0003).
 - Where a write takes both, it locks the location before the EVSE; the status fast path locks
