@@ -80,3 +80,20 @@ class FakeOperator:
 
 def json_of(request: httpx.Request) -> Any:
     return json.loads(request.content)
+
+
+def accept_registration(fake: FakeOperator, *, token_c: str, party: tuple[str, str]) -> None:
+    """Make `fake` answer a credentials POST with its token C and role CPO for `party`."""
+
+    def credentials(request: httpx.Request) -> httpx.Response:
+        fake.posted = json_of(request)  # type: ignore[attr-defined]
+        fake.token = token_c
+        role = {
+            "role": "CPO",
+            "business_details": {"name": "Operator"},
+            "country_code": party[0],
+            "party_id": party[1],
+        }
+        return ok({"token": token_c, "url": f"{fake.base}/versions", "roles": [role]})
+
+    fake.extra["/ocpi/2.2.1/cr"] = credentials
