@@ -116,3 +116,9 @@ def test_unsupported_method_gets_405_in_the_envelope(client: Client, peer: None)
     assert response.status_code == 405
     assert response["Allow"] == "GET"
     assert _is_envelope(response.json())
+
+
+def test_unknown_ocpi_path_gets_404_in_the_envelope(client: Client, peer: None) -> None:
+    response = call(client, "GET", "/ocpi/2.2.1/tariffs")
+    assert response.status_code == 404
+    assert _is_envelope(response.json())

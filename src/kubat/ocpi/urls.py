@@ -1,6 +1,6 @@
 """/ocpi: OCPI 2.2.1 as advertised in the version details (views.py)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from kubat.ocpi import views
 
@@ -25,4 +25,5 @@ urlpatterns = [
         "2.2.1/sender/locations/<str:location_id>/<str:evse_uid>/<str:connector_id>",
         views.sender_object,
     ),
+    re_path(r"^.*$", views.unknown),
 ]

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from pydantic import ValidationError
 
-from kubat.core.errors import InvalidInput
+from kubat.core.errors import InvalidInput, NotFound
 from kubat.ocpi import conf, receiver, selectors, services
 from kubat.ocpi.errors import MethodNotAllowed
 from kubat.ocpi.transport import Caller, Reply, endpoint, invalid_from, json_body, routing
@@ -198,3 +198,12 @@ def _sender_get(
 
 sender_list = endpoint({"GET": _sender_list})
 sender_object = endpoint({"GET": _sender_get})
+
+
+def _no_endpoint(request: HttpRequest, caller: Caller, **kwargs: str) -> Reply:
+    raise NotFound(f"no OCPI endpoint at {request.path}; see {conf.base_url(request)}/versions")
+
+
+_ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Anything else under /ocpi: a 404 in the envelope, not Django's HTML page.
+unknown = endpoint(dict.fromkeys(_ALL_METHODS, _no_endpoint), token_a=frozenset(_ALL_METHODS))
