@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/ocpi_ingest.py --database-url postgresql://postgres@127.0.0.1/kubat_bench
 
+The database must be one of its own (it refuses one holding other locations); apt package `wrk`.
+
 What it does, and why each choice:
 1. Migrates the database and loads --evses EVSEs (4 per location, one GB/T DC connector each)
    of party KG*BEN with registry.services.bulk_create_locations, once (a rerun reuses them).
@@ -268,6 +270,13 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
+    from kubat.registry.models import Location
+
+    if Location.objects.exclude(party__party_id="BEN").exists():
+        raise SystemExit(
+            "this database holds other locations: give the benchmark a database of its own "
+            "(it adds 250,000 bench locations of party KG*BEN)"
+        )
     locations = args.evses // EVSES_PER_LOCATION
     load_seconds = load(locations=locations)
     ensure_peer()
