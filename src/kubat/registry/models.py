@@ -193,3 +193,28 @@ class StatCounter(models.Model):
                 fields=["country_code", "dimension", "key"], name="statcounter_unique"
             )
         ]
+
+
+class EVSEStatusEvent(models.Model):
+    """One accepted status report of an EVSE: append-only, never updated or deleted by Kubat.
+
+    The raw material for uptime and utilisation. On PostgreSQL the table is partitioned by month
+    of `received_at` with a BRIN index on time and a B-tree on (evse, received_at) per partition;
+    see docs/decisions/0003-status-events.md. There is no database foreign key to the EVSE, so the
+    hot status path pays no constraint check and history outlives a deleted location.
+    """
+
+    evse = models.ForeignKey(
+        EVSE, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices)
+    reported_at = models.DateTimeField(help_text="The operator's last_updated for this status.")
+    received_at = models.DateTimeField(help_text="When Kubat accepted it; the partition key.")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.OCPI)
+
+    class Meta:
+        verbose_name = "EVSE status event"
+        indexes = [models.Index(fields=["evse", "received_at"], name="evsestatus_evse_time")]
+
+    def __str__(self) -> str:
+        return f"{self.evse_id} {self.status} @ {self.reported_at:%Y-%m-%d %H:%M:%S}"

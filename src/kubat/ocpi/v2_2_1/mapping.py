@@ -161,5 +161,8 @@ def location_to_ocpi(location: Location, evses: list[EVSE] | None = None) -> dic
     _put(out, "charging_when_closed", location.charging_when_closed)
     _put(out, "images", location.images)
     _put(out, "energy_mix", location.energy_mix)
-    out["last_updated"] = format_datetime(location.last_updated)
+    # OCPI: "when this Location or one of its EVSEs or Connectors was last updated"; a status
+    # report moves only its EVSE's (registry.live), so the location's is the newest of them.
+    newest = max([location.last_updated, *(e.last_updated for e in evses)])
+    out["last_updated"] = format_datetime(newest)
     return out

@@ -1,0 +1,37 @@
+"""OCPI configuration, from the environment like every KUBAT_* setting.
+
+KUBAT_OCPI_URL    public base URL of Kubat's /ocpi (e.g. https://kubat.kg/ocpi); when unset,
+                  URLs are built from the request, and commands use http://127.0.0.1:8000/ocpi.
+KUBAT_OCPI_PARTY  Kubat's own OCPI party in its credentials, `KG*NAP` by default.
+KUBAT_OCPI_NAME   the business name in Kubat's credentials.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def _get(name: str, default: str) -> str:
+    return str(getattr(settings, name, None) or os.environ.get(name) or default)
+
+
+def base_url(request: HttpRequest | None = None) -> str:
+    """The URL of /ocpi without a trailing slash."""
+    configured = getattr(settings, "KUBAT_OCPI_URL", None) or os.environ.get("KUBAT_OCPI_URL")
+    if configured:
+        return configured.rstrip("/")
+    if request is not None:
+        return request.build_absolute_uri("/ocpi").rstrip("/")
+    return "http://127.0.0.1:8000/ocpi"
+
+
+def own_party() -> tuple[str, str]:
+    text = _get("KUBAT_OCPI_PARTY", "KG*NAP").replace("*", "").replace("-", "").upper()
+    return text[:2], text[2:5]
+
+
+def own_name() -> str:
+    return _get("KUBAT_OCPI_NAME", "Kubat national access point")

@@ -1,0 +1,223 @@
+"""Locations, receiver role (spec 8.2.2): what operators push to Kubat, and their GETs of it.
+
+URLs carry {country_code}/{party_id}/{location_id}[/{evse_uid}[/{connector_id}]]. A caller
+writes only parties its Token A was issued for (PermissionDenied otherwise); the object in a
+PUT must carry the same keys as its URL; `last_updated` orders writes (registry.live); a PATCH
+without last_updated is refused. Every write is one transaction that locks the location first.
+
+TODO(standards): the country's standard profile (kubat.registry.standards, in progress in the
+registry) is not on this branch yet; once it is, check pushed locations against it here and
+store the findings as a flag on the location, never dropping the data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import transaction
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from kubat.core.errors import InvalidInput, NotFound, PermissionDenied
+from kubat.ocpi.transport import Caller, invalid_from
+from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.ocpi.v2_2_1 import mapping
+from kubat.ocpi.v2_2_1.types import DateTime
+from kubat.registry import live
+from kubat.registry.enums import Source, Status
+from kubat.registry.models import EVSE, Connector, Location, Party
+
+M = TypeVar("M", bound=BaseModel)
+_datetime = TypeAdapter(DateTime)
+_STATUSES = frozenset(Status.values)
+FAST_PATCH_KEYS = frozenset({"status", "last_updated"})
+
+
+def party_of(caller: Caller, country_code: str, party_id: str) -> int:
+    """The Party pk behind the URL's keys, if the caller may write it."""
+    pk = caller.parties.get((country_code.upper(), party_id.upper()))
+    if pk is None:
+        raise PermissionDenied(
+            f"your credentials do not cover party {country_code}*{party_id}: "
+            "an operator writes only its own locations"
+        )
+    return pk
+
+
+def parse(model: type[M], body: Any) -> M:
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
+
+
+def _same(what: str, url_value: str, body_value: str) -> None:
+    if url_value.upper() != body_value.upper():
+        raise InvalidInput(
+            f"{what} {body_value!r} in the body differs from {url_value!r} in the URL", field=what
+        )
+
+
+def _location(party_pk: int, location_id: str) -> Location:
+    location = live.find_location(party=party_pk, location_id=location_id, lock=True)
+    if location is None:
+        raise NotFound(f"unknown location {location_id}", field="location_id")
+    return location
+
+
+def _evse(location: Location, evse_uid: str) -> EVSE:
+    evse = live.find_evse(location=location, uid=evse_uid, lock=True)
+    if evse is None:
+        raise NotFound(f"unknown EVSE {evse_uid} at location {location.ocpi_id}", field="evse_uid")
+    return evse
+
+
+def _connector(evse: EVSE, connector_id: str) -> Connector:
+    rows = Connector.objects.filter(evse=evse)
+    found = rows.filter(ocpi_id=connector_id).first()
+    found = found or rows.filter(ocpi_id__iexact=connector_id).first()
+    if found is None:
+        raise NotFound(f"unknown connector {connector_id} of EVSE {evse.uid}", field="connector_id")
+    return found
+
+
+def put_location(
+    *, caller: Caller, country_code: str, party_id: str, location_id: str, body: Any
+) -> None:
+    party_pk = party_of(caller, country_code, party_id)
+    obj = parse(ocpi.Location, body)
+    _same("country_code", country_code, obj.country_code)
+    _same("party_id", party_id, obj.party_id)
+    _same("id", location_id, obj.id)
+    with transaction.atomic():
+        live.save_location(party=Party.objects.get(pk=party_pk), data=obj, source=Source.OCPI)
+
+
+def put_evse(
+    *, caller: Caller, country_code: str, party_id: str, location_id: str, evse_uid: str, body: Any
+) -> None:
+    party_pk = party_of(caller, country_code, party_id)
+    obj = parse(ocpi.EVSE, body)
+    _same("uid", evse_uid, obj.uid)
+    with transaction.atomic():
+        location = _location(party_pk, location_id)
+        live.put_evse(location=location, data=obj, source=Source.OCPI)
+
+
+def put_connector(
+    *,
+    caller: Caller,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    connector_id: str,
+    body: Any,
+) -> None:
+    party_pk = party_of(caller, country_code, party_id)
+    obj = parse(ocpi.Connector, body)
+    _same("id", connector_id, obj.id)
+    with transaction.atomic():
+        location = _location(party_pk, location_id)
+        evse = _evse(location, evse_uid)
+        live.put_connector(location=location, evse=evse, data=obj)
+
+
+def _patch(body: Any) -> dict[str, Any]:
+    """A PATCH body: an object with last_updated (spec 8.2.2.3: "SHALL contain last_updated")."""
+    if not isinstance(body, dict):
+        raise InvalidInput("a PATCH body is a JSON object", field="body")
+    if body.get("last_updated") is None:
+        raise InvalidInput("a PATCH must carry last_updated", field="last_updated")
+    return body
+
+
+def patch_location(
+    *, caller: Caller, country_code: str, party_id: str, location_id: str, body: Any
+) -> None:
+    party_pk = party_of(caller, country_code, party_id)
+    patch = _patch(body)
+    with transaction.atomic():
+        location = _location(party_pk, location_id)
+        merged = {**mapping.location_to_ocpi(location), **patch}
+        obj = parse(ocpi.Location, merged)
+        _same("country_code", country_code, obj.country_code)
+        _same("party_id", party_id, obj.party_id)
+        _same("id", location.ocpi_id, obj.id)
+        live.save_location(party=location.party, data=obj, source=Source.OCPI)
+
+
+def patch_evse(
+    *, caller: Caller, country_code: str, party_id: str, location_id: str, evse_uid: str, body: Any
+) -> None:
+    """A status-only PATCH takes registry.live.record_evse_status, the lean path; any other
+    field merges into the stored EVSE and replaces it."""
+    party_pk = party_of(caller, country_code, party_id)
+    patch = _patch(body)
+    if patch.keys() <= FAST_PATCH_KEYS and "status" in patch:
+        status = patch["status"]
+        if status not in _STATUSES:
+            raise InvalidInput(f"status {status!r} is not an OCPI EVSE status", field="status")
+        try:
+            at = _datetime.validate_python(patch["last_updated"])
+        except ValidationError as exc:
+            raise invalid_from(exc, prefix="last_updated") from None
+        # No transaction here: record_evse_status is one atomic statement on PostgreSQL and
+        # opens its own transaction when it needs more.
+        live.record_evse_status(
+            party=party_pk,
+            location_id=location_id,
+            evse_uid=evse_uid,
+            status=status,
+            at=at,
+            source=Source.OCPI,
+        )
+        return
+    with transaction.atomic():
+        location = _location(party_pk, location_id)
+        evse = _evse(location, evse_uid)
+        current = mapping.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")))
+        obj = parse(ocpi.EVSE, {**current, **patch})
+        _same("uid", evse.uid, obj.uid)
+        live.put_evse(location=location, data=obj, source=Source.OCPI)
+
+
+def patch_connector(
+    *,
+    caller: Caller,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    connector_id: str,
+    body: Any,
+) -> None:
+    party_pk = party_of(caller, country_code, party_id)
+    patch = _patch(body)
+    with transaction.atomic():
+        location = _location(party_pk, location_id)
+        evse = _evse(location, evse_uid)
+        connector = _connector(evse, connector_id)
+        obj = parse(ocpi.Connector, {**mapping.connector_to_ocpi(connector), **patch})
+        _same("id", connector.ocpi_id, obj.id)
+        live.put_connector(location=location, evse=evse, data=obj)
+
+
+def get_object(
+    *,
+    party_pk: int,
+    location_id: str,
+    evse_uid: str | None = None,
+    connector_id: str | None = None,
+) -> dict[str, Any]:
+    """The stored Location, EVSE or Connector as OCPI (NotFound → 2003)."""
+    location = live.find_location(party=party_pk, location_id=location_id)
+    if location is None:
+        raise NotFound(f"unknown location {location_id}", field="location_id")
+    if evse_uid is None:
+        return mapping.location_to_ocpi(location)
+    evse = live.find_evse(location=location, uid=evse_uid)
+    if evse is None:
+        raise NotFound(f"unknown EVSE {evse_uid} at location {location_id}", field="evse_uid")
+    if connector_id is None:
+        return mapping.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")))
+    return mapping.connector_to_ocpi(_connector(evse, connector_id))

@@ -1,0 +1,209 @@
+"""The /ocpi endpoints: versions, credentials, Locations as receiver and as sender.
+
+Thin: each handler reads the request, calls a service or selector and wraps the result in a
+Reply; transport.endpoint adds authentication, the envelope and the headers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from pydantic import ValidationError
+
+from kubat.core.errors import InvalidInput, NotFound
+from kubat.ocpi import conf, receiver, selectors, services
+from kubat.ocpi.errors import MethodNotAllowed
+from kubat.ocpi.transport import Caller, Reply, endpoint, invalid_from, json_body, routing
+from kubat.ocpi.v2_2_1 import mapping
+
+VERSION = "2.2.1"
+
+
+def _versions(request: HttpRequest, caller: Caller) -> Reply:
+    return Reply([{"version": VERSION, "url": f"{conf.base_url(request)}/{VERSION}"}])
+
+
+def _details(request: HttpRequest, caller: Caller) -> Reply:
+    base = f"{conf.base_url(request)}/{VERSION}"
+    return Reply(
+        {
+            "version": VERSION,
+            "endpoints": [
+                {"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials"},
+                {"identifier": "credentials", "role": "RECEIVER", "url": f"{base}/credentials"},
+                {"identifier": "locations", "role": "SENDER", "url": f"{base}/sender/locations"},
+                {
+                    "identifier": "locations",
+                    "role": "RECEIVER",
+                    "url": f"{base}/receiver/locations",
+                },
+            ],
+        }
+    )
+
+
+versions = endpoint({"GET": _versions}, token_a=frozenset({"GET"}))
+version_details = endpoint({"GET": _details}, token_a=frozenset({"GET"}))
+
+
+def _credentials_get(request: HttpRequest, caller: Caller) -> Reply:
+    if caller.token_a:
+        raise MethodNotAllowed("not registered: POST your credentials first")
+    base = conf.base_url(request)
+    return Reply(services.own_credentials(token=caller.token, request_base=base))
+
+
+def _credentials_post(request: HttpRequest, caller: Caller) -> Reply:
+    base = conf.base_url(request)
+    return Reply(services.register_peer(caller=caller, body=json_body(request), request_base=base))
+
+
+def _credentials_put(request: HttpRequest, caller: Caller) -> Reply:
+    base = conf.base_url(request)
+    return Reply(services.update_peer(caller=caller, body=json_body(request), request_base=base))
+
+
+def _credentials_delete(request: HttpRequest, caller: Caller) -> Reply:
+    services.unregister_peer(caller=caller)
+    return Reply(None)
+
+
+credentials = endpoint(
+    {
+        "GET": _credentials_get,
+        "POST": _credentials_post,
+        "PUT": _credentials_put,
+        "DELETE": _credentials_delete,
+    },
+    token_a=frozenset({"POST"}),
+)
+
+
+# Receiver role ------------------------------------------------------------------------------
+
+
+def _check_from(request: HttpRequest, caller: Caller) -> None:
+    """Routing headers, when sent, must name a party of the caller (spec 4.1.7)."""
+    sent = routing(request)
+    cc, pid = sent.get("OCPI-from-country-code"), sent.get("OCPI-from-party-id")
+    if cc and pid and (cc.upper(), pid.upper()) not in caller.parties:
+        raise InvalidInput(
+            f"OCPI-from party {cc}*{pid} is not covered by your credentials",
+            field="OCPI-from-party-id",
+        )
+
+
+def _receiver_get(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+    party_pk = receiver.party_of(caller, keys.pop("country_code"), keys.pop("party_id"))
+    return Reply(receiver.get_object(party_pk=party_pk, **keys))
+
+
+def _receiver_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+    _check_from(request, caller)
+    body = json_body(request)
+    if "connector_id" in keys:
+        receiver.put_connector(caller=caller, body=body, **keys)
+    elif "evse_uid" in keys:
+        receiver.put_evse(caller=caller, body=body, **keys)
+    else:
+        receiver.put_location(caller=caller, body=body, **keys)
+    return Reply(None)
+
+
+def _receiver_patch(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+    _check_from(request, caller)
+    body = json_body(request)
+    if "connector_id" in keys:
+        receiver.patch_connector(caller=caller, body=body, **keys)
+    elif "evse_uid" in keys:
+        receiver.patch_evse(caller=caller, body=body, **keys)
+    else:
+        receiver.patch_location(caller=caller, body=body, **keys)
+    return Reply(None)
+
+
+receiver_object = endpoint({"GET": _receiver_get, "PUT": _receiver_put, "PATCH": _receiver_patch})
+
+
+# Sender role --------------------------------------------------------------------------------
+
+
+def _when(request: HttpRequest, name: str) -> datetime | None:
+    value = request.GET.get(name)
+    if not value:
+        return None
+    try:
+        return receiver._datetime.validate_python(value)
+    except ValidationError as exc:
+        raise invalid_from(exc, prefix=name) from None
+
+
+def _number(request: HttpRequest, name: str, default: int) -> int:
+    value = request.GET.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, not {value!r}", field=name) from None
+    if number < 0:
+        raise InvalidInput(f"{name} must not be negative", field=name)
+    return number
+
+
+def _sender_list(request: HttpRequest, caller: Caller) -> Reply:
+    date_from, date_to = _when(request, "date_from"), _when(request, "date_to")
+    offset = _number(request, "offset", 0)
+    limit = min(_number(request, "limit", selectors.DEFAULT_LIMIT), selectors.MAX_LIMIT)
+    limit = limit or selectors.DEFAULT_LIMIT
+    page, total = selectors.list_locations(
+        date_from=date_from, date_to=date_to, offset=offset, limit=limit
+    )
+    headers = {"X-Total-Count": str(total), "X-Limit": str(limit)}
+    if offset + len(page) < total:
+        params: dict[str, Any] = {k: v for k, v in request.GET.items() if k != "offset"}
+        params["offset"] = offset + len(page)
+        params["limit"] = limit
+        url = f"{conf.base_url(request)}/{VERSION}/sender/locations?{urlencode(params)}"
+        headers["Link"] = f'<{url}>; rel="next"'
+    return Reply(page, headers=headers)
+
+
+def _sender_get(
+    request: HttpRequest,
+    caller: Caller,
+    location_id: str,
+    evse_uid: str | None = None,
+    connector_id: str | None = None,
+) -> Reply:
+    sent = routing(request)
+    cc, pid = sent.get("OCPI-to-country-code"), sent.get("OCPI-to-party-id")
+    location = selectors.published_location(
+        location_id=location_id, party=(cc, pid) if cc and pid else None
+    )
+    if evse_uid is None:
+        return Reply(mapping.location_to_ocpi(location))
+    return Reply(
+        receiver.get_object(
+            party_pk=location.party_id,
+            location_id=location.ocpi_id,
+            evse_uid=evse_uid,
+            connector_id=connector_id,
+        )
+    )
+
+
+sender_list = endpoint({"GET": _sender_list})
+sender_object = endpoint({"GET": _sender_get})
+
+
+def _no_endpoint(request: HttpRequest, caller: Caller, **kwargs: str) -> Reply:
+    raise NotFound(f"no OCPI endpoint at {request.path}; see {conf.base_url(request)}/versions")
+
+
+_ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Anything else under /ocpi: a 404 in the envelope, not Django's HTML page.
+unknown = endpoint(dict.fromkeys(_ALL_METHODS, _no_endpoint), token_a=frozenset(_ALL_METHODS))
