@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -244,7 +244,7 @@ def settle_due(
     *,
     period_id: int,
     now: dt.datetime,
-    actor: AbstractBaseUser | AnonymousUser | None = None,
+    actor: User | AnonymousUser | None = None,
     rng: random.Random | None = None,
 ) -> int:
     """Decide every pending request whose window is due; returns how many requests were decided.
@@ -297,7 +297,7 @@ def _apply(
     balance: PeriodBalance,
     requests: list[QuotaRequest],
     now: dt.datetime,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     rng: random.Random | None,
 ) -> None:
     certificates = [
@@ -352,7 +352,7 @@ def _decision_events(
     requests: list[QuotaRequest],
     certificates: list[Certificate],
     now: dt.datetime,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
 ) -> list[AuditEvent]:
     """Mark the requests decided and describe each decision for the audit log: its window,
     tie-break key, every VIN granted with its certificate and every VIN refused."""

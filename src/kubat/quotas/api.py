@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -236,8 +236,8 @@ def certificate_out(http: HttpRequest, cert: Certificate) -> dict[str, Any]:
     }
 
 
-def _user(http: HttpRequest) -> AbstractBaseUser:
-    return cast(AbstractBaseUser, http.user)
+def _user(http: HttpRequest) -> User:
+    return cast(User, http.user)
 
 
 @router.get("/periods", response=list[PeriodOut])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet, Sum
 
 from kubat.quotas.models import AuditEvent, QuotaPeriod
@@ -16,7 +16,7 @@ SYSTEM = "system"
 def event(
     *,
     at: dt.datetime,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: Any,
     period: QuotaPeriod | None,
@@ -26,7 +26,7 @@ def event(
     cleared_delta: int = 0,
 ) -> AuditEvent:
     """An unsaved event; callers collect them and `record` them in one insert."""
-    user = actor if isinstance(actor, AbstractBaseUser) else None
+    user = actor if isinstance(actor, User) else None
     return AuditEvent(
         at=at,
         actor=cast(Any, user),

@@ -13,7 +13,7 @@ import datetime as dt
 import random
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
@@ -43,7 +43,7 @@ LAST_DAY = dt.date(2026, 10, 31)
 LAPSE_AT = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 
-def _account(name: str, role: Role, org: Organisation) -> AbstractBaseUser:
+def _account(name: str, role: Role, org: Organisation) -> User:
     user, _ = get_user_model().objects.get_or_create(username=name)
     user.set_password(DEMO_PASSWORD)
     user.save()
@@ -57,7 +57,7 @@ def _pin(rng: random.Random) -> str:
     return f"{rng.choice('12')}{born:%d%m%Y}{rng.randint(0, 99999):05d}"
 
 
-def _accounts() -> tuple[AbstractBaseUser, AbstractBaseUser]:
+def _accounts() -> tuple[User, User]:
     """demo-importer (with its organisation), demo-customs and demo-secretariat."""
     broker_org, _ = Organisation.objects.get_or_create(
         name="Demo Customs Broker",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -224,7 +224,7 @@ def _vehicle_refusal(
 
 
 def _check_request(
-    *, user: AbstractBaseUser, period: QuotaPeriod, count: int, channel: str, now: dt.datetime
+    *, user: User, period: QuotaPeriod, count: int, channel: str, now: dt.datetime
 ) -> None:
     """The whole-request refusals: role, period open, 1-100 vehicles, a known channel."""
     if not (
@@ -292,7 +292,7 @@ def _vehicle_rows(
 
 def receive_request(
     *,
-    user: AbstractBaseUser,
+    user: User,
     period_id: int,
     declarant: DeclarantIn,
     vehicles: Sequence[VehicleIn],
@@ -354,12 +354,12 @@ def receive_request(
 # --- after allocation: withdrawal, clearance, lapse ------------------------------------------
 
 
-def _can_act_for(user: AbstractBaseUser, request: QuotaRequest) -> bool:
+def _can_act_for(user: User, request: QuotaRequest) -> bool:
     # The contract: a request is its submitter's alone (the secretariat reads the audit log).
     return bool(request.submitted_by_id == user.pk)
 
 
-def get_request(*, user: AbstractBaseUser, request_id: int) -> QuotaRequest:
+def get_request(*, user: User, request_id: int) -> QuotaRequest:
     """A request, visible to its submitter only; NotFound for others (not even its existence)."""
     request = (
         QuotaRequest.objects.select_related("period", "declarant").filter(pk=request_id).first()
@@ -373,7 +373,7 @@ def _return_units(
     *,
     certificates: Sequence[Certificate],
     status: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     now: dt.datetime,
     action: str,
     balance: PeriodBalance,
@@ -409,7 +409,7 @@ def _return_units(
 
 
 def withdraw_request(
-    *, user: AbstractBaseUser, request_id: int, now: dt.datetime | None = None
+    *, user: User, request_id: int, now: dt.datetime | None = None
 ) -> QuotaRequest:
     """Withdraw a request: its pending VINs are refused and uncleared units return to the quota.
 
@@ -467,7 +467,7 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 def clear_certificate(
     *,
-    user: AbstractBaseUser,
+    user: User,
     number: str,
     customs_declaration: str = "",
     now: dt.datetime | None = None,
@@ -575,7 +575,7 @@ def get_certificate(*, number: str) -> Certificate:
     return _certificate(number=number)
 
 
-def requests_of(*, user: AbstractBaseUser) -> QuerySet[QuotaRequest]:
+def requests_of(*, user: User) -> QuerySet[QuotaRequest]:
     """A broker's own requests, with how many VINs were allocated and refused in each."""
     return (
         QuotaRequest.objects.filter(submitted_by_id=user.pk)

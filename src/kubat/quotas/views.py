@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -95,8 +95,8 @@ def vehicle_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "quotas/vehicle.html", {"vin": vin, "result": result})
 
 
-def _broker(request: HttpRequest) -> AbstractBaseUser:
-    user = cast(AbstractBaseUser, request.user)
+def _broker(request: HttpRequest) -> User:
+    user = cast(User, request.user)
     if not (
         account_services.has_role(user, Role.IMPORTER)
         or account_services.has_role(user, Role.CUSTOMS)
@@ -106,7 +106,7 @@ def _broker(request: HttpRequest) -> AbstractBaseUser:
 
 
 def _submit(
-    user: AbstractBaseUser,
+    user: User,
     batch: list[tuple[services.DeclarantIn, str, list[services.VehicleIn]]],
     period_id: int,
     channel: str,
@@ -193,7 +193,7 @@ def broker_desk(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url=LOGIN_URL)
 def broker_request(request: HttpRequest, pk: int) -> HttpResponse:
-    user = cast(AbstractBaseUser, request.user)
+    user = cast(User, request.user)
     try:
         req = services.get_request(user=user, request_id=pk)
     except KubatError as exc:
@@ -204,7 +204,7 @@ def broker_request(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required(login_url=LOGIN_URL)
 @require_POST
 def broker_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    user = cast(AbstractBaseUser, request.user)
+    user = cast(User, request.user)
     try:
         with transaction.atomic():
             services.withdraw_request(user=user, request_id=pk)
