@@ -55,7 +55,7 @@ def _log_in(browser: Browser, base: str, username: str) -> Page:
     page.goto(f"{base}/permits/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
     return page
 
