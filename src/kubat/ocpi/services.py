@@ -30,8 +30,14 @@ from kubat.registry.models import Party
 
 
 def new_token() -> str:
-    """256 random bits as 43 URL-safe characters: fits OCPI's string(64), printable ASCII."""
-    return secrets.token_urlsafe(32)
+    """256 random bits as 43 URL-safe characters: fits OCPI's string(64), printable ASCII.
+
+    Never starting with "-", so that `kubat ocpi register URL --token TOKEN` cannot mistake a
+    token for an option (one in 64 plain URL-safe tokens would).
+    """
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
 
 
 def party_for_key(*, key: str) -> Party:
