@@ -50,11 +50,18 @@ fmt: install
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: install
+# Every benchmark prints JSON; each creates its own database (PostgreSQL: <name>_bench and the
+# like), so none touches your data. wrk (Debian package) is the OCPI ingest load generator.
+bench: install chromium
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; fi
 	$(BIN)/python bench/registry_search.py --engine sqlite
 	$(BIN)/python bench/registry_search.py --engine postgres --database-url $(PG_URL)
-	$(MAKE) chromium
 	$(BIN)/python bench/map_render.py
+	$(BIN)/python bench/create_database.py $(PG_URL)_quota_bench
+	$(BIN)/python bench/quota_rush.py --database-url $(PG_URL)_quota_bench
+	$(BIN)/python bench/create_database.py $(PG_URL)_ocpi_bench
+	$(BIN)/python bench/ocpi_ingest.py --database-url $(PG_URL)_ocpi_bench
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
