@@ -3,9 +3,9 @@
 Kyrgyzstan: 230 public locations, 60 of them in Bishkek, the rest in the other towns and along
 the main corridors. Kazakhstan: 55 in Astana including the 25-point hub at the National
 Automobile Pavilion, Almaty and the other regional centres, and the Almaty–Astana and
-Bishkek–Almaty roads. Connector mix, an assumption stated in the facts: DC points about 60 %
-GB/T, 35 % CCS2, 5 % CHAdeMO, often dual-gun GB/T + CCS2; AC points about 50 % GB/T AC,
-45 % Type 2, 5 % household sockets. The same seed always gives the same dataset.
+Bishkek–Almaty roads. Connector mix, an assumption stated in the facts: DC connectors about
+60 % GB/T, 35 % CCS2, 5 % CHAdeMO, one DC point in ten dual-gun GB/T + CCS2; AC points about
+50 % GB/T AC, 45 % Type 2, 5 % household sockets. The same seed always gives the same dataset.
 """
 
 from __future__ import annotations
@@ -290,10 +290,10 @@ class _Builder:
         n = self.counters[party_key] = self.counters.get(party_key, 0) + 1
         if dc:
             kw = rng.choice([60, 80, 120, 160, 180] if big_city else [20, 30, 40, 60, 60, 80])
-            first = _pick(rng, {"GBT_DC": 60, "IEC_62196_T2_COMBO": 35, "CHADEMO": 5})
-            standards = [first]
-            if first == "GBT_DC" and rng.random() < 0.45:
-                standards.append("IEC_62196_T2_COMBO")  # dual-gun GB/T + CCS2
+            # Per DC connector about 60 % GB/T, 35 % CCS2, 5 % CHAdeMO, with one DC point in
+            # ten a dual-gun GB/T + CCS2.
+            kind = _pick(rng, {"GBT_DC": 55, "DUAL": 10, "IEC_62196_T2_COMBO": 30, "CHADEMO": 5})
+            standards = ["GBT_DC", "IEC_62196_T2_COMBO"] if kind == "DUAL" else [kind]
         else:
             kw = float(rng.choice([7, 7, 11, 22]))
             standards = [_pick(rng, {"GBT_AC": 50, "IEC_62196_T2": 45, "DOMESTIC_F": 5})]
