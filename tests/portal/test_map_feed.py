@@ -101,3 +101,17 @@ def test_clusters_split_as_the_zoom_grows() -> None:
     assert coarse[0][2:] == [20, 20]
     assert len(fine) > len(coarse)
     assert sum(c[2] for c in fine) == 20
+
+
+def test_text_search_matches_addresses_too(client: Client, demo_registry: dict[str, int]) -> None:
+    street = _rows(client, "?country=KG&text=chuy%20ave")
+    assert street
+    from kubat.registry.models import Location
+
+    ids = {row[0] for row in street}
+    assert all(
+        "chuy ave" in a.lower()
+        for a in Location.objects.filter(pk__in=ids).values_list("address", flat=True)
+    )
+    assert len(_rows(client, "?text=bishkek")) == 60
+    assert client.get("/portal-api/markers?text=" + "x" * 101).status_code == 400

@@ -80,6 +80,9 @@ def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.Locatio
         raise InvalidInput(f"unknown status {status!r}", field="status")
     min_kw = params.get("min_kw") or ""
     bbox = params.get("bbox") or ""
+    text = (params.get("text") or "").strip()
+    if len(text) > 100:
+        raise InvalidInput("at most 100 characters", field="text")
     filters = registry_selectors.LocationFilters(
         country_code=to_alpha2(country, field="country") if country else None,
         standards=(connector,) if connector else (),
@@ -87,6 +90,7 @@ def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.Locatio
         statuses=labels.LIVE_STATUS_EVSE[status] if status else (),
         operator=(params.get("operator") or "").strip() or None,
         bbox=_bbox(bbox) if bbox else None,
+        text=text or None,
     )
     return filters, status
 

@@ -128,6 +128,8 @@
       var value = form.elements[name].value;
       if (value) { q.set(name, value); }
     });
+    // The registry matches the words in names, addresses and cities.
+    if (textFilter()) { q.set("text", textFilter()); }
     return q;
   }
   function textFilter() { return form.elements.q.value.trim().toLowerCase(); }
@@ -238,7 +240,6 @@
     var markers = [];
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
-      if (text && (r[5] + " " + r[6]).toLowerCase().indexOf(text) === -1) { continue; }
       var m = L.marker([r[1], r[2]], { icon: icon(r[3], r[8]), title: r[5], keyboard: true });
       m.row = r;
       m.bindPopup(popup);
