@@ -162,10 +162,19 @@ def test_a_planned_location_enters_service_when_an_evse_is_reported_available():
     assert _counters()[("locations", "")] == 1
 
 
-def test_a_party_is_linked_to_its_organisation_once_and_never_taken_over():
+def test_a_party_key_is_claimed_only_by_the_organisation_that_created_it():
     first = Organisation.objects.create(name="First", kind="operator", country_code="KG")
     second = Organisation.objects.create(name="Second", kind="operator", country_code="KG")
     made = services.get_or_create_party(country_code="kg", party_id="abc", organisation=first)
     assert (made.key, made.organisation) == ("KG*ABC", first)
+    again = services.get_or_create_party(country_code="KG", party_id="ABC", organisation=first)
+    assert again == made
     with pytest.raises(PermissionDenied):
         services.get_or_create_party(country_code="KG", party_id="ABC", organisation=second)
+
+
+def test_a_party_registered_without_an_organisation_cannot_be_claimed():
+    services.get_or_create_party(country_code="KG", party_id="PER")  # e.g. an OCPI peer
+    claimant = Organisation.objects.create(name="Claimant", kind="investor", country_code="KG")
+    with pytest.raises(PermissionDenied):
+        services.get_or_create_party(country_code="KG", party_id="PER", organisation=claimant)

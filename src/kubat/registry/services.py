@@ -209,23 +209,22 @@ def get_or_create_party(
 ) -> Party:
     """The party with this key, created on first sight; keys are stored upper-case (CiString).
 
-    With `organisation`, a party that has no organisation yet is linked to it, so that the
-    organisation's operator accounts may write its locations; a party already linked to another
-    organisation is refused (PermissionDenied), so nobody takes over an operator's key.
+    With `organisation`, the caller claims the key for that organisation: a party created by
+    this call is linked to it; an existing party must already be that organisation's, else
+    PermissionDenied. Nobody takes over a key someone else registered (an OCPI peer, another
+    operator); the secretariat links existing parties in the admin.
     """
     cc, pid = country_code.upper(), party_id.upper()
-    party, _ = Party.objects.get_or_create(
+    party, created = Party.objects.get_or_create(
         country_code=cc,
         party_id=pid,
         defaults={"name": name or f"{cc}*{pid}", "source": source, "organisation": organisation},
     )
-    if organisation is not None and party.organisation_id != organisation.pk:
-        if party.organisation_id is not None:
-            raise PermissionDenied(
-                f"party {party.key} belongs to another organisation", field="party_id"
-            )
-        party.organisation = organisation
-        party.save(update_fields=["organisation"])
+    if organisation is not None and not created and party.organisation_id != organisation.pk:
+        raise PermissionDenied(
+            f"party {party.key} is registered to another organisation; ask the secretariat",
+            field="party_id",
+        )
     return party
 
 
@@ -299,14 +298,17 @@ def save_location(
 ) -> tuple[Location, bool]:
     """Create or wholly replace the party's location `data.id`; returns it and whether it is new.
 
-    The location row is locked (select_for_update) so that two writers of the same location
-    serialise and the counters move by exactly one change each.
+    The party and location rows are locked (select_for_update) so that two writers of the same
+    location serialise, even its first two, and the counters move by exactly one change each.
     """
     _check_party(party, data)
     fields = mapping.location_fields(data)
     fields["country_code"] = to_alpha2(data.country, field="country")
     fields["region"] = region or data.state or ""
     fields["source"] = source
+    # Lock the party first: when the location is new there is no row to lock yet, and two
+    # first writes of the same id would both insert (the second failing on the unique key).
+    Party.objects.select_for_update().filter(pk=party.pk).first()
     location = Location.objects.select_for_update().filter(party=party, ocpi_id=data.id).first()
     before = None
     created = location is None
