@@ -121,14 +121,16 @@ def test_unknown_evse_gets_2003(client: Client, peer: None) -> None:
     assert response.json()["status_code"] == 2003
 
 
-def test_unknown_status_gets_2001(client: Client, peer: None) -> None:
+@pytest.mark.parametrize("status", ["ASLEEP", [], {"x": 1}, 7, None])
+def test_unknown_or_non_text_status_gets_2001(client: Client, peer: None, status: object) -> None:
     _put(client)
     response = call(
         client,
         "PATCH",
         location_url("BSK1", "1"),
-        {"status": "ASLEEP", "last_updated": "2026-02-01T00:00:00Z"},
+        {"status": status, "last_updated": "2026-02-01T00:00:00Z"},
     )
+    assert response.status_code == 400
     assert response.json()["status_code"] == 2001
 
 

@@ -5,9 +5,9 @@ writes only parties its Token A was issued for (PermissionDenied otherwise); the
 PUT must carry the same keys as its URL; `last_updated` orders writes (registry.live); a PATCH
 without last_updated is refused. Every write is one transaction that locks the location first.
 
-TODO(standards): the country's standard profile (kubat.registry.standards, in progress in the
-registry) is not on this branch yet; once it is, check pushed locations against it here and
-store the findings as a flag on the location, never dropping the data.
+A pushed location that breaks its country's charging-standard profile is stored all the same:
+registry.compliance judges it on every read (API, portal, `kubat check-standards`), so it is
+flagged, never dropped.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def patch_evse(
     patch = _patch(body)
     if patch.keys() <= FAST_PATCH_KEYS and "status" in patch:
         status = patch["status"]
-        if status not in _STATUSES:
+        if not isinstance(status, str) or status not in _STATUSES:
             raise InvalidInput(f"status {status!r} is not an OCPI EVSE status", field="status")
         try:
             at = _datetime.validate_python(patch["last_updated"])
