@@ -218,3 +218,26 @@ def test_kubat_registers_itself_as_the_credentials_sender(operator: FakeOperator
     # The token Kubat presents after registration is C, base64 as 2.2.1 requires.
     last = operator.requests[-1].headers["Authorization"]
     assert base64.b64decode(last.removeprefix("Token ")).decode() == "token-c-of-operator"
+
+
+def test_a_token_a_registers_once_even_while_another_worker_still_caches_it(
+    client: Client, operator: FakeOperator
+) -> None:
+    from kubat.core.errors import KubatError
+    from kubat.ocpi.transport import Caller
+
+    peer, token_a = services.issue_token_a(party_key="KG*ABC")
+    stale = Caller(peer_id=peer.pk, parties={}, token_a=True, token=token_a)
+    services.register_peer(caller=stale, body=credentials_body(), request_base="http://x")
+    with pytest.raises(KubatError) as info:
+        services.register_peer(caller=stale, body=credentials_body(), request_base="http://x")
+    assert info.value.http_status == 405
+
+
+def test_pulling_an_unknown_party_creates_no_party() -> None:
+    from kubat.core.errors import NotFound
+    from kubat.registry.models import Party
+
+    with pytest.raises(NotFound):
+        services.get_peer(party_key="KG*ZZZ")
+    assert not Party.objects.filter(party_id="ZZZ").exists()

@@ -29,8 +29,9 @@ def base_url(request: HttpRequest | None = None) -> str:
 
 
 def own_party() -> tuple[str, str]:
-    text = _get("KUBAT_OCPI_PARTY", "KG*NAP").replace("*", "").replace("-", "").upper()
-    return text[:2], text[2:5]
+    from kubat.registry.services import parse_party_key
+
+    return parse_party_key(_get("KUBAT_OCPI_PARTY", "KG*NAP"), field="KUBAT_OCPI_PARTY")
 
 
 def own_name() -> str:

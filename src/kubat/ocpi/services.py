@@ -43,11 +43,9 @@ def new_token() -> str:
 def party_for_key(*, key: str) -> Party:
     """The party `KG*ABC`, created on first sight (an operator may be registered before it has
     any location)."""
-    text = key.replace("*", "").replace("-", "").strip().upper()
-    if len(text) != 5 or not text[:2].isalpha() or not text.isalnum():
-        raise InvalidInput(f"{key!r} is not a party key like KG*ABC", field="party")
+    country_code, party_id = registry_services.parse_party_key(key)
     return registry_services.get_or_create_party(
-        country_code=text[:2], party_id=text[2:], source=Source.OCPI
+        country_code=country_code, party_id=party_id, source=Source.OCPI
     )
 
 
@@ -123,7 +121,9 @@ def register_peer(*, caller: Caller, body: Any, request_base: str) -> dict[str, 
         raise MethodNotAllowed("already registered: use PUT to update or DELETE to unregister")
     credentials = parse_credentials(body)
     _check_roles(peer, credentials)
-    return _store_registration(peer, credentials, request_base=request_base)
+    return _store_registration(
+        peer, credentials, request_base=request_base, token_a_digest=digest(caller.token)
+    )
 
 
 def update_peer(*, caller: Caller, body: Any, request_base: str) -> dict[str, Any]:
@@ -137,13 +137,22 @@ def update_peer(*, caller: Caller, body: Any, request_base: str) -> dict[str, An
 
 
 def _store_registration(
-    peer: Peer, credentials: Credentials, *, request_base: str
+    peer: Peer,
+    credentials: Credentials,
+    *,
+    request_base: str,
+    token_a_digest: str | None = None,
 ) -> dict[str, Any]:
+    """Store the peer's credentials. A registration (`token_a_digest` given) must still hold
+    that Token A under the row lock: other workers cache tokens for a few seconds, and a Token
+    A is good for one registration only."""
     # The peer's API is read before any write: no transaction is held open across the network.
     version, endpoints = _fetch_peer(credentials)
     token_c = new_token()
     with transaction.atomic():
         peer = Peer.objects.select_for_update().get(pk=peer.pk)
+        if token_a_digest is not None and peer.token_a_digest != token_a_digest:
+            raise MethodNotAllowed("this Token A has been used: PUT to update your credentials")
         peer.their_token = credentials.token
         peer.versions_url = credentials.url
         peer.version = version
@@ -173,8 +182,8 @@ def unregister_peer(*, caller: Caller) -> None:
 
 
 def get_peer(*, party_key: str) -> Peer:
-    """The live peer for a party (`NL*XWP`)."""
-    party = party_for_key(key=party_key)
+    """The live peer for a party (`NL*XWP`); NotFound, creating nothing, when there is none."""
+    party = registry_services.get_party(key=party_key)
     peer = party.ocpi_peers.exclude(state=Peer.State.UNREGISTERED).first()
     if peer is None:
         raise NotFound(f"no OCPI peer for party {party.key}", field="party")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,13 +17,12 @@ from django.db.models.expressions import RawSQL
 
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.core.geo import BBox
-from kubat.registry import spatial
+from kubat.registry import services, spatial
 from kubat.registry.enums import ANY_STANDARD, STANDARD_CODES, Source, Status
 from kubat.registry.models import EVSE, Connector, Location, Party, SearchPoint, StatCounter
 
 MAX_LIMIT = 1000
 DEFAULT_NEAR_RADIUS_KM = 50.0
-_PARTY_KEY = re.compile(r"^([A-Za-z]{2})[*-]?([A-Za-z0-9]{3})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +81,12 @@ def _decode_cursor(cursor: str, kind: str) -> list[object]:
 def _operator_party_ids(operator: str) -> list[int]:
     """Parties matching `KG*KUB`, `KGKUB` or a party name (case-insensitive)."""
     query = Q(name__iexact=operator.strip())
-    if match := _PARTY_KEY.match(operator.strip()):
-        query |= Q(country_code=match[1].upper(), party_id=match[2].upper())
+    try:
+        country_code, party_id = services.parse_party_key(operator)
+    except InvalidInput:
+        pass  # not a key: a name only
+    else:
+        query |= Q(country_code=country_code, party_id=party_id)
     return list(Party.objects.filter(query).values_list("pk", flat=True))
 
 

@@ -8,6 +8,7 @@ and never commit on their own, so a batch is all-or-nothing.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -228,14 +229,23 @@ def get_or_create_party(
     return party
 
 
+_PARTY_KEY = re.compile(r"^([A-Za-z]{2})[*-]?([A-Za-z0-9]{3})$")
+
+
+def parse_party_key(key: str, *, field: str = "party") -> tuple[str, str]:
+    """(country_code, party_id) of `KG*KUB`, `KG-KUB` or `KGKUB`, upper-case (OCPI CiString)."""
+    match = _PARTY_KEY.match(key.strip())
+    if match is None:
+        raise InvalidInput(f"{key!r} is not a party key like KG*KUB", field=field)
+    return match[1].upper(), match[2].upper()
+
+
 def get_party(*, key: str) -> Party:
-    """The party for `KG*KUB` (or `KG-KUB`, `KGKUB`)."""
-    text = key.replace("*", "").replace("-", "").strip().upper()
-    if len(text) != 5:
-        raise InvalidInput(f"{key!r} is not a party key like KG*KUB", field="party")
-    party = Party.objects.filter(country_code=text[:2], party_id=text[2:]).first()
+    """The registered party for a key such as `KG*KUB`; NotFound when there is none."""
+    country_code, party_id = parse_party_key(key)
+    party = Party.objects.filter(country_code=country_code, party_id=party_id).first()
     if party is None:
-        raise NotFound(f"party {key} is not registered", field="party")
+        raise NotFound(f"party {country_code}*{party_id} is not registered", field="party")
     return party
 
 
