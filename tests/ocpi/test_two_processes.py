@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,7 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-PORT_A, PORT_B = 8531, 8532
+
+def _free_port() -> int:
+    """A port nobody listens on now, so two runs (or another service) never collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 SEED = """
 from kubat.ocpi.v2_2_1.locations import Location
 from kubat.registry import services
@@ -75,6 +83,8 @@ class Kubat:
             env=self.env,
         )
         for _ in range(100):
+            if self.server.poll() is not None:
+                raise AssertionError(f"server on {self.port} exited: {self.server.returncode}")
             try:
                 httpx.get(f"http://127.0.0.1:{self.port}/ocpi/versions", timeout=1)
                 return
@@ -90,8 +100,8 @@ class Kubat:
 
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[Kubat, Kubat]]:
-    a = Kubat(tmp_path / "a", PORT_A, "NL*XWP")
-    b = Kubat(tmp_path / "b", PORT_B, "KG*NAP")
+    a = Kubat(tmp_path / "a", _free_port(), "NL*XWP")
+    b = Kubat(tmp_path / "b", _free_port(), "KG*NAP")
     try:
         for k in (a, b):
             k.kubat("migrate", "--noinput", "-v", "0")

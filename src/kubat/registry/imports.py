@@ -220,7 +220,7 @@ def import_locations(
     elif fmt == "json":
         candidates = _json_candidates(text)
     else:
-        raise InvalidInput("format must be csv or json", field="format")
+        raise InvalidInput("format must be csv or json", field="file_format")
     valid: list[tuple[ocpi.Location, str, str]] = []
     seen: dict[tuple[str, str, str], str] = {}
     for candidate in candidates:
