@@ -46,7 +46,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-# Town centres from shared/facts.md: (country, lat, lon, weight)
+# Town centres from docs/facts.md: (country, lat, lon, weight)
 TOWNS = [
     ("KG", 42.8746, 74.5698, 12),
     ("KG", 40.5283, 72.7985, 5),

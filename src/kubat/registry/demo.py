@@ -1,4 +1,4 @@
-"""Generated demo registry matching ../shared/facts.md; every object says source="demo".
+"""Generated demo registry matching docs/facts.md; every object says source="demo".
 
 Kyrgyzstan: 230 public locations, 60 of them in Bishkek, the rest in the other towns and along
 the main corridors. Kazakhstan: 55 in Astana including the 25-point hub at the National
