@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
-from kubat.core.errors import KubatError, PermissionDenied
+from kubat.core.errors import KubatError, NotFound, PermissionDenied
 from kubat.quotas import allocation, certificates, selectors, services, uploads
 from kubat.quotas.api import application_out
 from kubat.quotas.enums import Channel, DeclarantClass, DeclarantKind
@@ -24,6 +26,21 @@ from kubat.quotas.models import QuotaRequest
 
 LOGIN_URL = "/quotas/login/"
 CHART_W, CHART_H = 640, 180
+
+View = Callable[..., HttpResponse]
+
+
+def not_found_is_404(view: View) -> View:
+    """A NotFound from a service is Django's 404 page, not a 500: the object is simply absent."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+
+    return wrapper
 
 
 def _chart(days: list[dict[str, Any]]) -> dict[str, Any]:
@@ -53,6 +70,7 @@ def period_list(request: HttpRequest) -> HttpResponse:
     return render(request, "quotas/period_list.html", {"periods": rows})
 
 
+@not_found_is_404
 def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     period = services.get_period(period_id=pk)
     days = selectors.requests_per_day(period=period)
@@ -68,6 +86,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@not_found_is_404
 def certificate(request: HttpRequest, number: str) -> HttpResponse:
     cert = services.get_certificate(number=number)
     verify = request.build_absolute_uri(reverse("quotas:certificate", args=[cert.number]))
@@ -78,6 +97,7 @@ def certificate(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+@not_found_is_404
 def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
     cert = services.get_certificate(number=number)
     verify = request.build_absolute_uri(reverse("quotas:certificate", args=[cert.number]))
