@@ -146,6 +146,24 @@ def test_sub_quotas_are_drawn_separately():
 
 
 @pytest.mark.django_db
+def test_period_volume_cannot_fall_below_its_sub_quotas():
+    from kubat.core.errors import Conflict
+    from kubat.quotas import services
+
+    p = f.period(volume=10)
+    services.set_sub_quota(period=p, declarant_class="authorised_dealer", volume=4)
+    services.set_sub_quota(period=p, declarant_class="other", volume=4)
+    p.volume = 7
+    with pytest.raises(Conflict) as caught:
+        services.save_period(period=p)
+    assert caught.value.field == "volume"
+    assert PeriodBalance.objects.get(period=p).volume == 10
+    p.volume = 8  # exactly what the sub-quotas reserve is allowed
+    services.save_period(period=p)
+    assert PeriodBalance.objects.get(period=p).volume == 8
+
+
+@pytest.mark.django_db
 def test_database_refuses_a_balance_over_the_volume():
     p = f.period(volume=3)
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -112,11 +112,17 @@ def save_period(*, period: QuotaPeriod) -> QuotaPeriod:
         return create_period(
             **{f.name: getattr(period, f.name) for f in QuotaPeriod._meta.concrete_fields}
         )
+    # The balance lock also serialises this with set_sub_quota, so the sum read below holds.
     balance = PeriodBalance.objects.select_for_update().get(period_id=period.pk)
     if period.volume < balance.allocated:
         raise Conflict(
             f"{balance.allocated} units are already allocated: volume cannot be lower",
             field="volume",
+        )
+    reserved = sum(SubQuota.objects.filter(period_id=period.pk).values_list("volume", flat=True))
+    if period.volume < reserved:
+        raise Conflict(
+            f"sub-quotas reserve {reserved} units: volume cannot be lower", field="volume"
         )
     period.save()
     balance.volume = period.volume
