@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
-from kubat.core.errors import KubatError, NotFound, PermissionDenied
+from kubat.core.errors import InvalidInput, KubatError, NotFound, PermissionDenied
 from kubat.quotas import allocation, certificates, selectors, services, uploads
 from kubat.quotas.api import application_out
 from kubat.quotas.enums import Channel, DeclarantClass, DeclarantKind
@@ -125,6 +125,14 @@ def _broker(request: HttpRequest) -> User:
     return user
 
 
+def _period_id(text: str) -> int:
+    """The chosen period's id from the form (a positive integer), else InvalidInput."""
+    text = text.strip()
+    if not (text.isascii() and text.isdecimal()):
+        raise InvalidInput(_("Choose a quota period."), field="period")
+    return int(text)
+
+
 def _submit(
     user: User,
     batch: list[tuple[services.DeclarantIn, str, list[services.VehicleIn]]],
@@ -163,13 +171,18 @@ def broker_desk(request: HttpRequest) -> HttpResponse:
     ]
     problems: list[str] = []
     if request.method == "POST":
+        # Only Kubat's own refusals become a message: anything else is a bug and stays a 500.
         try:
-            period_id = int(request.POST.get("period", "0"))
+            period_id = _period_id(request.POST.get("period", ""))
             period = services.get_period(period_id=period_id)
             if request.POST.get("action") == "csv":
                 upload = request.FILES.get("file")
-                text = upload.read().decode("utf-8-sig") if upload else ""
-                parsed = uploads.parse_csv(text=text, country_code=period.country_code)
+                if upload is None:
+                    raise InvalidInput(_("Choose a CSV file."), field="file")
+                parsed = uploads.parse_csv(
+                    text=uploads.decode_csv_upload(upload.read()),
+                    country_code=period.country_code,
+                )
                 problems = parsed.problems
                 batch = list(parsed.requests.values())
                 channel = Channel.CSV
@@ -192,8 +205,8 @@ def broker_desk(request: HttpRequest) -> HttpResponse:
                 if len(received) == 1:
                     return redirect("quotas:broker-request", pk=received[0].pk)
                 return redirect("quotas:broker")
-        except (KubatError, ValueError) as exc:
-            problems = [getattr(exc, "message", None) or _("Invalid input.")]
+        except KubatError as exc:
+            problems = [f"{exc.field}: {exc.message}" if exc.field else exc.message]
     mine = services.requests_of(user=user).order_by("-received_at")[:50]
     return render(
         request,
