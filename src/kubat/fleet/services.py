@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q
 from django.db.models.functions import ExtractYear
 
 from kubat.core.countries import to_alpha2
@@ -104,7 +104,7 @@ def _registration_from_row(
     # PostgreSQL refuses an over-long value with a DataError that would abort the whole import
     # as a crash; say which column is too long instead, like any other bad line.
     for name, value in (("make", make), ("model", model), ("region", region)):
-        limit = Registration._meta.get_field(name).max_length
+        limit = cast(CharField[str, str], Registration._meta.get_field(name)).max_length
         if limit is not None and len(value) > limit:
             raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
     key = (make.lower(), model.lower())
