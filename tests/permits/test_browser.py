@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from kubat.permits.models import ApprovalStatus, CaseStatus, PermitCase
-from tests.permits.factories import PDF, World, make_world, xfail_if_registry_counter_too_narrow
+from tests.permits.factories import PDF, World, make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,7 +107,6 @@ def _apply(p: Page, base: str) -> int:
 def test_a_whole_case_runs_from_application_to_the_registry(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    xfail_if_registry_counter_too_narrow()
     base = live_server.url
     world: World = make_world("KZ")
     applicant = _log_in(browser, base, world.applicant.username)

@@ -9,13 +9,11 @@ import pytest
 from kubat.permits.demo import load_demo
 from kubat.permits.models import CaseStatus, PermitCase
 from kubat.permits.statistics import permit_statistics
-from tests.permits.factories import xfail_if_registry_counter_too_narrow
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_has_cases_in_every_state_and_real_percentiles() -> None:
-    xfail_if_registry_counter_too_narrow()
     counts = load_demo(seed=2026, now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
     assert counts["cases"] == 84
     statuses = set(PermitCase.objects.values_list("status", flat=True))
