@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.urls import Resolver404, resolve
 from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
@@ -46,6 +47,10 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
+        # While Playwright's loop runs in this thread, Django keeps the test's ORM connection
+        # in a context variable, apart from the one pytest-django closes; left open, it stops
+        # PostgreSQL from dropping the test database at the end of the session.
+        connections.close_all()
         chromium.close()
 
 
