@@ -566,6 +566,9 @@ def lapse_uncleared(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def _certificate(*, number: str) -> Certificate:
+    # No number holds a NUL, and PostgreSQL refuses one in a query with a DataError (a 500).
+    if "\x00" in number:
+        raise NotFound("no certificate number contains a NUL character")
     cert = (
         Certificate.objects.select_related("period", "vehicle")
         .filter(number=number.strip().upper())
