@@ -88,6 +88,12 @@ def create_period(**fields: Any) -> QuotaPeriod:
     return period
 
 
+def check_period(*, period: QuotaPeriod) -> None:
+    """The rules a period's own fields follow (InvalidInput naming the field), for forms that
+    validate before save_period; the counters (allocated, sub-quotas) are save_period's."""
+    _check_period(period)
+
+
 def _check_period(period: QuotaPeriod) -> None:
     unknown = set(period.powertrains) - set(Powertrain.values)
     if not period.powertrains or unknown:
