@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from kubat.core.errors import InvalidInput
 from kubat.fleet import services
 from kubat.fleet.models import EVModel, Registration
 from kubat.fleet.vin import north_american_check_digit, vin_problem
@@ -80,3 +81,50 @@ def test_fleet_page_shows_catalogue_production_and_counts(client, tmp_path):
     assert "<td>2024</td><td>1</td><td>1</td>" in page
     api = client.get("/api/v1/fleet/models").json()
     assert any(m["model"] == "iEV7S" for m in api)
+
+
+def _import_error(path) -> CommandError:
+    with pytest.raises(CommandError) as caught:
+        call_command("fleet", "import-registrations", str(path))
+    return caught.value
+
+
+@pytest.mark.django_db
+def test_import_of_a_non_utf8_file_exits_2_naming_the_file(tmp_path):
+    path = tmp_path / "cp1251.csv"
+    path.write_bytes(
+        (HEADER + "LGXCE4CB000000001,BYD,Atto 3,BEV,KG,Чуй,2024-03-01,quota_import\n").encode(
+            "cp1251"
+        )
+    )
+    error = _import_error(path)
+    assert error.returncode == 2
+    assert str(error).startswith("file: ")
+    assert "UTF-8" in str(error)
+    assert "\n" not in str(error)
+
+
+@pytest.mark.django_db
+def test_import_of_a_missing_file_or_bad_header_exits_2_naming_the_field(tmp_path):
+    missing = _import_error(tmp_path / "absent.csv")
+    assert (missing.returncode, str(missing).split(":")[0]) == (2, "path")
+    directory = _import_error(tmp_path)
+    assert (directory.returncode, str(directory).split(":")[0]) == (2, "path")
+    headless = tmp_path / "headless.csv"
+    headless.write_text("vin,make\n")
+    header = _import_error(headless)
+    assert (header.returncode, str(header).split(":")[0]) == (2, "file")
+
+
+@pytest.mark.django_db
+def test_import_rejects_an_over_long_value_as_a_bad_line_not_a_database_error():
+    text = HEADER + f"LGXCE4CB000000001,BYD,Atto 3,BEV,KG,{'R' * 81},2024-03-01,quota_import\n"
+    report = services.import_registrations(rows=services.parse_registrations_csv(text=text))
+    assert [(r["line"], r["field"]) for r in report.rejected] == [(2, "region")]
+    assert Registration.objects.count() == 0
+
+
+def test_unreadable_csv_is_invalid_input_naming_the_file():
+    with pytest.raises(InvalidInput) as caught:
+        services.parse_registrations_csv(text=HEADER + "x" * 200_000 + "\n")
+    assert caught.value.field == "file"

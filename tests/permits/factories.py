@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -135,16 +134,3 @@ def in_review(world: World, *, now: datetime = T0, **overrides: Any) -> PermitCa
     services.submit_case(user=world.applicant, case=case, now=now)
     later = now + timedelta(hours=5)
     return services.check_completeness(user=world.secretariat, case=case, complete=True, now=later)
-
-
-def xfail_if_registry_counter_too_narrow() -> None:
-    """registry.StatCounter.dimension is varchar(20) but the registry writes the 22-character
-    dimension `connectors_by_standard`; PostgreSQL refuses it (SQLite does not check lengths).
-    Reported to the lead; this turns back into a plain pass once the column is widened."""
-    from django.db import connection
-
-    from kubat.registry.models import StatCounter
-
-    width = StatCounter._meta.get_field("dimension").max_length or 0
-    if connection.vendor == "postgresql" and width < len("connectors_by_standard"):
-        pytest.xfail("registry StatCounter.dimension is too narrow for connectors_by_standard")

@@ -10,7 +10,7 @@ from django.test import Client
 
 from kubat.permits.forms import ApplicationForm
 from kubat.permits.models import ApprovalStatus, CaseStatus, PermitCase
-from tests.permits.factories import T0, draft, in_review, make_user, make_world
+from tests.permits.factories import T0, draft, in_review, make_user, make_world, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +182,16 @@ def test_a_returned_case_is_edited_and_resubmitted_through_the_pages() -> None:
     case.refresh_from_db()
     assert case.address == "Al-Farabi Ave 77/8"
     assert case.status == CaseStatus.SUBMITTED
+
+
+def test_upload_with_a_non_numeric_question_is_400_naming_the_field() -> None:
+    world = make_world("KZ")
+    case = draft(world)
+    before = case.attachments.count()
+    response = _client(world.applicant).post(
+        f"/permits/cases/{case.pk}/documents/",
+        {"kind": "site_plan", "file": upload(), "question": "abc"},
+    )
+    assert response.status_code == 400
+    assert "question: " in response.content.decode()
+    assert case.attachments.count() == before

@@ -22,7 +22,6 @@ from tests.permits.factories import (
     draft,
     in_review,
     make_world,
-    xfail_if_registry_counter_too_narrow,
 )
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +217,6 @@ def test_notification_track_is_acknowledged_at_acceptance() -> None:
 
 
 def test_commissioning_puts_the_station_in_the_registry_as_planned() -> None:
-    xfail_if_registry_counter_too_narrow()
     world = make_world("KG")
     case = in_review(world)
     for approval in case.approvals.all():

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.forms import MultiWidget
 
 from kubat.quotas import allocation
 from kubat.quotas.models import AuditEvent, Certificate, PeriodBalance
@@ -46,3 +47,52 @@ def test_volume_edit_keeps_the_balance_in_step(admin_client):
 
     with pytest.raises(Conflict):
         services.save_period(period=p)
+
+
+def _change_form(response) -> dict[str, object]:
+    """The POST data a browser would send back for an admin change page, unchanged."""
+    context = response.context
+    forms = [context["adminform"].form]
+    for inline in context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data: dict[str, object] = {}
+    for form in forms:
+        for name, field in form.fields.items():
+            bound = form[name]
+            if isinstance(field.widget, MultiWidget):
+                for i, part in enumerate(field.widget.decompress(bound.value())):
+                    data[f"{bound.html_name}_{i}"] = "" if part is None else part
+            elif bound.value() is not None:
+                data[bound.html_name] = bound.value()
+    return data
+
+
+def test_admin_lowers_a_period_and_its_sub_quota_together(admin_client):
+    from kubat.quotas import services
+
+    p = f.period(volume=10)
+    services.set_sub_quota(period=p, declarant_class="authorised_dealer", volume=8)
+    url = f"/admin/quotas/quotaperiod/{p.pk}/change/"
+    data = _change_form(admin_client.get(url))
+    data.update({"volume": 6, "sub_quotas-0-volume": 5})
+    assert admin_client.post(url, data).status_code == 302
+    assert PeriodBalance.objects.get(period=p).volume == 6
+    assert p.sub_quotas.get().volume == 5
+
+
+def test_admin_refuses_a_volume_below_sub_quotas_or_allocation_with_the_form(admin_client):
+    from kubat.quotas import services
+
+    p = f.period(volume=10)
+    services.set_sub_quota(period=p, declarant_class="authorised_dealer", volume=4)
+    services.set_sub_quota(period=p, declarant_class="other", volume=4)
+    f.request(f.user(), p, [f.vin(i) for i in range(3)])
+    allocation.settle_due(period_id=p.pk, now=f.at(5))
+    url = f"/admin/quotas/quotaperiod/{p.pk}/change/"
+    for volume in (7, 2):  # below the sub-quota; below the 3 allocated
+        data = _change_form(admin_client.get(url))
+        data["volume"] = volume
+        page = admin_client.post(url, data)
+        assert page.status_code == 200  # the form again, with the error
+        assert b"errorlist" in page.content
+    assert PeriodBalance.objects.get(period=p).volume == 10

@@ -146,6 +146,56 @@ def test_sub_quotas_are_drawn_separately():
 
 
 @pytest.mark.django_db
+def test_period_volume_cannot_fall_below_its_sub_quotas():
+    from kubat.core.errors import Conflict
+    from kubat.quotas import services
+
+    p = f.period(volume=10)
+    services.set_sub_quota(period=p, declarant_class="authorised_dealer", volume=4)
+    services.set_sub_quota(period=p, declarant_class="other", volume=4)
+    p.volume = 7
+    with pytest.raises(Conflict) as caught:
+        services.save_period(period=p)
+    assert caught.value.field == "volume"
+    assert PeriodBalance.objects.get(period=p).volume == 10
+    p.volume = 8  # exactly what the sub-quotas reserve is allowed
+    services.save_period(period=p)
+    assert PeriodBalance.objects.get(period=p).volume == 8
+
+
+@pytest.mark.django_db
+def test_vin_refused_its_pro_rata_share_may_be_requested_in_a_later_window():
+    from kubat.quotas import services
+
+    p = f.period(volume=4)
+    services.set_sub_quota(period=p, declarant_class="authorised_dealer", volume=1)
+    services.set_sub_quota(period=p, declarant_class="other", volume=3)
+    broker = f.user()
+    dealer = services.DeclarantIn(
+        kind="company", tax_id="01234567891234", declarant_class="authorised_dealer"
+    )
+    first = [
+        services.receive_request(
+            user=broker,
+            period_id=p.pk,
+            declarant=dealer,
+            vehicles=f.vehicles([f.vin(n)]),
+            channel="api",
+            now=f.at(seconds),
+        )
+        for n, seconds in ((1, 0.2), (2, 0.3))
+    ]
+    later = f.request(broker, p, [f.vin(1), f.vin(2)], seconds=1.5)  # window 1, class other
+    allocation.settle_due(period_id=p.pk, now=f.at(3))  # both windows in one settlement
+    window_0 = {v.vin: v.reason for r in first for v in r.vehicles.all()}
+    assert sorted(window_0.values()) == sorted([Reason.ALLOCATED, Reason.PRO_RATA])
+    window_1 = {v.vin: v.reason for v in later.vehicles.all()}
+    for vin, reason in window_0.items():
+        expected = Reason.ALREADY_DRAWN if reason == Reason.ALLOCATED else Reason.ALLOCATED
+        assert window_1[vin] == expected
+
+
+@pytest.mark.django_db
 def test_database_refuses_a_balance_over_the_volume():
     p = f.period(volume=3)
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q
 from django.db.models.functions import ExtractYear
 
 from kubat.core.countries import to_alpha2
@@ -100,6 +100,13 @@ def _registration_from_row(
     make, model = (row.get("make") or "").strip(), (row.get("model") or "").strip()
     if not make or not model:
         raise InvalidInput("make and model are required", field="model")
+    region = (row.get("region") or "").strip()
+    # PostgreSQL refuses an over-long value with a DataError that would abort the whole import
+    # as a crash; say which column is too long instead, like any other bad line.
+    for name, value in (("make", make), ("model", model), ("region", region)):
+        limit = cast(CharField[str, str], Registration._meta.get_field(name)).max_length
+        if limit is not None and len(value) > limit:
+            raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
     key = (make.lower(), model.lower())
     if key not in known:
         known[key] = find_model(make=make, model=model)
@@ -111,7 +118,7 @@ def _registration_from_row(
         model=model,
         powertrain=powertrain,
         country_code=to_alpha2(row.get("country") or "", field="country"),
-        region=(row.get("region") or "").strip(),
+        region=region,
         registered_on=registered_on,
         origin=origin,
         source=Source.IMPORT,
@@ -159,10 +166,13 @@ def import_registrations(
 def parse_registrations_csv(*, text: str) -> list[dict[str, str]]:
     """Rows of a registrations CSV with the REGISTRATION_COLUMNS header (extra columns ignored)."""
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REGISTRATION_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput(f"CSV header lacks {', '.join(missing)}", field="file")
-    return list(reader)
+    try:
+        missing = [c for c in REGISTRATION_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidInput(f"CSV header lacks {', '.join(missing)}", field="file")
+        return list(reader)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise InvalidInput(f"not a readable CSV: {exc}", field="file") from None
 
 
 def record_production(

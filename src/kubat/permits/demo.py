@@ -1,7 +1,10 @@
 """Demo permit cases: every state, with durations shaped like the real process.
 
 Generated, not real: every organisation is named "(demo)", every case has source "demo", demo
-users have no usable password and no e-mail address (set one with `kubat changepassword`).
+users have no usable password and no e-mail address (set one with `kubat changepassword`), except
+`demo-secretariat`: the quota demo makes that same account, in the same organisation "E-mobility
+secretariat (demo)", with the password `kubat-demo`, and this loader makes it exactly so too, so
+whichever demo runs last the secretariat is one account that can log in.
 Each case is replayed through the real services on its own clock, so its audit trail,
 deadlines, deemed approvals (through `tick`) and registry location are what the live system
 would have produced. Same seed, same cases and durations; dates are counted back from the day
@@ -33,6 +36,7 @@ from kubat.permits.models import AgencyAssignment, Approval, CaseStatus, PermitC
 from kubat.permits.schemas import Application
 from kubat.permits.tracks import Authority, rules_for
 
+SHARED_SECRETARIAT_PASSWORD = "kubat-demo"  # the quota demo's DEMO_PASSWORD
 DEMO_PDF = b"%PDF-1.4\n% Kubat demo document: generated, not a real land title\n%%EOF\n"
 
 # (region, city, latitude, longitude) from shared facts (approximate city centres).
@@ -158,16 +162,20 @@ def _user(username: str, organisation: Organisation, role: Role) -> User:
     return user
 
 
-def _people() -> People:
-    secretariat_org, _ = Organisation.objects.get_or_create(
+def _secretariat() -> User:
+    """The demo secretariat shared with the quota demo: same name, organisation and password."""
+    organisation, _ = Organisation.objects.get_or_create(
         name="E-mobility secretariat (demo)",
         defaults={"kind": Organisation.Kind.SECRETARIAT, "country_code": "KG"},
     )
-    people = People(
-        applicants={},
-        secretariat=_user("demo-secretariat", secretariat_org, Role.SECRETARIAT),
-        reviewers={},
-    )
+    user = _user("demo-secretariat", organisation, Role.SECRETARIAT)
+    user.set_password(SHARED_SECRETARIAT_PASSWORD)
+    user.save(update_fields=["password"])
+    return user
+
+
+def _people() -> People:
+    people = People(applicants={}, secretariat=_secretariat(), reviewers={})
     for country, names in APPLICANTS.items():
         people.applicants[country] = []
         for name, party_id, kind in names:

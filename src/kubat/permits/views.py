@@ -188,7 +188,18 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.visible_case(user=request.user, case_id=pk)
     form = AttachmentForm(request.POST, request.FILES)
-    question_id = request.POST.get("question")
+    question_id = request.POST.get("question", "").strip()
+    if question_id and not (question_id.isascii() and question_id.isdecimal()):
+        # Only a tampered form sends this: refuse it plainly rather than fail on the lookup.
+        return render(
+            request,
+            "permits/refused.html",
+            {
+                "title": _("Invalid input"),
+                "message": "question: " + _("the question is given by its number"),
+            },
+            status=400,
+        )
     try:
         if not form.is_valid():
             raise KubatError(_("Choose a document kind and a file."))

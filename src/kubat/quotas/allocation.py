@@ -231,9 +231,16 @@ def _share(state: _Settlement, group: list[QuotaRequest]) -> None:
         )
         cut = Reason.EXHAUSTED if available == 0 else Reason.PRO_RATA
         for request, share in zip(members, shares, strict=True):
-            state.plan.granted.extend(demand[request.pk][:share])
+            granted = demand[request.pk][:share]
+            state.plan.granted.extend(granted)
+            # A later window in this settlement sees these VINs as drawn, exactly as it would
+            # had it been settled on its own after this one.
+            state.live.update(v.vin for v in granted)
             for vehicle in demand[request.pk][share:]:
                 state.used[request.declarant_id] -= 1
+                # Refused, so no longer claimed: a later window may still ask for this VIN
+                # (the same window's repeats were screened before sharing and stay refused).
+                state.claimed.discard(vehicle.vin)
                 _refuse(state.plan, vehicle, cut)
             state.remaining -= share
             if sub is not None:

@@ -3,8 +3,8 @@
 Contract (issue 5): GET /periods, GET /periods/{id} (public); POST /applications (importer or
 customs token or session); GET /applications/{id} (its submitter only); GET
 /certificates/{number} (public verification). A POST answers once the request's allocation
-window has been settled (at most the window plus RECEIPT_GRACE, 1.25 s by default), with a
-decision, reason and certificate number per VIN.
+window has been settled (the window's end plus RECEIPT_GRACE: at most 1.15 s by default, a
+1 s window and 150 ms of grace), with a decision, reason and certificate number per VIN.
 """
 
 from __future__ import annotations

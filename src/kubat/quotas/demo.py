@@ -3,7 +3,9 @@ year of Kyrgyz 2026 requests drawn through the real services (receipt, windows, 
 clearance, a withdrawal, lapses), so the public pages show a moving balance.
 
 Accounts (password `kubat-demo`): `demo-importer` (importer role, organisation "Demo Customs
-Broker"), `demo-customs` (customs), `demo-secretariat` (secretariat, reads the audit log).
+Broker"), `demo-customs` (customs), `demo-secretariat` (secretariat, reads the audit log). The
+permit demo makes the same `demo-secretariat` in the same organisation with the same password,
+so the account is one and the same whichever demo runs last.
 Declarants, VINs and dates are generated; nothing refers to a real person.
 """
 
@@ -71,8 +73,9 @@ def _accounts() -> tuple[User, User]:
         name="State Customs Service (demo)",
         defaults={"kind": Organisation.Kind.CUSTOMS, "country_code": "KG"},
     )
+    # The same name, defaults and account as the permit demo's secretariat (see the docstring).
     secretariat_org, _ = Organisation.objects.get_or_create(
-        name="E-mobility Secretariat (demo)",
+        name="E-mobility secretariat (demo)",
         defaults={"kind": Organisation.Kind.SECRETARIAT, "country_code": "KG"},
     )
     broker = _account("demo-importer", Role.IMPORTER, broker_org)

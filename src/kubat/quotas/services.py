@@ -88,6 +88,12 @@ def create_period(**fields: Any) -> QuotaPeriod:
     return period
 
 
+def check_period(*, period: QuotaPeriod) -> None:
+    """The rules a period's own fields follow (InvalidInput naming the field), for forms that
+    validate before save_period; the counters (allocated, sub-quotas) are save_period's."""
+    _check_period(period)
+
+
 def _check_period(period: QuotaPeriod) -> None:
     unknown = set(period.powertrains) - set(Powertrain.values)
     if not period.powertrains or unknown:
@@ -112,11 +118,17 @@ def save_period(*, period: QuotaPeriod) -> QuotaPeriod:
         return create_period(
             **{f.name: getattr(period, f.name) for f in QuotaPeriod._meta.concrete_fields}
         )
+    # The balance lock also serialises this with set_sub_quota, so the sum read below holds.
     balance = PeriodBalance.objects.select_for_update().get(period_id=period.pk)
     if period.volume < balance.allocated:
         raise Conflict(
             f"{balance.allocated} units are already allocated: volume cannot be lower",
             field="volume",
+        )
+    reserved = sum(SubQuota.objects.filter(period_id=period.pk).values_list("volume", flat=True))
+    if period.volume < reserved:
+        raise Conflict(
+            f"sub-quotas reserve {reserved} units: volume cannot be lower", field="volume"
         )
     period.save()
     balance.volume = period.volume
@@ -560,6 +572,9 @@ def lapse_uncleared(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def _certificate(*, number: str) -> Certificate:
+    # No number holds a NUL, and PostgreSQL refuses one in a query with a DataError (a 500).
+    if "\x00" in number:
+        raise NotFound("no certificate number contains a NUL character")
     cert = (
         Certificate.objects.select_related("period", "vehicle")
         .filter(number=number.strip().upper())

@@ -32,12 +32,21 @@ class ParsedUpload:
 def _vehicle(values: dict[str, str]) -> VehicleIn:
     year_text = (values.get("model_year") or "").strip()
     kwh_text = (values.get("battery_kwh") or "").strip()
-    if year_text and not year_text.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if year_text and not (year_text.isascii() and year_text.isdecimal()):
         raise InvalidInput("model year must be a number", field="model_year")
     try:
         kwh = Decimal(kwh_text) if kwh_text else None
     except InvalidOperation:
         raise InvalidInput("battery kWh must be a number", field="battery_kwh") from None
+    # The same bounds as the API's VehicleIn: the column holds 6 digits with one decimal, and
+    # NaN or 1e9 would otherwise fail only when saved.
+    if kwh is not None and not (
+        kwh.is_finite() and 0 <= kwh <= 1000 and kwh == kwh.quantize(Decimal("0.1"))
+    ):
+        raise InvalidInput(
+            "battery kWh must be between 0 and 1000 with at most one decimal", field="battery_kwh"
+        )
     if not all((values.get(k) or "").strip() for k in ("vin", "make", "model", "powertrain")):
         raise InvalidInput("vin, make, model and powertrain are required", field="vehicle")
     return VehicleIn(
@@ -67,8 +76,21 @@ def parse_vehicle_lines(text: str) -> tuple[list[VehicleIn], list[str]]:
 
 
 def parse_csv(*, text: str, country_code: str) -> ParsedUpload:
+    """Requests grouped by declarant, or every problem with its line.
+
+    Raises InvalidInput(field="file") when the text is not a CSV the csv module can read.
+    """
     parsed = ParsedUpload()
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_rows(reader, parsed, country_code=country_code)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise InvalidInput(f"not a readable CSV: {exc}", field="file") from None
+
+
+def _parse_rows(
+    reader: csv.DictReader[str], parsed: ParsedUpload, *, country_code: str
+) -> ParsedUpload:
     missing = [c for c in CSV_REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         parsed.problems.append(f"header lacks {', '.join(missing)}")
@@ -93,3 +115,13 @@ def parse_csv(*, text: str, country_code: str) -> ParsedUpload:
     if not parsed.requests and not parsed.problems:
         parsed.problems.append("the file has no rows")
     return parsed
+
+
+def decode_csv_upload(data: bytes) -> str:
+    """The uploaded bytes as text: UTF-8 (a BOM from Excel is dropped), else InvalidInput."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"the file is not UTF-8 text (byte {exc.start}); save the CSV as UTF-8", field="file"
+        ) from None

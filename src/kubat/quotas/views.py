@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
-from kubat.core.errors import KubatError, PermissionDenied
+from kubat.core.errors import InvalidInput, KubatError, NotFound, PermissionDenied
 from kubat.quotas import allocation, certificates, selectors, services, uploads
 from kubat.quotas.api import application_out
 from kubat.quotas.enums import Channel, DeclarantClass, DeclarantKind
@@ -24,6 +26,21 @@ from kubat.quotas.models import QuotaRequest
 
 LOGIN_URL = "/quotas/login/"
 CHART_W, CHART_H = 640, 180
+
+View = Callable[..., HttpResponse]
+
+
+def not_found_is_404(view: View) -> View:
+    """A NotFound from a service is Django's 404 page, not a 500: the object is simply absent."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+
+    return wrapper
 
 
 def _chart(days: list[dict[str, Any]]) -> dict[str, Any]:
@@ -53,6 +70,7 @@ def period_list(request: HttpRequest) -> HttpResponse:
     return render(request, "quotas/period_list.html", {"periods": rows})
 
 
+@not_found_is_404
 def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     period = services.get_period(period_id=pk)
     days = selectors.requests_per_day(period=period)
@@ -68,6 +86,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@not_found_is_404
 def certificate(request: HttpRequest, number: str) -> HttpResponse:
     cert = services.get_certificate(number=number)
     verify = request.build_absolute_uri(reverse("quotas:certificate", args=[cert.number]))
@@ -78,6 +97,7 @@ def certificate(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+@not_found_is_404
 def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
     cert = services.get_certificate(number=number)
     verify = request.build_absolute_uri(reverse("quotas:certificate", args=[cert.number]))
@@ -103,6 +123,14 @@ def _broker(request: HttpRequest) -> User:
     ):
         raise PermissionDenied(_("The broker desk is for importer and customs accounts."))
     return user
+
+
+def _period_id(text: str) -> int:
+    """The chosen period's id from the form (a positive integer), else InvalidInput."""
+    text = text.strip()
+    if not (text.isascii() and text.isdecimal()):
+        raise InvalidInput(_("Choose a quota period."), field="period")
+    return int(text)
 
 
 def _submit(
@@ -143,13 +171,18 @@ def broker_desk(request: HttpRequest) -> HttpResponse:
     ]
     problems: list[str] = []
     if request.method == "POST":
+        # Only Kubat's own refusals become a message: anything else is a bug and stays a 500.
         try:
-            period_id = int(request.POST.get("period", "0"))
+            period_id = _period_id(request.POST.get("period", ""))
             period = services.get_period(period_id=period_id)
             if request.POST.get("action") == "csv":
                 upload = request.FILES.get("file")
-                text = upload.read().decode("utf-8-sig") if upload else ""
-                parsed = uploads.parse_csv(text=text, country_code=period.country_code)
+                if upload is None:
+                    raise InvalidInput(_("Choose a CSV file."), field="file")
+                parsed = uploads.parse_csv(
+                    text=uploads.decode_csv_upload(upload.read()),
+                    country_code=period.country_code,
+                )
                 problems = parsed.problems
                 batch = list(parsed.requests.values())
                 channel = Channel.CSV
@@ -172,8 +205,8 @@ def broker_desk(request: HttpRequest) -> HttpResponse:
                 if len(received) == 1:
                     return redirect("quotas:broker-request", pk=received[0].pk)
                 return redirect("quotas:broker")
-        except (KubatError, ValueError) as exc:
-            problems = [getattr(exc, "message", None) or _("Invalid input.")]
+        except KubatError as exc:
+            problems = [f"{exc.field}: {exc.message}" if exc.field else exc.message]
     mine = services.requests_of(user=user).order_by("-received_at")[:50]
     return render(
         request,

@@ -33,6 +33,11 @@ class Command(BaseCommand):
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise CommandError(f"path: cannot read {path}: {exc.strerror}", returncode=2) from None
+        except UnicodeDecodeError as exc:
+            raise CommandError(
+                f"file: {path} is not UTF-8 text (byte {exc.start}); save the CSV as UTF-8",
+                returncode=2,
+            ) from None
         try:
             with transaction.atomic():
                 report = services.import_registrations(
