@@ -82,9 +82,12 @@ def test_broker_desk_refuses_an_odd_model_year_or_battery_as_a_line_problem(brok
 
 
 def test_certificate_and_vin_lookups_with_a_nul_character_are_answered_not_crashed(client):
-    assert client.get("/quotas/certificates/KG26%00X/").status_code == 404
-    assert client.get("/api/v1/quotas/certificates/KG26%00X").status_code == 404
-    assert client.get("/quotas/vehicles/?vin=LGX%00").status_code == 200
-    lookup = client.get("/api/v1/quotas/vehicles/LGX%00")
-    assert lookup.status_code == 200
-    assert lookup.json()["quota_import"] is False
+    for url, field in [
+        ("/quotas/certificates/KG26%00X/", "path"),
+        ("/api/v1/quotas/certificates/KG26%00X", "path"),
+        ("/quotas/vehicles/?vin=LGX%00", "vin"),
+        ("/api/v1/quotas/vehicles/LGX%00", "path"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert response.json()["field"] == field
