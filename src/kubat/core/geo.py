@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from kubat.core.errors import InvalidInput
+
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0  # about 111.19 km per degree of latitude
 
@@ -48,3 +50,36 @@ def box_around(lat: float, lon: float, radius_km: float) -> BBox:
         max_lon=min(lon + dlon, 180.0),
         max_lat=min(lat + dlat, 90.0),
     )
+
+
+def parse_number(text: str, *, field: str, low: float, high: float) -> float:
+    """A number from `low` to `high` in a query string; InvalidInput naming `field` otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # also refuses NaN
+        raise InvalidInput(f"must be a number from {low:g} to {high:g}", field=field)
+    return value
+
+
+def parse_bbox(text: str, *, field: str = "bbox") -> BBox:
+    """`minlon,minlat,maxlon,maxlat` in decimal degrees, each minimum at most its maximum."""
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise InvalidInput(f"expected minlon,minlat,maxlon,maxlat, got {text!r}", field=field)
+    min_lon, max_lon = (parse_number(parts[i], field=field, low=-180, high=180) for i in (0, 2))
+    min_lat, max_lat = (parse_number(parts[i], field=field, low=-90, high=90) for i in (1, 3))
+    if min_lon > max_lon or min_lat > max_lat:
+        raise InvalidInput("a minimum is above its maximum", field=field)
+    return BBox(min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
+
+
+def parse_lat_lon(text: str, *, field: str) -> tuple[float, float]:
+    """`lat,lon` in decimal degrees."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise InvalidInput(f"expected lat,lon, got {text!r}", field=field)
+    lat = parse_number(parts[0], field=field, low=-90, high=90)
+    lon = parse_number(parts[1], field=field, low=-180, high=180)
+    return lat, lon

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
-from kubat.core.geo import BBox, equirect_km
+from kubat.core.geo import equirect_km, parse_bbox, parse_number
 from kubat.portal import labels
 from kubat.registry import selectors as registry_selectors
 from kubat.registry.enums import ConnectorType
@@ -42,27 +42,6 @@ SERVER_CLUSTER_ABOVE = 2000
 CLIENT_ZOOM = 14  # from this zoom on, the browser always gets points
 CELL_PX = 80
 LIST_ROWS = 50
-
-
-def _float(text: str, field: str, low: float, high: float) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not low <= value <= high:  # also rejects NaN
-        raise InvalidInput(f"must be a number from {low:g} to {high:g}", field=field)
-    return value
-
-
-def _bbox(text: str) -> BBox:
-    parts = text.split(",")
-    if len(parts) != 4:
-        raise InvalidInput("expected minlon,minlat,maxlon,maxlat", field="bbox")
-    min_lon, max_lon = (_float(parts[i], "bbox", -180, 180) for i in (0, 2))
-    min_lat, max_lat = (_float(parts[i], "bbox", -90, 90) for i in (1, 3))
-    if min_lon > max_lon or min_lat > max_lat:
-        raise InvalidInput("minimum above maximum", field="bbox")
-    return BBox(min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
 
 
 def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.LocationFilters, str]:
@@ -86,10 +65,10 @@ def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.Locatio
     filters = registry_selectors.LocationFilters(
         country_code=to_alpha2(country, field="country") if country else None,
         standards=(connector,) if connector else (),
-        min_kw=_float(min_kw, "min_kw", 0, 2000) if min_kw else None,
+        min_kw=parse_number(min_kw, field="min_kw", low=0, high=2000) if min_kw else None,
         statuses=labels.LIVE_STATUS_EVSE[status] if status else (),
         operator=(params.get("operator") or "").strip() or None,
-        bbox=_bbox(bbox) if bbox else None,
+        bbox=parse_bbox(bbox) if bbox else None,
         text=text or None,
     )
     return filters, status
@@ -150,7 +129,7 @@ def markers(params: Mapping[str, str], *, cluster_above: int | None = None) -> d
     ]
     truncated = len(points) >= limit
     zoom_text = params.get("zoom") or ""
-    zoom = int(_float(zoom_text, "zoom", 0, 22)) if zoom_text else None
+    zoom = int(parse_number(zoom_text, field="zoom", low=0, high=22)) if zoom_text else None
     threshold = SERVER_CLUSTER_ABOVE if cluster_above is None else cluster_above
     if zoom is None or zoom >= CLIENT_ZOOM or len(points) <= threshold:
         rows = [_row(p) for p in points]
@@ -162,7 +141,7 @@ def markers(params: Mapping[str, str], *, cluster_above: int | None = None) -> d
             "truncated": truncated,
         }
     view_text = params.get("view") or ""
-    view = _bbox(view_text) if view_text else filters.bbox
+    view = parse_bbox(view_text, field="view") if view_text else filters.bbox
     in_view = [
         p
         for p in points

@@ -16,9 +16,9 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
 from kubat.accounts.auth import token_or_session
+from kubat.core import geo
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
-from kubat.core.geo import BBox
 from kubat.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import compliance, presenters, selectors, services
 from kubat.registry.enums import ConnectorType, Source, Status
@@ -135,33 +135,6 @@ class LocationQuery(Schema):
     cursor: str | None = None
 
 
-def _floats(text: str, count: int, field: str, shape: str) -> list[float]:
-    parts = text.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) != count:
-        raise InvalidInput(f"expected {shape}, got {text!r}", field=field)
-    return values
-
-
-def parse_bbox(text: str) -> BBox:
-    min_lon, min_lat, max_lon, max_lat = _floats(text, 4, "bbox", "minlon,minlat,maxlon,maxlat")
-    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise InvalidInput(
-            "needs -180 ≤ minlon ≤ maxlon ≤ 180 and -90 ≤ minlat ≤ maxlat ≤ 90", field="bbox"
-        )
-    return BBox(min_lon, min_lat, max_lon, max_lat)
-
-
-def parse_near(text: str) -> tuple[float, float]:
-    lat, lon = _floats(text, 2, "near", "lat,lon")
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InvalidInput("latitude must be within ±90 and longitude within ±180", field="near")
-    return lat, lon
-
-
 def filters_from_query(query: LocationQuery) -> selectors.LocationFilters:
     if query.radius_km is not None and query.near is None:
         raise InvalidInput("radius_km needs near=lat,lon", field="radius_km")
@@ -173,8 +146,8 @@ def filters_from_query(query: LocationQuery) -> selectors.LocationFilters:
         min_kw=query.min_kw,
         statuses=tuple(s.value for s in query.status),
         operator=query.operator or None,
-        bbox=parse_bbox(query.bbox) if query.bbox else None,
-        near=parse_near(query.near) if query.near else None,
+        bbox=geo.parse_bbox(query.bbox) if query.bbox else None,
+        near=geo.parse_lat_lon(query.near, field="near") if query.near else None,
         radius_km=query.radius_km,
         text=query.text or None,
     )
