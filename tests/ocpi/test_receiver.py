@@ -200,3 +200,14 @@ def test_ids_compare_case_insensitively(client: Client, peer: None) -> None:
     assert call(client, "PATCH", url, patch).json()["status_code"] == 1000
     _put(client, id="bsk1", last_updated="2026-03-01T00:00:00Z")
     assert Location.objects.count() == 1
+
+
+def test_a_pushed_location_counts_as_a_fresh_live_status_report(client: Client, peer: None) -> None:
+    from django.utils import timezone
+
+    from kubat.registry import compliance, selectors
+
+    _put(client)
+    location = selectors.get_location(location_id=Location.objects.get().pk)
+    rules = {v.rule for v in compliance.check_location(location, now=timezone.now()).violations}
+    assert "status-fresh" not in rules

@@ -213,6 +213,8 @@ def save_location(*, party: Party, data: ocpi.Location, source: str) -> tuple[Lo
     saved, created = services.save_location(party=party, data=data, source=source)
     # EVSEs left out of a PUT became REMOVED in services: that is a status change too.
     pushed = {e.uid: e.last_updated for e in data.evses or []}
+    # A pushed EVSE's status is a live report as much as a status PATCH is.
+    saved.evses.filter(uid__in=list(pushed)).update(status_updated_at=timezone.now())
     _append_events(
         [
             (pk, status, pushed.get(uid, data.last_updated))
@@ -232,6 +234,7 @@ def put_evse(*, location: Location, data: ocpi.EVSE, source: str) -> tuple[EVSE,
     before = services.summary_of(location)
     evse = find_evse(location=location, uid=data.uid, lock=True)
     fields = mapping.evse_fields(data)
+    fields["status_updated_at"] = timezone.now()  # a live report, as a status PATCH is
     created = evse is None
     if evse is None:
         evse = EVSE.objects.create(location=location, **fields)
