@@ -230,7 +230,11 @@ def test_search_text_and_near_me_move_the_map(
         page.page.fill("#f-q", "")
         page.page.click("#near-me")
         page.page.wait_for_url("**zoom=13**")
-        page.page.wait_for_selector("html[data-map-state=ready]")
+        # The map was already "ready" from the search: wait for the near-me load itself.
+        page.page.wait_for_function(
+            "document.documentElement.dataset.mapState === 'ready'"
+            " && document.getElementById('map-status').innerText.includes('near you')"
+        )
         lat = float(page.page.evaluate("new URLSearchParams(location.search).get('lat')"))
         assert abs(lat - 40.5283) < 0.01
         assert "near you" in page.page.inner_text("#map-status")
