@@ -157,6 +157,16 @@ MEDIA_ROOT = VAR_DIR / "private"
 KUBAT_PERMIT_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("KUBAT_PERMIT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 )
+# Permit fees: the payment providers' adapters, and the local provider's callback secret
+# (empty: one generated into var/permit_payment_secret). See kubat.permits.payments.
+KUBAT_PERMIT_PAYMENT_PROVIDERS = [
+    p.strip()
+    for p in os.environ.get(
+        "KUBAT_PERMIT_PAYMENT_PROVIDERS", "kubat.permits.payments.LocalHmacProvider"
+    ).split(",")
+    if p.strip()
+]
+KUBAT_PERMIT_PAYMENT_SECRET = os.environ.get("KUBAT_PERMIT_PAYMENT_SECRET", "")
 
 EMAIL_BACKEND = os.environ.get(
     "KUBAT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router
 
 from kubat.accounts.auth import token_or_session
-from kubat.permits import selectors, statistics
+from kubat.permits import payments, selectors, statistics
 from kubat.permits.models import PermitCase
 from kubat.permits.tracks import rules_for
 
@@ -50,6 +51,16 @@ def _case(case: PermitCase) -> dict[str, Any]:
         "planned_evses": case.planned_evses,
         "grid_capacity_kw": case.grid_capacity_kw,
         "permit_number": case.permit_number or None,
+        "fee": None
+        if case.fee_amount is None
+        else {
+            "amount": str(case.fee_amount),
+            "currency": case.fee_currency,
+            "payment_reference": case.payment_reference,
+            "paid_amount": str(case.fee_paid_amount),
+            "outstanding": str(case.fee_outstanding),
+            "paid_at": case.fee_paid_at,
+        },
         "created_at": case.created_at,
         "first_submitted_at": case.first_submitted_at,
         "decided_at": case.decided_at,
@@ -99,3 +110,26 @@ def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
         {"party": case.location.party.key, "id": case.location.ocpi_id} if case.location else None
     )
     return body
+
+
+@router.post(
+    "/payments/{provider}/callback",
+    summary="A payment provider's signed callback (HMAC over timestamp and body)",
+)
+def payment_callback(request: HttpRequest, provider: str) -> dict[str, Any]:
+    """The provider posts a JSON notice signed in the `Kubat-Payment-Signature` header
+    (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t." + body>`). A bad signature is 401; the same
+    transaction again is answered as before and records nothing more (providers retry)."""
+    with transaction.atomic():
+        payment = payments.record_provider_payment(
+            provider=provider, body=request.body, headers=request.headers
+        )
+        case = payment.case
+        case.refresh_from_db()
+    return {
+        "case": case.reference,
+        "transaction_id": payment.transaction_id,
+        "amount": str(payment.amount),
+        "currency": payment.currency,
+        "fee_outstanding": str(case.fee_outstanding),
+    }

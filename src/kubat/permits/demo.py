@@ -18,7 +18,9 @@ expertise 10-40; information requested on about 1 approval in 6, answered in 1-1
 
 from __future__ import annotations
 
+import json
 import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ from django.utils import timezone
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
-from kubat.permits import clock, delivery, services
+from kubat.permits import clock, delivery, payments, services
 from kubat.permits.models import AgencyAssignment, Approval, CaseStatus, PermitCase
 from kubat.permits.schemas import Application
 from kubat.permits.tracks import Authority, rules_for
@@ -272,6 +274,7 @@ class CaseReplay:
         at += self.days(0.2, 3)
         if at > now:
             return case
+        self._pay(case, at - timedelta(hours=2))
         services.check_completeness(user=self.people.secretariat, case=case, complete=True, now=at)
         at = self._review(case, at, now, reject=fate == "rejected")
         case.refresh_from_db()
@@ -301,6 +304,37 @@ class CaseReplay:
             return case
         delivery.commission_case(user=self.user, case=case, now=at)
         return case
+
+    def _pay(self, case: PermitCase, at: datetime) -> None:
+        """Half the fees arrive by the provider's signed callback, half by the secretariat."""
+        case.refresh_from_db()
+        due = case.fee_outstanding
+        if due <= 0:
+            return
+        # By the case number, not the random stream, so the replay's other draws stay as they were.
+        if case.pk % 2:
+            body = json.dumps(
+                {
+                    "reference": case.payment_reference,
+                    "amount": str(due),
+                    "currency": case.fee_currency,
+                    "transaction_id": f"DEMO-LOCAL-{case.pk}",
+                    "paid_at": at.isoformat(),
+                }
+            ).encode()
+            provider = payments.LocalHmacProvider()
+            header = payments.hmac_header(secret=provider.secret(), body=body, at=int(time.time()))
+            payments.record_provider_payment(
+                provider=provider.code, body=body, headers={payments.SIGNATURE_HEADER: header}
+            )
+        else:
+            payments.confirm_payment(
+                user=self.people.secretariat,
+                case=case,
+                amount=due,
+                transaction_id=f"DEMO-BANK-{case.pk}",
+                now=at,
+            )
 
     def _review(self, case: PermitCase, at: datetime, now: datetime, *, reject: bool) -> datetime:
         """Decide the open approvals in time order until none is left or the clock is reached."""

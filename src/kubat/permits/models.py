@@ -7,6 +7,7 @@ statistics are plain queries; the rules that move it are in `services`, never in
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
@@ -105,6 +106,14 @@ class PermitCase(models.Model):
     )
     grid_capacity_kw = models.FloatField()
     track = models.CharField(max_length=40, blank=True)
+    # The fee, set from the track at submission (see `payments`).
+    fee_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    fee_currency = models.CharField(max_length=3, blank=True)
+    payment_reference = models.CharField(
+        max_length=25, blank=True, db_index=True, help_text="ISO 11649 creditor reference (RF…)."
+    )
+    fee_paid_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
+    fee_paid_at = models.DateTimeField(null=True, blank=True)
     # The process, in order.
     created_at = models.DateTimeField()
     first_submitted_at = models.DateTimeField(null=True, blank=True)
@@ -157,6 +166,41 @@ class PermitCase(models.Model):
     @property
     def has_dc(self) -> bool:
         return any(g["power_type"] == "DC" for g in self.planned_evses)
+
+    @property
+    def fee_outstanding(self) -> Decimal:
+        """What is still to pay (0 before submission fixes the fee, or when paid in full)."""
+        if self.fee_amount is None:
+            return Decimal("0.00")
+        return max(Decimal("0.00"), self.fee_amount - self.fee_paid_amount)
+
+
+class Payment(models.Model):
+    """One payment received for a case's fee: confirmed by the secretariat or a provider.
+
+    (method, transaction_id) is unique, so a provider's callback delivered twice (providers
+    retry) records the payment once.
+    """
+
+    case = models.ForeignKey(PermitCase, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=30, help_text="`secretariat` or a provider's code.")
+    transaction_id = models.CharField(max_length=80)
+    received_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["method", "transaction_id"], name="permits_payment_unique_txn"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.amount} {self.currency} ({self.method})"
 
 
 class Approval(models.Model):
@@ -260,6 +304,7 @@ class AuditAction(models.TextChoices):
     UPDATED = "updated", _("Draft updated")
     ATTACHED = "attached", _("Document attached")
     SUBMITTED = "submitted", _("Submitted")
+    FEE_PAID = "fee_paid", _("Fee paid")
     RETURNED = "returned", _("Returned as incomplete")
     ACCEPTED = "accepted", _("Completeness accepted")
     APPROVAL_STARTED = "approval_started", _("Approval clock started")

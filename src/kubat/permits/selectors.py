@@ -160,13 +160,15 @@ def next_steps(case: PermitCase) -> list[NextStep]:
     if status in (CaseStatus.DRAFT, CaseStatus.RETURNED):
         return [NextStep(applicant, str(_("complete and submit the application")))]
     if status == CaseStatus.SUBMITTED:
-        return [
-            NextStep(
-                str(_("E-mobility secretariat")),
-                str(_("check completeness")),
-                case.completeness_due_at,
-            )
-        ]
+        check = NextStep(
+            str(_("E-mobility secretariat")),
+            str(_("check completeness")),
+            case.completeness_due_at,
+        )
+        if case.fee_outstanding > 0:
+            pay = str(_("pay the fee (reference %(ref)s)")) % {"ref": case.payment_reference}
+            return [NextStep(applicant, pay), check]
+        return [check]
     if status == CaseStatus.IN_REVIEW:
         steps = []
         for approval in case.approvals.select_related("agency").filter(status__in=OPEN_APPROVAL):

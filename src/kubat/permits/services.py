@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
-from kubat.permits import attachments, notifications, selectors
+from kubat.permits import attachments, notifications, payments, selectors
 from kubat.permits.models import (
     GIVEN_APPROVAL,
     OPEN_APPROVAL,
@@ -248,6 +248,7 @@ def submit_case(*, user: AnyUser, case: PermitCase, now: datetime | None = None)
         _assigned_agency(case, spec.authority)  # fail now, not at acceptance
     at = _now(now)
     case.track = track.code
+    payments.assign_fee(case=case, track=track)
     case.status = CaseStatus.SUBMITTED
     case.first_submitted_at = case.first_submitted_at or at
     case.submitted_at = at
@@ -282,8 +283,9 @@ def check_completeness(
 ) -> PermitCase:
     """The secretariat accepts a submitted case (every agency's clock starts) or returns it.
 
-    A return needs a reason the applicant can act on. A track without approvals (a
-    notification) is issued at acceptance.
+    A return needs a reason the applicant can act on. Acceptance needs the track's fee paid
+    in full (Conflict naming the amount and the reference otherwise). A track without
+    approvals (a notification) is issued at acceptance.
     """
     if not selectors.is_secretariat(user):
         raise PermissionDenied("the completeness check is the secretariat's")
@@ -304,6 +306,9 @@ def check_completeness(
             body=f"The secretariat returned it: {case.returned_reason}",
         )
         return case
+    unpaid = payments.fee_problem(case)
+    if unpaid:
+        raise Conflict(unpaid, field="fee")
     case.status = CaseStatus.IN_REVIEW
     case.accepted_at = at
     case.save()

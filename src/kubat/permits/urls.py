@@ -22,6 +22,7 @@ urlpatterns = [
     path("permits/cases/<int:pk>/step/", views.step, name="step"),
     path("permits/cases/<int:pk>/permit.pdf", views.permit_pdf, name="pdf"),
     path("permits/cases/<int:pk>/completeness/", views.completeness, name="completeness"),
+    path("permits/cases/<int:pk>/payment/", views.record_payment, name="record_payment"),
     path("permits/cases/<int:pk>/grid-acceptance/", views.accept_grid, name="accept_grid"),
     path("permits/questions/<int:pk>/answer/", views.answer, name="answer"),
     path("permits/documents/<int:pk>/", views.attachment, name="attachment"),

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kubat.core.errors import KubatError, NotFound, PermissionDenied
-from kubat.permits import delivery, selectors, services, statistics
+from kubat.permits import delivery, payments, selectors, services, statistics
 from kubat.permits.forms import ApplicationForm, AttachmentForm
 from kubat.permits.models import Approval, InfoRequest, PermitCase
 from kubat.permits.pdf import render_permit
@@ -395,6 +395,32 @@ def completeness(request: HttpRequest, pk: int) -> HttpResponse:
             )
     except KubatError as exc:
         error = exc.message
+    if _is_htmx(request):
+        return render(request, "permits/_completeness_row.html", {"case": case, "error": error})
+    if error:
+        messages.error(request, error)
+    return redirect("permits:secretariat")
+
+
+@signed_in
+@require_POST
+def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat confirms a fee it saw arrive; HTMX swaps the completeness row."""
+    if not selectors.is_secretariat(request.user):
+        raise Http404("not the secretariat")
+    case = get_object_or_404(PermitCase, pk=pk)
+    error = ""
+    try:
+        with transaction.atomic():
+            payments.confirm_payment(
+                user=request.user,
+                case=case,
+                amount=case.fee_outstanding,
+                transaction_id=request.POST.get("transaction_id", ""),
+            )
+    except KubatError as exc:
+        error = exc.message
+    case.refresh_from_db()
     if _is_htmx(request):
         return render(request, "permits/_completeness_row.html", {"case": case, "error": error})
     if error:
