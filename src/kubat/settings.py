@@ -167,6 +167,10 @@ KUBAT_PERMIT_PAYMENT_PROVIDERS = [
     if p.strip()
 ]
 KUBAT_PERMIT_PAYMENT_SECRET = os.environ.get("KUBAT_PERMIT_PAYMENT_SECRET", "")
+# Signed permit decisions: the signer adapter and the development signer's key folder
+# (a key and self-signed certificate generated there on first use). See kubat.permits.signing.
+KUBAT_PERMIT_SIGNER = os.environ.get("KUBAT_PERMIT_SIGNER", "kubat.permits.signing.FileSigner")
+KUBAT_PERMIT_SIGNING_DIR = Path(os.environ.get("KUBAT_PERMIT_SIGNING_DIR", VAR_DIR / "signing"))
 
 EMAIL_BACKEND = os.environ.get(
     "KUBAT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -346,3 +346,40 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class DecisionKind(models.TextChoices):
+    APPROVAL = "approval", _("Approval")
+    REFUSAL = "refusal", _("Refusal")
+    PERMIT = "permit", _("Permit")
+
+
+class Decision(models.Model):
+    """A signed decision: the canonical JSON that was signed, its signature and certificate.
+
+    Never edited: the stored `canonical` text is exactly the bytes signed (UTF-8), so the
+    file served later verifies as it did on the day; the certificate is kept with it so a
+    rotated key does not orphan old decisions.
+    """
+
+    case = models.ForeignKey(PermitCase, on_delete=models.CASCADE, related_name="decisions")
+    approval = models.ForeignKey(
+        Approval, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    kind = models.CharField(max_length=16, choices=DecisionKind.choices)
+    number = models.CharField(max_length=40, unique=True)
+    decided_at = models.DateTimeField()
+    canonical = models.TextField(help_text="The canonical JSON signed (kubat-jcs-1).")
+    algorithm = models.CharField(max_length=10)
+    signature = models.TextField(help_text="Base64 of the detached signature.")
+    certificate_pem = models.TextField()
+    certificate_sha256 = models.CharField(max_length=64)
+    public = models.BooleanField(
+        default=False, help_text="Shown in the public register (permits and what changes them)."
+    )
+
+    class Meta:
+        ordering = ("decided_at", "pk")
+
+    def __str__(self) -> str:
+        return self.number

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
-from kubat.permits import attachments, notifications, payments, selectors
+from kubat.permits import attachments, decisions, notifications, payments, selectors
 from kubat.permits.models import (
     GIVEN_APPROVAL,
     OPEN_APPROVAL,
@@ -41,6 +41,7 @@ from kubat.permits.models import (
     AuditAction,
     AuditEntry,
     CaseStatus,
+    DecisionKind,
     InfoRequest,
     PermitCase,
 )
@@ -367,6 +368,7 @@ def _issue_if_all_given(case: PermitCase, at: datetime, user: AnyUser | None) ->
     case.decided_at = at
     case.permit_number = permit_number(case, at)
     case.save()
+    decisions.record_decision(case=case, kind=DecisionKind.PERMIT, at=at, public=True)
     audit(case=case, action=AuditAction.ISSUED, at=at, user=user, note=case.permit_number)
     notifications.notify(
         to=notifications.applicant_addresses(case),
@@ -392,13 +394,16 @@ def _locked_open_approval(approval: Approval) -> tuple[PermitCase, Approval]:
     return case, approval
 
 
-def _close_case_rejected(case: PermitCase, at: datetime, user: AnyUser | None) -> None:
+def _close_case_rejected(
+    case: PermitCase, at: datetime, user: AnyUser | None, approval: Approval
+) -> None:
     case.approvals.filter(status__in=(ApprovalStatus.WAITING, *OPEN_APPROVAL)).update(
         status=ApprovalStatus.CANCELLED
     )
     case.status = CaseStatus.REJECTED
     case.decided_at = at
     case.save()
+    decisions.record_decision(case=case, kind=DecisionKind.REFUSAL, at=at, approval=approval)
     audit(case=case, action=AuditAction.REJECTED, at=at, user=user, note=case.rejection_reason)
     notifications.notify(
         to=notifications.applicant_addresses(case),
@@ -446,8 +451,9 @@ def decide_approval(
     )
     if not approve:
         case.rejection_reason = f"{approval.title} ({approval.agency.name}): {approval.reason}"
-        _close_case_rejected(case, at, user)
+        _close_case_rejected(case, at, user, approval)
         return approval
+    decisions.record_decision(case=case, kind=DecisionKind.APPROVAL, at=at, approval=approval)
     _start_ready_approvals(case, at)
     _issue_if_all_given(case, at, None)
     return approval

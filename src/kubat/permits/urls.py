@@ -29,4 +29,6 @@ urlpatterns = [
     path("permits/queue/", views.queue, name="queue"),
     path("permits/approvals/<int:pk>/decide/", views.decide, name="decide"),
     path("permits/secretariat/", views.secretariat, name="secretariat"),
+    path("permits/signing-certificate.pem", views.signing_certificate, name="signing_certificate"),
+    path("permits/decisions/<str:number>.json", views.decision_file, name="decision"),
 ]

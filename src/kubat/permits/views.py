@@ -15,7 +15,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,9 +31,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kubat.core.errors import KubatError, NotFound, PermissionDenied
-from kubat.permits import delivery, payments, selectors, services, statistics
+from kubat.permits import decisions, delivery, payments, selectors, services, signing, statistics
 from kubat.permits.forms import ApplicationForm, AttachmentForm
-from kubat.permits.models import Approval, InfoRequest, PermitCase
+from kubat.permits.models import Approval, Decision, InfoRequest, PermitCase
 from kubat.permits.pdf import render_permit
 from kubat.permits.tracks import rules_for
 
@@ -164,6 +171,7 @@ def _case_context(request: HttpRequest, case: PermitCase) -> dict[str, Any]:
         "editable": case.status in services.EDITABLE,
         "problems": services.submission_problems(case) if case.status in services.EDITABLE else [],
         "attachment_form": AttachmentForm(),
+        "decisions": [(d, decisions.verify_decision(d)) for d in case.decisions.all()],
         "open_questions": [
             q for a in approvals for q in a.info_requests.all() if q.answered_at is None
         ],
@@ -435,3 +443,31 @@ def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
 def transparency(request: HttpRequest) -> HttpResponse:
     """Public: how long permits really take, from the cases themselves; no personal data."""
     return render(request, "permits/transparency.html", {"stats": statistics.permit_statistics()})
+
+
+@require_GET
+def signing_certificate(request: HttpRequest) -> HttpResponse:
+    """Public: the certificate that verifies Kubat's signed decisions (PEM)."""
+    response = HttpResponse(
+        signing.get_signer().certificate_pem(), content_type="application/x-pem-file"
+    )
+    response["Content-Disposition"] = 'inline; filename="kubat-signing-certificate.pem"'
+    return response
+
+
+@require_GET
+def decision_file(request: HttpRequest, number: str) -> HttpResponse:
+    """A signed decision as JSON: public for permits (the register), else the case's parties.
+
+    Anyone else gets 404, as for the case itself.
+    """
+    decision = Decision.objects.select_related("case").filter(number=number).first()
+    if decision is None:
+        raise Http404("no such decision")
+    if not decision.public and not (
+        request.user.is_authenticated and selectors.can_view(request.user, decision.case)
+    ):
+        raise Http404("no such decision")
+    response = JsonResponse(decisions.signed_file(decision), json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="{decision.number}.json"'
+    return response
