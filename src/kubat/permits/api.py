@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema
 
 from kubat.accounts.auth import token_or_session
-from kubat.permits import payments, selectors, statistics
+from kubat.permits import payments, register, selectors, statistics
 from kubat.permits.models import PermitCase
 from kubat.permits.tracks import rules_for
 
@@ -33,6 +35,42 @@ def permit_statistics(request: HttpRequest, country: str | None = None) -> dict[
 @router.get("/tracks/{country}", summary="A country's permit tracks and statutory deadlines")
 def permit_tracks(request: HttpRequest, country: str) -> dict[str, Any]:
     return rules_for(country).model_dump(mode="json")
+
+
+class RegisterQuery(Schema):
+    q: str = Field("", max_length=100, description="number, site, city, region or operator")
+    country: str | None = Field(None, description="KG or KZ")
+    state: str | None = Field(None, description=", ".join(register.STATES))
+    track: str | None = None
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+@router.get("/register", summary="The public register of permits (no personal data)")
+def permit_register(request: HttpRequest, query: Query[RegisterQuery]) -> dict[str, Any]:
+    """Every issued permit: number, track, site, operator, dates and state (`issued`,
+    `construction`, `in_service`, `suspended`, `decommissioned`). `q` searches the number,
+    site, city, region and operator. Also as CSV at /open-data/permits.csv."""
+    cases = register.entries(q=query.q, country=query.country, state=query.state, track=query.track)
+    start, end = query.offset, query.offset + query.limit
+    return {
+        "total": cases.count(),
+        "limit": query.limit,
+        "offset": query.offset,
+        "licence": settings.KUBAT_DATA_LICENCE,
+        "items": [register.entry(c) for c in cases[start:end]],
+    }
+
+
+@router.get("/register/{number}", summary="One permit's register entry")
+def permit_register_entry(request: HttpRequest, number: str) -> dict[str, Any]:
+    """The entry, with the signed permit decision's address (verify it offline with
+    `kubat permits verify`)."""
+    body = register.entry(register.get_entry(number=number))
+    if body["decision"]:
+        body["decision_url"] = reverse("permits:decision", args=[body["decision"]])
+    body["certificate_url"] = reverse("permits:signing_certificate")
+    return body
 
 
 def _case(case: PermitCase) -> dict[str, Any]:

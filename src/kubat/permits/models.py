@@ -75,8 +75,19 @@ class AgencyAssignment(models.Model):
         return f"{self.country_code}/{self.region or '*'} {self.authority}: {self.agency}"
 
 
+class CaseKind(models.TextChoices):
+    NEW = "new", _("New station")
+    MODIFICATION = "modification", _("Modification")
+    TRANSFER = "transfer", _("Transfer to another operator")
+    DECOMMISSION = "decommission", _("Decommissioning")
+
+
 class PermitCase(models.Model):
-    """One application for one charging site, from draft to its station in the registry."""
+    """One application for one charging site, from draft to its station in the registry.
+
+    A case of another `kind` changes a commissioned station (`parent` is the permit it
+    changes): its decision updates the parent's register entry and the registry.
+    """
 
     applicant = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="permit_cases"
@@ -88,6 +99,28 @@ class PermitCase(models.Model):
         max_length=16, choices=CaseStatus.choices, default=CaseStatus.DRAFT, db_index=True
     )
     source = models.CharField(max_length=10, default="portal", help_text="`demo` for demo data.")
+    kind = models.CharField(
+        max_length=16, choices=CaseKind.choices, default=CaseKind.NEW, db_index=True
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
+        help_text="The permit a modification, transfer, decommissioning or resubmission follows.",
+    )
+    # The register: the permit's current holder (None: the applicant) and a state set after
+    # commissioning by a decommissioning (`suspended`, `decommissioned`); see `register`.
+    holder = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="permits_held",
+    )
+    register_state = models.CharField(max_length=16, blank=True)
+    register_state_at = models.DateTimeField(null=True, blank=True)
     # The application.
     country_code = models.CharField(max_length=2)
     site_name = models.CharField(max_length=120)

@@ -31,4 +31,7 @@ urlpatterns = [
     path("permits/secretariat/", views.secretariat, name="secretariat"),
     path("permits/signing-certificate.pem", views.signing_certificate, name="signing_certificate"),
     path("permits/decisions/<str:number>.json", views.decision_file, name="decision"),
+    path("permits/register/", views.register_page, name="register"),
+    path("permits/register/<str:number>/", views.register_entry, name="register_entry"),
+    path("open-data/permits.csv", views.register_csv, name="register_csv"),
 ]

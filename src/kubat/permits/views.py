@@ -22,6 +22,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
+    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +32,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kubat.core.errors import KubatError, NotFound, PermissionDenied
-from kubat.permits import decisions, delivery, payments, selectors, services, signing, statistics
+from kubat.permits import (
+    decisions,
+    delivery,
+    payments,
+    register,
+    selectors,
+    services,
+    signing,
+    statistics,
+)
 from kubat.permits.forms import ApplicationForm, AttachmentForm
 from kubat.permits.models import Approval, Decision, InfoRequest, PermitCase
 from kubat.permits.pdf import render_permit
@@ -289,7 +299,12 @@ def permit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.visible_case(user=request.user, case_id=pk)
     if not case.permit_number:
         raise Http404("no permit yet")
-    response = HttpResponse(render_permit(case), content_type="application/pdf")
+    register_url = request.build_absolute_uri(
+        reverse("permits:register_entry", args=[case.permit_number])
+    )
+    response = HttpResponse(
+        render_permit(case, register_url=register_url), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="{case.permit_number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -470,4 +485,82 @@ def decision_file(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("no such decision")
     response = JsonResponse(decisions.signed_file(decision), json_dumps_params={"indent": 1})
     response["Content-Disposition"] = f'attachment; filename="{decision.number}.json"'
+    return response
+
+
+REGISTER_PAGE = 50
+
+
+@require_GET
+def register_page(request: HttpRequest) -> HttpResponse:
+    """Public: the register of permits, searchable by text, country, state and track."""
+    params = {k: request.GET.get(k, "").strip() for k in ("q", "country", "state", "track")}
+    error = ""
+    try:
+        cases = register.entries(
+            q=params["q"],
+            country=params["country"] or None,
+            state=params["state"] or None,
+            track=params["track"] or None,
+        )
+        raw = request.GET.get("page", "1")
+        page = int(raw) if raw.isdecimal() and 0 < int(raw) < 10**6 else 1
+        total = cases.count()
+        rows = [register.entry(c) for c in cases[(page - 1) * REGISTER_PAGE : page * REGISTER_PAGE]]
+    except KubatError as exc:
+        error, rows, total, page = f"{exc.field}: {exc.message}", [], 0, 1
+    return render(
+        request,
+        "permits/register.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "has_next": page * REGISTER_PAGE < total,
+            "params": params,
+            "states": register.STATES,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_GET
+def register_entry(request: HttpRequest, number: str) -> HttpResponse:
+    """Public: one permit's entry, with its signed decision checked against the certificate."""
+    try:
+        case = register.get_entry(number=number)
+    except NotFound:
+        raise Http404("no such permit") from None
+    decision = register.permit_decision(case)
+    return render(
+        request,
+        "permits/register_entry.html",
+        {
+            "entry": register.entry(case),
+            "case": case,
+            "decision": decision,
+            "check": decisions.verify_decision(decision) if decision else None,
+            "changes": case.changes.exclude(decided_at=None).order_by("decided_at"),
+        },
+    )
+
+
+@require_GET
+def register_csv(request: HttpRequest) -> HttpResponseBase:
+    """Open data: the whole register as CSV (same conventions as the registry's files)."""
+    try:
+        cases = register.entries(country=request.GET.get("country") or None)
+    except KubatError as exc:
+        return HttpResponse(
+            f"{exc.field}: {exc.message}\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    now = timezone.now()
+    response = StreamingHttpResponse(
+        register.stream_csv(cases.iterator(chunk_size=500), generated_at=now),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="kubat-permits.csv"'
+    response["X-Kubat-Generated-At"] = now.isoformat()
+    response["Link"] = '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
     return response
