@@ -171,6 +171,9 @@ KUBAT_PERMIT_PAYMENT_SECRET = os.environ.get("KUBAT_PERMIT_PAYMENT_SECRET", "")
 # (a key and self-signed certificate generated there on first use). See kubat.permits.signing.
 KUBAT_PERMIT_SIGNER = os.environ.get("KUBAT_PERMIT_SIGNER", "kubat.permits.signing.FileSigner")
 KUBAT_PERMIT_SIGNING_DIR = Path(os.environ.get("KUBAT_PERMIT_SIGNING_DIR", VAR_DIR / "signing"))
+# Permit webhooks to operators' systems: loopback URLs (http://127.0.0.1…) only when this is
+# true (development and tests); otherwise https to a public address only.
+KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK = _env_bool("KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK", False)
 
 EMAIL_BACKEND = os.environ.get(
     "KUBAT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -1,8 +1,9 @@
-"""/api/v1/permits: public statistics and track rules; the caller's own cases with a token.
+"""/api/v1/permits: public statistics, track rules, the register of permits and the payment
+providers' callbacks; the cases themselves (reads and writes, with a token) are in
+`api_write`, mounted on the same router.
 
-Statistics and tracks are public and carry no personal data. Case reads need a bearer token
-or a session and show only what the pages show the same user (`selectors` visibility rule);
-writes go through the pages for now.
+Statistics, tracks and the register are public and carry no personal data. Case reads and
+writes need a bearer token or a session and follow the pages' rules (`selectors` visibility).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
-from kubat.accounts.auth import token_or_session
-from kubat.permits import payments, register, selectors, statistics
-from kubat.permits.models import PermitCase
+from kubat.permits import payments, register, statistics
+from kubat.permits.api_write import router as write_router
 from kubat.permits.tracks import rules_for
 
 router = Router(tags=["permits"])
+router.add_router("", write_router)
 
 
 @router.get("/statistics", summary="How long permits take, per country, track, agency and stage")
@@ -70,83 +71,6 @@ def permit_register_entry(request: HttpRequest, number: str) -> dict[str, Any]:
     if body["decision"]:
         body["decision_url"] = reverse("permits:decision", args=[body["decision"]])
     body["certificate_url"] = reverse("permits:signing_certificate")
-    return body
-
-
-def _case(case: PermitCase) -> dict[str, Any]:
-    return {
-        "id": case.pk,
-        "reference": case.reference,
-        "status": case.status,
-        "country_code": case.country_code,
-        "track": case.track or None,
-        "applicant": case.applicant.name,
-        "site_name": case.site_name,
-        "region": case.region,
-        "city": case.city,
-        "latitude": case.latitude,
-        "longitude": case.longitude,
-        "planned_evses": case.planned_evses,
-        "grid_capacity_kw": case.grid_capacity_kw,
-        "permit_number": case.permit_number or None,
-        "fee": None
-        if case.fee_amount is None
-        else {
-            "amount": str(case.fee_amount),
-            "currency": case.fee_currency,
-            "payment_reference": case.payment_reference,
-            "paid_amount": str(case.fee_paid_amount),
-            "outstanding": str(case.fee_outstanding),
-            "paid_at": case.fee_paid_at,
-        },
-        "created_at": case.created_at,
-        "first_submitted_at": case.first_submitted_at,
-        "decided_at": case.decided_at,
-        "commissioned_at": case.commissioned_at,
-        "source": case.source,
-    }
-
-
-@router.get("/cases", auth=token_or_session, summary="The permit cases the caller may see")
-def list_cases(request: HttpRequest, status: str | None = None) -> list[dict[str, Any]]:
-    """An applicant sees their organisation's cases, a reviewer the cases their agency works
-    on, the secretariat every case."""
-    cases = selectors.visible_cases(user=request.user)
-    if status:
-        cases = cases.filter(status=status)
-    return [_case(c) for c in cases[:500]]
-
-
-@router.get("/cases/{case_id}", auth=token_or_session, summary="One case with its timeline")
-def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
-    case = selectors.visible_case(user=request.user, case_id=case_id)
-    body = _case(case)
-    body["next_steps"] = [
-        {"actor": s.actor, "action": s.action, "due_at": s.due_at, "clock_stopped": s.clock_stopped}
-        for s in selectors.next_steps(case)
-    ]
-    body["approvals"] = [
-        {
-            "code": a.code,
-            "title": a.title,
-            "agency": a.agency.name,
-            "status": a.status,
-            "silence_consent": a.silence_consent,
-            "started_at": a.started_at,
-            "due_at": a.due_at,
-            "decided_at": a.decided_at,
-            "within_deadline": a.within_deadline,
-            "reason": a.reason,
-        }
-        for a in case.approvals.select_related("agency")
-    ]
-    body["timeline"] = [
-        {"at": e.at, "action": e.action, "by": e.actor_label, "note": e.note}
-        for e in case.audit.all()
-    ]
-    body["registry_location"] = (
-        {"party": case.location.party.key, "id": case.location.ocpi_id} if case.location else None
-    )
     return body
 
 

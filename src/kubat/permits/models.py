@@ -416,3 +416,45 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class WebhookSubscription(models.Model):
+    """An operator's system that wants to hear when one of its organisation's cases changes."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="permit_webhooks"
+    )
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=64, help_text="HMAC key, shown once at creation.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription; retried until delivered or given up, same delivery id."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    case = models.ForeignKey(PermitCase, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=40)
+    payload: Any = models.JSONField()
+    created_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.event}"

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
-from kubat.permits import attachments, decisions, notifications, payments, selectors
+from kubat.permits import attachments, decisions, notifications, payments, selectors, webhooks
 from kubat.permits.models import (
     GIVEN_APPROVAL,
     OPEN_APPROVAL,
@@ -80,8 +80,9 @@ def audit(
     approval: Approval | None = None,
     note: str = "",
 ) -> AuditEntry:
-    """Append an audit entry; `user` None means Kubat itself (the tick)."""
-    return AuditEntry.objects.create(
+    """Append an audit entry and queue it for the case's webhooks; `user` None means Kubat
+    itself (the tick, a payment provider)."""
+    entry = AuditEntry.objects.create(
         case=case,
         action=action,
         at=at,
@@ -90,6 +91,8 @@ def audit(
         approval=approval,
         note=note,
     )
+    webhooks.enqueue(case=case, entry=entry)
+    return entry
 
 
 def _lock(case: PermitCase) -> PermitCase:

@@ -1,4 +1,6 @@
-"""`kubat permits tick|verify|certificate`: deadlines, and signed decisions checked offline.
+"""`kubat permits tick|verify|certificate|webhooks`: deadlines, signed decisions, webhooks.
+
+`webhooks [--now]` sends the webhook deliveries that are due (run it every minute).
 
 `tick [--now ISO-8601]` applies permit deadlines (run it on a schedule). Idempotent: a deemed
 approval is deemed once and an escalation is sent once, however often the tick runs. `--now`
@@ -23,7 +25,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kubat.permits import clock, signing
+from kubat.permits import clock, signing, webhooks
 
 
 def _moment(text: str) -> datetime:
@@ -45,6 +47,8 @@ class Command(BaseCommand):
         verify.add_argument("file", help="The signed decision (JSON).")
         verify.add_argument("--certificate", help="The trusted (published) certificate, PEM.")
         sub.add_parser("certificate", help="Print the signing certificate (PEM) to publish.")
+        hooks = sub.add_parser("webhooks", help="Send due webhook deliveries (every minute).")
+        hooks.add_argument("--now", help="The clock (UTC if no zone).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "tick":
@@ -54,6 +58,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.as_dict()))
         elif options["action"] == "verify":
             self._verify(options["file"], options.get("certificate"))
+        elif options["action"] == "webhooks":
+            now = _moment(options["now"]) if options.get("now") else None
+            self.stdout.write(json.dumps(webhooks.deliver_due(now=now).as_dict()))
         elif options["action"] == "certificate":
             self.stdout.write(signing.get_signer().certificate_pem().decode("ascii"), ending="")
 
