@@ -19,8 +19,9 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
 from kubat.accounts.auth import token_or_session
+from kubat.accounts.models import Organisation
 from kubat.core.errors import NotFound
-from kubat.permits import delivery, payments, presenters, selectors, services, webhooks
+from kubat.permits import aftercare, delivery, payments, presenters, selectors, services, webhooks
 from kubat.permits.models import Approval, InfoRequest, PermitCase
 from kubat.permits.schemas import Application
 
@@ -288,6 +289,112 @@ def grid_acceptance(request: HttpRequest, case_id: int, payload: GridIn) -> Case
     case = _case(request, case_id)
     with transaction.atomic():
         delivery.accept_grid(user=request.user, case=case, meter_number=payload.meter_number)
+    return _detail(case)
+
+
+# After a decision ----------------------------------------------------------------------------
+
+
+class AppealIn(Schema):
+    grounds: str = Field(..., max_length=4000)
+
+
+class AppealDecisionIn(Schema):
+    grant: bool
+    reason: str = Field(..., max_length=4000)
+
+
+class ChangeIn(Schema):
+    kind: str = Field(..., description="modification, transfer or decommission")
+    reason: str = Field("", max_length=2000)
+    planned_evses: list[dict[str, Any]] | None = Field(None, description="modification")
+    grid_capacity_kw: float | None = Field(None, ge=0, le=100000, description="modification")
+    transfer_to: int | None = Field(None, description="transfer: the organisation's id")
+    party_id: str = Field("", max_length=3, description="transfer: the recipient's OCPI party")
+    decommission_mode: str = Field("", description="decommission: temporary or final")
+
+
+@router.post(
+    "/cases/{case_id}/appeal",
+    auth=token_or_session,
+    response={200: dict[str, Any], **ERRORS},
+    summary="The applicant appeals a refusal within its window",
+)
+def appeal(request: HttpRequest, case_id: int, payload: AppealIn) -> Case:
+    with transaction.atomic():
+        case = aftercare.appeal_refusal(
+            user=request.user, case=_case(request, case_id), grounds=payload.grounds
+        )
+    return _detail(case)
+
+
+@router.post(
+    "/cases/{case_id}/appeal/decision",
+    auth=token_or_session,
+    response={200: dict[str, Any], **ERRORS},
+    summary="The appeals panel (secretariat) grants or dismisses an appeal",
+)
+def decide_appeal(request: HttpRequest, case_id: int, payload: AppealDecisionIn) -> Case:
+    with transaction.atomic():
+        case = aftercare.decide_appeal(
+            user=request.user,
+            case=_case(request, case_id),
+            grant=payload.grant,
+            reason=payload.reason,
+        )
+    return _detail(case)
+
+
+@router.post(
+    "/cases/{case_id}/resubmission",
+    auth=token_or_session,
+    response={201: dict[str, Any], **ERRORS},
+    summary="A new draft from a refused case, within the resubmission window",
+)
+def resubmit(request: HttpRequest, case_id: int) -> Reply[Case]:
+    with transaction.atomic():
+        case = aftercare.resubmit_refused(user=request.user, case=_case(request, case_id))
+    return Reply(201, _detail(case))
+
+
+@router.post(
+    "/cases/{case_id}/changes",
+    auth=token_or_session,
+    response={201: dict[str, Any], **ERRORS},
+    summary="The holder opens a modification, transfer or decommissioning (a new draft case)",
+)
+def open_change(request: HttpRequest, case_id: int, payload: ChangeIn) -> Reply[Case]:
+    recipient = None
+    if payload.transfer_to is not None:
+        recipient = Organisation.objects.filter(pk=payload.transfer_to).first()
+        if recipient is None:
+            raise NotFound(
+                f"organisation {payload.transfer_to} does not exist", field="transfer_to"
+            )
+    with transaction.atomic():
+        case = aftercare.open_change(
+            user=request.user,
+            permit=_case(request, case_id),
+            kind=payload.kind,
+            reason=payload.reason,
+            planned_evses=payload.planned_evses,
+            grid_capacity_kw=payload.grid_capacity_kw,
+            transfer_to=recipient,
+            transfer_party_id=payload.party_id,
+            decommission_mode=payload.decommission_mode,
+        )
+    return Reply(201, _detail(case))
+
+
+@router.post(
+    "/cases/{case_id}/transfer-consent",
+    auth=token_or_session,
+    response={200: dict[str, Any], **ERRORS},
+    summary="The receiving organisation accepts a transfer",
+)
+def consent(request: HttpRequest, case_id: int) -> Case:
+    with transaction.atomic():
+        case = aftercare.consent_transfer(user=request.user, case=_case(request, case_id))
     return _detail(case)
 
 

@@ -23,10 +23,12 @@ class CaseStatus(models.TextChoices):
     IN_REVIEW = "in_review", _("In review by the agencies")
     ISSUED = "issued", _("Permit issued")
     REJECTED = "rejected", _("Rejected")
+    APPEALED = "appealed", _("Refusal appealed")
     CONSTRUCTION = "construction", _("Under construction")
     GRID_REQUESTED = "grid_requested", _("Grid acceptance requested")
     GRID_ACCEPTED = "grid_accepted", _("Grid accepted")
     IN_REGISTRY = "in_registry", _("Commissioned, in the registry")
+    CHANGED = "changed", _("Decided, registry updated")
 
 
 class ApprovalStatus(models.TextChoices):
@@ -121,6 +123,28 @@ class PermitCase(models.Model):
     )
     register_state = models.CharField(max_length=16, blank=True)
     register_state_at = models.DateTimeField(null=True, blank=True)
+    # A transfer: to whom, under which OCPI party, and when the recipient consented.
+    transfer_to = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="permit_transfers_in",
+    )
+    transfer_party_id = models.CharField(max_length=3, blank=True)
+    transfer_consented_at = models.DateTimeField(null=True, blank=True)
+    # A decommissioning: `temporary` or `final`, and why.
+    decommission_mode = models.CharField(max_length=10, blank=True)
+    change_reason = models.TextField(blank=True)
+    # After a refusal: the appeal window, the appeal and its outcome; the resubmission window.
+    appeal_due_at = models.DateTimeField(null=True, blank=True)
+    resubmission_due_at = models.DateTimeField(null=True, blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_grounds = models.TextField(blank=True)
+    appeal_decision_due_at = models.DateTimeField(null=True, blank=True)
+    appeal_decided_at = models.DateTimeField(null=True, blank=True)
+    appeal_outcome = models.CharField(max_length=10, blank=True)
+    appeal_reason = models.TextField(blank=True)
     # The application.
     country_code = models.CharField(max_length=2)
     site_name = models.CharField(max_length=120)
@@ -353,6 +377,12 @@ class AuditAction(models.TextChoices):
     GRID_ACCEPTED = "grid_accepted", _("Grid accepted, meter installed")
     COMMISSIONED = "commissioned", _("Commissioned")
     REGISTERED = "registered", _("Published in the registry")
+    APPEALED = "appealed", _("Refusal appealed")
+    APPEAL_GRANTED = "appeal_granted", _("Appeal granted, review reopened")
+    APPEAL_DISMISSED = "appeal_dismissed", _("Appeal dismissed")
+    RESUBMITTED = "resubmitted", _("Resubmitted as a new application")
+    TRANSFER_CONSENTED = "transfer_consented", _("Transfer accepted by the recipient")
+    CHANGED = "changed", _("Change applied to the registry")
 
 
 class AuditEntry(models.Model):
@@ -385,6 +415,10 @@ class DecisionKind(models.TextChoices):
     APPROVAL = "approval", _("Approval")
     REFUSAL = "refusal", _("Refusal")
     PERMIT = "permit", _("Permit")
+    APPEAL = "appeal", _("Appeal decision")
+    MODIFICATION = "modification", _("Modification")
+    TRANSFER = "transfer", _("Transfer")
+    DECOMMISSION = "decommission", _("Decommissioning")
 
 
 class Decision(models.Model):

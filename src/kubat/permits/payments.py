@@ -92,6 +92,37 @@ def assign_fee(*, case: PermitCase, track: Track) -> None:
         case.payment_reference = creditor_reference(f"{case.country_code}P{case.pk:08d}")
 
 
+CREDIT = "credit"
+
+
+def credit_refused_fee(*, case: PermitCase, at: datetime, fee_credited: bool) -> None:
+    """A resubmission of a refused case counts what the refused case paid, once.
+
+    The credit is a Payment (method `credit`, transaction `refused-<case id>`), so a second
+    resubmission of the same refusal finds it used. The caller saves the case.
+    """
+    parent = case.parent
+    if not fee_credited or parent is None or case.kind != "new" or parent.fee_paid_amount <= 0:
+        return
+    if case.fee_outstanding <= 0:
+        return
+    txn = f"refused-{parent.pk}"
+    if Payment.objects.filter(method=CREDIT, transaction_id=txn).exists():
+        return
+    amount = min(parent.fee_paid_amount, case.fee_outstanding)
+    Payment.objects.create(
+        case=case,
+        amount=amount,
+        currency=case.fee_currency,
+        method=CREDIT,
+        transaction_id=txn,
+        received_at=at,
+    )
+    case.fee_paid_amount += amount
+    if case.fee_outstanding <= 0:
+        case.fee_paid_at = at
+
+
 def fee_problem(case: PermitCase) -> str | None:
     """Why the fee stops the completeness check, or None when nothing is outstanding."""
     due = case.fee_outstanding

@@ -43,6 +43,24 @@ def case_dict(case: PermitCase) -> dict[str, Any]:
         "decided_at": case.decided_at,
         "commissioned_at": case.commissioned_at,
         "source": case.source,
+        "transfer": {
+            "to": case.transfer_to.name,
+            "party_id": case.transfer_party_id,
+            "consented_at": case.transfer_consented_at,
+        }
+        if case.transfer_to_id and case.transfer_to
+        else None,
+        "decommission_mode": case.decommission_mode or None,
+        "appeal": {
+            "due_at": case.appeal_due_at,
+            "appealed_at": case.appealed_at,
+            "decision_due_at": case.appeal_decision_due_at,
+            "outcome": case.appeal_outcome or None,
+            "reason": case.appeal_reason or None,
+        }
+        if case.appeal_due_at
+        else None,
+        "resubmission_due_at": case.resubmission_due_at,
     }
 
 

@@ -60,6 +60,9 @@ def is_applicant_of(user: AnyUser, case: PermitCase) -> bool:
 def can_view(user: AnyUser, case: PermitCase) -> bool:
     if is_applicant_of(user, case) or is_secretariat(user):
         return True
+    organisation = applicant_organisation(user)
+    if organisation is not None and organisation.pk in (case.transfer_to_id, case.holder_id):
+        return True  # the recipient of a transfer, the holder of a transferred permit
     agency = reviewer_agency(user)
     if agency is None or case.status == CaseStatus.DRAFT:
         return False
@@ -97,7 +100,7 @@ def visible_cases(*, user: AnyUser) -> QuerySet[PermitCase]:
     rule = Q(pk__in=[])
     organisation = applicant_organisation(user)
     if organisation is not None:
-        rule |= Q(applicant=organisation)
+        rule |= Q(applicant=organisation) | Q(transfer_to=organisation) | Q(holder=organisation)
     agency = reviewer_agency(user)
     if agency is not None:
         rule |= ~Q(status=CaseStatus.DRAFT) & (Q(approvals__agency=agency) | Q(grid_agency=agency))

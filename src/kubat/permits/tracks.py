@@ -116,6 +116,21 @@ class Track(_Data):
         raise NotFound(f"track {self.code} has no approval {code}")
 
 
+class AppealTerms(Term):
+    """The applicant's window to appeal a refusal (`days`), and the appeal body's term."""
+
+    decision: Term
+
+
+class ResubmissionTerms(Term):
+    """The window to resubmit a refused application; whether the fee paid counts again."""
+
+    fee_credited: bool
+
+
+CHANGE_KINDS = ("modification", "transfer", "decommission")
+
+
 class CountryRules(_Data):
     country_code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
     time_zone: str
@@ -125,9 +140,20 @@ class CountryRules(_Data):
     completeness: Term
     grid_acceptance: GridTerm
     tracks: tuple[Track, ...]
+    appeal: AppealTerms
+    resubmission: ResubmissionTerms
+    # After commissioning: one procedure per change kind, its fee and approvals as for tracks.
+    changes: tuple[Track, ...]
+
+    @model_validator(mode="after")
+    def _every_change_kind(self) -> CountryRules:
+        codes = sorted(t.code for t in self.changes)
+        if codes != sorted(CHANGE_KINDS):
+            raise ValueError(f"changes must define exactly {', '.join(CHANGE_KINDS)}")
+        return self
 
     def track(self, code: str) -> Track:
-        for track in self.tracks:
+        for track in (*self.tracks, *self.changes):
             if track.code == code:
                 return track
         raise NotFound(f"{self.country_code} has no permit track {code!r}", field="track")

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kubat.core.errors import KubatError, NotFound, PermissionDenied
 from kubat.permits import (
+    aftercare,
     decisions,
     delivery,
     payments,
@@ -42,7 +43,7 @@ from kubat.permits import (
     signing,
     statistics,
 )
-from kubat.permits.forms import ApplicationForm, AttachmentForm
+from kubat.permits.forms import ApplicationForm, AttachmentForm, ChangeForm
 from kubat.permits.models import Approval, Decision, InfoRequest, PermitCase
 from kubat.permits.pdf import render_permit
 from kubat.permits.tracks import rules_for
@@ -177,6 +178,10 @@ def _case_context(request: HttpRequest, case: PermitCase) -> dict[str, Any]:
         "attachments": case.attachments.order_by("uploaded_at"),
         "audit": case.audit.select_related("approval"),
         "is_applicant": selectors.is_applicant_of(user, case),
+        "is_recipient": case.transfer_to_id is not None
+        and getattr(selectors.applicant_organisation(user), "pk", None) == case.transfer_to_id,
+        "is_holder": getattr(selectors.applicant_organisation(user), "pk", None)
+        == (case.holder_id or case.applicant_id),
         "is_secretariat": selectors.is_secretariat(user),
         "editable": case.status in services.EDITABLE,
         "problems": services.submission_problems(case) if case.status in services.EDITABLE else [],
@@ -308,6 +313,93 @@ def permit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{case.permit_number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@signed_in
+@require_POST
+def appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The applicant appeals a refusal, or (`resubmit`) starts a new application from it."""
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    try:
+        with transaction.atomic():
+            if request.POST.get("action") == "resubmit":
+                draft = aftercare.resubmit_refused(user=request.user, case=case)
+                messages.success(request, _("A new application is drafted from the refused one."))
+                return redirect("permits:case", pk=draft.pk)
+            aftercare.appeal_refusal(
+                user=request.user, case=case, grounds=request.POST.get("grounds", "")
+            )
+        messages.success(request, _("Appeal lodged."))
+    except KubatError as exc:
+        return _back(request, exc, reverse("permits:case", args=[pk]))
+    return redirect("permits:case", pk=pk)
+
+
+@signed_in
+@require_POST
+def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat's appeals panel grants or dismisses an appeal, with its reasons."""
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    try:
+        with transaction.atomic():
+            aftercare.decide_appeal(
+                user=request.user,
+                case=case,
+                grant=request.POST.get("action") == "grant",
+                reason=request.POST.get("reason", ""),
+            )
+        messages.success(request, _("Appeal decided."))
+    except KubatError as exc:
+        return _back(request, exc, reverse("permits:case", args=[pk]))
+    return redirect("permits:case", pk=pk)
+
+
+CHANGE_KINDS = ("modification", "transfer", "decommission")
+
+
+@signed_in
+def change(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The holder opens a modification, transfer or decommissioning of a station in service."""
+    permit = selectors.visible_case(user=request.user, case_id=pk)
+    if kind not in CHANGE_KINDS:
+        raise Http404("unknown change")
+    form = ChangeForm(request.POST or None, permit=permit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                case = aftercare.open_change(
+                    user=request.user,
+                    permit=permit,
+                    kind=kind,
+                    reason=data.get("reason") or "",
+                    planned_evses=form.planned_evses(),
+                    grid_capacity_kw=data.get("grid_capacity_kw"),
+                    transfer_to=data.get("transfer_to"),
+                    transfer_party_id=data.get("party_id") or "",
+                    decommission_mode=data.get("decommission_mode") or "",
+                )
+            messages.success(request, _("Change drafted: submit it to the secretariat."))
+            return redirect("permits:case", pk=case.pk)
+        except KubatError as exc:
+            form.add_error(None, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+    return render(
+        request, "permits/change_form.html", {"form": form, "permit": permit, "kind": kind}
+    )
+
+
+@signed_in
+@require_POST
+def consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receiving organisation accepts a transfer."""
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    try:
+        with transaction.atomic():
+            aftercare.consent_transfer(user=request.user, case=case)
+        messages.success(request, _("Transfer accepted."))
+    except KubatError as exc:
+        return _back(request, exc, reverse("permits:case", args=[pk]))
+    return redirect("permits:case", pk=pk)
 
 
 # Agencies ----------------------------------------------------------------------------------
