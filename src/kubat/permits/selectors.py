@@ -186,6 +186,14 @@ def next_steps(case: PermitCase) -> list[NextStep]:
             else:
                 steps.append(NextStep(approval.agency.name, approval.title, approval.due_at))
         return steps
+    if status == CaseStatus.APPEALED:
+        return [
+            NextStep(
+                str(_("E-mobility secretariat")),
+                str(_("decide the appeal")),
+                case.appeal_decision_due_at,
+            )
+        ]
     if status == CaseStatus.ISSUED:
         return [NextStep(applicant, str(_("start construction")))]
     if status == CaseStatus.CONSTRUCTION:
@@ -212,3 +220,12 @@ def overdue_cases() -> QuerySet[PermitCase]:
 
 def agency_users_q(agency: Organisation) -> Q:
     return Q(membership__organisation=agency, groups__name=Role.AGENCY_REVIEWER.value)
+
+
+def open_appeals() -> QuerySet[PermitCase]:
+    """Appealed refusals waiting for the appeals panel, the most urgent first."""
+    return (
+        PermitCase.objects.select_related("applicant")
+        .filter(status=CaseStatus.APPEALED)
+        .order_by("appeal_decision_due_at", "pk")
+    )

@@ -488,6 +488,7 @@ def secretariat(request: HttpRequest) -> HttpResponse:
             "cases": selectors.completeness_queue(),
             "escalated": selectors.escalated_approvals(),
             "overdue_cases": selectors.overdue_cases(),
+            "appeals": selectors.open_appeals(),
             "now": timezone.now(),
         },
     )
