@@ -101,3 +101,10 @@ def test_the_permit_pdf_has_a_qr_code_to_its_register_entry() -> None:
     url = f"http://testserver/permits/register/{case.permit_number}/"
     assert url.encode() in pdf
     assert len(re.findall(rb" re\b", pdf)) > 200
+
+
+def test_the_register_page_speaks_russian_kyrgyz_and_kazakh() -> None:
+    expected = {"ru": "Реестр разрешений", "ky": "Уруксат реестри", "kk": "Рұқсаттар тізілімі"}
+    for language, title in expected.items():
+        page = Client().get("/permits/register/", HTTP_ACCEPT_LANGUAGE=language)
+        assert title in page.content.decode(), language
