@@ -27,7 +27,6 @@ from datetime import datetime
 
 from kubat.accounts.models import Organisation
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
-from kubat.ocpi.v2_2_1 import locations as ocpi
 from kubat.permits import decisions, notifications, selectors
 from kubat.permits.models import (
     GIVEN_APPROVAL,
@@ -52,7 +51,7 @@ from kubat.permits.services import (
 )
 from kubat.permits.tracks import rules_for
 from kubat.permits.workdays import deadline
-from kubat.registry import live as registry_live
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import services as registry_services
 from kubat.registry.enums import Source, Status
 
@@ -382,7 +381,7 @@ def _apply_to_registry(case: PermitCase, permit: PermitCase, at: datetime) -> di
         }
     status = Status.INOPERATIVE if case.decommission_mode == "temporary" else Status.REMOVED
     for evse in location.evses.exclude(status=Status.REMOVED):
-        registry_live.record_evse_status(
+        registry_services.record_evse_status(
             party=location.party,
             location_id=location.ocpi_id,
             evse_uid=evse.uid,
