@@ -257,3 +257,31 @@ def test_only_the_holder_changes_a_station_in_service() -> None:
         aftercare.open_change(
             user=world.applicant, permit=issued, kind="decommission", decommission_mode="final"
         )
+
+
+def test_the_case_page_lets_the_applicant_appeal_and_the_secretariat_decide() -> None:
+    world = make_world("KZ")
+    case = in_review(world)
+    services.decide_approval(
+        user=world.reviewers["fire_safety"],
+        approval=case.approvals.get(code="fire_safety"),
+        approve=False,
+        reason="too close",
+    )
+    applicant = Client()
+    applicant.force_login(world.applicant)
+    page = applicant.get(f"/permits/cases/{case.pk}/").content.decode()
+    assert 'id="appeal-form"' in page
+    assert 'id="resubmit"' in page
+    response = applicant.post(f"/permits/cases/{case.pk}/appeal/", {"grounds": "42 m"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPEALED
+    secretariat = Client()
+    secretariat.force_login(world.secretariat)
+    assert case.reference in secretariat.get("/permits/secretariat/").content.decode()
+    secretariat.post(
+        f"/permits/cases/{case.pk}/appeal/decision/", {"action": "grant", "reason": "42 m is fine"}
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_REVIEW

@@ -171,3 +171,60 @@ def test_the_write_api_is_in_the_openapi_document() -> None:
         "/api/v1/permits/payments/{provider}/callback",
     ):
         assert path in paths, path
+
+
+def test_appeals_and_changes_through_the_api() -> None:
+    from kubat.accounts.models import Organisation
+    from kubat.permits import services
+    from tests.permits.factories import in_review
+    from tests.permits.test_aftercare import _commissioned
+
+    world = make_world("KZ")
+    refused = in_review(world)
+    services.decide_approval(  # refused today, so the appeal window is open
+        user=world.reviewers["fire_safety"],
+        approval=refused.approvals.get(code="fire_safety"),
+        approve=False,
+        reason="too close",
+    )
+    applicant = Api(world.applicant)
+    status, case = applicant.post(f"/cases/{refused.pk}/appeal", {"grounds": "42 m, not 20"})
+    assert status == 200
+    assert case["status"] == "appealed"
+    assert case["appeal"]["decision_due_at"]
+    status, error = applicant.post(
+        f"/cases/{refused.pk}/appeal/decision", {"grant": True, "reason": "mine"}
+    )
+    assert status == 403
+    status, case = Api(world.secretariat).post(
+        f"/cases/{refused.pk}/appeal/decision", {"grant": False, "reason": "the norm is 50 m"}
+    )
+    assert case["status"] == "rejected"
+    assert case["appeal"]["outcome"] == "dismissed"
+
+    permit = _commissioned(world)
+    rival = Organisation.objects.get(name="Rival KZ LLP")
+    status, error = applicant.post(
+        f"/cases/{permit.pk}/changes", {"kind": "transfer", "transfer_to": rival.pk}
+    )
+    assert status == 400
+    assert error["field"] == "party_id"
+    status, change = applicant.post(
+        f"/cases/{permit.pk}/changes",
+        {"kind": "transfer", "transfer_to": rival.pk, "party_id": "RVL"},
+    )
+    assert status == 201
+    assert change["kind"] == "transfer"
+    assert change["parent"] == permit.permit_number
+    applicant.post(f"/cases/{change['id']}/submit")
+    status, change = Api(world.outsider).post(f"/cases/{change['id']}/transfer-consent")
+    assert status == 200
+    assert change["transfer"]["consented_at"]
+    status, change = Api(world.secretariat).post(
+        f"/cases/{change['id']}/completeness", {"complete": True}
+    )
+    assert status == 200
+    assert change["status"] == "changed"
+    entry = Client().get(f"/api/v1/permits/register/{permit.permit_number}").json()
+    assert entry["operator"] == "Rival KZ LLP"
+    assert entry["registry_location"]["party"] == "KZ*RVL"

@@ -147,13 +147,8 @@ def unsubscribe(*, user: selectors.AnyUser, subscription_id: int) -> None:
 
 
 def _interested(case: PermitCase) -> set[int]:
-    ids = {case.applicant_id}
-    if case.holder_id:
-        ids.add(case.holder_id)
-    transfer_to = getattr(case, "transfer_to_id", None)
-    if transfer_to:
-        ids.add(transfer_to)
-    return ids
+    """The applicant, the holder of a transferred permit, the recipient of a transfer."""
+    return {i for i in (case.applicant_id, case.holder_id, case.transfer_to_id) if i}
 
 
 def event_body(*, delivery: WebhookDelivery) -> bytes:
