@@ -1,4 +1,4 @@
-"""The /ocpi endpoints: versions, credentials, Locations as receiver and as sender.
+"""The /ocpi endpoints: versions, credentials, Locations (receiver, sender), Tariffs (receiver).
 
 Thin: each handler reads the request, calls a service or selector and wraps the result in a
 Reply; transport.endpoint adds authentication, the envelope and the headers.
@@ -39,6 +39,7 @@ def _details(request: HttpRequest, caller: Caller) -> Reply:
                     "role": "RECEIVER",
                     "url": f"{base}/receiver/locations",
                 },
+                {"identifier": "tariffs", "role": "RECEIVER", "url": f"{base}/receiver/tariffs"},
             ],
         }
     )
@@ -125,6 +126,26 @@ def _receiver_patch(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
 
 
 receiver_object = endpoint({"GET": _receiver_get, "PUT": _receiver_put, "PATCH": _receiver_patch})
+
+
+def _tariff_get(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+    party_pk = receiver.party_of(caller, keys["country_code"], keys["party_id"])
+    return Reply(receiver.get_tariff(party_pk=party_pk, tariff_id=keys["tariff_id"]))
+
+
+def _tariff_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+    _check_from(request, caller)
+    receiver.put_tariff(caller=caller, body=json_body(request), **keys)
+    return Reply(None)
+
+
+def _tariff_delete(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+    _check_from(request, caller)
+    receiver.delete_tariff(caller=caller, **keys)
+    return Reply(None)
+
+
+receiver_tariff = endpoint({"GET": _tariff_get, "PUT": _tariff_put, "DELETE": _tariff_delete})
 
 
 # Sender role --------------------------------------------------------------------------------
