@@ -109,3 +109,21 @@ def test_a_dangling_tariff_id_shows_in_check_standards(client: Client) -> None:
     dangling = [m for rule, m in rules if rule == "tariff-known"]
     assert dangling == ["connector 1 names tariff AC-1, which its operator has not published"]
     assert services.find_location(party=Tariff.objects.get().party, location_id="BSK1")
+
+
+def test_every_tariff_example_round_trips_through_the_sender(client: Client) -> None:
+    # Several examples share an id; here each is its own tariff (named after its file).
+    objects = [{**example(name), "id": name.removesuffix(".json")[:36]} for name in VALID]
+    for key in sorted({f"{o['country_code']}*{o['party_id']}" for o in objects}):
+        registered_peer(key)
+    for obj in objects:
+        assert call(client, "PUT", _url(obj), obj).json()["status_code"] == 1000
+    sent: list[dict[str, Any]] = []
+    url: str | None = "/ocpi/2.2.1/sender/tariffs?limit=5"
+    while url:
+        reply = call(client, "GET", url)
+        assert reply["X-Total-Count"] == str(len(objects))
+        sent.extend(reply.json()["data"])
+        link = reply.headers.get("Link")
+        url = link[link.index("/ocpi/") : link.index(">")] if link else None
+    assert _numbers_as_floats(sent) == _numbers_as_floats(objects)

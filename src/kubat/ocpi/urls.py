@@ -23,6 +23,7 @@ urlpatterns = [
         views.receiver_tariff,
         name="ocpi-receiver-tariff",
     ),
+    path("2.2.1/sender/tariffs", views.sender_tariffs, name="ocpi-sender-tariffs"),
     path("2.2.1/sender/locations", views.sender_list, name="ocpi-sender-locations"),
     path("2.2.1/sender/locations/<str:location_id>", views.sender_object),
     path("2.2.1/sender/locations/<str:location_id>/<str:evse_uid>", views.sender_object),
