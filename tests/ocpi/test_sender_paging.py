@@ -21,7 +21,9 @@ REGISTER = f"""
 from kubat.ocpi.models import Peer
 from kubat.ocpi.services import party_for_key
 from kubat.ocpi.transport import digest
-peer = Peer.objects.create(name="mirror", state=Peer.State.REGISTERED, token_digest=digest("{TOKEN}"))
+peer = Peer.objects.create(
+    name="mirror", state=Peer.State.REGISTERED, token_digest=digest("{TOKEN}")
+)
 peer.parties.add(party_for_key(key="KG*MIR"))
 """
 UPDATE = """
