@@ -161,6 +161,23 @@ MEDIA_ROOT = VAR_DIR / "private"
 KUBAT_PERMIT_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("KUBAT_PERMIT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 )
+# Permit fees: the payment providers' adapters, and the local provider's callback secret
+# (empty: one generated into var/permit_payment_secret). See kubat.permits.payments.
+KUBAT_PERMIT_PAYMENT_PROVIDERS = [
+    p.strip()
+    for p in os.environ.get(
+        "KUBAT_PERMIT_PAYMENT_PROVIDERS", "kubat.permits.payments.LocalHmacProvider"
+    ).split(",")
+    if p.strip()
+]
+KUBAT_PERMIT_PAYMENT_SECRET = os.environ.get("KUBAT_PERMIT_PAYMENT_SECRET", "")
+# Signed permit decisions: the signer adapter and the development signer's key folder
+# (a key and self-signed certificate generated there on first use). See kubat.permits.signing.
+KUBAT_PERMIT_SIGNER = os.environ.get("KUBAT_PERMIT_SIGNER", "kubat.permits.signing.FileSigner")
+KUBAT_PERMIT_SIGNING_DIR = Path(os.environ.get("KUBAT_PERMIT_SIGNING_DIR", VAR_DIR / "signing"))
+# Permit webhooks to operators' systems: loopback URLs (http://127.0.0.1…) only when this is
+# true (development and tests); otherwise https to a public address only.
+KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK = _env_bool("KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK", False)
 
 EMAIL_BACKEND = os.environ.get(
     "KUBAT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
-from kubat.permits import services
+from kubat.permits import payments, services
 from kubat.permits.models import AgencyAssignment, PermitCase
 from kubat.permits.schemas import Application
 from kubat.permits.tracks import Authority
@@ -129,8 +129,24 @@ def draft(world: World, *, now: datetime = T0, **overrides: Any) -> PermitCase:
     return case
 
 
+def pay(world: World, case: PermitCase, *, now: datetime = T0) -> PermitCase:
+    """The secretariat confirms the submitted case's fee as received (if it has one)."""
+    case.refresh_from_db()
+    if case.fee_outstanding > 0:
+        payments.confirm_payment(
+            user=world.secretariat,
+            case=case,
+            amount=case.fee_outstanding,
+            transaction_id=f"BANK-{case.pk}-{now:%Y%m%d%H%M%S}",
+            now=now,
+        )
+        case.refresh_from_db()
+    return case
+
+
 def in_review(world: World, *, now: datetime = T0, **overrides: Any) -> PermitCase:
     case = draft(world, now=now, **overrides)
     services.submit_case(user=world.applicant, case=case, now=now)
     later = now + timedelta(hours=5)
+    pay(world, case, now=later)
     return services.check_completeness(user=world.secretariat, case=case, complete=True, now=later)

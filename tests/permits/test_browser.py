@@ -6,8 +6,11 @@ each step go to test-artifacts/permits/ (git-ignored).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from kubat.permits.models import ApprovalStatus, CaseStatus, PermitCase
+from kubat.registry.models import Location
 from tests.permits.factories import PDF, World, make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,7 +114,7 @@ def _apply(p: Page, base: str) -> int:
 
 
 def test_a_whole_case_runs_from_application_to_the_registry(
-    browser: Browser, live_server: LiveServer
+    browser: Browser, live_server: LiveServer, tmp_path: Path
 ) -> None:
     base = live_server.url
     world: World = make_world("KZ")
@@ -119,6 +123,13 @@ def test_a_whole_case_runs_from_application_to_the_registry(
 
     secretariat = _log_in(browser, base, world.secretariat.username)
     secretariat.goto(f"{base}/permits/secretariat/")
+    # Unpaid, the case cannot pass: the secretariat sees the fee and records the bank's payment.
+    secretariat.wait_for_selector(f"#fee-{case_id} >> text=unpaid")
+    secretariat.click(f"#check-{case_id} button[value=accept]")
+    secretariat.wait_for_selector(f"#check-{case_id} >> text=the fee is not paid")
+    secretariat.fill(f"#check-{case_id} input[name=transaction_id]", "HALYK-2026-000917")
+    secretariat.click(f"#check-{case_id} button[value=paid]")
+    secretariat.wait_for_selector(f"#fee-{case_id}:not(:has-text('unpaid'))")
     secretariat.click(f"#check-{case_id} button[value=accept]")
     secretariat.wait_for_selector(f"#check-{case_id} >> text=In review")
     _shot(secretariat, "03-completeness-accepted")
@@ -179,6 +190,81 @@ def test_a_whole_case_runs_from_application_to_the_registry(
     assert list(case.location.evses.values_list("status", flat=True)) == ["PLANNED", "PLANNED"]
     assert os.path.exists(SHOTS / "06-in-the-registry.png")
     _check_registry_api(applicant, base, case.location.pk)
+    _verify_offline_and_find_in_register(applicant, base, case.permit_number, tmp_path)
+    _transfer(browser, base, world, applicant, case)
+
+
+def _verify_offline_and_find_in_register(page: Page, base: str, number: str, tmp: Path) -> None:
+    """The signed permit, downloaded from the public register, verifies with the published
+    certificate in a separate process that has no network and no database."""
+    page.goto(f"{base}/permits/register/")
+    page.fill("#register-search input[name=q]", number)
+    page.click("#register-search button[type=submit]")
+    page.wait_for_selector(f"#permit-{number}")
+    _shot(page, "07-register")
+    page.click(f"#permit-{number} a")
+    page.wait_for_selector("#signature >> text=Signature valid")
+    _shot(page, "08-register-entry")
+    with page.expect_download() as download:
+        page.click("#decision-file")
+    decision = tmp / "permit.json"
+    download.value.save_as(decision)
+    certificate = tmp / "kubat.pem"
+    certificate.write_bytes(page.request.get(f"{base}/permits/signing-certificate.pem").body())
+    kubat = str(Path(sys.executable).with_name("kubat"))
+    env = {"PATH": os.environ.get("PATH", ""), "KUBAT_VAR_DIR": str(tmp / "offline-var")}
+    ok = subprocess.run(
+        [kubat, "permits", "verify", str(decision), "--certificate", str(certificate)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["valid"] is True
+    tampered = json.loads(decision.read_text())
+    tampered["decision"]["holder"] = "Someone else LLP"
+    (tmp / "tampered.json").write_text(json.dumps(tampered))
+    bad = subprocess.run(
+        [kubat, "permits", "verify", str(tmp / "tampered.json"), "--certificate", str(certificate)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert bad.returncode == 1
+
+
+def _transfer(browser: Browser, base: str, world: World, holder: Page, case: PermitCase) -> None:
+    """The holder transfers the station to another operator; the recipient accepts; the
+    secretariat accepts the case; the registry location moves to the recipient's party."""
+    holder.goto(f"{base}/permits/cases/{case.pk}/")
+    holder.click("#transfer-station")
+    holder.select_option("[name=transfer_to]", label="Rival KZ LLP")
+    holder.fill("[name=party_id]", "RVL")
+    holder.fill("[name=reason]", "The station is sold with the mall.")
+    holder.click("#open-change")
+    holder.wait_for_selector("text=Change drafted")
+    transfer_id = int(holder.url.rstrip("/").split("/")[-1])
+    holder.click("#submit-case")
+    holder.wait_for_selector("text=Submitted to the secretariat")
+    recipient = _log_in(browser, base, world.outsider.username)
+    recipient.goto(f"{base}/permits/cases/{transfer_id}/")
+    recipient.click("#consent-transfer")
+    recipient.wait_for_selector("text=Transfer accepted.")
+    secretariat = _log_in(browser, base, world.secretariat.username)
+    secretariat.goto(f"{base}/permits/secretariat/")
+    secretariat.click(f"#check-{transfer_id} button[value=accept]")
+    secretariat.wait_for_selector(f"#check-{transfer_id} >> text=Decided, registry updated")
+    _shot(secretariat, "09-transfer-accepted")
+    location = Location.objects.get(pk=case.location_id)
+    assert location.party.key == "KZ*RVL"
+    assert location.party.organisation_id == world.outsider.membership.organisation_id
+    recipient.goto(f"{base}/permits/register/{case.permit_number}/")
+    assert recipient.text_content("#register-operator") == "Rival KZ LLP"
+    _shot(recipient, "10-register-after-transfer")
 
 
 def _check_registry_api(page: Page, base: str, location_id: int) -> None:

@@ -22,6 +22,7 @@ from tests.permits.factories import (
     draft,
     in_review,
     make_world,
+    pay,
 )
 
 pytestmark = pytest.mark.django_db
@@ -253,7 +254,14 @@ def test_every_step_leaves_an_audit_entry() -> None:
     world = make_world("KZ")
     case = in_review(world)
     actions = list(case.audit.values_list("action", flat=True))
-    assert actions[:5] == ["created", "attached", "submitted", "accepted", "approval_started"]
+    assert actions[:6] == [
+        "created",
+        "attached",
+        "submitted",
+        "fee_paid",
+        "accepted",
+        "approval_started",
+    ]
     assert actions.count("approval_started") == 3
 
 
@@ -266,6 +274,7 @@ def test_the_side_that_acts_next_gets_an_email(
     with django_capture_on_commit_callbacks(execute=True):
         services.submit_case(user=world.applicant, case=case, now=T0)
     assert mailoutbox[-1].to == [world.secretariat.email]
+    pay(world, case)
     with django_capture_on_commit_callbacks(execute=True):
         services.check_completeness(user=world.secretariat, case=case, complete=True, now=T0)
     reviewers = {m.to[0] for m in mailoutbox[1:]}

@@ -10,7 +10,7 @@ from django.test import Client
 from kubat.permits import services
 from kubat.permits.models import PermitCase
 from kubat.permits.statistics import summarise
-from tests.permits.factories import T0, World, draft, make_world
+from tests.permits.factories import T0, World, draft, make_world, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def _permit_after(world: World, days: int) -> PermitCase:
     """A case submitted at T0, accepted a day later, every approval given at T0 + days."""
     case = services.submit_case(user=world.applicant, case=draft(world), now=T0)
+    pay(world, case, now=T0)
     services.check_completeness(
         user=world.secretariat, case=case, complete=True, now=T0 + timedelta(days=1)
     )

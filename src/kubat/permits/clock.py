@@ -10,12 +10,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kubat.permits import notifications
+from kubat.permits import decisions, notifications
 from kubat.permits.models import (
     Approval,
     ApprovalStatus,
     AuditAction,
     CaseStatus,
+    DecisionKind,
     PermitCase,
 )
 from kubat.permits.services import _issue_if_all_given, _now, _start_ready_approvals, audit
@@ -72,6 +73,9 @@ def tick(*, now: datetime | None = None, case_ids: Collection[int] | None = None
                 at=at,
                 approval=approval,
                 note=f"no answer from {approval.agency.name} by {approval.due_at:%Y-%m-%d %H:%M}",
+            )
+            decisions.record_decision(
+                case=case, kind=DecisionKind.APPROVAL, at=approval.due_at, approval=approval
             )
             report.deemed.append(label)
             _start_ready_approvals(case, at)

@@ -18,7 +18,9 @@ expertise 10-40; information requested on about 1 approval in 6, answered in 1-1
 
 from __future__ import annotations
 
+import json
 import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ from django.utils import timezone
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
-from kubat.permits import clock, delivery, services
+from kubat.permits import aftercare, clock, delivery, payments, services
 from kubat.permits.models import AgencyAssignment, Approval, CaseStatus, PermitCase
 from kubat.permits.schemas import Application
 from kubat.permits.tracks import Authority, rules_for
@@ -272,6 +274,7 @@ class CaseReplay:
         at += self.days(0.2, 3)
         if at > now:
             return case
+        self._pay(case, at - timedelta(hours=2))
         services.check_completeness(user=self.people.secretariat, case=case, complete=True, now=at)
         at = self._review(case, at, now, reject=fate == "rejected")
         case.refresh_from_db()
@@ -301,6 +304,37 @@ class CaseReplay:
             return case
         delivery.commission_case(user=self.user, case=case, now=at)
         return case
+
+    def _pay(self, case: PermitCase, at: datetime) -> None:
+        """Half the fees arrive by the provider's signed callback, half by the secretariat."""
+        case.refresh_from_db()
+        due = case.fee_outstanding
+        if due <= 0:
+            return
+        # By the case number, not the random stream, so the replay's other draws stay as they were.
+        if case.pk % 2:
+            body = json.dumps(
+                {
+                    "reference": case.payment_reference,
+                    "amount": str(due),
+                    "currency": case.fee_currency,
+                    "transaction_id": f"DEMO-LOCAL-{case.pk}",
+                    "paid_at": at.isoformat(),
+                }
+            ).encode()
+            provider = payments.LocalHmacProvider()
+            header = payments.hmac_header(secret=provider.secret(), body=body, at=int(time.time()))
+            payments.record_provider_payment(
+                provider=provider.code, body=body, headers={payments.SIGNATURE_HEADER: header}
+            )
+        else:
+            payments.confirm_payment(
+                user=self.people.secretariat,
+                case=case,
+                amount=due,
+                transaction_id=f"DEMO-BANK-{case.pk}",
+                now=at,
+            )
 
     def _review(self, case: PermitCase, at: datetime, now: datetime, *, reject: bool) -> datetime:
         """Decide the open approvals in time order until none is left or the clock is reached."""
@@ -401,5 +435,117 @@ def load_demo(*, seed: int, now: datetime | None = None) -> dict[str, int]:
             else:
                 back = rng.uniform(10, 420)
             cases.append(replay.run(start=now - timedelta(days=back), now=now, fate=fate))
+    changes = _aftercare(people, now)
     statuses = Counter(PermitCase.objects.filter(source="demo").values_list("status", flat=True))
-    return {"cases": len(cases), **{f"status_{k}": v for k, v in sorted(statuses.items())}}
+    return {
+        "cases": len(cases),
+        "changes": changes,
+        **{f"status_{k}": v for k, v in sorted(statuses.items())},
+    }
+
+
+def _decide_all(people: People, case: PermitCase, at: datetime) -> None:
+    for approval in case.approvals.filter(status="pending").select_related("agency"):
+        services.decide_approval(
+            user=people.reviewers[approval.agency_id], approval=approval, approve=True, now=at
+        )
+
+
+def _run_change(people: People, case: PermitCase, at: datetime) -> None:
+    """Submit a change case, pay it, accept it and give its approvals, on the demo clock."""
+    services.submit_case(user=people_user(people, case), case=case, now=at)
+    case.refresh_from_db()
+    if case.fee_outstanding > 0:
+        payments.confirm_payment(
+            user=people.secretariat,
+            case=case,
+            amount=case.fee_outstanding,
+            transaction_id=f"DEMO-BANK-{case.pk}",
+            now=at + timedelta(hours=1),
+        )
+    services.check_completeness(
+        user=people.secretariat, case=case, complete=True, now=at + timedelta(hours=3)
+    )
+    _decide_all(people, case, at + timedelta(days=4))
+
+
+def people_user(people: People, case: PermitCase) -> User:
+    for org, user, _party in people.applicants[case.country_code]:
+        if org.pk == case.applicant_id:
+            return user
+    raise LookupError(case.applicant_id)
+
+
+def _aftercare(people: People, now: datetime) -> int:
+    """What happens after decisions, per country: an appeal (one open, one dismissed), a
+    resubmission, and after commissioning a transfer, a temporary decommissioning and (KG) a
+    modification. Each runs on its own clock after the case's last step; returns how many."""
+    made = 0
+    for country in ("KG", "KZ"):
+        demo = PermitCase.objects.filter(source="demo", country_code=country, kind="new")
+        refused = list(demo.filter(status=CaseStatus.REJECTED).order_by("pk"))
+        for i, case in enumerate(refused[:2]):
+            assert case.decided_at is not None
+            at = case.decided_at + timedelta(days=3)
+            user = people_user(people, case)
+            if i == 0:
+                aftercare.appeal_refusal(
+                    user=user, case=case, grounds="The site plan answers the objection.", now=at
+                )
+                if country == "KZ":
+                    aftercare.decide_appeal(
+                        user=people.secretariat,
+                        case=case,
+                        grant=False,
+                        reason="The objection stands: the distance is below the norm.",
+                        now=at + timedelta(days=6),
+                    )
+            else:
+                aftercare.resubmit_refused(user=user, case=case, now=at)
+            made += 1
+        live = list(demo.filter(status=CaseStatus.IN_REGISTRY).order_by("commissioned_at", "pk"))
+        others = people.applicants[country]
+        for i, permit in enumerate(live[:3]):
+            assert permit.commissioned_at is not None
+            at = permit.commissioned_at + timedelta(days=5)
+            if at > now:
+                continue
+            user = people_user(people, permit)
+            if i == 0:
+                org, recipient, party_id = next(o for o in others if o[0].pk != permit.applicant_id)
+                case = aftercare.open_change(
+                    user=user,
+                    permit=permit,
+                    kind="transfer",
+                    transfer_to=org,
+                    transfer_party_id=party_id,
+                    reason="The station is sold with the site.",
+                    now=at,
+                )
+                aftercare.consent_transfer(user=recipient, case=case, now=at + timedelta(hours=2))
+            elif i == 1:
+                case = aftercare.open_change(
+                    user=user,
+                    permit=permit,
+                    kind="decommission",
+                    decommission_mode="temporary",
+                    reason="Road works close the parking for the season.",
+                    now=at,
+                )
+            elif country == "KG":
+                groups = [dict(g) for g in permit.planned_evses]
+                groups[0]["count"] = int(groups[0]["count"]) + 1
+                case = aftercare.open_change(
+                    user=user,
+                    permit=permit,
+                    kind="modification",
+                    planned_evses=groups,
+                    grid_capacity_kw=permit.grid_capacity_kw + groups[0]["max_kw"],
+                    reason="One more charging point.",
+                    now=at,
+                )
+            else:
+                continue
+            _run_change(people, case, at + timedelta(hours=4))
+            made += 1
+    return made

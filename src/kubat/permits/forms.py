@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kubat.accounts.models import Organisation
 from kubat.permits.models import AttachmentKind, LandRight, PermitCase
 from kubat.permits.standards import allowed_standards
 from kubat.registry.enums import CONNECTOR_TYPE_CHOICES, POWER_TYPE_CHOICES
@@ -109,3 +110,66 @@ class ApplicationForm(forms.Form):
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=AttachmentKind.choices)
     file = forms.FileField(label=_("File (PDF, JPEG or PNG)"))
+
+
+class ChangeForm(forms.Form):
+    """A change of a commissioned station: the fields its kind needs (the others are ignored)."""
+
+    reason = forms.CharField(label=_("Why"), max_length=2000, required=False)
+    # Transfer.
+    transfer_to: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Operator taking over"), queryset=Organisation.objects.none(), required=False
+    )
+    party_id = forms.CharField(
+        label=_("Its OCPI party id (3 characters)"), max_length=3, required=False
+    )
+    # Decommissioning.
+    decommission_mode = forms.ChoiceField(
+        label=_("Decommissioning"),
+        choices=[("temporary", _("Temporary")), ("final", _("Final"))],
+        required=False,
+    )
+    # Modification: the station's EVSEs after the change, as one group.
+    count = forms.IntegerField(
+        label=_("Number of EVSEs"), min_value=1, max_value=100, required=False
+    )
+    power_type = forms.ChoiceField(
+        label=_("Power type"), choices=POWER_TYPE_CHOICES, required=False
+    )
+    max_kw = forms.FloatField(label=_("Maximum power per EVSE (kW)"), min_value=0, required=False)
+    standards = forms.MultipleChoiceField(
+        label=_("Connector standards"),
+        choices=STANDARD_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    grid_capacity_kw = forms.FloatField(
+        label=_("Grid capacity requested (kW)"), min_value=0, required=False
+    )
+
+    def __init__(self, *args: Any, permit: PermitCase, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        holder = permit.holder_id or permit.applicant_id
+        field = self.fields["transfer_to"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            Organisation.objects.filter(
+                country_code=permit.country_code,
+                kind__in=(Organisation.Kind.INVESTOR, Organisation.Kind.OPERATOR),
+            )
+            .exclude(pk=holder)
+            .order_by("name")
+        )
+
+    def planned_evses(self) -> list[dict[str, object]] | None:
+        data = self.cleaned_data
+        if not data.get("count"):
+            return None
+        return [
+            {
+                "count": data["count"],
+                "power_type": data.get("power_type") or "DC",
+                "max_kw": data.get("max_kw") or 0,
+                "standards": data.get("standards") or [],
+            }
+        ]

@@ -7,6 +7,7 @@ statistics are plain queries; the rules that move it are in `services`, never in
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
@@ -22,10 +23,12 @@ class CaseStatus(models.TextChoices):
     IN_REVIEW = "in_review", _("In review by the agencies")
     ISSUED = "issued", _("Permit issued")
     REJECTED = "rejected", _("Rejected")
+    APPEALED = "appealed", _("Refusal appealed")
     CONSTRUCTION = "construction", _("Under construction")
     GRID_REQUESTED = "grid_requested", _("Grid acceptance requested")
     GRID_ACCEPTED = "grid_accepted", _("Grid accepted")
     IN_REGISTRY = "in_registry", _("Commissioned, in the registry")
+    CHANGED = "changed", _("Decided, registry updated")
 
 
 class ApprovalStatus(models.TextChoices):
@@ -74,8 +77,19 @@ class AgencyAssignment(models.Model):
         return f"{self.country_code}/{self.region or '*'} {self.authority}: {self.agency}"
 
 
+class CaseKind(models.TextChoices):
+    NEW = "new", _("New station")
+    MODIFICATION = "modification", _("Modification")
+    TRANSFER = "transfer", _("Transfer to another operator")
+    DECOMMISSION = "decommission", _("Decommissioning")
+
+
 class PermitCase(models.Model):
-    """One application for one charging site, from draft to its station in the registry."""
+    """One application for one charging site, from draft to its station in the registry.
+
+    A case of another `kind` changes a commissioned station (`parent` is the permit it
+    changes): its decision updates the parent's register entry and the registry.
+    """
 
     applicant = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="permit_cases"
@@ -87,6 +101,50 @@ class PermitCase(models.Model):
         max_length=16, choices=CaseStatus.choices, default=CaseStatus.DRAFT, db_index=True
     )
     source = models.CharField(max_length=10, default="portal", help_text="`demo` for demo data.")
+    kind = models.CharField(
+        max_length=16, choices=CaseKind.choices, default=CaseKind.NEW, db_index=True
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
+        help_text="The permit a modification, transfer, decommissioning or resubmission follows.",
+    )
+    # The register: the permit's current holder (None: the applicant) and a state set after
+    # commissioning by a decommissioning (`suspended`, `decommissioned`); see `register`.
+    holder = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="permits_held",
+    )
+    register_state = models.CharField(max_length=16, blank=True)
+    register_state_at = models.DateTimeField(null=True, blank=True)
+    # A transfer: to whom, under which OCPI party, and when the recipient consented.
+    transfer_to = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="permit_transfers_in",
+    )
+    transfer_party_id = models.CharField(max_length=3, blank=True)
+    transfer_consented_at = models.DateTimeField(null=True, blank=True)
+    # A decommissioning: `temporary` or `final`, and why.
+    decommission_mode = models.CharField(max_length=10, blank=True)
+    change_reason = models.TextField(blank=True)
+    # After a refusal: the appeal window, the appeal and its outcome; the resubmission window.
+    appeal_due_at = models.DateTimeField(null=True, blank=True)
+    resubmission_due_at = models.DateTimeField(null=True, blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_grounds = models.TextField(blank=True)
+    appeal_decision_due_at = models.DateTimeField(null=True, blank=True)
+    appeal_decided_at = models.DateTimeField(null=True, blank=True)
+    appeal_outcome = models.CharField(max_length=10, blank=True)
+    appeal_reason = models.TextField(blank=True)
     # The application.
     country_code = models.CharField(max_length=2)
     site_name = models.CharField(max_length=120)
@@ -105,6 +163,14 @@ class PermitCase(models.Model):
     )
     grid_capacity_kw = models.FloatField()
     track = models.CharField(max_length=40, blank=True)
+    # The fee, set from the track at submission (see `payments`).
+    fee_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    fee_currency = models.CharField(max_length=3, blank=True)
+    payment_reference = models.CharField(
+        max_length=25, blank=True, db_index=True, help_text="ISO 11649 creditor reference (RF…)."
+    )
+    fee_paid_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
+    fee_paid_at = models.DateTimeField(null=True, blank=True)
     # The process, in order.
     created_at = models.DateTimeField()
     first_submitted_at = models.DateTimeField(null=True, blank=True)
@@ -157,6 +223,41 @@ class PermitCase(models.Model):
     @property
     def has_dc(self) -> bool:
         return any(g["power_type"] == "DC" for g in self.planned_evses)
+
+    @property
+    def fee_outstanding(self) -> Decimal:
+        """What is still to pay (0 before submission fixes the fee, or when paid in full)."""
+        if self.fee_amount is None:
+            return Decimal("0.00")
+        return max(Decimal("0.00"), self.fee_amount - self.fee_paid_amount)
+
+
+class Payment(models.Model):
+    """One payment received for a case's fee: confirmed by the secretariat or a provider.
+
+    (method, transaction_id) is unique, so a provider's callback delivered twice (providers
+    retry) records the payment once.
+    """
+
+    case = models.ForeignKey(PermitCase, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=30, help_text="`secretariat` or a provider's code.")
+    transaction_id = models.CharField(max_length=80)
+    received_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["method", "transaction_id"], name="permits_payment_unique_txn"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.amount} {self.currency} ({self.method})"
 
 
 class Approval(models.Model):
@@ -260,6 +361,7 @@ class AuditAction(models.TextChoices):
     UPDATED = "updated", _("Draft updated")
     ATTACHED = "attached", _("Document attached")
     SUBMITTED = "submitted", _("Submitted")
+    FEE_PAID = "fee_paid", _("Fee paid")
     RETURNED = "returned", _("Returned as incomplete")
     ACCEPTED = "accepted", _("Completeness accepted")
     APPROVAL_STARTED = "approval_started", _("Approval clock started")
@@ -275,6 +377,12 @@ class AuditAction(models.TextChoices):
     GRID_ACCEPTED = "grid_accepted", _("Grid accepted, meter installed")
     COMMISSIONED = "commissioned", _("Commissioned")
     REGISTERED = "registered", _("Published in the registry")
+    APPEALED = "appealed", _("Refusal appealed")
+    APPEAL_GRANTED = "appeal_granted", _("Appeal granted, review reopened")
+    APPEAL_DISMISSED = "appeal_dismissed", _("Appeal dismissed")
+    RESUBMITTED = "resubmitted", _("Resubmitted as a new application")
+    TRANSFER_CONSENTED = "transfer_consented", _("Transfer accepted by the recipient")
+    CHANGED = "changed", _("Change applied to the registry")
 
 
 class AuditEntry(models.Model):
@@ -301,3 +409,86 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class DecisionKind(models.TextChoices):
+    APPROVAL = "approval", _("Approval")
+    REFUSAL = "refusal", _("Refusal")
+    PERMIT = "permit", _("Permit")
+    APPEAL = "appeal", _("Appeal decision")
+    MODIFICATION = "modification", _("Modification")
+    TRANSFER = "transfer", _("Transfer")
+    DECOMMISSION = "decommission", _("Decommissioning")
+
+
+class Decision(models.Model):
+    """A signed decision: the canonical JSON that was signed, its signature and certificate.
+
+    Never edited: the stored `canonical` text is exactly the bytes signed (UTF-8), so the
+    file served later verifies as it did on the day; the certificate is kept with it so a
+    rotated key does not orphan old decisions.
+    """
+
+    case = models.ForeignKey(PermitCase, on_delete=models.CASCADE, related_name="decisions")
+    approval = models.ForeignKey(
+        Approval, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    kind = models.CharField(max_length=16, choices=DecisionKind.choices)
+    number = models.CharField(max_length=40, unique=True)
+    decided_at = models.DateTimeField()
+    canonical = models.TextField(help_text="The canonical JSON signed (kubat-jcs-1).")
+    algorithm = models.CharField(max_length=10)
+    signature = models.TextField(help_text="Base64 of the detached signature.")
+    certificate_pem = models.TextField()
+    certificate_sha256 = models.CharField(max_length=64)
+    public = models.BooleanField(
+        default=False, help_text="Shown in the public register (permits and what changes them)."
+    )
+
+    class Meta:
+        ordering = ("decided_at", "pk")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class WebhookSubscription(models.Model):
+    """An operator's system that wants to hear when one of its organisation's cases changes."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="permit_webhooks"
+    )
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=64, help_text="HMAC key, shown once at creation.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription; retried until delivered or given up, same delivery id."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    case = models.ForeignKey(PermitCase, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=40)
+    payload: Any = models.JSONField()
+    created_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.event}"

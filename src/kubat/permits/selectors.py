@@ -60,6 +60,9 @@ def is_applicant_of(user: AnyUser, case: PermitCase) -> bool:
 def can_view(user: AnyUser, case: PermitCase) -> bool:
     if is_applicant_of(user, case) or is_secretariat(user):
         return True
+    organisation = applicant_organisation(user)
+    if organisation is not None and organisation.pk in (case.transfer_to_id, case.holder_id):
+        return True  # the recipient of a transfer, the holder of a transferred permit
     agency = reviewer_agency(user)
     if agency is None or case.status == CaseStatus.DRAFT:
         return False
@@ -97,7 +100,7 @@ def visible_cases(*, user: AnyUser) -> QuerySet[PermitCase]:
     rule = Q(pk__in=[])
     organisation = applicant_organisation(user)
     if organisation is not None:
-        rule |= Q(applicant=organisation)
+        rule |= Q(applicant=organisation) | Q(transfer_to=organisation) | Q(holder=organisation)
     agency = reviewer_agency(user)
     if agency is not None:
         rule |= ~Q(status=CaseStatus.DRAFT) & (Q(approvals__agency=agency) | Q(grid_agency=agency))
@@ -160,13 +163,15 @@ def next_steps(case: PermitCase) -> list[NextStep]:
     if status in (CaseStatus.DRAFT, CaseStatus.RETURNED):
         return [NextStep(applicant, str(_("complete and submit the application")))]
     if status == CaseStatus.SUBMITTED:
-        return [
-            NextStep(
-                str(_("E-mobility secretariat")),
-                str(_("check completeness")),
-                case.completeness_due_at,
-            )
-        ]
+        check = NextStep(
+            str(_("E-mobility secretariat")),
+            str(_("check completeness")),
+            case.completeness_due_at,
+        )
+        if case.fee_outstanding > 0:
+            pay = str(_("pay the fee (reference %(ref)s)")) % {"ref": case.payment_reference}
+            return [NextStep(applicant, pay), check]
+        return [check]
     if status == CaseStatus.IN_REVIEW:
         steps = []
         for approval in case.approvals.select_related("agency").filter(status__in=OPEN_APPROVAL):
@@ -181,6 +186,14 @@ def next_steps(case: PermitCase) -> list[NextStep]:
             else:
                 steps.append(NextStep(approval.agency.name, approval.title, approval.due_at))
         return steps
+    if status == CaseStatus.APPEALED:
+        return [
+            NextStep(
+                str(_("E-mobility secretariat")),
+                str(_("decide the appeal")),
+                case.appeal_decision_due_at,
+            )
+        ]
     if status == CaseStatus.ISSUED:
         return [NextStep(applicant, str(_("start construction")))]
     if status == CaseStatus.CONSTRUCTION:
@@ -207,3 +220,12 @@ def overdue_cases() -> QuerySet[PermitCase]:
 
 def agency_users_q(agency: Organisation) -> Q:
     return Q(membership__organisation=agency, groups__name=Role.AGENCY_REVIEWER.value)
+
+
+def open_appeals() -> QuerySet[PermitCase]:
+    """Appealed refusals waiting for the appeals panel, the most urgent first."""
+    return (
+        PermitCase.objects.select_related("applicant")
+        .filter(status=CaseStatus.APPEALED)
+        .order_by("appeal_decision_due_at", "pk")
+    )

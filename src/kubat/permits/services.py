@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
-from kubat.permits import attachments, notifications, selectors
+from kubat.permits import attachments, decisions, notifications, payments, selectors, webhooks
 from kubat.permits.models import (
     GIVEN_APPROVAL,
     OPEN_APPROVAL,
@@ -40,7 +40,9 @@ from kubat.permits.models import (
     AttachmentKind,
     AuditAction,
     AuditEntry,
+    CaseKind,
     CaseStatus,
+    DecisionKind,
     InfoRequest,
     PermitCase,
 )
@@ -79,8 +81,9 @@ def audit(
     approval: Approval | None = None,
     note: str = "",
 ) -> AuditEntry:
-    """Append an audit entry; `user` None means Kubat itself (the tick)."""
-    return AuditEntry.objects.create(
+    """Append an audit entry and queue it for the case's webhooks; `user` None means Kubat
+    itself (the tick, a payment provider)."""
+    entry = AuditEntry.objects.create(
         case=case,
         action=action,
         at=at,
@@ -89,6 +92,8 @@ def audit(
         approval=approval,
         note=note,
     )
+    webhooks.enqueue(case=case, entry=entry)
+    return entry
 
 
 def _lock(case: PermitCase) -> PermitCase:
@@ -147,6 +152,8 @@ def update_draft(
     """Replace a draft's (or returned case's) data; the country cannot change once chosen."""
     _require_applicant(user, case)
     _require_status(case, *EDITABLE)
+    if case.kind != CaseKind.NEW:
+        raise Conflict(f"a {case.get_kind_display()} case keeps the permit's application")
     if application.country_code != case.country_code:
         raise InvalidInput("the country of a case cannot change", field="country_code")
     _apply(case, application)
@@ -200,7 +207,19 @@ def add_attachment(
 
 
 def submission_problems(case: PermitCase) -> list[str]:
-    """Everything that stops a draft from being submitted, in words for the applicant."""
+    """Everything that stops a draft from being submitted, in words for the applicant.
+
+    A change of a commissioned station has its own (`aftercare.change_problems`); its land
+    right and documents are the permit's.
+    """
+    from kubat.permits import aftercare
+
+    if case.kind != CaseKind.NEW:
+        changes = aftercare.change_problems(case)
+        if case.kind == CaseKind.MODIFICATION:
+            planned = [EvseGroup.model_validate(g) for g in case.planned_evses]
+            changes.extend(check_planned_connectors(country_code=case.country_code, groups=planned))
+        return changes
     problems: list[str] = []
     groups = [EvseGroup.model_validate(g) for g in case.planned_evses]
     if not groups:
@@ -243,11 +262,16 @@ def submit_case(*, user: AnyUser, case: PermitCase, now: datetime | None = None)
     if problems:
         raise InvalidInput("; ".join(problems), field="application")
     rules = rules_for(case.country_code)
-    track = rules.track_for(total_kw=case.total_kw, has_dc=case.has_dc)
+    if case.kind == CaseKind.NEW:
+        track = rules.track_for(total_kw=case.total_kw, has_dc=case.has_dc)
+    else:
+        track = rules.track(case.kind)
     for spec in track.approvals:
         _assigned_agency(case, spec.authority)  # fail now, not at acceptance
     at = _now(now)
     case.track = track.code
+    payments.assign_fee(case=case, track=track)
+    payments.credit_refused_fee(case=case, at=at, fee_credited=rules.resubmission.fee_credited)
     case.status = CaseStatus.SUBMITTED
     case.first_submitted_at = case.first_submitted_at or at
     case.submitted_at = at
@@ -282,8 +306,9 @@ def check_completeness(
 ) -> PermitCase:
     """The secretariat accepts a submitted case (every agency's clock starts) or returns it.
 
-    A return needs a reason the applicant can act on. A track without approvals (a
-    notification) is issued at acceptance.
+    A return needs a reason the applicant can act on. Acceptance needs the track's fee paid
+    in full (Conflict naming the amount and the reference otherwise). A track without
+    approvals (a notification) is issued at acceptance.
     """
     if not selectors.is_secretariat(user):
         raise PermissionDenied("the completeness check is the secretariat's")
@@ -304,6 +329,14 @@ def check_completeness(
             body=f"The secretariat returned it: {case.returned_reason}",
         )
         return case
+    unpaid = payments.fee_problem(case)
+    if unpaid:
+        raise Conflict(unpaid, field="fee")
+    from kubat.permits import aftercare
+
+    waiting = aftercare.completeness_problem(case)
+    if waiting:
+        raise Conflict(waiting, field="transfer_to")
     case.status = CaseStatus.IN_REVIEW
     case.accepted_at = at
     case.save()
@@ -358,10 +391,16 @@ def permit_number(case: PermitCase, at: datetime) -> str:
 def _issue_if_all_given(case: PermitCase, at: datetime, user: AnyUser | None) -> None:
     if case.approvals.exclude(status__in=GIVEN_APPROVAL).exists():
         return
+    if case.kind != CaseKind.NEW:
+        from kubat.permits import aftercare
+
+        aftercare.apply_change(case, at, user)
+        return
     case.status = CaseStatus.ISSUED
     case.decided_at = at
     case.permit_number = permit_number(case, at)
     case.save()
+    decisions.record_decision(case=case, kind=DecisionKind.PERMIT, at=at, public=True)
     audit(case=case, action=AuditAction.ISSUED, at=at, user=user, note=case.permit_number)
     notifications.notify(
         to=notifications.applicant_addresses(case),
@@ -387,13 +426,19 @@ def _locked_open_approval(approval: Approval) -> tuple[PermitCase, Approval]:
     return case, approval
 
 
-def _close_case_rejected(case: PermitCase, at: datetime, user: AnyUser | None) -> None:
+def _close_case_rejected(
+    case: PermitCase, at: datetime, user: AnyUser | None, approval: Approval
+) -> None:
     case.approvals.filter(status__in=(ApprovalStatus.WAITING, *OPEN_APPROVAL)).update(
         status=ApprovalStatus.CANCELLED
     )
+    from kubat.permits import aftercare
+
     case.status = CaseStatus.REJECTED
     case.decided_at = at
+    aftercare.open_refusal_windows(case, at)
     case.save()
+    decisions.record_decision(case=case, kind=DecisionKind.REFUSAL, at=at, approval=approval)
     audit(case=case, action=AuditAction.REJECTED, at=at, user=user, note=case.rejection_reason)
     notifications.notify(
         to=notifications.applicant_addresses(case),
@@ -441,8 +486,9 @@ def decide_approval(
     )
     if not approve:
         case.rejection_reason = f"{approval.title} ({approval.agency.name}): {approval.reason}"
-        _close_case_rejected(case, at, user)
+        _close_case_rejected(case, at, user, approval)
         return approval
+    decisions.record_decision(case=case, kind=DecisionKind.APPROVAL, at=at, approval=approval)
     _start_ready_approvals(case, at)
     _issue_if_all_given(case, at, None)
     return approval

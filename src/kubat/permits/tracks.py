@@ -5,12 +5,14 @@ distribution company has to accept the grid connection, which tracks exist, whic
 takes which track (by its total planned power and whether it has DC points), and for each
 track the approvals it needs: who gives each (an *authority*, mapped to a real agency by
 `AgencyAssignment`), its statutory days (calendar or business), the approvals that must come
-first, and whether silence means consent. Changing a deadline is a data change, not a code
-change; the files are validated here, so a typo fails at start-up with the field named.
+first, whether silence means consent, and the fee paid through the window. Changing a
+deadline or a fee is a data change, not a code change; the files are validated here, so a
+typo fails at start-up with the field named.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
@@ -63,6 +65,13 @@ class ApprovalSpec(Term):
     requires: tuple[str, ...] = ()
 
 
+class Fee(_Data):
+    """What the applicant pays through the window for a track (0: nothing to pay)."""
+
+    amount: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]  # ISO 4217
+
+
 class AppliesIf(_Data):
     max_total_kw: Annotated[float, Field(gt=0)] | None  # None: no upper bound
     dc_allowed: bool
@@ -77,6 +86,7 @@ class Track(_Data):
     code: Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]
     title: str
     applies_if: AppliesIf
+    fee: Fee
     approvals: tuple[ApprovalSpec, ...]
 
     @model_validator(mode="after")
@@ -106,17 +116,44 @@ class Track(_Data):
         raise NotFound(f"track {self.code} has no approval {code}")
 
 
+class AppealTerms(Term):
+    """The applicant's window to appeal a refusal (`days`), and the appeal body's term."""
+
+    decision: Term
+
+
+class ResubmissionTerms(Term):
+    """The window to resubmit a refused application; whether the fee paid counts again."""
+
+    fee_credited: bool
+
+
+CHANGE_KINDS = ("modification", "transfer", "decommission")
+
+
 class CountryRules(_Data):
     country_code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
     time_zone: str
     legal_basis: str
+    fee_basis: str = ""
     calendar: CalendarRules
     completeness: Term
     grid_acceptance: GridTerm
     tracks: tuple[Track, ...]
+    appeal: AppealTerms
+    resubmission: ResubmissionTerms
+    # After commissioning: one procedure per change kind, its fee and approvals as for tracks.
+    changes: tuple[Track, ...]
+
+    @model_validator(mode="after")
+    def _every_change_kind(self) -> CountryRules:
+        codes = sorted(t.code for t in self.changes)
+        if codes != sorted(CHANGE_KINDS):
+            raise ValueError(f"changes must define exactly {', '.join(CHANGE_KINDS)}")
+        return self
 
     def track(self, code: str) -> Track:
-        for track in self.tracks:
+        for track in (*self.tracks, *self.changes):
             if track.code == code:
                 return track
         raise NotFound(f"{self.country_code} has no permit track {code!r}", field="track")

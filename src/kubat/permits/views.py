@@ -15,7 +15,15 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,9 +32,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kubat.core.errors import KubatError, NotFound, PermissionDenied
-from kubat.permits import delivery, selectors, services, statistics
-from kubat.permits.forms import ApplicationForm, AttachmentForm
-from kubat.permits.models import Approval, InfoRequest, PermitCase
+from kubat.permits import (
+    aftercare,
+    decisions,
+    delivery,
+    payments,
+    register,
+    selectors,
+    services,
+    signing,
+    statistics,
+)
+from kubat.permits.forms import ApplicationForm, AttachmentForm, ChangeForm
+from kubat.permits.models import Approval, Decision, InfoRequest, PermitCase
 from kubat.permits.pdf import render_permit
 from kubat.permits.tracks import rules_for
 
@@ -160,10 +178,15 @@ def _case_context(request: HttpRequest, case: PermitCase) -> dict[str, Any]:
         "attachments": case.attachments.order_by("uploaded_at"),
         "audit": case.audit.select_related("approval"),
         "is_applicant": selectors.is_applicant_of(user, case),
+        "is_recipient": case.transfer_to_id is not None
+        and getattr(selectors.applicant_organisation(user), "pk", None) == case.transfer_to_id,
+        "is_holder": getattr(selectors.applicant_organisation(user), "pk", None)
+        == (case.holder_id or case.applicant_id),
         "is_secretariat": selectors.is_secretariat(user),
         "editable": case.status in services.EDITABLE,
         "problems": services.submission_problems(case) if case.status in services.EDITABLE else [],
         "attachment_form": AttachmentForm(),
+        "decisions": [(d, decisions.verify_decision(d)) for d in case.decisions.all()],
         "open_questions": [
             q for a in approvals for q in a.info_requests.all() if q.answered_at is None
         ],
@@ -281,10 +304,102 @@ def permit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.visible_case(user=request.user, case_id=pk)
     if not case.permit_number:
         raise Http404("no permit yet")
-    response = HttpResponse(render_permit(case), content_type="application/pdf")
+    register_url = request.build_absolute_uri(
+        reverse("permits:register_entry", args=[case.permit_number])
+    )
+    response = HttpResponse(
+        render_permit(case, register_url=register_url), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="{case.permit_number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@signed_in
+@require_POST
+def appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The applicant appeals a refusal, or (`resubmit`) starts a new application from it."""
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    try:
+        with transaction.atomic():
+            if request.POST.get("action") == "resubmit":
+                draft = aftercare.resubmit_refused(user=request.user, case=case)
+                messages.success(request, _("A new application is drafted from the refused one."))
+                return redirect("permits:case", pk=draft.pk)
+            aftercare.appeal_refusal(
+                user=request.user, case=case, grounds=request.POST.get("grounds", "")
+            )
+        messages.success(request, _("Appeal lodged."))
+    except KubatError as exc:
+        return _back(request, exc, reverse("permits:case", args=[pk]))
+    return redirect("permits:case", pk=pk)
+
+
+@signed_in
+@require_POST
+def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat's appeals panel grants or dismisses an appeal, with its reasons."""
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    try:
+        with transaction.atomic():
+            aftercare.decide_appeal(
+                user=request.user,
+                case=case,
+                grant=request.POST.get("action") == "grant",
+                reason=request.POST.get("reason", ""),
+            )
+        messages.success(request, _("Appeal decided."))
+    except KubatError as exc:
+        return _back(request, exc, reverse("permits:case", args=[pk]))
+    return redirect("permits:case", pk=pk)
+
+
+CHANGE_KINDS = ("modification", "transfer", "decommission")
+
+
+@signed_in
+def change(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The holder opens a modification, transfer or decommissioning of a station in service."""
+    permit = selectors.visible_case(user=request.user, case_id=pk)
+    if kind not in CHANGE_KINDS:
+        raise Http404("unknown change")
+    form = ChangeForm(request.POST or None, permit=permit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                case = aftercare.open_change(
+                    user=request.user,
+                    permit=permit,
+                    kind=kind,
+                    reason=data.get("reason") or "",
+                    planned_evses=form.planned_evses(),
+                    grid_capacity_kw=data.get("grid_capacity_kw"),
+                    transfer_to=data.get("transfer_to"),
+                    transfer_party_id=data.get("party_id") or "",
+                    decommission_mode=data.get("decommission_mode") or "",
+                )
+            messages.success(request, _("Change drafted: submit it to the secretariat."))
+            return redirect("permits:case", pk=case.pk)
+        except KubatError as exc:
+            form.add_error(None, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+    return render(
+        request, "permits/change_form.html", {"form": form, "permit": permit, "kind": kind}
+    )
+
+
+@signed_in
+@require_POST
+def consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receiving organisation accepts a transfer."""
+    case = selectors.visible_case(user=request.user, case_id=pk)
+    try:
+        with transaction.atomic():
+            aftercare.consent_transfer(user=request.user, case=case)
+        messages.success(request, _("Transfer accepted."))
+    except KubatError as exc:
+        return _back(request, exc, reverse("permits:case", args=[pk]))
+    return redirect("permits:case", pk=pk)
 
 
 # Agencies ----------------------------------------------------------------------------------
@@ -373,6 +488,7 @@ def secretariat(request: HttpRequest) -> HttpResponse:
             "cases": selectors.completeness_queue(),
             "escalated": selectors.escalated_approvals(),
             "overdue_cases": selectors.overdue_cases(),
+            "appeals": selectors.open_appeals(),
             "now": timezone.now(),
         },
     )
@@ -402,6 +518,32 @@ def completeness(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("permits:secretariat")
 
 
+@signed_in
+@require_POST
+def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat confirms a fee it saw arrive; HTMX swaps the completeness row."""
+    if not selectors.is_secretariat(request.user):
+        raise Http404("not the secretariat")
+    case = get_object_or_404(PermitCase, pk=pk)
+    error = ""
+    try:
+        with transaction.atomic():
+            payments.confirm_payment(
+                user=request.user,
+                case=case,
+                amount=case.fee_outstanding,
+                transaction_id=request.POST.get("transaction_id", ""),
+            )
+    except KubatError as exc:
+        error = exc.message
+    case.refresh_from_db()
+    if _is_htmx(request):
+        return render(request, "permits/_completeness_row.html", {"case": case, "error": error})
+    if error:
+        messages.error(request, error)
+    return redirect("permits:secretariat")
+
+
 # The public --------------------------------------------------------------------------------
 
 
@@ -409,3 +551,109 @@ def completeness(request: HttpRequest, pk: int) -> HttpResponse:
 def transparency(request: HttpRequest) -> HttpResponse:
     """Public: how long permits really take, from the cases themselves; no personal data."""
     return render(request, "permits/transparency.html", {"stats": statistics.permit_statistics()})
+
+
+@require_GET
+def signing_certificate(request: HttpRequest) -> HttpResponse:
+    """Public: the certificate that verifies Kubat's signed decisions (PEM)."""
+    response = HttpResponse(
+        signing.get_signer().certificate_pem(), content_type="application/x-pem-file"
+    )
+    response["Content-Disposition"] = 'inline; filename="kubat-signing-certificate.pem"'
+    return response
+
+
+@require_GET
+def decision_file(request: HttpRequest, number: str) -> HttpResponse:
+    """A signed decision as JSON: public for permits (the register), else the case's parties.
+
+    Anyone else gets 404, as for the case itself.
+    """
+    decision = Decision.objects.select_related("case").filter(number=number).first()
+    if decision is None:
+        raise Http404("no such decision")
+    if not decision.public and not (
+        request.user.is_authenticated and selectors.can_view(request.user, decision.case)
+    ):
+        raise Http404("no such decision")
+    response = JsonResponse(decisions.signed_file(decision), json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="{decision.number}.json"'
+    return response
+
+
+REGISTER_PAGE = 50
+
+
+@require_GET
+def register_page(request: HttpRequest) -> HttpResponse:
+    """Public: the register of permits, searchable by text, country, state and track."""
+    params = {k: request.GET.get(k, "").strip() for k in ("q", "country", "state", "track")}
+    error = ""
+    try:
+        cases = register.entries(
+            q=params["q"],
+            country=params["country"] or None,
+            state=params["state"] or None,
+            track=params["track"] or None,
+        )
+        raw = request.GET.get("page", "1")
+        page = int(raw) if raw.isdecimal() and 0 < int(raw) < 10**6 else 1
+        total = cases.count()
+        rows = [register.entry(c) for c in cases[(page - 1) * REGISTER_PAGE : page * REGISTER_PAGE]]
+    except KubatError as exc:
+        error, rows, total, page = f"{exc.field}: {exc.message}", [], 0, 1
+    return render(
+        request,
+        "permits/register.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "has_next": page * REGISTER_PAGE < total,
+            "params": params,
+            "states": register.STATES,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_GET
+def register_entry(request: HttpRequest, number: str) -> HttpResponse:
+    """Public: one permit's entry, with its signed decision checked against the certificate."""
+    try:
+        case = register.get_entry(number=number)
+    except NotFound:
+        raise Http404("no such permit") from None
+    decision = register.permit_decision(case)
+    return render(
+        request,
+        "permits/register_entry.html",
+        {
+            "entry": register.entry(case),
+            "case": case,
+            "decision": decision,
+            "check": decisions.verify_decision(decision) if decision else None,
+            "changes": case.changes.exclude(decided_at=None).order_by("decided_at"),
+        },
+    )
+
+
+@require_GET
+def register_csv(request: HttpRequest) -> HttpResponseBase:
+    """Open data: the whole register as CSV (same conventions as the registry's files)."""
+    try:
+        cases = register.entries(country=request.GET.get("country") or None)
+    except KubatError as exc:
+        return HttpResponse(
+            f"{exc.field}: {exc.message}\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    now = timezone.now()
+    response = StreamingHttpResponse(
+        register.stream_csv(cases.iterator(chunk_size=500), generated_at=now),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="kubat-permits.csv"'
+    response["X-Kubat-Generated-At"] = now.isoformat()
+    response["Link"] = '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
+    return response

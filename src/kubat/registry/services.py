@@ -802,3 +802,48 @@ def delete_location(*, location: Location) -> None:
         country_code=location.country_code, delta=index.negated(before.contribution)
     )
     location.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Appended by the permits helper (issue 14, permit transfers). One function, nothing above it
+# changed: fold it into the registry's one write path when merging.
+# ---------------------------------------------------------------------------------------------
+
+
+def transfer_location(*, location: Location, to_party: Party) -> Location:
+    """Move a location to another operator's party: a permitted station changed hands.
+
+    The row, its EVSEs and their status history stay (the station is the same); the operator
+    part of each eMI3 EVSE ID (`KZ*OLD*E…` → `KZ*NEW*E…`) and an operator name published in
+    `operator` follow the new party; the per-operator counters move by the difference.
+    Both parties and the location are locked, as in save_location. InvalidInput when the new
+    party is in another country; Conflict when it already has a location with the same id.
+    """
+    from kubat.core.errors import Conflict
+
+    old = location.party
+    if to_party.country_code != old.country_code:
+        raise InvalidInput(
+            f"party {to_party.key} is not in {old.country_code}; a station does not move country",
+            field="party",
+        )
+    list(Party.objects.select_for_update().filter(pk__in=[old.pk, to_party.pk]).order_by("pk"))
+    location = Location.objects.select_for_update().select_related("party").get(pk=location.pk)
+    if to_party.pk == location.party_id:
+        return location
+    if Location.objects.filter(party=to_party, ocpi_id=location.ocpi_id).exists():
+        raise Conflict(
+            f"party {to_party.key} already has a location {location.ocpi_id}", field="party"
+        )
+    before = summary_of(location)
+    old_prefix = f"{old.country_code}*{old.party_id}*"
+    new_prefix = f"{to_party.country_code}*{to_party.party_id}*"
+    location.party = to_party
+    if location.operator:
+        location.operator = {**location.operator, "name": to_party.name}
+    location.save(update_fields=["party", "operator"])
+    for evse in location.evses.filter(evse_id__startswith=old_prefix):
+        evse.evse_id = new_prefix + (evse.evse_id or "")[len(old_prefix) :]
+        evse.save(update_fields=["evse_id"])
+    refresh_location(location=location, before=before)
+    return location

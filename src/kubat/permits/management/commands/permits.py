@@ -1,7 +1,17 @@
-"""`kubat permits tick [--now ISO-8601]`: apply permit deadlines (run it on a schedule).
+"""`kubat permits tick|verify|certificate|webhooks`: deadlines, signed decisions, webhooks.
 
-Idempotent: a deemed approval is deemed once and an escalation is sent once, however often
-the tick runs. `--now` sets the clock (for tests, demos and catching up after downtime).
+`webhooks [--now]` sends the webhook deliveries that are due (run it every minute).
+
+`tick [--now ISO-8601]` applies permit deadlines (run it on a schedule). Idempotent: a deemed
+approval is deemed once and an escalation is sent once, however often the tick runs. `--now`
+sets the clock (for tests, demos and catching up after downtime).
+
+`verify FILE [--certificate PEM]` checks a signed decision (downloaded from the case page or
+the public register) without the network or the database: exit 0 when the signature is
+valid, 1 when it is not (a tampered decision, another certificate), 2 when the file is not a
+signed decision. Give `--certificate` the certificate published at
+/permits/signing-certificate.pem (or printed by `certificate`); without it the certificate
+inside the file is used, which proves integrity but not who signed.
 """
 
 from __future__ import annotations
@@ -9,12 +19,13 @@ from __future__ import annotations
 import json
 from argparse import ArgumentParser
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kubat.permits import clock
+from kubat.permits import clock, signing, webhooks
 
 
 def _moment(text: str) -> datetime:
@@ -32,6 +43,12 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         tick = sub.add_parser("tick", help="Apply deadlines as of now (or --now).")
         tick.add_argument("--now", help="The clock, e.g. 2026-11-30T09:00:00Z (UTC if no zone).")
+        verify = sub.add_parser("verify", help="Check a signed decision file offline.")
+        verify.add_argument("file", help="The signed decision (JSON).")
+        verify.add_argument("--certificate", help="The trusted (published) certificate, PEM.")
+        sub.add_parser("certificate", help="Print the signing certificate (PEM) to publish.")
+        hooks = sub.add_parser("webhooks", help="Send due webhook deliveries (every minute).")
+        hooks.add_argument("--now", help="The clock (UTC if no zone).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "tick":
@@ -39,3 +56,26 @@ class Command(BaseCommand):
             with transaction.atomic():
                 report = clock.tick(now=now)
             self.stdout.write(json.dumps(report.as_dict()))
+        elif options["action"] == "verify":
+            self._verify(options["file"], options.get("certificate"))
+        elif options["action"] == "webhooks":
+            now = _moment(options["now"]) if options.get("now") else None
+            self.stdout.write(json.dumps(webhooks.deliver_due(now=now).as_dict()))
+        elif options["action"] == "certificate":
+            self.stdout.write(signing.get_signer().certificate_pem().decode("ascii"), ending="")
+
+    def _verify(self, path: str, certificate: str | None) -> None:
+        try:
+            document = json.loads(Path(path).read_text("utf-8"))
+            trusted = Path(certificate).read_bytes() if certificate else None
+            result = signing.verify(document, trusted_certificate=trusted)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read: {exc}", returncode=2) from None
+        except ValueError as exc:  # not JSON, or MalformedDocument naming the part
+            raise CommandError(f"{path}: not a signed decision: {exc}", returncode=2) from None
+        number = document.get("decision", {}).get("number", "")
+        body = {"file": path, "number": number, **result.as_dict()}
+        body["trusted_certificate"] = certificate or "embedded in the file"
+        self.stdout.write(json.dumps(body))
+        if not result.valid:
+            raise CommandError(f"{number}: {result.reason}", returncode=1)

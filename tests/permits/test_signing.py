@@ -1,0 +1,166 @@
+"""Signed decisions: every approval, refusal and permit, verifiable offline; tampering fails."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from kubat.permits import decisions, services, signing
+from kubat.permits.models import DecisionKind, PermitCase
+from tests.permits.factories import T0, World, in_review, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+def _permit(world: World) -> PermitCase:
+    case = in_review(world)
+    for approval in case.approvals.all():
+        services.decide_approval(
+            user=world.reviewers[approval.authority],
+            approval=approval,
+            approve=True,
+            now=T0 + timedelta(days=2),
+        )
+    case.refresh_from_db()
+    return case
+
+
+def _file(tmp_path: Path, name: str, document: object) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    return str(path)
+
+
+def _verify(*args: str) -> tuple[int, dict[str, object]]:
+    from io import StringIO
+
+    out = StringIO()
+    try:
+        call_command("permits", "verify", *args, stdout=out)
+        code = 0
+    except CommandError as exc:
+        code = exc.returncode
+    text = out.getvalue().strip()
+    return code, json.loads(text) if text else {}
+
+
+def test_canonical_json_sorts_keys_without_whitespace_in_utf8() -> None:
+    assert signing.canonical_json({"b": 1, "a": ["ж", None, True]}) == (
+        '{"a":["ж",null,true],"b":1}'.encode()
+    )
+    with pytest.raises(ValueError, match="floats"):
+        signing.canonical_json({"kw": 22.5})
+
+
+def test_every_approval_and_the_permit_are_signed() -> None:
+    world = make_world("KZ")
+    case = _permit(world)
+    kinds = list(case.decisions.values_list("kind", flat=True))
+    assert kinds == [DecisionKind.APPROVAL] * 3 + [DecisionKind.PERMIT]
+    for decision in case.decisions.all():
+        assert decisions.verify_decision(decision).valid
+    permit = case.decisions.get(kind=DecisionKind.PERMIT)
+    body = json.loads(permit.canonical)
+    assert body["permit_number"] == case.permit_number
+    assert body["holder"] == world.applicant_org.name
+    assert world.applicant.username not in permit.canonical  # organisations, never people
+    assert permit.public
+
+
+def test_a_refusal_is_signed_with_its_reason() -> None:
+    world = make_world("KZ")
+    case = in_review(world)
+    fire = case.approvals.get(code="fire_safety")
+    services.decide_approval(
+        user=world.reviewers["fire_safety"], approval=fire, approve=False, reason="too close"
+    )
+    refusal = case.decisions.get(kind=DecisionKind.REFUSAL)
+    assert "too close" in json.loads(refusal.canonical)["reason"]
+    assert decisions.verify_decision(refusal).valid
+    assert not refusal.public
+
+
+def test_a_deemed_approval_is_signed_by_kubat() -> None:
+    from kubat.permits import clock
+
+    world = make_world("KZ")
+    case = in_review(world)
+    clock.tick(now=T0 + timedelta(days=30))
+    case.refresh_from_db()
+    assert case.decisions.filter(kind=DecisionKind.APPROVAL).count() == 3
+    assert case.decisions.filter(kind=DecisionKind.PERMIT).count() == 1
+
+
+def test_the_command_verifies_a_permit_offline_with_the_published_certificate(
+    tmp_path: Path,
+) -> None:
+    world = make_world("KZ")
+    case = _permit(world)
+    permit = case.decisions.get(kind=DecisionKind.PERMIT)
+    client = Client()
+    document = client.get(f"/permits/decisions/{permit.number}.json").json()
+    certificate = client.get("/permits/signing-certificate.pem").content
+    (tmp_path / "cert.pem").write_bytes(certificate)
+    code, report = _verify(
+        _file(tmp_path, "permit.json", document), "--certificate", str(tmp_path / "cert.pem")
+    )
+    assert code == 0
+    assert report["valid"] is True
+    assert report["number"] == permit.number
+
+
+def test_a_tampered_decision_fails_verification(tmp_path: Path) -> None:
+    world = make_world("KZ")
+    case = _permit(world)
+    document = decisions.signed_file(case.decisions.get(kind=DecisionKind.PERMIT))
+    document["decision"]["site"]["address"] = "Somewhere else 1"
+    code, report = _verify(_file(tmp_path, "tampered.json", document))
+    assert code == 1
+    assert report["valid"] is False
+    assert "does not match" in str(report["reason"])
+
+
+def test_a_decision_signed_by_another_key_fails_against_the_published_certificate(
+    tmp_path: Path,
+) -> None:
+    world = make_world("KZ")
+    case = _permit(world)
+    value = json.loads(case.decisions.get(kind=DecisionKind.PERMIT).canonical)
+    forged = signing.sign_document(value, signer=signing.FileSigner(tmp_path / "other"))
+    published = signing.get_signer().certificate_pem()
+    (tmp_path / "cert.pem").write_bytes(published)
+    code, report = _verify(
+        _file(tmp_path, "forged.json", forged), "--certificate", str(tmp_path / "cert.pem")
+    )
+    assert code == 1
+    assert "another certificate" in str(report["reason"])
+
+
+def test_a_file_that_is_not_a_signed_decision_exits_2(tmp_path: Path) -> None:
+    code, _ = _verify(_file(tmp_path, "x.json", {"decision": "no"}))
+    assert code == 2
+    (tmp_path / "garbage.json").write_text("not json")
+    code, _ = _verify(str(tmp_path / "garbage.json"))
+    assert code == 2
+    code, _ = _verify(str(tmp_path / "missing.json"))
+    assert code == 2
+
+
+def test_approval_decisions_are_only_for_the_case_parties() -> None:
+    world = make_world("KZ")
+    case = _permit(world)
+    approval = case.decisions.filter(kind=DecisionKind.APPROVAL).first()
+    assert approval is not None
+    assert Client().get(f"/permits/decisions/{approval.number}.json").status_code == 404
+    client = Client()
+    client.force_login(world.applicant)
+    assert client.get(f"/permits/decisions/{approval.number}.json").status_code == 200
+    page = client.get(f"/permits/cases/{case.pk}/").content.decode()
+    assert approval.number in page
+    assert "INVALID" not in page
