@@ -41,13 +41,13 @@ from kubat.permits.models import (
 from kubat.permits.schemas import Application, EvseGroup
 from kubat.permits.services import (
     AnyUser,
-    _lock,
-    _now,
-    _require_applicant,
-    _require_status,
-    _start_ready_approvals,
-    _user,
+    acting_user,
     audit,
+    lock_case,
+    moment,
+    require_applicant,
+    require_status,
+    start_ready_approvals,
 )
 from kubat.permits.tracks import rules_for
 from kubat.permits.workdays import deadline
@@ -82,10 +82,10 @@ def appeal_refusal(
     *, user: AnyUser, case: PermitCase, grounds: str, now: datetime | None = None
 ) -> PermitCase:
     """The applicant appeals a refusal within its window; the appeal body's clock starts."""
-    case = _lock(case)
-    _require_applicant(user, case)
-    _require_status(case, CaseStatus.REJECTED)
-    at = _now(now)
+    case = lock_case(case)
+    require_applicant(user, case)
+    require_status(case, CaseStatus.REJECTED)
+    at = moment(now)
     if case.appeal_outcome:
         raise Conflict(f"the appeal of case {case.reference} is already decided")
     if case.appeal_due_at is None or at > case.appeal_due_at:
@@ -117,11 +117,11 @@ def decide_appeal(
     """The appeal body grants (review reopens) or dismisses (refusal stands), with reasons."""
     if not selectors.is_secretariat(user):
         raise PermissionDenied("appeals are decided by the secretariat's appeals panel")
-    case = _lock(case)
-    _require_status(case, CaseStatus.APPEALED)
+    case = lock_case(case)
+    require_status(case, CaseStatus.APPEALED)
     if not reason.strip():
         raise InvalidInput("an appeal decision gives its reasons", field="reason")
-    at = _now(now)
+    at = moment(now)
     case.appeal_decided_at = at
     case.appeal_outcome = "granted" if grant else "dismissed"
     case.appeal_reason = reason.strip()
@@ -151,7 +151,7 @@ def decide_appeal(
         case.save()
         decisions.record_decision(case=case, kind=DecisionKind.APPEAL, at=at, extra=extra)
         audit(case=case, action=AuditAction.APPEAL_GRANTED, at=at, user=user, note=reason)
-        _start_ready_approvals(case, at)
+        start_ready_approvals(case, at)
     else:
         case.status = CaseStatus.REJECTED
         case.save()
@@ -168,10 +168,10 @@ def decide_appeal(
 
 def resubmit_refused(*, user: AnyUser, case: PermitCase, now: datetime | None = None) -> PermitCase:
     """A new draft from a refused case (same data and documents), within the window."""
-    case = _lock(case)
-    _require_applicant(user, case)
-    _require_status(case, CaseStatus.REJECTED)
-    at = _now(now)
+    case = lock_case(case)
+    require_applicant(user, case)
+    require_status(case, CaseStatus.REJECTED)
+    at = moment(now)
     if case.resubmission_due_at is None or at > case.resubmission_due_at:
         raise Conflict("the resubmission window has closed", field="resubmission")
     if case.changes.filter(kind=CaseKind.NEW).exists():
@@ -179,7 +179,7 @@ def resubmit_refused(*, user: AnyUser, case: PermitCase, now: datetime | None = 
     fields = Application.model_fields.keys()
     draft = PermitCase(
         applicant=case.applicant,
-        created_by=_user(user),
+        created_by=acting_user(user),
         created_at=at,
         source=case.source,
         parent=case,
@@ -233,19 +233,19 @@ def open_change(
     if kind not in (CaseKind.MODIFICATION, CaseKind.TRANSFER, CaseKind.DECOMMISSION):
         raise InvalidInput("kind is modification, transfer or decommission", field="kind")
     organisation = selectors.applicant_organisation(user)
-    permit = _lock(permit)
+    permit = lock_case(permit)
     if organisation is None or organisation.pk != _holder_of(permit).pk:
         raise PermissionDenied("only the permit holder's members change the station")
-    _require_status(permit, CaseStatus.IN_REGISTRY)
+    require_status(permit, CaseStatus.IN_REGISTRY)
     if permit.register_state == "decommissioned":
         raise Conflict(f"permit {permit.permit_number} is finally decommissioned")
     open_kinds = (CaseStatus.CHANGED, CaseStatus.REJECTED)
     if permit.changes.exclude(kind=CaseKind.NEW).exclude(status__in=open_kinds).exists():
         raise Conflict(f"another change of permit {permit.permit_number} is open")
-    at = _now(now)
+    at = moment(now)
     case = PermitCase(
         applicant=organisation,
-        created_by=_user(user),
+        created_by=acting_user(user),
         created_at=at,
         source=permit.source,
         kind=kind,
@@ -301,7 +301,7 @@ def change_problems(case: PermitCase) -> list[str]:
 
 def consent_transfer(*, user: AnyUser, case: PermitCase, now: datetime | None = None) -> PermitCase:
     """The receiving organisation accepts the transfer (needed before completeness)."""
-    case = _lock(case)
+    case = lock_case(case)
     organisation = selectors.applicant_organisation(user)
     if (
         case.kind != CaseKind.TRANSFER
@@ -309,10 +309,10 @@ def consent_transfer(*, user: AnyUser, case: PermitCase, now: datetime | None = 
         or organisation.pk != case.transfer_to_id
     ):
         raise PermissionDenied("only the receiving organisation accepts a transfer")
-    _require_status(case, CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.RETURNED)
+    require_status(case, CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.RETURNED)
     if case.transfer_consented_at is not None:
         return case
-    at = _now(now)
+    at = moment(now)
     case.transfer_consented_at = at
     case.save(update_fields=["transfer_consented_at"])
     audit(case=case, action=AuditAction.TRANSFER_CONSENTED, at=at, user=user)
@@ -357,7 +357,7 @@ def _apply_to_registry(case: PermitCase, permit: PermitCase, at: datetime) -> di
             region=permit.region,
         )
         return {
-            "planned_evses": decisions._evses(case),
+            "planned_evses": decisions.planned_evses(case),
             "grid_capacity_kw": f"{case.grid_capacity_kw:g}",
         }
     if case.kind == CaseKind.TRANSFER:
@@ -403,7 +403,7 @@ def _apply_to_registry(case: PermitCase, permit: PermitCase, at: datetime) -> di
 def apply_change(case: PermitCase, at: datetime, user: AnyUser | None) -> None:
     """Every approval of a change case is given: change the registry and the permit, sign."""
     assert case.parent is not None
-    permit = _lock(case.parent)
+    permit = lock_case(case.parent)
     change = _apply_to_registry(case, permit, at)
     permit.save()
     case.status = CaseStatus.CHANGED

@@ -19,7 +19,7 @@ from kubat.permits.models import (
     DecisionKind,
     PermitCase,
 )
-from kubat.permits.services import _issue_if_all_given, _now, _start_ready_approvals, audit
+from kubat.permits.services import audit, issue_if_all_given, moment, start_ready_approvals
 
 
 @dataclass(slots=True)
@@ -44,7 +44,7 @@ def tick(*, now: datetime | None = None, case_ids: Collection[int] | None = None
 
     `case_ids` limits the tick to some cases (the demo replays each case on its own clock).
     """
-    at = _now(now)
+    at = moment(now)
     report = TickReport()
     scope = (
         PermitCase.objects.all() if case_ids is None else PermitCase.objects.filter(pk__in=case_ids)
@@ -78,8 +78,8 @@ def tick(*, now: datetime | None = None, case_ids: Collection[int] | None = None
                 case=case, kind=DecisionKind.APPROVAL, at=approval.due_at, approval=approval
             )
             report.deemed.append(label)
-            _start_ready_approvals(case, at)
-            _issue_if_all_given(case, at, None)
+            start_ready_approvals(case, at)
+            issue_if_all_given(case, at, None)
             if case.status == CaseStatus.ISSUED:
                 report.issued.append(case.reference)
         elif approval.escalated_at is None:

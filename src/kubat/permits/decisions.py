@@ -46,7 +46,7 @@ def _site(case: PermitCase) -> dict[str, Any]:
     }
 
 
-def _evses(case: PermitCase) -> list[dict[str, Any]]:
+def planned_evses(case: PermitCase) -> list[dict[str, Any]]:
     return [
         {
             "count": int(g["count"]),
@@ -92,7 +92,7 @@ def payload(
         "track": case.track,
         "holder": case.applicant.name,
         "site": _site(case),
-        "planned_evses": _evses(case),
+        "planned_evses": planned_evses(case),
         "legal_basis": rules_for(case.country_code).legal_basis,
     }
     if approval is not None:

@@ -18,12 +18,12 @@ from kubat.permits.models import AuditAction, CaseStatus, PermitCase
 from kubat.permits.schemas import EvseGroup
 from kubat.permits.services import (
     AnyUser,
-    _assigned_agency,
-    _lock,
-    _now,
-    _require_applicant,
-    _require_status,
+    assigned_agency,
     audit,
+    lock_case,
+    moment,
+    require_applicant,
+    require_status,
 )
 from kubat.permits.tracks import rules_for
 from kubat.permits.workdays import deadline
@@ -37,10 +37,10 @@ def start_construction(
     *, user: AnyUser, case: PermitCase, now: datetime | None = None
 ) -> PermitCase:
     """The applicant reports that building has started under the issued permit."""
-    case = _lock(case)
-    _require_applicant(user, case)
-    _require_status(case, CaseStatus.ISSUED)
-    at = _now(now)
+    case = lock_case(case)
+    require_applicant(user, case)
+    require_status(case, CaseStatus.ISSUED)
+    at = moment(now)
     case.status = CaseStatus.CONSTRUCTION
     case.construction_started_at = at
     case.save()
@@ -52,12 +52,12 @@ def request_grid_acceptance(
     *, user: AnyUser, case: PermitCase, now: datetime | None = None
 ) -> PermitCase:
     """The station is built: the distribution company's acceptance clock starts."""
-    case = _lock(case)
-    _require_applicant(user, case)
-    _require_status(case, CaseStatus.CONSTRUCTION)
-    at = _now(now)
+    case = lock_case(case)
+    require_applicant(user, case)
+    require_status(case, CaseStatus.CONSTRUCTION)
+    at = moment(now)
     term = rules_for(case.country_code).grid_acceptance
-    case.grid_agency = _assigned_agency(case, term.authority).agency
+    case.grid_agency = assigned_agency(case, term.authority).agency
     case.status = CaseStatus.GRID_REQUESTED
     case.grid_requested_at = at
     case.grid_due_at = deadline(
@@ -78,14 +78,14 @@ def accept_grid(
     *, user: AnyUser, case: PermitCase, meter_number: str, now: datetime | None = None
 ) -> PermitCase:
     """The distribution company confirms acceptance of the connection and the meter installed."""
-    case = _lock(case)
+    case = lock_case(case)
     agency = selectors.reviewer_agency(user)
     if agency is None or agency.pk != case.grid_agency_id:
         raise PermissionDenied("only the distribution company's reviewers accept the grid")
-    _require_status(case, CaseStatus.GRID_REQUESTED)
+    require_status(case, CaseStatus.GRID_REQUESTED)
     if not meter_number.strip():
         raise InvalidInput("give the meter number installed", field="meter_number")
-    at = _now(now)
+    at = moment(now)
     case.status = CaseStatus.GRID_ACCEPTED
     case.grid_accepted_at = at
     case.meter_number = meter_number.strip()[:40]
@@ -166,10 +166,10 @@ def commission_case(*, user: AnyUser, case: PermitCase, now: datetime | None = N
     after the applicant) with every EVSE PLANNED; it turns AVAILABLE when its operator
     reports status over OCPI.
     """
-    case = _lock(case)
-    _require_applicant(user, case)
-    _require_status(case, CaseStatus.GRID_ACCEPTED)
-    at = _now(now)
+    case = lock_case(case)
+    require_applicant(user, case)
+    require_status(case, CaseStatus.GRID_ACCEPTED)
+    at = moment(now)
     party = registry_services.get_or_create_party(
         country_code=case.country_code,
         party_id=case.party_id,

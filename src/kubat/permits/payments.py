@@ -158,9 +158,9 @@ def _record(
     user: selectors.AnyUser | None,
 ) -> Payment:
     # Imported here: services imports this module for assign_fee and fee_problem.
-    from kubat.permits.services import _lock, _user, audit
+    from kubat.permits.services import acting_user, audit, lock_case
 
-    case = _lock(case)
+    case = lock_case(case)
     existing = Payment.objects.filter(method=method, transaction_id=transaction_id).first()
     if existing is not None:
         if existing.case_id != case.pk or existing.amount != amount:
@@ -182,7 +182,7 @@ def _record(
         method=method,
         transaction_id=transaction_id,
         received_at=at,
-        recorded_by=_user(user),
+        recorded_by=acting_user(user),
     )
     case.fee_paid_amount += amount
     if case.fee_outstanding <= 0:

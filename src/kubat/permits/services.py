@@ -56,11 +56,12 @@ EDITABLE = (CaseStatus.DRAFT, CaseStatus.RETURNED)
 SYSTEM = "Kubat"
 
 
-def _now(now: datetime | None) -> datetime:
+def moment(now: datetime | None) -> datetime:
+    """The time a step happens: the caller's (demo, tests, the clock's --now) or now."""
     return now or timezone.now()
 
 
-def _user(user: AnyUser | None) -> User | None:
+def acting_user(user: AnyUser | None) -> User | None:
     """The user as a row to point at (None for the clock or an anonymous caller)."""
     return user if isinstance(user, User) else None
 
@@ -87,7 +88,7 @@ def audit(
         case=case,
         action=action,
         at=at,
-        actor=_user(user),
+        actor=acting_user(user),
         actor_label=_label(user),
         approval=approval,
         note=note,
@@ -96,17 +97,19 @@ def audit(
     return entry
 
 
-def _lock(case: PermitCase) -> PermitCase:
+def lock_case(case: PermitCase) -> PermitCase:
     """Re-read the case under a row lock (see the module docstring for why)."""
     return PermitCase.objects.select_for_update().get(pk=case.pk)
 
 
-def _require_applicant(user: AnyUser, case: PermitCase) -> None:
+def require_applicant(user: AnyUser, case: PermitCase) -> None:
+    """PermissionDenied unless the user belongs to the case's applicant organisation."""
     if not selectors.is_applicant_of(user, case):
         raise PermissionDenied("only the applicant organisation's members may do this")
 
 
-def _require_status(case: PermitCase, *allowed: CaseStatus) -> None:
+def require_status(case: PermitCase, *allowed: CaseStatus) -> None:
+    """Conflict unless the case is in one of the allowed states: each step has its moment."""
     if case.status not in allowed:
         names = ", ".join(str(s.label) for s in allowed)
         raise Conflict(f"case {case.reference} is {case.get_status_display()}, not {names}")
@@ -138,8 +141,10 @@ def create_draft(
     organisation = selectors.applicant_organisation(user)
     if organisation is None:
         raise PermissionDenied("applying needs membership of an investor or operator organisation")
-    at = _now(now)
-    case = PermitCase(applicant=organisation, created_by=_user(user), created_at=at, source=source)
+    at = moment(now)
+    case = PermitCase(
+        applicant=organisation, created_by=acting_user(user), created_at=at, source=source
+    )
     _apply(case, application)
     case.save()
     audit(case=case, action=AuditAction.CREATED, at=at, user=user)
@@ -150,15 +155,15 @@ def update_draft(
     *, user: AnyUser, case: PermitCase, application: Application, now: datetime | None = None
 ) -> PermitCase:
     """Replace a draft's (or returned case's) data; the country cannot change once chosen."""
-    _require_applicant(user, case)
-    _require_status(case, *EDITABLE)
+    require_applicant(user, case)
+    require_status(case, *EDITABLE)
     if case.kind != CaseKind.NEW:
         raise Conflict(f"a {case.get_kind_display()} case keeps the permit's application")
     if application.country_code != case.country_code:
         raise InvalidInput("the country of a case cannot change", field="country_code")
     _apply(case, application)
     case.save()
-    audit(case=case, action=AuditAction.UPDATED, at=_now(now), user=user)
+    audit(case=case, action=AuditAction.UPDATED, at=moment(now), user=user)
     return case
 
 
@@ -175,11 +180,11 @@ def add_attachment(
 
     Documents are added while the case is editable, or to answer an open information request.
     """
-    _require_applicant(user, case)
+    require_applicant(user, case)
     if kind not in AttachmentKind.values:
         raise InvalidInput(f"unknown document kind {kind!r}", field="kind")
     if info_request is None:
-        _require_status(case, *EDITABLE)
+        require_status(case, *EDITABLE)
     elif info_request.answered_at is not None or info_request.approval.case_id != case.pk:
         raise Conflict("that information request is not open on this case")
     content_type, suffix = attachments.check_upload(upload)
@@ -187,7 +192,7 @@ def add_attachment(
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    at = _now(now)
+    at = moment(now)
     name = (upload.name or "upload")[:200]
     attachment = Attachment(
         case=case,
@@ -197,7 +202,7 @@ def add_attachment(
         content_type=content_type,
         size=upload.size or 0,
         sha256=digest.hexdigest(),
-        uploaded_by=_user(user),
+        uploaded_by=acting_user(user),
         uploaded_at=at,
     )
     attachment.file.save(f"upload{suffix}", upload, save=False)
@@ -234,7 +239,8 @@ def submission_problems(case: PermitCase) -> list[str]:
     return problems
 
 
-def _assigned_agency(case: PermitCase, authority: str) -> AgencyAssignment:
+def assigned_agency(case: PermitCase, authority: str) -> AgencyAssignment:
+    """The agency that reviews for `authority` in the case's region, else country-wide."""
     assignment = (
         AgencyAssignment.objects.select_related("agency")
         .filter(country_code=case.country_code, authority=authority, region__in=[case.region, ""])
@@ -255,9 +261,9 @@ def submit_case(*, user: AnyUser, case: PermitCase, now: datetime | None = None)
     Refused with InvalidInput listing every problem (missing data or document, connectors
     outside the country's standard profile), so the applicant can fix them all at once.
     """
-    case = _lock(case)
-    _require_applicant(user, case)
-    _require_status(case, *EDITABLE)
+    case = lock_case(case)
+    require_applicant(user, case)
+    require_status(case, *EDITABLE)
     problems = submission_problems(case)
     if problems:
         raise InvalidInput("; ".join(problems), field="application")
@@ -267,8 +273,8 @@ def submit_case(*, user: AnyUser, case: PermitCase, now: datetime | None = None)
     else:
         track = rules.track(case.kind)
     for spec in track.approvals:
-        _assigned_agency(case, spec.authority)  # fail now, not at acceptance
-    at = _now(now)
+        assigned_agency(case, spec.authority)  # fail now, not at acceptance
+    at = moment(now)
     case.track = track.code
     payments.assign_fee(case=case, track=track)
     payments.credit_refused_fee(case=case, at=at, fee_credited=rules.resubmission.fee_credited)
@@ -312,9 +318,9 @@ def check_completeness(
     """
     if not selectors.is_secretariat(user):
         raise PermissionDenied("the completeness check is the secretariat's")
-    case = _lock(case)
-    _require_status(case, CaseStatus.SUBMITTED)
-    at = _now(now)
+    case = lock_case(case)
+    require_status(case, CaseStatus.SUBMITTED)
+    at = moment(now)
     if not complete:
         if not reason.strip():
             raise InvalidInput("say what is missing", field="reason")
@@ -348,18 +354,18 @@ def check_completeness(
             code=spec.code,
             title=spec.title,
             authority=spec.authority,
-            agency=_assigned_agency(case, spec.authority).agency,
+            agency=assigned_agency(case, spec.authority).agency,
             requires=list(spec.requires),
             days=spec.days,
             day_kind=spec.day_kind,
             silence_consent=spec.silence_consent,
         )
-    _start_ready_approvals(case, at)
-    _issue_if_all_given(case, at, user)
+    start_ready_approvals(case, at)
+    issue_if_all_given(case, at, user)
     return case
 
 
-def _start_ready_approvals(case: PermitCase, at: datetime) -> None:
+def start_ready_approvals(case: PermitCase, at: datetime) -> None:
     """Start the clock of every waiting approval whose prerequisites are all given."""
     given = set(case.approvals.filter(status__in=GIVEN_APPROVAL).values_list("code", flat=True))
     for approval in case.approvals.filter(status=ApprovalStatus.WAITING).select_related("agency"):
@@ -388,7 +394,8 @@ def permit_number(case: PermitCase, at: datetime) -> str:
     return f"{case.country_code}-P-{at:%Y}-{case.pk:06d}"
 
 
-def _issue_if_all_given(case: PermitCase, at: datetime, user: AnyUser | None) -> None:
+def issue_if_all_given(case: PermitCase, at: datetime, user: AnyUser | None) -> None:
+    """Issue the permit (or decide the change) once every approval is given or deemed given."""
     if case.approvals.exclude(status__in=GIVEN_APPROVAL).exists():
         return
     if case.kind != CaseKind.NEW:
@@ -420,9 +427,9 @@ def _require_reviewer_of(user: AnyUser, approval: Approval) -> None:
 
 
 def _locked_open_approval(approval: Approval) -> tuple[PermitCase, Approval]:
-    case = _lock(approval.case)
+    case = lock_case(approval.case)
     approval = Approval.objects.select_related("agency").get(pk=approval.pk)
-    _require_status(case, CaseStatus.IN_REVIEW)
+    require_status(case, CaseStatus.IN_REVIEW)
     return case, approval
 
 
@@ -466,12 +473,12 @@ def decide_approval(
     case, approval = _locked_open_approval(approval)
     if approval.status not in OPEN_APPROVAL:
         raise Conflict(f"{approval.title} is already {approval.get_status_display()}")
-    at = _now(now)
+    at = moment(now)
     if not approve and not reason.strip():
         raise InvalidInput("a rejection needs its reason", field="reason")
     approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     approval.decided_at = at
-    approval.decided_by = _user(user)
+    approval.decided_by = acting_user(user)
     approval.reason = reason.strip()
     approval.within_deadline = _within_deadline(approval, at)
     approval.paused_at = None
@@ -489,8 +496,8 @@ def decide_approval(
         _close_case_rejected(case, at, user, approval)
         return approval
     decisions.record_decision(case=case, kind=DecisionKind.APPROVAL, at=at, approval=approval)
-    _start_ready_approvals(case, at)
-    _issue_if_all_given(case, at, None)
+    start_ready_approvals(case, at)
+    issue_if_all_given(case, at, None)
     return approval
 
 
@@ -516,7 +523,7 @@ def request_information(
         raise Conflict(f"{approval.title} is {approval.get_status_display()}")
     if not question.strip():
         raise InvalidInput("ask a question", field="question")
-    at = _now(now)
+    at = moment(now)
     assert approval.due_at is not None
     approval.status = ApprovalStatus.INFO_REQUESTED
     approval.paused_at = at
@@ -528,7 +535,7 @@ def request_information(
     )
     approval.save()
     info = InfoRequest.objects.create(
-        approval=approval, question=question.strip(), asked_at=at, asked_by=_user(user)
+        approval=approval, question=question.strip(), asked_at=at, asked_by=acting_user(user)
     )
     audit(
         case=case,
@@ -553,17 +560,17 @@ def answer_information(
     """The applicant answers; the agency's clock restarts with the days it had left."""
     approval = info_request.approval
     case = approval.case
-    _require_applicant(user, case)
+    require_applicant(user, case)
     case, approval = _locked_open_approval(approval)
     info_request = InfoRequest.objects.get(pk=info_request.pk)
     if info_request.answered_at is not None:
         raise Conflict("this question is already answered")
     if not answer.strip():
         raise InvalidInput("write an answer", field="answer")
-    at = _now(now)
+    at = moment(now)
     info_request.answer = answer.strip()
     info_request.answered_at = at
-    info_request.answered_by = _user(user)
+    info_request.answered_by = acting_user(user)
     info_request.save()
     if approval.status == ApprovalStatus.INFO_REQUESTED:
         approval.status = ApprovalStatus.PENDING

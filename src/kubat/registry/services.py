@@ -804,23 +804,16 @@ def delete_location(*, location: Location) -> None:
     location.delete()
 
 
-# ---------------------------------------------------------------------------------------------
-# Appended by the permits helper (issue 14, permit transfers). One function, nothing above it
-# changed: fold it into the registry's one write path when merging.
-# ---------------------------------------------------------------------------------------------
-
-
 def transfer_location(*, location: Location, to_party: Party) -> Location:
     """Move a location to another operator's party: a permitted station changed hands.
 
     The row, its EVSEs and their status history stay (the station is the same); the operator
     part of each eMI3 EVSE ID (`KZ*OLD*E…` → `KZ*NEW*E…`) and an operator name published in
     `operator` follow the new party; the per-operator counters move by the difference.
-    Both parties and the location are locked, as in save_location. InvalidInput when the new
-    party is in another country; Conflict when it already has a location with the same id.
+    Both parties and the location are locked, as in save_location; the change is stamped with
+    its time so that mirrors paging by date_from see it. InvalidInput when the new party is in
+    another country; Conflict when it already has a location with the same id.
     """
-    from kubat.core.errors import Conflict
-
     old = location.party
     if to_party.country_code != old.country_code:
         raise InvalidInput(
@@ -839,9 +832,10 @@ def transfer_location(*, location: Location, to_party: Party) -> Location:
     old_prefix = f"{old.country_code}*{old.party_id}*"
     new_prefix = f"{to_party.country_code}*{to_party.party_id}*"
     location.party = to_party
+    location.last_updated = timezone.now()
     if location.operator:
         location.operator = {**location.operator, "name": to_party.name}
-    location.save(update_fields=["party", "operator"])
+    location.save(update_fields=["party", "operator", "last_updated"])
     for evse in location.evses.filter(evse_id__startswith=old_prefix):
         evse.evse_id = new_prefix + (evse.evse_id or "")[len(old_prefix) :]
         evse.save(update_fields=["evse_id"])
