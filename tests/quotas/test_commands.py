@@ -34,7 +34,7 @@ def test_load_periods_creates_the_published_periods_once():
 
 def test_settle_decides_requests_whose_clients_went_away():
     p = f.period()
-    req = f.request(f.user(), p, [f.vin(1)], seconds=0.2)
+    req = f.request(f.customs(), p, [f.vin(1)], seconds=0.2)
     assert run("settle") == {"decided": 1}
     req.refresh_from_db()
     assert req.status == "decided"
