@@ -133,9 +133,7 @@ def test_sub_quotas_are_drawn_separately():
         p,
         [f.vin(1), f.vin(2)],
         seconds=0.2,
-        declarant=f.resident(
-            "01234567891234", kind="company", declarant_class="authorised_dealer"
-        ),
+        declarant=f.resident("01234567891234", kind="company", declarant_class="authorised_dealer"),
     )
     person = f.request(broker, p, [f.vin(3), f.vin(4)], seconds=0.3)
     allocation.settle_due(period_id=p.pk, now=f.at(2))

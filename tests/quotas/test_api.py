@@ -214,7 +214,9 @@ def test_broker_prechecks_by_form_and_by_csv_and_nothing_is_recorded(client, ope
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("batch.csv", csv_text.encode(), content_type="text/csv")
-    done = client.post("/quotas/broker/", {"action": "csv", "period": open_period.pk, "file": upload})
+    done = client.post(
+        "/quotas/broker/", {"action": "csv", "period": open_period.pk, "file": upload}
+    )
     assert done.status_code == 200
     assert b"declarant_not_resident" in done.content
     api = client.get(f"{API}/periods/{open_period.pk}").json()

@@ -111,6 +111,10 @@ def test_company_refused_where_only_persons_may_declare():
     p = f.period(declarant_kinds=["person"])
     with pytest.raises(InvalidInput) as exc:
         f.request(
-            f.customs(), p, [f.vin(1)], seconds=1, declarant=f.resident("01234567891234", kind="company")
+            f.customs(),
+            p,
+            [f.vin(1)],
+            seconds=1,
+            declarant=f.resident("01234567891234", kind="company"),
         )
     assert exc.value.field == "declarant.kind"
