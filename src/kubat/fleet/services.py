@@ -221,6 +221,34 @@ def fleet_by_year(*, country_code: str) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+def registered_vins(*, vins: Iterable[str]) -> set[str]:
+    """Which of `vins` are in the register (any country), for the quota reconciliation."""
+    wanted = list(vins)
+    found: set[str] = set()
+    for i in range(0, len(wanted), 5000):  # SQLite's limit on query parameters
+        found.update(
+            Registration.objects.filter(vin__in=wanted[i : i + 5000]).values_list("vin", flat=True)
+        )
+    return found
+
+
+def quota_import_registrations(
+    *, country_code: str, since: dt.date, until: dt.date
+) -> list[dict[str, Any]]:
+    """Registrations marked as duty-free quota imports in a country between two dates."""
+    rows = (
+        Registration.objects.filter(
+            country_code=country_code,
+            origin=Origin.QUOTA_IMPORT,
+            registered_on__gte=since,
+            registered_on__lte=until,
+        )
+        .order_by("registered_on", "vin")
+        .values("vin", "registered_on", "region", "country_code")
+    )
+    return [dict(row) for row in rows]
+
+
 def as_float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 

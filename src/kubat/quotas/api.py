@@ -24,8 +24,16 @@ from ninja import Field, Router, Schema, Status
 from kubat.accounts import services as account_services
 from kubat.accounts.auth import token_or_session
 from kubat.accounts.roles import Role
-from kubat.core.errors import PermissionDenied
-from kubat.quotas import allocation, audit, certificates, declarations, selectors, services
+from kubat.core.errors import InvalidInput, PermissionDenied
+from kubat.quotas import (
+    allocation,
+    audit,
+    certificates,
+    declarations,
+    reports,
+    selectors,
+    services,
+)
 from kubat.quotas.enums import Channel, DeclarantClass
 from kubat.quotas.models import Certificate, QuotaRequest, RequestedVehicle
 
@@ -475,3 +483,85 @@ def audit_log(request: HttpRequest, period: int | None = None, limit: int = 200)
         raise PermissionDenied("the audit log is for the secretariat")
     chosen = services.get_period(period_id=period) if period is not None else None
     return list(audit.events_for(period=chosen)[: max(1, min(limit, 5000))])
+
+
+REPORT_FORMATS = ("json", "csv", "pdf")
+
+
+def _report_reader(http: HttpRequest) -> None:
+    if not (
+        account_services.has_role(http.user, Role.SECRETARIAT)
+        or account_services.has_role(http.user, Role.CUSTOMS)
+    ):
+        raise PermissionDenied("quota reports are for the secretariat and customs")
+
+
+def _report(
+    *,
+    rows: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    fmt: str,
+    name: str,
+    title: str,
+    subtitle: str,
+) -> Any:
+    if fmt not in REPORT_FORMATS:
+        raise InvalidInput(f"format is one of {', '.join(REPORT_FORMATS)}", field="format")
+    if fmt == "csv":
+        response = HttpResponse(
+            reports.as_csv(rows=rows, columns=columns), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "pdf":
+        body = reports.as_pdf(title=title, subtitle=subtitle, rows=rows, columns=columns)
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+        return response
+    return [{c: (str(r[c]) if isinstance(r[c], Decimal) else r[c]) for c in columns} for r in rows]
+
+
+@router.get("/reports/monthly", auth=token_or_session, response=list[dict[str, Any]])
+def monthly_report(request: HttpRequest, period: int, format: str = "json") -> Any:
+    """Units drawn per month, make, model, origin and customs post with the duty forgone
+    (secretariat or customs); `format` json, csv or pdf."""
+    _report_reader(request)
+    chosen = services.get_period(period_id=period)
+    rows = reports.monthly(period=chosen)
+    totals = "; ".join(
+        f"{cur or '?'}: {t['units']} units, value {t['customs_value']}, duty forgone "
+        f"{t['duty_forgone']}"
+        for cur, t in reports.totals(rows).items()
+    )
+    return _report(
+        rows=rows,
+        columns=reports.MONTHLY_COLUMNS,
+        fmt=format,
+        name=f"quota-monthly-{chosen.country_code}{chosen.year}",
+        title=f"{chosen.name}: draws and duty forgone per month",
+        subtitle=f"Duty rate {chosen.duty_rate_pct} % of customs value. Totals: {totals or 'none'}",
+    )
+
+
+@router.get("/reports/reconciliation", auth=token_or_session, response=list[dict[str, Any]])
+def reconciliation_report(request: HttpRequest, period: int, format: str = "json") -> Any:
+    """Cleared certificates without a registration, and quota-import registrations without a
+    cleared certificate (secretariat or customs); `format` json, csv or pdf."""
+    _report_reader(request)
+    chosen = services.get_period(period_id=period)
+    rows = reports.reconciliation(period=chosen)
+    counts = {
+        kind: sum(1 for r in rows if r["problem"] == kind)
+        for kind in (
+            reports.CERTIFICATE_WITHOUT_REGISTRATION,
+            reports.REGISTRATION_WITHOUT_CERTIFICATE,
+        )
+    }
+    return _report(
+        rows=rows,
+        columns=reports.RECONCILIATION_COLUMNS,
+        fmt=format,
+        name=f"quota-reconciliation-{chosen.country_code}{chosen.year}",
+        title=f"{chosen.name}: reconciliation with the vehicle register",
+        subtitle=", ".join(f"{k}: {v}" for k, v in counts.items()),
+    )

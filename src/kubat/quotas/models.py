@@ -67,7 +67,7 @@ class QuotaPeriod(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     # Issue 14: the law as data, per period.
     legal_act = models.CharField(
-        max_length=300, blank=True, help_text=_("The legal act that sets this quota, cited.")
+        max_length=500, blank=True, help_text=_("The legal act that sets this quota, cited.")
     )
     person_rule = models.CharField(
         max_length=20, choices=PersonRule.choices, default=PersonRule.CITIZEN_RESIDENT

@@ -5,52 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fleet', '0002_seed_catalogue'),
+        ("fleet", "0002_seed_catalogue"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProductionExport',
+            name="ProductionExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('destination_country', models.CharField(max_length=2)),
-                ('units', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("destination_country", models.CharField(max_length=2)),
+                ("units", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ('production', 'destination_country'),
+                "ordering": ("production", "destination_country"),
             },
         ),
         migrations.AlterModelOptions(
-            name='domesticproduction',
-            options={'ordering': ('country_code', 'year', 'maker', 'model')},
+            name="domesticproduction",
+            options={"ordering": ("country_code", "year", "maker", "model")},
         ),
         migrations.RemoveConstraint(
-            model_name='domesticproduction',
-            name='fleet_production_unique',
+            model_name="domesticproduction",
+            name="fleet_production_unique",
         ),
         migrations.AddField(
-            model_name='domesticproduction',
-            name='home_market_units',
+            model_name="domesticproduction",
+            name="home_market_units",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='domesticproduction',
-            name='model',
-            field=models.CharField(blank=True, help_text='Blank: every model.', max_length=80),
+            model_name="domesticproduction",
+            name="model",
+            field=models.CharField(blank=True, help_text="Blank: every model.", max_length=80),
         ),
         migrations.AddConstraint(
-            model_name='domesticproduction',
-            constraint=models.UniqueConstraint(fields=('country_code', 'year', 'maker', 'model'), name='fleet_production_unique'),
+            model_name="domesticproduction",
+            constraint=models.UniqueConstraint(
+                fields=("country_code", "year", "maker", "model"), name="fleet_production_unique"
+            ),
         ),
         migrations.AddField(
-            model_name='productionexport',
-            name='production',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exports', to='fleet.domesticproduction'),
+            model_name="productionexport",
+            name="production",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="exports",
+                to="fleet.domesticproduction",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='productionexport',
-            constraint=models.UniqueConstraint(fields=('production', 'destination_country'), name='fleet_export_unique'),
+            model_name="productionexport",
+            constraint=models.UniqueConstraint(
+                fields=("production", "destination_country"), name="fleet_export_unique"
+            ),
         ),
     ]

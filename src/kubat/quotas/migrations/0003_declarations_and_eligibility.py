@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
             model_name="quotaperiod",
             name="legal_act",
             field=models.CharField(
-                blank=True, help_text="The legal act that sets this quota, cited.", max_length=300
+                blank=True, help_text="The legal act that sets this quota, cited.", max_length=500
             ),
         ),
         migrations.AddField(
