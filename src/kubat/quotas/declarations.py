@@ -357,6 +357,12 @@ def _receive(
         window=allocation.window_of(period=period, at=now),
         source=source,
     )
+    # The published tie-break key, known as soon as the id is: stored now, outside the
+    # settlement that holds the balance lock.
+    request.tie_break_key = allocation.tie_break_key(
+        seed=period.tie_break_seed, request_id=request.pk
+    )
+    QuotaRequest.objects.filter(pk=request.pk).update(tie_break_key=request.tie_break_key)
     vins, refusals = _refusals(
         period=period, declarant_data=declarant, declarant=holder, vehicles=vehicles, now=now
     )
