@@ -304,15 +304,9 @@ def settle_due(
         return 0
     state = _load(period=period, requests=requests, remaining=balance.remaining)
     groups: dict[int, list[QuotaRequest]] = defaultdict(list)
-    unkeyed = []
     for request in requests:
-        key = tie_break_key(seed=period.tie_break_seed, request_id=request.pk)
-        if request.tie_break_key != key:  # stored at receipt; older rows get it here
-            request.tie_break_key = key
-            unkeyed.append(request)
+        request.tie_break_key = tie_break_key(seed=period.tie_break_seed, request_id=request.pk)
         groups[request.pk if strict else request.window].append(request)
-    if unkeyed:
-        QuotaRequest.objects.bulk_update(unkeyed, ["tie_break_key"])
     for window in sorted(groups):  # earlier windows are served in full first
         _share(state, groups[window])
     _apply(
@@ -379,10 +373,7 @@ def _apply(
         plan=plan, period=period, requests=requests, certificates=certificates, now=now, actor=actor
     )
     events.extend(used_events)
-    for chunk in _chunks([r.pk for r in requests]):
-        QuotaRequest.objects.filter(pk__in=chunk).update(
-            status=RequestStatus.DECIDED, decided_at=now
-        )
+    QuotaRequest.objects.bulk_update(requests, ["status", "decided_at", "tie_break_key"])
     before = balance.allocated
     balance.allocated += len(certificates) - len(plan.used)
     balance.save(update_fields=["allocated", "updated_at"])

@@ -256,7 +256,7 @@ class AuditOut(Schema):
 def application_out(request: QuotaRequest) -> dict[str, Any]:
     vehicles = list(
         RequestedVehicle.objects.filter(request=request)
-        .select_related("certificate", "request__customs_post")
+        .select_related("certificate")
         .order_by("position")
     )
     rows = [

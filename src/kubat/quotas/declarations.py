@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib.auth.models import User
+from django.db.models import Exists
 from django.utils import timezone
 
 from kubat.accounts import services as account_services
@@ -39,6 +40,7 @@ from kubat.quotas import allocation, audit
 from kubat.quotas.enums import (
     LIVE_CERTIFICATE,
     AllocationRule,
+    CertificateStatus,
     Channel,
     Decision,
     DeclarantClass,
@@ -163,19 +165,26 @@ def _live_in_period(*, period: QuotaPeriod, declarant: Declarant | None) -> int:
     ).count()
 
 
-def _reserved_for(*, period: QuotaPeriod, declarant: Declarant | None, vins: list[str]) -> set[str]:
-    """VINs holding a live reservation of this declarant in this period (a declaration uses it)."""
-    if declarant is None:
-        return set()
-    return set(
-        Certificate.objects.filter(
-            period=period,
-            vin__in=vins,
-            status="issued",
-            vehicle__request__kind=RequestKind.RESERVATION,
-            vehicle__request__declarant=declarant,
-        ).values_list("vin", flat=True)
+def _drawn_and_reserved(
+    *, period: QuotaPeriod, declarant: Declarant | None, vins: list[str]
+) -> tuple[set[str], set[str]]:
+    """VINs holding a live certificate anywhere, and those of them that are this declarant's
+    live reservation in this period (a declaration uses it instead of drawing): one query."""
+    rows = Certificate.objects.filter(vin__in=vins, status__in=LIVE_CERTIFICATE).values_list(
+        "vin", "status", "period_id", "vehicle__request__kind", "vehicle__request__declarant_id"
     )
+    drawn, reserved = set(), set()
+    for vin, status, period_id, kind, declarant_id in rows:
+        drawn.add(vin)
+        if (
+            declarant is not None
+            and status == CertificateStatus.ISSUED
+            and period_id == period.pk
+            and kind == RequestKind.RESERVATION
+            and declarant_id == declarant.pk
+        ):
+            reserved.add(vin)
+    return drawn, reserved
 
 
 def _refusals(
@@ -190,11 +199,8 @@ def _refusals(
     VIN with the reason named), then the vehicle, then drawn-before, then the cap."""
     catalogue = fleet_services.catalogue_powertrains()
     vins = [normalise_vin(v.vin) for v in vehicles]
-    drawn = set(
-        Certificate.objects.filter(vin__in=vins, status__in=LIVE_CERTIFICATE).values_list(
-            "vin", flat=True
-        )
-    ) - _reserved_for(period=period, declarant=declarant, vins=vins)
+    live, reserved = _drawn_and_reserved(period=period, declarant=declarant, vins=vins)
+    drawn = live - reserved
     who = declarant_refusal(period=period, declarant=declarant_data)
     cap = period.per_declarant_cap
     used = _live_in_period(period=period, declarant=declarant)
@@ -299,9 +305,15 @@ def _declarant_row(*, period: QuotaPeriod, data: DeclarantIn) -> Declarant:
 def _customs_post(*, period: QuotaPeriod, number: str, now: dt.datetime) -> tuple[str, CustomsPost]:
     """The compact number and its customs post; InvalidInput naming `number` otherwise."""
     parsed = parse_declaration_number(country_code=period.country_code, number=number)
-    post = CustomsPost.objects.filter(
-        code=parsed.post_code, country_code=period.country_code
-    ).first()
+    # The post and whether the number is taken, in one round trip (a rush declares thousands).
+    taken = QuotaRequest.objects.filter(
+        kind=RequestKind.DECLARATION, declaration_number=parsed.number
+    )
+    post = (
+        CustomsPost.objects.filter(code=parsed.post_code, country_code=period.country_code)
+        .annotate(taken=Exists(taken))
+        .first()
+    )
     if post is None:
         raise InvalidInput(
             f"{parsed.post_code} is not a {period.country_code} customs post", field="number"
@@ -311,9 +323,7 @@ def _customs_post(*, period: QuotaPeriod, number: str, now: dt.datetime) -> tupl
             f"the number's date {parsed.registered_on:%d.%m.%Y} is after its acceptance",
             field="number",
         )
-    if QuotaRequest.objects.filter(
-        kind=RequestKind.DECLARATION, declaration_number=parsed.number
-    ).exists():
+    if getattr(post, "taken", False):
         raise Conflict(f"declaration {parsed.number} is already registered", field="number")
     return parsed.number, post
 
@@ -357,12 +367,6 @@ def _receive(
         window=allocation.window_of(period=period, at=now),
         source=source,
     )
-    # The published tie-break key, known as soon as the id is: stored now, outside the
-    # settlement that holds the balance lock.
-    request.tie_break_key = allocation.tie_break_key(
-        seed=period.tie_break_seed, request_id=request.pk
-    )
-    QuotaRequest.objects.filter(pk=request.pk).update(tie_break_key=request.tie_break_key)
     vins, refusals = _refusals(
         period=period, declarant_data=declarant, declarant=holder, vehicles=vehicles, now=now
     )
