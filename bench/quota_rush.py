@@ -349,7 +349,9 @@ def run_before(args: argparse.Namespace) -> dict[str, Any]:
     tree = Path(args.compare_with).resolve()
     url = f"{args.database_url}_before"
     python = str(tree / ".venv" / "bin" / "python")
-    subprocess.run([python, str(ROOT / "bench" / "create_database.py"), url], check=True)
+    subprocess.run(
+        [python, str(ROOT / "bench" / "create_database.py"), url], check=True, capture_output=True
+    )
     command = [
         python,
         str(tree / "bench" / "quota_rush.py"),
