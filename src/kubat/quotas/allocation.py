@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from kubat.quotas import audit
+from kubat.quotas import audit, bulk
 from kubat.quotas.enums import (
     LIVE_CERTIFICATE,
     AllocationRule,
@@ -359,7 +359,8 @@ def _apply(
         drawn += 1
         if drawn >= threshold:
             _hold_security(cert, period=period, declared=kinds[cert.vehicle.request_id])
-    _insert_certificates(certificates)
+    # COPY on PostgreSQL: this runs under the balance lock (kubat.quotas.bulk).
+    bulk.insert(rows=certificates, fields=_CERTIFICATE_FIELDS)
     for chunk in _chunks([v.pk for v in plan.granted]):
         RequestedVehicle.objects.filter(pk__in=chunk).update(
             decision=Decision.ALLOCATED, reason=Reason.ALLOCATED, decided_at=now
@@ -408,10 +409,10 @@ def _apply(
     audit.record(events)
 
 
-_CERTIFICATE_COPY_COLUMNS = (
+_CERTIFICATE_FIELDS = (
     "number",
-    "vehicle_id",
-    "period_id",
+    "vehicle",
+    "period",
     "vin",
     "status",
     "issued_at",
@@ -421,40 +422,6 @@ _CERTIFICATE_COPY_COLUMNS = (
     "security_currency",
     "security_status",
 )
-
-
-def _insert_certificates(certificates: list[Certificate]) -> None:
-    """Insert a settlement's certificates: COPY on PostgreSQL, bulk INSERT elsewhere.
-
-    Settlement holds the period's balance lock, so its speed is every waiting caller's
-    latency; COPY sends thousands of rows in one stream instead of INSERTs of 1,000 rows whose
-    parameters psycopg's client-side binding quotes one by one in Python (the largest cost of a
-    big window). The rows, constraints and indexes are the same; a unique violation still
-    aborts the transaction. Certificate ids are not read back (nothing in the settlement
-    needs them).
-    """
-    if connection.vendor != "postgresql" or len(certificates) < 50:
-        Certificate.objects.bulk_create(certificates, batch_size=1000)
-        return
-    table = Certificate._meta.db_table
-    columns = ", ".join(_CERTIFICATE_COPY_COLUMNS)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for c in certificates:
-            copy.write_row(
-                (
-                    c.number,
-                    c.vehicle_id,
-                    c.period_id,
-                    c.vin,
-                    c.status,
-                    c.issued_at,
-                    c.valid_until,
-                    c.customs_declaration,
-                    c.security_amount,
-                    c.security_currency,
-                    c.security_status,
-                )
-            )
 
 
 def critical_units(period: QuotaPeriod) -> int:

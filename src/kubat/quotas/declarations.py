@@ -36,7 +36,7 @@ from kubat.accounts.roles import Role
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
 from kubat.fleet import services as fleet_services
 from kubat.fleet.vin import normalise_vin, vin_problem
-from kubat.quotas import allocation, audit
+from kubat.quotas import allocation, audit, bulk
 from kubat.quotas.enums import (
     LIVE_CERTIFICATE,
     AllocationRule,
@@ -70,6 +70,24 @@ from kubat.quotas.services import (
 # The declaration's date part is the local registration date; local time in KG and KZ is
 # UTC+5 or +6, so a date one day ahead of the UTC date is still today somewhere in the region.
 _DATE_SLACK = dt.timedelta(days=1)
+_VEHICLE_FIELDS = (
+    "request",
+    "position",
+    "vin",
+    "make",
+    "model",
+    "powertrain",
+    "model_year",
+    "battery_kwh",
+    "tariff_code",
+    "customs_value",
+    "currency",
+    "origin_country",
+    "decision",
+    "reason",
+    "reason_detail",
+    "decided_at",
+)
 RECEIVED_ACTION = {
     RequestKind.DECLARATION: "declaration.accepted",
     RequestKind.RESERVATION: "reservation.received",
@@ -393,7 +411,7 @@ def _receive(
             zip(vehicles, vins, refusals, strict=True), start=1
         )
     ]
-    RequestedVehicle.objects.bulk_create(rows)
+    bulk.insert(rows=rows, fields=_VEHICLE_FIELDS)
     refused = {r.vin: r.reason for r in rows if r.decision == Decision.REFUSED}
     after = {
         "kind": kind.value,
