@@ -1,9 +1,11 @@
-"""Small builders for quota tests: periods, accounts, VINs, requests."""
+"""Small builders for quota tests: periods, accounts, customs posts, VINs, declarations."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -12,12 +14,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
-from kubat.quotas import services
+from kubat.quotas import declarations, services
 from kubat.quotas.enums import AllocationRule, Channel
-from kubat.quotas.models import QuotaPeriod, QuotaRequest
+from kubat.quotas.models import CustomsPost, QuotaPeriod, QuotaRequest
 
 OPENS = dt.datetime(2026, 1, 5, 3, 0, tzinfo=dt.UTC)
 PERSON_PIN = "21505199012345"  # KG PIN: male, born 15.05.1990
+POSTS = {"bishkek": "41702010", "ak-jol": "41702020", "osh": "41703010"}
+LOCAL = dt.timezone(dt.timedelta(hours=6))
+_serials = itertools.count(1)
+HEADINGS = {"BEV": "8703 80 000 2", "EREV": "8703 60 100 0", "PHEV": "8703 60 100 0"}
 
 
 def at(seconds: float) -> dt.datetime:
@@ -59,10 +65,50 @@ def vin(n: int, wmi: str = "LGX") -> str:
     return f"{wmi}CE4CB{n:09d}"
 
 
+def customs(name: str = "officer") -> AbstractBaseUser:
+    return user(name, Role.CUSTOMS)
+
+
+def customs_post(key: str = "bishkek", country_code: str = "KG") -> CustomsPost:
+    code = POSTS.get(key, key)
+    post, _ = CustomsPost.objects.get_or_create(
+        code=code, defaults={"country_code": country_code, "name": f"{key} customs (test)"}
+    )
+    return post
+
+
+def number(*, post: str = "bishkek", when: dt.datetime | None = None) -> str:
+    """A fresh declaration number at a post: CCCCCCCC/DDMMYY/NNNNNNN."""
+    code = customs_post(post).code
+    day = (when or OPENS).astimezone(LOCAL)
+    return f"{code}/{day:%d%m%y}/{next(_serials):07d}"
+
+
 def vehicles(vins: Sequence[str], **fields: Any) -> list[services.VehicleIn]:
-    spec = {"make": "BYD", "model": "Atto 3", "powertrain": "BEV", "model_year": 2025}
+    """Declared vehicles: a BYD Atto 3 worth 20,000 USD from China unless told otherwise; the
+    tariff heading follows the powertrain (8703 80 for a BEV, 8703 60 for a series hybrid)."""
+    spec: dict[str, Any] = {
+        "make": "BYD",
+        "model": "Atto 3",
+        "powertrain": "BEV",
+        "model_year": 2025,
+        "customs_value": Decimal("20000"),
+        "currency": "USD",
+        "origin_country": "CN",
+    }
     spec.update(fields)
+    spec.setdefault("tariff_code", HEADINGS.get(spec["powertrain"], "8703 80 000 2"))
     return [services.VehicleIn(vin=v, **spec) for v in vins]
+
+
+def resident(
+    tax_id: str = PERSON_PIN, *, kind: str = "person", residence: str = "KG", **extra: Any
+) -> services.DeclarantIn:
+    """A declarant as the declaration carries it: by default a Kyrgyz citizen living there."""
+    citizenship = extra.pop("citizenship", "KG" if kind == "person" else "")
+    return services.DeclarantIn(
+        kind=kind, tax_id=tax_id, citizenship=citizenship, residence_country=residence, **extra
+    )
 
 
 def pin(n: int) -> str:
@@ -77,13 +123,21 @@ def request(
     *,
     seconds: float = 0.5,
     tax_id: str = PERSON_PIN,
+    declarant: services.DeclarantIn | None = None,
+    post: str = "bishkek",
     **vehicle_fields: Any,
 ) -> QuotaRequest:
-    return services.receive_request(
+    """Customs `who` registers a declaration accepted `seconds` after the opening."""
+    when = at(seconds)
+    return declarations.register_declaration(
         user=who,
         period_id=p.pk,
-        declarant=services.DeclarantIn(kind="person", tax_id=tax_id),
+        number=number(post=post, when=when),
+        declarant=declarant or resident(tax_id),
         vehicles=vehicles(vins, **vehicle_fields),
         channel=Channel.API,
-        now=at(seconds),
+        now=when,
     )
+
+
+declaration = request

@@ -20,7 +20,7 @@ def admin_client(client):
 
 def test_audit_log_is_read_only_in_the_admin(admin_client):
     p = f.period()
-    f.request(f.user(), p, [f.vin(1)])
+    f.request(f.customs(), p, [f.vin(1)])
     allocation.settle_due(period_id=p.pk, now=f.at(5))
     event = AuditEvent.objects.first()
     assert admin_client.get("/admin/quotas/auditevent/").status_code == 200
@@ -40,7 +40,7 @@ def test_volume_edit_keeps_the_balance_in_step(admin_client):
     p.volume = 12
     services.save_period(period=p)
     assert PeriodBalance.objects.get(period=p).volume == 12
-    f.request(f.user(), p, [f.vin(i) for i in range(5)])
+    f.request(f.customs(), p, [f.vin(i) for i in range(5)])
     allocation.settle_due(period_id=p.pk, now=f.at(5))
     p.volume = 4
     from kubat.core.errors import Conflict
@@ -86,7 +86,7 @@ def test_admin_refuses_a_volume_below_sub_quotas_or_allocation_with_the_form(adm
     p = f.period(volume=10)
     services.set_sub_quota(period=p, declarant_class="authorised_dealer", volume=4)
     services.set_sub_quota(period=p, declarant_class="other", volume=4)
-    f.request(f.user(), p, [f.vin(i) for i in range(3)])
+    f.request(f.customs(), p, [f.vin(i) for i in range(3)])
     allocation.settle_due(period_id=p.pk, now=f.at(5))
     url = f"/admin/quotas/quotaperiod/{p.pk}/change/"
     for volume in (7, 2):  # below the sub-quota; below the 3 allocated

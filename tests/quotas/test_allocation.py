@@ -39,7 +39,7 @@ def test_tie_break_key_is_sha256_of_seed_and_request_id():
 @pytest.mark.django_db
 def test_requests_wait_until_their_window_is_due():
     p = f.period(volume=10)
-    req = f.request(f.user(), p, [f.vin(1)], seconds=0.4)
+    req = f.request(f.customs(), p, [f.vin(1)], seconds=0.4)
     assert allocation.settle_due(period_id=p.pk, now=f.at(1.1)) == 0  # window 0 + grace not over
     assert allocation.settle_due(period_id=p.pk, now=f.at(1.3)) == 1
     req.refresh_from_db()
@@ -49,7 +49,7 @@ def test_requests_wait_until_their_window_is_due():
 @pytest.mark.django_db
 def test_same_window_requests_share_the_balance_pro_rata():
     p = f.period(volume=6)
-    broker = f.user()
+    broker = f.customs()
     big = f.request(broker, p, [f.vin(i) for i in range(6)], seconds=0.1, tax_id=f.pin(1))
     small = f.request(broker, p, [f.vin(i) for i in range(10, 13)], seconds=0.9, tax_id=f.pin(2))
     allocation.settle_due(period_id=p.pk, now=f.at(2))
@@ -66,7 +66,7 @@ def test_same_window_requests_share_the_balance_pro_rata():
 @pytest.mark.django_db
 def test_an_earlier_window_is_served_in_full_before_a_later_one():
     p = f.period(volume=5)
-    broker = f.user()
+    broker = f.customs()
     first = f.request(broker, p, [f.vin(i) for i in range(4)], seconds=0.9, tax_id=f.pin(1))
     late = f.request(broker, p, [f.vin(i) for i in range(10, 14)], seconds=1.05, tax_id=f.pin(2))
     allocation.settle_due(period_id=p.pk, now=f.at(5))
@@ -84,7 +84,7 @@ def test_an_earlier_window_is_served_in_full_before_a_later_one():
 def test_allocation_never_exceeds_period_volume_and_audit_agrees():
     p = f.period(volume=37)
     rng = random.Random(3)
-    broker = f.user()
+    broker = f.customs()
     n = 0
     for i in range(40):
         k = rng.randint(1, 5)
@@ -102,7 +102,7 @@ def test_allocation_never_exceeds_period_volume_and_audit_agrees():
 @pytest.mark.django_db
 def test_same_vin_in_two_requests_of_one_window_is_allocated_once():
     p = f.period(volume=10)
-    broker = f.user()
+    broker = f.customs()
     a = f.request(broker, p, [f.vin(1)], seconds=0.2, tax_id=f.pin(1))
     b = f.request(broker, p, [f.vin(1)], seconds=0.3, tax_id=f.pin(2))
     allocation.settle_due(period_id=p.pk, now=f.at(2))
@@ -113,7 +113,7 @@ def test_same_vin_in_two_requests_of_one_window_is_allocated_once():
 @pytest.mark.django_db
 def test_strict_rule_allocates_on_receipt_in_order():
     p = f.period(volume=2, allocation_rule="fcfs_strict")
-    broker = f.user()
+    broker = f.customs()
     first = f.request(broker, p, [f.vin(1), f.vin(2)], tax_id=f.pin(1))
     second = f.request(broker, p, [f.vin(3)], tax_id=f.pin(2))
     assert first.vehicles.filter(decision=Decision.ALLOCATED).count() == 2
@@ -127,16 +127,13 @@ def test_sub_quotas_are_drawn_separately():
     p = f.period(volume=4)
     services.set_sub_quota(period=p, declarant_class="authorised_dealer", volume=1)
     services.set_sub_quota(period=p, declarant_class="other", volume=3)
-    broker = f.user()
-    dealer = services.receive_request(
-        user=broker,
-        period_id=p.pk,
-        declarant=services.DeclarantIn(
-            kind="company", tax_id="01234567891234", declarant_class="authorised_dealer"
-        ),
-        vehicles=f.vehicles([f.vin(1), f.vin(2)]),
-        channel="api",
-        now=f.at(0.2),
+    broker = f.customs()
+    dealer = f.request(
+        broker,
+        p,
+        [f.vin(1), f.vin(2)],
+        seconds=0.2,
+        declarant=f.resident("01234567891234", kind="company", declarant_class="authorised_dealer"),
     )
     person = f.request(broker, p, [f.vin(3), f.vin(4)], seconds=0.3)
     allocation.settle_due(period_id=p.pk, now=f.at(2))
@@ -170,19 +167,10 @@ def test_vin_refused_its_pro_rata_share_may_be_requested_in_a_later_window():
     p = f.period(volume=4)
     services.set_sub_quota(period=p, declarant_class="authorised_dealer", volume=1)
     services.set_sub_quota(period=p, declarant_class="other", volume=3)
-    broker = f.user()
-    dealer = services.DeclarantIn(
-        kind="company", tax_id="01234567891234", declarant_class="authorised_dealer"
-    )
+    broker = f.customs()
+    dealer = f.resident("01234567891234", kind="company", declarant_class="authorised_dealer")
     first = [
-        services.receive_request(
-            user=broker,
-            period_id=p.pk,
-            declarant=dealer,
-            vehicles=f.vehicles([f.vin(n)]),
-            channel="api",
-            now=f.at(seconds),
-        )
+        f.request(broker, p, [f.vin(n)], seconds=seconds, declarant=dealer)
         for n, seconds in ((1, 0.2), (2, 0.3))
     ]
     later = f.request(broker, p, [f.vin(1), f.vin(2)], seconds=1.5)  # window 1, class other
@@ -205,7 +193,7 @@ def test_database_refuses_a_balance_over_the_volume():
 @pytest.mark.django_db
 def test_cap_counts_every_request_of_the_declarant_in_one_window():
     p = f.period(volume=10, per_declarant_cap=2)
-    broker = f.user()
+    broker = f.customs()
     a = f.request(broker, p, [f.vin(1), f.vin(2)], seconds=0.1)
     b = f.request(broker, p, [f.vin(3), f.vin(4)], seconds=0.2)  # the same declarant
     allocation.settle_due(period_id=p.pk, now=f.at(2))
@@ -219,7 +207,7 @@ def test_withdrawal_returns_units_to_the_sub_quota():
 
     p = f.period(volume=3)
     services.set_sub_quota(period=p, declarant_class="other", volume=3)
-    broker = f.user()
+    broker = f.customs()
     req = f.request(broker, p, [f.vin(1), f.vin(2)], seconds=0.2)
     allocation.settle_due(period_id=p.pk, now=f.at(2))
     assert p.sub_quotas.get().allocated == 2

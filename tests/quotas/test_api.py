@@ -32,11 +32,27 @@ def bearer(user) -> dict[str, str]:
 
 
 def application(period, vins, **vehicle):
-    spec = {"make": "BYD", "model": "Atto 3", "powertrain": "BEV", "model_year": 2025}
+    """A declaration body: a Kyrgyz resident citizen, BEVs at 20,000 USD under 8703 80."""
+    spec = {
+        "make": "BYD",
+        "model": "Atto 3",
+        "powertrain": "BEV",
+        "model_year": 2025,
+        "tariff_code": "8703 80 000 2",
+        "customs_value": "20000",
+        "currency": "USD",
+        "origin_country": "CN",
+    }
     spec.update(vehicle)
     return {
         "period": period.pk,
-        "declarant": {"kind": "person", "tax_id": f.PERSON_PIN},
+        "number": f.number(when=timezone.now()),
+        "declarant": {
+            "kind": "person",
+            "tax_id": f.PERSON_PIN,
+            "citizenship": "KG",
+            "residence_country": "KG",
+        },
         "vehicles": [{"vin": v, **spec} for v in vins],
     }
 
@@ -45,13 +61,13 @@ def post(client, path, body, headers):
     return client.post(path, body, content_type="application/json", **headers)
 
 
-def test_broker_applies_by_api_and_each_vin_is_decided_with_a_reason(client, open_period):
-    broker = f.user()
+def test_customs_declares_by_api_and_each_vin_is_decided_with_a_reason(client, open_period):
+    broker = f.customs()
     body = application(open_period, [f.vin(1), "LGXCE4CBQ00000002", f.vin(1)])
     body["vehicles"].append(
-        {"vin": f.vin(3), "make": "BYD", "model": "Song Plus DM-i", "powertrain": "PHEV"}
+        {**body["vehicles"][0], "vin": f.vin(3), "model": "Song Plus DM-i", "powertrain": "PHEV"}
     )
-    response = post(client, f"{API}/applications", body, bearer(broker))
+    response = post(client, f"{API}/declarations", body, bearer(broker))
     assert response.status_code == 201, response.content
     data = response.json()
     got = [(v["vin"], v["decision"], v["reason"], bool(v["certificate"])) for v in data["vehicles"]]
@@ -64,44 +80,50 @@ def test_broker_applies_by_api_and_each_vin_is_decided_with_a_reason(client, ope
     period = client.get(f"{API}/periods/{open_period.pk}").json()
     assert (period["volume"], period["allocated"], period["remaining"]) == (5, 1, 4)
     assert period["requests_per_day"][0]["vins_requested"] == 4
-    # The same VIN again, in a later request: already drawn.
+    # The same VIN again, in a later declaration: already drawn.
     again = post(
-        client, f"{API}/applications", application(open_period, [f.vin(1)]), bearer(broker)
+        client, f"{API}/declarations", application(open_period, [f.vin(1)]), bearer(broker)
     )
     assert again.json()["vehicles"][0]["reason"] == "already_drawn"
     # Only its submitter sees the application.
-    own = client.get(f"{API}/applications/{data['id']}", **bearer(broker))
+    own = client.get(f"{API}/declarations/{data['id']}", **bearer(broker))
     assert own.status_code == 200
-    other = client.get(f"{API}/applications/{data['id']}", **bearer(f.user("other")))
+    other = client.get(f"{API}/declarations/{data['id']}", **bearer(f.customs("other")))
     assert other.status_code == 404
     secretariat = f.user("sec", Role.SECRETARIAT)
-    assert client.get(f"{API}/applications/{data['id']}", **bearer(secretariat)).status_code == 404
+    assert client.get(f"{API}/declarations/{data['id']}", **bearer(secretariat)).status_code == 404
 
 
-def test_applications_need_an_importer_or_customs_account(client, open_period):
+def test_declarations_need_a_customs_account(client, open_period):
     body = application(open_period, [f.vin(1)])
-    assert post(client, f"{API}/applications", body, {}).status_code == 401
+    assert post(client, f"{API}/declarations", body, {}).status_code == 401
     operator = f.user("op", Role.OPERATOR)
-    assert post(client, f"{API}/applications", body, bearer(operator)).status_code == 403
+    assert post(client, f"{API}/declarations", body, bearer(operator)).status_code == 403
+    importer = f.user("broker", Role.IMPORTER)
+    assert post(client, f"{API}/declarations", body, bearer(importer)).status_code == 403
     customs = f.user("customs", Role.CUSTOMS)
-    assert post(client, f"{API}/applications", body, bearer(customs)).status_code == 201
+    assert post(client, f"{API}/declarations", body, bearer(customs)).status_code == 201
+    # The same number twice is one declaration registered twice: refused whole.
+    again = post(client, f"{API}/declarations", body, bearer(customs))
+    assert (again.status_code, again.json()["field"]) == (409, "number")
 
 
 def test_bad_declarant_and_malformed_body_are_refused_whole(client, open_period):
-    broker = f.user()
+    broker = f.customs()
     body = application(open_period, [f.vin(1)])
     body["declarant"]["tax_id"] = "12"
-    response = post(client, f"{API}/applications", body, bearer(broker))
+    response = post(client, f"{API}/declarations", body, bearer(broker))
     assert response.status_code == 400
     assert response.json()["field"] == "declarant.tax_id"
     body = application(open_period, [])
-    assert post(client, f"{API}/applications", body, bearer(broker)).status_code == 422
+    assert post(client, f"{API}/declarations", body, bearer(broker)).status_code == 422
 
 
 def test_certificate_verifies_publicly_customs_clears_and_vin_lookup_answers(client, open_period):
-    broker = f.user()
+    broker = f.user("broker", Role.IMPORTER)
+    officer = f.customs()
     data = post(
-        client, f"{API}/applications", application(open_period, [f.vin(1)]), bearer(broker)
+        client, f"{API}/declarations", application(open_period, [f.vin(1)]), bearer(officer)
     ).json()
     number = data["vehicles"][0]["certificate"]
     public = Client()
@@ -130,15 +152,15 @@ def test_certificate_verifies_publicly_customs_clears_and_vin_lookup_answers(cli
     assert b"until" in public.get(f"/quotas/vehicles/?vin={f.vin(1)}").content
 
 
-def test_withdrawn_application_returns_its_unit(client, open_period):
-    broker = f.user()
+def test_withdrawn_declaration_returns_its_unit(client, open_period):
+    broker = f.customs()
     data = post(
         client,
-        f"{API}/applications",
+        f"{API}/declarations",
         application(open_period, [f.vin(1), f.vin(2)]),
         bearer(broker),
     ).json()
-    withdrawn = post(client, f"{API}/applications/{data['id']}/withdraw", {}, bearer(broker))
+    withdrawn = post(client, f"{API}/declarations/{data['id']}/withdraw", {}, bearer(broker))
     assert withdrawn.json()["status"] == "withdrawn"
     period = client.get(f"{API}/periods/{open_period.pk}").json()
     assert (period["allocated"], period["returned"], period["remaining"]) == (0, 2, 5)
@@ -151,9 +173,9 @@ def test_public_page_shows_the_balance_move(client, open_period):
     assert b'data-k="allocated">0<' in page.content
     post(
         client,
-        f"{API}/applications",
+        f"{API}/declarations",
         application(open_period, [f.vin(1), f.vin(2)]),
-        bearer(f.user()),
+        bearer(f.customs()),
     )
     page = client.get(f"/quotas/periods/{open_period.pk}/")
     assert b'data-k="allocated">2<' in page.content
@@ -162,7 +184,7 @@ def test_public_page_shows_the_balance_move(client, open_period):
     assert open_period.name.encode() in client.get("/quotas/").content
 
 
-def test_broker_submits_by_form_and_by_csv(client, open_period):
+def test_broker_prechecks_by_form_and_by_csv_and_nothing_is_recorded(client, open_period):
     broker = f.user()
     client.force_login(broker)
     form = client.post(
@@ -172,35 +194,37 @@ def test_broker_submits_by_form_and_by_csv(client, open_period):
             "period": open_period.pk,
             "declarant_kind": "person",
             "declarant_tax_id": f.PERSON_PIN,
+            "declarant_citizenship": "KG",
+            "declarant_residence": "KG",
             "vehicles": (
                 f"{f.vin(1)}, BYD, Atto 3, BEV, 2025\nLGXCE4CBI00000002, BYD, Atto 3, BEV, 2025"
             ),
         },
-        follow=True,
     )
     assert form.status_code == 200
-    assert b"allocated" in form.content
+    assert b"eligible" in form.content
     assert b"invalid_vin" in form.content
     csv_text = (
-        "declarant_kind,declarant_tax_id,vin,make,model,powertrain,model_year\n"
-        f"person,{f.pin(1)},{f.vin(3)},BYD,Atto 3,BEV,2025\n"
-        f"person,{f.pin(2)},{f.vin(4)},JAC,iEV7S,BEV,2024\n"
-        f"person,{f.pin(2)},{f.vin(5)},BYD,Song Plus DM-i,PHEV,2024\n"
+        "declarant_kind,declarant_tax_id,declarant_citizenship,declarant_residence,"
+        "vin,make,model,powertrain,model_year\n"
+        f"person,{f.pin(1)},KG,KG,{f.vin(3)},BYD,Atto 3,BEV,2025\n"
+        f"person,{f.pin(2)},KZ,KZ,{f.vin(4)},JAC,iEV7S,BEV,2024\n"
+        f"person,{f.pin(2)},KZ,KZ,{f.vin(5)},BYD,Song Plus DM-i,PHEV,2024\n"
     )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("batch.csv", csv_text.encode(), content_type="text/csv")
     done = client.post(
-        "/quotas/broker/", {"action": "csv", "period": open_period.pk, "file": upload}, follow=True
+        "/quotas/broker/", {"action": "csv", "period": open_period.pk, "file": upload}
     )
     assert done.status_code == 200
+    assert b"declarant_not_resident" in done.content
     api = client.get(f"{API}/periods/{open_period.pk}").json()
-    assert api["allocated"] == 3
-    desk = client.get("/quotas/broker/").content.decode()
-    assert "<td>2</td><td>1</td><td>1</td>" in desk  # the CSV declarant with a PHEV
+    assert api["allocated"] == 0
+    assert not open_period.requests.exists()
     bad = SimpleUploadedFile(
         "bad.csv",
-        (csv_text + "person,123,X,BYD,Atto 3,BEV,2025\n").encode(),
+        (csv_text + "person,123,KG,KG,X,BYD,Atto 3,BEV,2025\n").encode(),
         content_type="text/csv",
     )
     refused = client.post(
@@ -208,7 +232,46 @@ def test_broker_submits_by_form_and_by_csv(client, open_period):
     )
     assert refused.status_code == 400
     assert b"line 5" in refused.content
-    assert client.get(f"{API}/periods/{open_period.pk}").json()["allocated"] == 3
+
+
+def test_customs_registers_a_declaration_by_form(client, open_period):
+    officer = f.customs()
+    client.force_login(officer)
+    number = f.number(when=timezone.now())
+    page = client.post(
+        "/quotas/customs/",
+        {
+            "period": open_period.pk,
+            "number": number,
+            "declarant_kind": "person",
+            "declarant_tax_id": f.PERSON_PIN,
+            "declarant_citizenship": "KG",
+            "declarant_residence": "KG",
+            "vehicles": (
+                f"{f.vin(1)}, BYD, Atto 3, BEV, 8703 80 000 2, 21000, USD, CN, 2025\n"
+                f"{f.vin(2)}, BYD, Atto 3, BEV, 8703 80 000 2, 21000, USD, CN, 2025"
+            ),
+        },
+        follow=True,
+    )
+    assert page.status_code == 200
+    assert number.encode() in page.content
+    assert client.get(f"{API}/periods/{open_period.pk}").json()["allocated"] == 2
+    bad = client.post(
+        "/quotas/customs/",
+        {
+            "period": open_period.pk,
+            "number": "41702010/05012026/1",
+            "declarant_kind": "person",
+            "declarant_tax_id": f.PERSON_PIN,
+            "declarant_residence": "KG",
+            "vehicles": f"{f.vin(3)}, BYD, Atto 3, BEV, 8703 80 000 2, 21000, USD, CN",
+        },
+    )
+    assert bad.status_code == 400
+    assert b"number:" in bad.content
+    client.force_login(f.user())
+    assert client.get("/quotas/customs/").status_code == 403
 
 
 def test_broker_desk_needs_login_and_role(client):
@@ -218,7 +281,7 @@ def test_broker_desk_needs_login_and_role(client):
 
 
 def test_audit_log_is_for_the_secretariat(client, open_period):
-    post(client, f"{API}/applications", application(open_period, [f.vin(1)]), bearer(f.user()))
+    post(client, f"{API}/declarations", application(open_period, [f.vin(1)]), bearer(f.customs()))
     assert client.get(f"{API}/audit", **bearer(f.user("b2"))).status_code == 403
     events = client.get(f"{API}/audit", **bearer(f.user("sec", Role.SECRETARIAT))).json()
-    assert {e["action"] for e in events} >= {"request.received", "request.decided"}
+    assert {e["action"] for e in events} >= {"declaration.accepted", "request.decided"}

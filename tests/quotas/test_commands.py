@@ -34,7 +34,7 @@ def test_load_periods_creates_the_published_periods_once():
 
 def test_settle_decides_requests_whose_clients_went_away():
     p = f.period()
-    req = f.request(f.user(), p, [f.vin(1)], seconds=0.2)
+    req = f.request(f.customs(), p, [f.vin(1)], seconds=0.2)
     assert run("settle") == {"decided": 1}
     req.refresh_from_db()
     assert req.status == "decided"
@@ -42,3 +42,29 @@ def test_settle_decides_requests_whose_clients_went_away():
 
 def test_lapse_reports_per_period():
     assert run("lapse") == {"lapsed": {}}
+
+
+def test_add_post_creates_a_customs_post_and_refuses_a_bad_code_with_exit_2():
+    from django.core.management.base import CommandError
+
+    from kubat.quotas.models import CustomsPost
+
+    assert run("add-post", "41702010", "kg", "Bishkek customs") == {
+        "code": "41702010",
+        "created": True,
+    }
+    assert run("add-post", "41702010", "KG", "Bishkek")["created"] is False
+    assert CustomsPost.objects.get(code="41702010").name == "Bishkek"
+    with pytest.raises(CommandError) as caught:
+        run("add-post", "4170", "KG", "short")
+    assert caught.value.returncode == 2
+    assert "code" in str(caught.value)
+
+
+def test_published_periods_cite_their_legal_act_and_bar_resale_to_other_eaeu_states():
+    run("load-periods")
+    kg26 = QuotaPeriod.objects.get(country_code="KG", year=2026)
+    assert "Decision No. 130" in kg26.legal_act
+    assert kg26.reservation_days is None  # the quota is drawn at the declaration
+    assert kg26.resale_barred["EREV"] == ["AM", "BY", "KZ", "RU"]
+    assert kg26.person_rule == "citizen_resident"

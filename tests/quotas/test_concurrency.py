@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kubat.fleet import services as fleet_services
-from kubat.quotas import allocation, audit, services
+from kubat.quotas import allocation, audit, declarations
 from kubat.quotas.enums import Decision, RequestStatus
 from kubat.quotas.models import Certificate, PeriodBalance, RequestedVehicle
 from tests.quotas import factories as f
@@ -29,6 +29,7 @@ def _catalogue():
 def _rush(period, users, *, vins_per_client: int) -> list[BaseException]:
     errors: list[BaseException] = []
     start = threading.Barrier(CLIENTS)
+    numbers = [f.number(when=timezone.now()) for _ in range(CLIENTS)]  # the post exists first
 
     def client(i: int) -> None:
         try:
@@ -37,10 +38,11 @@ def _rush(period, users, *, vins_per_client: int) -> list[BaseException]:
             # Some clients also ask for a VIN another client asks for.
             vins.append(f.vin(((i + 1) % CLIENTS) * 100))
             with transaction.atomic():
-                req = services.receive_request(
+                req = declarations.register_declaration(
                     user=users[i % len(users)],
                     period_id=period.pk,
-                    declarant=services.DeclarantIn(kind="person", tax_id=f.pin(i)),
+                    number=numbers[i],
+                    declarant=f.resident(f.pin(i)),
                     vehicles=f.vehicles(vins),
                     channel="api",
                 )
@@ -74,13 +76,13 @@ def _assert_consistent(period) -> int:
 
 def test_concurrent_clients_never_over_allocate_in_windows():
     period = f.period(volume=50, opens_at=timezone.now(), allocation_window_ms=200)
-    users = [f.user(f"broker{i}") for i in range(4)]
+    users = [f.customs(f"officer{i}") for i in range(4)]
     assert _rush(period, users, vins_per_client=6) == []
     assert _assert_consistent(period) == 50
 
 
 def test_concurrent_clients_never_over_allocate_in_strict_order():
     period = f.period(volume=30, opens_at=timezone.now(), allocation_rule="fcfs_strict")
-    users = [f.user(f"broker{i}") for i in range(4)]
+    users = [f.customs(f"officer{i}") for i in range(4)]
     assert _rush(period, users, vins_per_client=4) == []
     assert _assert_consistent(period) == 30

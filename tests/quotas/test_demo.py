@@ -41,6 +41,14 @@ def test_demo_has_the_published_periods_kg_2026_open_and_a_demo_importer():
     assert account_services.has_role(broker, Role.IMPORTER)
     assert account_services.organisation_of(broker).name == "Demo Customs Broker"
     assert counts["registrations"] == counts["certificates_cleared"]
+    # Declarations registered by demo-customs at several posts; residents abroad refused.
+    from kubat.quotas.models import QuotaRequest, RequestedVehicle
+
+    declarations = QuotaRequest.objects.filter(period=kg26, kind="declaration")
+    assert declarations.count() == counts["requests"]
+    assert declarations.values("customs_post").distinct().count() == 4
+    assert set(declarations.values_list("submitted_by__username", flat=True)) == {"demo-customs"}
+    assert RequestedVehicle.objects.filter(reason="declarant_not_resident").exists()
 
 
 def test_demo_fleet_matches_the_published_counts():

@@ -4,7 +4,7 @@ import pytest
 
 from kubat.accounts.roles import Role
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
-from kubat.quotas import allocation, services
+from kubat.quotas import allocation, declarations
 from kubat.quotas.enums import Decision, Reason
 from tests.quotas import factories as f
 
@@ -17,11 +17,12 @@ def decisions(req):
 
 def test_bad_vin_phev_and_repeated_vin_are_refused_one_by_one_with_reasons():
     p = f.period(powertrains=["BEV"])
-    broker = f.user()
-    req = services.receive_request(
+    broker = f.customs()
+    req = declarations.register_declaration(
         user=broker,
         period_id=p.pk,
-        declarant=services.DeclarantIn(kind="person", tax_id=f.PERSON_PIN),
+        number=f.number(),
+        declarant=f.resident(),
         vehicles=[
             *f.vehicles([f.vin(1)]),
             *f.vehicles(["LGXCE4CBO00000002"]),  # letter O
@@ -42,7 +43,7 @@ def test_bad_vin_phev_and_repeated_vin_are_refused_one_by_one_with_reasons():
 
 def test_chinese_vin_is_never_refused_for_its_check_digit_but_north_american_is():
     p = f.period()
-    req = f.request(f.user(), p, ["LGXCE4CBZ00000001", "1HGCM82633A004352", "1HGCM82693A004352"])
+    req = f.request(f.customs(), p, ["LGXCE4CBZ00000001", "1HGCM82633A004352", "1HGCM82693A004352"])
     got = decisions(req)
     assert got["LGXCE4CBZ00000001"][0] == Decision.PENDING
     assert got["1HGCM82633A004352"][0] == Decision.PENDING  # correct check digit 3
@@ -51,7 +52,7 @@ def test_chinese_vin_is_never_refused_for_its_check_digit_but_north_american_is(
 
 def test_vin_already_drawn_in_an_earlier_period_is_refused():
     old = f.period(name="KG 2025 test", year=2025)
-    broker = f.user()
+    broker = f.customs()
     f.request(broker, old, [f.vin(7)])
     allocation.settle_due(period_id=old.pk, now=f.at(5))
     new = f.period()
@@ -61,7 +62,7 @@ def test_vin_already_drawn_in_an_earlier_period_is_refused():
 
 def test_unknown_model_needs_declared_specs_and_catalogue_powertrain_must_match():
     p = f.period()
-    broker = f.user()
+    broker = f.customs()
     req = f.request(broker, p, [f.vin(1)], make="Nowhere", model="X1")
     assert decisions(req)[f.vin(1)] == (Decision.REFUSED, Reason.UNKNOWN_MODEL)
     req = f.request(broker, p, [f.vin(2)], make="Nowhere", model="X1", battery_kwh=50)
@@ -72,21 +73,21 @@ def test_unknown_model_needs_declared_specs_and_catalogue_powertrain_must_match(
 
 def test_series_hybrid_admitted_where_the_period_says_so():
     p = f.period(powertrains=["BEV", "EREV"])
-    req = f.request(f.user(), p, [f.vin(1)], make="Li Auto", model="L9", powertrain="EREV")
+    req = f.request(f.customs(), p, [f.vin(1)], make="Li Auto", model="L9", powertrain="EREV")
     assert decisions(req)[f.vin(1)][0] == Decision.PENDING
 
 
 def test_tariff_code_outside_the_period_is_refused():
     p = f.period(powertrains=["BEV"], tariff_codes=["8703 80"])
-    req = f.request(f.user(), p, [f.vin(1), f.vin(2)], tariff_code="8703 80 000 2")
+    req = f.request(f.customs(), p, [f.vin(1), f.vin(2)], tariff_code="8703 80 000 2")
     assert decisions(req)[f.vin(1)][0] == Decision.PENDING
-    req = f.request(f.user("b2"), p, [f.vin(3)], tariff_code="8703 40 000 0", tax_id=f.pin(9))
+    req = f.request(f.customs("b2"), p, [f.vin(3)], tariff_code="8703 40 000 0", tax_id=f.pin(9))
     assert decisions(req)[f.vin(3)] == (Decision.REFUSED, Reason.TARIFF_CODE)
 
 
 def test_declarant_cap_refuses_the_vins_beyond_it():
     p = f.period(per_declarant_cap=1, declarant_kinds=["person"])
-    req = f.request(f.user(), p, [f.vin(1), f.vin(2)])
+    req = f.request(f.customs(), p, [f.vin(1), f.vin(2)])
     allocation.settle_due(period_id=p.pk, now=f.at(5))
     got = decisions(req)
     assert got[f.vin(1)] == (Decision.ALLOCATED, Reason.ALLOCATED)
@@ -95,16 +96,9 @@ def test_declarant_cap_refuses_the_vins_beyond_it():
 
 def test_whole_request_refused_when_period_closed_role_missing_or_declarant_invalid():
     p = f.period()
-    broker = f.user()
+    broker = f.customs()
     with pytest.raises(Conflict):
-        services.receive_request(
-            user=broker,
-            period_id=p.pk,
-            declarant=services.DeclarantIn(kind="person", tax_id=f.PERSON_PIN),
-            vehicles=f.vehicles([f.vin(1)]),
-            channel="api",
-            now=f.at(-10),
-        )
+        f.request(broker, p, [f.vin(1)], seconds=-10)
     with pytest.raises(PermissionDenied):
         f.request(f.user("operator", Role.OPERATOR), p, [f.vin(1)])
     with pytest.raises(InvalidInput) as exc:
@@ -116,12 +110,11 @@ def test_whole_request_refused_when_period_closed_role_missing_or_declarant_inva
 def test_company_refused_where_only_persons_may_declare():
     p = f.period(declarant_kinds=["person"])
     with pytest.raises(InvalidInput) as exc:
-        services.receive_request(
-            user=f.user(),
-            period_id=p.pk,
-            declarant=services.DeclarantIn(kind="company", tax_id="01234567891234"),
-            vehicles=f.vehicles([f.vin(1)]),
-            channel="api",
-            now=f.at(1),
+        f.request(
+            f.customs(),
+            p,
+            [f.vin(1)],
+            seconds=1,
+            declarant=f.resident("01234567891234", kind="company"),
         )
     assert exc.value.field == "declarant.kind"

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def allocated(n=2, volume=10, validity_days=90):
     p = f.period(volume=volume, validity_days=validity_days)
-    broker = f.user()
+    broker = f.customs()
     req = f.request(broker, p, [f.vin(i) for i in range(n)])
     allocation.settle_due(period_id=p.pk, now=f.at(2))
     return p, broker, req
@@ -42,10 +42,10 @@ def test_customs_clears_a_certificate_and_the_resale_restriction_runs_three_year
 
 
 def test_only_customs_may_clear():
-    p, broker, _ = allocated()
+    p, _, _ = allocated()
     cert = Certificate.objects.filter(period=p).first()
     with pytest.raises(PermissionDenied):
-        services.clear_certificate(user=broker, number=cert.number)
+        services.clear_certificate(user=f.user("broker", Role.IMPORTER), number=cert.number)
 
 
 def test_withdrawn_request_returns_its_units():

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from kubat.core.countries import to_alpha2
 from kubat.fleet import services
-from kubat.fleet.models import DomesticProduction, EVModel
+from kubat.fleet.models import EVModel
 
 router = Router(tags=["fleet"])
 
@@ -31,12 +31,30 @@ class EVModelOut(Schema):
     source: str
 
 
+class ExportOut(Schema):
+    country_code: str = Field(description="Destination, ISO 3166 alpha-2")
+    units: int
+
+
+class ModelProductionOut(Schema):
+    model: str
+    planned_units: int | None
+    produced_units: int | None
+    home_market_units: int | None
+    exports: list[ExportOut]
+
+
 class ProductionOut(Schema):
     country_code: str
     year: int
     maker: str
     planned_units: int | None
     produced_units: int | None
+    attainment_pct: float | None = Field(description="Produced as % of plan, when both known.")
+    home_market_units: int | None
+    exported_units: int
+    exports: list[ExportOut]
+    models: list[ModelProductionOut]
     note: str
     source: str
 
@@ -48,9 +66,10 @@ def list_models(request: HttpRequest) -> Any:
 
 
 @router.get("/production", response=list[ProductionOut])
-def list_production(request: HttpRequest) -> Any:
-    """Domestic production, planned against produced, per maker and year (public)."""
-    return DomesticProduction.objects.all()
+def list_production(request: HttpRequest, country: str | None = None) -> Any:
+    """Domestic production per maker and year against plan, per model, with the home market
+    and the exports by destination country (public)."""
+    return services.production_report(country_code=country)
 
 
 @router.get("/registrations/{country}/by-year")

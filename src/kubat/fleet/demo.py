@@ -93,4 +93,36 @@ def load_demo(*, seed: int) -> dict[str, int]:
     report = services.import_registrations(rows=rows, source=Source.DEMO)
     if not report.ok:
         raise RuntimeError(f"demo fleet rejected: {report.rejected[:3]}")
-    return {"registrations": report.created}
+    return {"registrations": report.created, "production_rows": _production(rows, rng)}
+
+
+JAC_PARTNERSHIP = "JAC Motors partnership (Kazakhstan)"  # the maker of the published plan
+
+
+def _production(rows: list[dict[str, str]], rng: random.Random) -> int:
+    """Per model and year, what the demo's domestic Kazakh JACs imply was produced: the home
+    market is the domestic registrations, the exports (Kyrgyzstan, Uzbekistan) are invented.
+    The published plan (1,200 for 2021, 2,000 for 2022) stays on the maker-level row."""
+    home: dict[tuple[str, int], int] = {}
+    for row in rows:
+        if row["origin"] == Origin.DOMESTIC:
+            key = (row["model"], int(row["registered_on"][:4]))
+            home[key] = home.get(key, 0) + 1
+    for (model, year), units in sorted(home.items()):
+        exports = {
+            "KG": int(units * rng.uniform(0.08, 0.15)),
+            "UZ": int(units * rng.uniform(0.02, 0.06)),
+        }
+        services.record_production(
+            country_code="KZ",
+            year=year,
+            maker=JAC_PARTNERSHIP,
+            model=model,
+            planned_units=None,
+            produced_units=units + sum(exports.values()),
+            home_market_units=units,
+            exports=exports,
+            note="demo: home market from the demo registrations, exports invented",
+            source=Source.DEMO,
+        )
+    return len(home)

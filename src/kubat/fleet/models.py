@@ -69,13 +69,20 @@ class Registration(models.Model):
 
 
 class DomesticProduction(models.Model):
-    """Planned against produced units for one maker, country and year."""
+    """Planned against produced units for one maker, model (blank: every model) and year.
+
+    `home_market_units` and the export rows split what was produced; Kazakhstan's JAC plan
+    (1,200 units for 2021, 2,000 for 2022) was published for the home market and export
+    together, so its split stays empty until the maker reports it.
+    """
 
     country_code = models.CharField(max_length=2)
     year = models.PositiveSmallIntegerField()
     maker = models.CharField(max_length=100)
+    model = models.CharField(max_length=80, blank=True, help_text="Blank: every model.")
     planned_units = models.PositiveIntegerField(null=True, blank=True)
     produced_units = models.PositiveIntegerField(null=True, blank=True)
+    home_market_units = models.PositiveIntegerField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
 
@@ -84,12 +91,34 @@ class DomesticProduction(models.Model):
             "country_code",
             "year",
             "maker",
+            "model",
         )
         constraints = (
             models.UniqueConstraint(
-                fields=["country_code", "year", "maker"], name="fleet_production_unique"
+                fields=["country_code", "year", "maker", "model"], name="fleet_production_unique"
             ),
         )
 
     def __str__(self) -> str:
-        return f"{self.maker} {self.country_code} {self.year}"
+        return f"{self.maker} {self.model} {self.country_code} {self.year}".replace("  ", " ")
+
+
+class ProductionExport(models.Model):
+    """Units of one production row exported to one destination country."""
+
+    production = models.ForeignKey(
+        DomesticProduction, on_delete=models.CASCADE, related_name="exports"
+    )
+    destination_country = models.CharField(max_length=2)
+    units = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ("production", "destination_country")
+        constraints = (
+            models.UniqueConstraint(
+                fields=["production", "destination_country"], name="fleet_export_unique"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.production} -> {self.destination_country}: {self.units}"

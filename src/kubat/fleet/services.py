@@ -22,7 +22,7 @@ from django.db.models.functions import ExtractYear
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
 from kubat.fleet.enums import Origin, Powertrain, Source
-from kubat.fleet.models import DomesticProduction, EVModel, Registration
+from kubat.fleet.models import DomesticProduction, EVModel, ProductionExport, Registration
 from kubat.fleet.vin import normalise_vin, vin_problem
 
 REGISTRATION_COLUMNS = (
@@ -180,28 +180,138 @@ def record_production(
     country_code: str,
     year: int,
     maker: str,
+    model: str = "",
     planned_units: int | None,
     produced_units: int | None,
+    home_market_units: int | None = None,
+    exports: Mapping[str, int] | None = None,
     note: str = "",
     source: str = Source.MANUAL,
 ) -> DomesticProduction:
-    """Record or update planned and produced units for one maker and year."""
-    if planned_units is not None and planned_units < 0:
-        raise InvalidInput("planned units cannot be negative", field="planned_units")
-    if produced_units is not None and produced_units < 0:
-        raise InvalidInput("produced units cannot be negative", field="produced_units")
+    """Record or update one maker's (and model's; blank for all models) year: planned and
+    produced units, how many stayed on the home market and the exports per destination.
+
+    InvalidInput naming the field: negative units, a destination that is no country or is the
+    producing country, or home market plus exports beyond what was produced. `exports`, when
+    given, replaces the row's exports.
+    """
+    for name, value in (
+        ("planned_units", planned_units),
+        ("produced_units", produced_units),
+        ("home_market_units", home_market_units),
+    ):
+        if value is not None and value < 0:
+            raise InvalidInput(f"{name.replace('_', ' ')} cannot be negative", field=name)
+    country = to_alpha2(country_code)
+    destinations: dict[str, int] = {}
+    for code, units in (exports or {}).items():
+        destination = to_alpha2(code, field="exports")
+        if destination == country:
+            raise InvalidInput("an export goes to another country", field="exports")
+        if units < 0:
+            raise InvalidInput("exported units cannot be negative", field="exports")
+        destinations[destination] = destinations.get(destination, 0) + units
+    shipped = (home_market_units or 0) + sum(destinations.values())
+    if produced_units is not None and shipped > produced_units:
+        raise InvalidInput(
+            f"home market and exports ({shipped}) exceed the {produced_units} produced",
+            field="exports",
+        )
     row, _ = DomesticProduction.objects.update_or_create(
-        country_code=to_alpha2(country_code),
+        country_code=country,
         year=year,
         maker=maker,
+        model=model.strip(),
         defaults={
             "planned_units": planned_units,
             "produced_units": produced_units,
+            "home_market_units": home_market_units,
             "note": note,
             "source": source,
         },
     )
+    if exports is not None:
+        row.exports.all().delete()
+        ProductionExport.objects.bulk_create(
+            [
+                ProductionExport(production=row, destination_country=c, units=n)
+                for c, n in sorted(destinations.items())
+            ]
+        )
     return row
+
+
+def production_report(*, country_code: str | None = None) -> list[dict[str, Any]]:
+    """Per maker and year: the plan against what was produced, with each model's row, the home
+    market and the exports by destination.
+
+    The plan is the maker-level row's (model blank) when there is one, else the sum of the
+    models' plans; produced is the sum over the models when they report, else the maker-level
+    figure. `attainment_pct` is produced / planned, None while either is unknown.
+    """
+    rows = DomesticProduction.objects.prefetch_related("exports").order_by(
+        "country_code", "year", "maker", "model"
+    )
+    if country_code:
+        rows = rows.filter(country_code=to_alpha2(country_code))
+    groups: dict[tuple[str, int, str], list[DomesticProduction]] = {}
+    for row in rows:
+        groups.setdefault((row.country_code, row.year, row.maker), []).append(row)
+    report = []
+    for (country, year, maker), members in groups.items():
+        overall = next((m for m in members if not m.model), None)
+        models = [m for m in members if m.model]
+        planned = (
+            overall.planned_units
+            if overall and overall.planned_units is not None
+            else (_sum_known([m.planned_units for m in models]))
+        )
+        produced = (
+            _sum_known([m.produced_units for m in models])
+            if models
+            else (overall.produced_units if overall else None)
+        )
+        exports: dict[str, int] = {}
+        for m in members:
+            for e in m.exports.all():
+                exports[e.destination_country] = exports.get(e.destination_country, 0) + e.units
+        report.append(
+            {
+                "country_code": country,
+                "year": year,
+                "maker": maker,
+                "planned_units": planned,
+                "produced_units": produced,
+                "attainment_pct": round(100 * produced / planned, 1)
+                if planned and produced is not None
+                else None,
+                "home_market_units": _sum_known([m.home_market_units for m in members]),
+                "exported_units": sum(exports.values()),
+                "exports": [{"country_code": c, "units": n} for c, n in sorted(exports.items())],
+                "models": [
+                    {
+                        "model": m.model,
+                        "planned_units": m.planned_units,
+                        "produced_units": m.produced_units,
+                        "home_market_units": m.home_market_units,
+                        "exports": [
+                            {"country_code": e.destination_country, "units": e.units}
+                            for e in m.exports.all()
+                        ],
+                    }
+                    for m in models
+                ],
+                "note": "; ".join(m.note for m in members if m.note),
+                "source": ", ".join(sorted({m.source for m in members})),
+            }
+        )
+    return report
+
+
+def _sum_known(values: list[int | None]) -> int | None:
+    """The sum of the known values; None when none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
 
 
 def fleet_by_year(*, country_code: str) -> list[dict[str, Any]]:
@@ -217,6 +327,34 @@ def fleet_by_year(*, country_code: str) -> list[dict[str, Any]]:
             demo=Count("id", filter=Q(source=Source.DEMO)),
         )
         .order_by("year")
+    )
+    return [dict(row) for row in rows]
+
+
+def registered_vins(*, vins: Iterable[str]) -> set[str]:
+    """Which of `vins` are in the register (any country), for the quota reconciliation."""
+    wanted = list(vins)
+    found: set[str] = set()
+    for i in range(0, len(wanted), 5000):  # SQLite's limit on query parameters
+        found.update(
+            Registration.objects.filter(vin__in=wanted[i : i + 5000]).values_list("vin", flat=True)
+        )
+    return found
+
+
+def quota_import_registrations(
+    *, country_code: str, since: dt.date, until: dt.date
+) -> list[dict[str, Any]]:
+    """Registrations marked as duty-free quota imports in a country between two dates."""
+    rows = (
+        Registration.objects.filter(
+            country_code=country_code,
+            origin=Origin.QUOTA_IMPORT,
+            registered_on__gte=since,
+            registered_on__lte=until,
+        )
+        .order_by("registered_on", "vin")
+        .values("vin", "registered_on", "region", "country_code")
     )
     return [dict(row) for row in rows]
 

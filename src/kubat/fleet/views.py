@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kubat.fleet import services
-from kubat.fleet.models import DomesticProduction, EVModel
+from kubat.fleet.models import EVModel
 
 
 def fleet(request: HttpRequest) -> HttpResponse:
@@ -22,6 +22,6 @@ def fleet(request: HttpRequest) -> HttpResponse:
         {
             "models": EVModel.objects.all(),
             "by_country": by_country,
-            "production": DomesticProduction.objects.all(),
+            "production": services.production_report(),
         },
     )

@@ -19,6 +19,7 @@ from kubat.quotas import services
 from kubat.quotas.models import (
     AuditEvent,
     Certificate,
+    CustomsPost,
     Declarant,
     PeriodBalance,
     QuotaPeriod,
@@ -122,6 +123,8 @@ class QuotaPeriodAdmin(admin.ModelAdmin[QuotaPeriod]):
         if obj is not None and obj.opens_at <= timezone.now():
             return (
                 "exhausted_at",
+                "critical_at",
+                "outcome_confirmed_at",
                 "opens_at",
                 "allocation_rule",
                 "allocation_window_ms",
@@ -129,7 +132,7 @@ class QuotaPeriodAdmin(admin.ModelAdmin[QuotaPeriod]):
                 "country_code",
                 "year",
             )
-        return ("exhausted_at",)
+        return ("exhausted_at", "critical_at", "outcome_confirmed_at")
 
     def save_model(self, request: HttpRequest, obj: QuotaPeriod, form: Any, change: bool) -> None:
         # A new period is created here with its balance row; an edited one is saved in
@@ -177,7 +180,17 @@ class VehicleInline(admin.TabularInline[RequestedVehicle, QuotaRequest]):
 
 @admin.register(QuotaRequest)
 class QuotaRequestAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "period", "declarant", "submitted_by", "channel", "received_at", "status")
+    list_display = (
+        "pk",
+        "kind",
+        "declaration_number",
+        "customs_post",
+        "period",
+        "declarant",
+        "submitted_by",
+        "received_at",
+        "status",
+    )
     list_filter = ("period", "status", "channel")
     inlines = (VehicleInline,)
 
@@ -197,3 +210,12 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor_label", "action", "object_type", "object_id", "allocated_delta")
     list_filter = ("action", "period")
     search_fields = ("object_id", "actor_label")
+
+
+@admin.register(CustomsPost)
+class CustomsPostAdmin(admin.ModelAdmin[CustomsPost]):
+    """The customs posts whose codes open declaration numbers (edited by the secretariat)."""
+
+    list_display = ("code", "country_code", "name", "source")
+    list_filter = ("country_code", "source")
+    search_fields = ("code", "name")

@@ -1,10 +1,12 @@
-"""/api/v1/quotas: public periods, certificates and the VIN lookup; applications for brokers.
+"""/api/v1/quotas: public periods, certificates and the VIN lookup; declarations for customs.
 
-Contract (issue 5): GET /periods, GET /periods/{id} (public); POST /applications (importer or
-customs token or session); GET /applications/{id} (its submitter only); GET
-/certificates/{number} (public verification). A POST answers once the request's allocation
-window has been settled (the window's end plus RECEIPT_GRACE: at most 1.15 s by default, a
-1 s window and 150 ms of grace), with a decision, reason and certificate number per VIN.
+Contract (issues 5 and 14): GET /periods, GET /periods/{id} (public); POST /declarations
+(customs: the draw); POST /prechecks (importer or customs: eligibility and balance, nothing
+recorded); POST /reservations (importer, only where a period reserves); GET
+/declarations/{id} (its submitter only); GET /certificates/{number} (public verification);
+GET /vehicles/{vin}?buyer_country= (public); reports for the secretariat and customs. A
+declaration's POST answers once its window has been settled (the window's end plus
+RECEIPT_GRACE), with a decision, reason and certificate number per VIN.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
@@ -22,8 +25,16 @@ from ninja import Field, Router, Schema, Status
 from kubat.accounts import services as account_services
 from kubat.accounts.auth import token_or_session
 from kubat.accounts.roles import Role
-from kubat.core.errors import PermissionDenied
-from kubat.quotas import allocation, audit, certificates, selectors, services
+from kubat.core.errors import InvalidInput, PermissionDenied
+from kubat.quotas import (
+    allocation,
+    audit,
+    certificates,
+    declarations,
+    reports,
+    selectors,
+    services,
+)
 from kubat.quotas.enums import Channel, DeclarantClass
 from kubat.quotas.models import Certificate, QuotaRequest, RequestedVehicle
 
@@ -64,6 +75,15 @@ class PeriodOut(Schema):
     validity_days: int
     note: str
     source: str
+    legal_act: str
+    person_rule: str
+    reservation_days: int | None = Field(description="None: the policy reserves nothing.")
+    duty_rate_pct: float
+    security_pct: float
+    critical_at: dt.datetime | None = Field(description="When the period became critical.")
+    outcome_confirmed_at: dt.datetime | None
+    resale_years: int
+    resale_barred: dict[str, list[str]]
 
 
 class DayOut(Schema):
@@ -80,8 +100,16 @@ class PeriodDetailOut(PeriodOut):
 class DeclarantIn(Schema):
     kind: str = Field(description="person or company")
     tax_id: str = Field(description="KG PIN/INN (14 digits) or KZ IIN/BIN (12 digits)")
-    name: str = ""
+    name: str = Field("", max_length=200)
     declarant_class: str = DeclarantClass.OTHER.value
+    citizenship: str = Field(
+        "", max_length=2, description="A person's citizenship, ISO 3166 alpha-2, as declared"
+    )
+    residence_country: str = Field(
+        "",
+        max_length=2,
+        description="Country of permanent residence (a company: of registration), as declared",
+    )
 
 
 class VehicleIn(Schema):
@@ -91,14 +119,43 @@ class VehicleIn(Schema):
     powertrain: str = Field(max_length=8, description="BEV, EREV, PHEV or HEV")
     model_year: int | None = None
     battery_kwh: Decimal | None = Field(None, ge=0, le=1000, max_digits=6, decimal_places=1)
-    tariff_code: str = Field("", max_length=16)
+    tariff_code: str = Field("", max_length=16, description="EAEU CN FEA, e.g. 8703 80 000 2")
+    customs_value: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    currency: str = Field("", max_length=3, description="ISO 4217, e.g. KGS, KZT, USD")
+    origin_country: str = Field("", max_length=2, description="ISO 3166 alpha-2")
 
 
-class ApplicationIn(Schema):
+class DeclarationIn(Schema):
+    period: int
+    number: str = Field(
+        max_length=40, description="CCCCCCCC/DDMMYY/NNNNNNN: customs post, date, serial"
+    )
+    declarant: DeclarantIn
+    vehicles: list[VehicleIn] = Field(min_length=1, max_length=services.MAX_VEHICLES_PER_REQUEST)
+
+
+class ReservationIn(Schema):
     period: int
     declarant: DeclarantIn
     vehicles: list[VehicleIn] = Field(min_length=1, max_length=services.MAX_VEHICLES_PER_REQUEST)
-    declaration_number: str = Field("", max_length=40)
+
+
+class PrecheckVehicleOut(Schema):
+    position: int
+    vin: str
+    eligible: bool
+    reason: str = Field(description="eligible, or the refusal reason a declaration would get")
+    reason_detail: str
+
+
+class PrecheckOut(Schema):
+    period: int
+    period_open: bool
+    remaining: int = Field(description="Balance now; nothing is held for the caller.")
+    reserves: bool
+    reservation_days: int | None
+    checked_at: dt.datetime
+    vehicles: list[PrecheckVehicleOut]
 
 
 class VehicleDecisionOut(Schema):
@@ -110,20 +167,30 @@ class VehicleDecisionOut(Schema):
     decision: str = Field(description="pending, allocated or refused")
     reason: str
     reason_detail: str
+    tariff_code: str
+    customs_value: Decimal | None
+    currency: str
+    origin_country: str
     certificate: str | None
+    security_amount: Decimal | None
+    security_status: str
 
 
 class ApplicationOut(Schema):
     id: int
+    kind: str = Field(description="declaration (draws the quota) or reservation")
     period: int
     status: str
     channel: str
-    received_at: dt.datetime
+    customs_post: str | None
+    received_at: dt.datetime = Field(description="Acceptance time; it orders the draw.")
     window: int
     tie_break_key: str
     decided_at: dt.datetime | None
     declarant_kind: str
     declarant_tax_id: str
+    declarant_citizenship: str
+    declarant_residence: str
     declaration_number: str
     allocated: int
     refused: int
@@ -144,6 +211,9 @@ class CertificateOut(Schema):
     valid_until: dt.datetime
     cleared_at: dt.datetime | None
     restricted_until: dt.date | None
+    security_amount: Decimal | None
+    security_currency: str
+    security_status: str
     verify_url: str
     pdf_url: str
 
@@ -162,6 +232,12 @@ class VehicleStatusOut(Schema):
     cleared_at: dt.datetime | None = None
     restricted_until: str | None = None
     restricted: bool
+    buyer_country: str | None = Field(None, description="The buyer country asked about.")
+    sale_barred: bool | None = Field(
+        None, description="A sale to a resident of buyer_country is barred today."
+    )
+    barred_until: str | None = None
+    barred_countries: list[str] = Field(default_factory=list)
 
 
 class AuditOut(Schema):
@@ -179,36 +255,48 @@ class AuditOut(Schema):
 
 
 def application_out(request: QuotaRequest) -> dict[str, Any]:
-    vehicles = list(
-        RequestedVehicle.objects.filter(request=request)
-        .select_related("certificate")
+    # Plain rows, not model instances: the answer to every declaration of a rush is built here.
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in RequestedVehicle.objects.filter(request=request)
         .order_by("position")
-    )
-    rows = [
-        {
-            "position": v.position,
-            "vin": v.vin,
-            "make": v.make,
-            "model": v.model,
-            "powertrain": v.powertrain,
-            "decision": v.decision,
-            "reason": v.reason,
-            "reason_detail": v.reason_detail,
-            "certificate": v.certificate.number if hasattr(v, "certificate") else None,
-        }
-        for v in vehicles
+        .values(
+            "position",
+            "vin",
+            "make",
+            "model",
+            "powertrain",
+            "decision",
+            "reason",
+            "reason_detail",
+            "tariff_code",
+            "customs_value",
+            "currency",
+            "origin_country",
+            cert_number=F("certificate__number"),
+            cert_security=F("certificate__security_amount"),
+            cert_security_status=F("certificate__security_status"),
+        )
     ]
+    for row in rows:
+        row["certificate"] = row.pop("cert_number")
+        row["security_amount"] = row.pop("cert_security")
+        row["security_status"] = row.pop("cert_security_status") or ""
     return {
         "id": request.pk,
+        "kind": request.kind,
         "period": request.period_id,
         "status": request.status,
         "channel": request.channel,
+        "customs_post": request.customs_post.code if request.customs_post else None,
         "received_at": request.received_at,
         "window": request.window,
         "tie_break_key": request.tie_break_key,
         "decided_at": request.decided_at,
         "declarant_kind": request.declarant.kind,
         "declarant_tax_id": request.declarant.tax_id,
+        "declarant_citizenship": request.declarant_citizenship,
+        "declarant_residence": request.declarant_residence,
         "declaration_number": request.declaration_number,
         "allocated": sum(1 for r in rows if r["decision"] == "allocated"),
         "refused": sum(1 for r in rows if r["decision"] == "refused"),
@@ -231,6 +319,9 @@ def certificate_out(http: HttpRequest, cert: Certificate) -> dict[str, Any]:
         "valid_until": cert.valid_until,
         "cleared_at": cert.cleared_at,
         "restricted_until": cert.restricted_until,
+        "security_amount": cert.security_amount,
+        "security_currency": cert.security_currency,
+        "security_status": cert.security_status,
         "verify_url": http.build_absolute_uri(reverse("quotas:certificate", args=[cert.number])),
         "pdf_url": http.build_absolute_uri(reverse("quotas:certificate-pdf", args=[cert.number])),
     }
@@ -256,44 +347,102 @@ def get_period(request: HttpRequest, period_id: int) -> Any:
     }
 
 
-@router.post(
-    "/applications", response={201: ApplicationOut}, auth=token_or_session, summary="Apply"
-)
-def create_application(request: HttpRequest, payload: ApplicationIn) -> Any:
-    """Request quota for one declaration: a declarant and 1-100 vehicles.
+def _declarant(payload: DeclarantIn) -> services.DeclarantIn:
+    return services.DeclarantIn(**payload.model_dump())
 
-    The answer comes once the request's allocation window is settled: each VIN allocated (with
-    its certificate number) or refused with a reason. Whole-request refusals: 403 without the
-    importer or customs role, 409 when the period is not open, 400 for an invalid declarant.
+
+def _vehicles(payload: list[VehicleIn]) -> list[services.VehicleIn]:
+    return [services.VehicleIn(**v.model_dump()) for v in payload]
+
+
+def _decided(received: QuotaRequest) -> dict[str, Any]:
+    """Wait (outside the receipt transaction) for the window's settlement, then the answer."""
+    allocation.wait_for_decision(request=received, period=received.period)
+    return application_out(
+        QuotaRequest.objects.select_related("declarant", "customs_post").get(pk=received.pk)
+    )
+
+
+@router.post(
+    "/declarations",
+    response={201: ApplicationOut},
+    auth=token_or_session,
+    summary="Register a declaration (draws the quota)",
+)
+def create_declaration(request: HttpRequest, payload: DeclarationIn) -> Any:
+    """Customs registers a goods declaration; its acceptance time orders the draw.
+
+    The answer comes once the declaration's window is settled: each VIN allocated (with its
+    certificate, and a security when the period is critical) or refused with its reason.
+    Whole-declaration refusals: 403 without the customs role, 409 when the period is not open
+    or the number is already registered, 400 naming the field for a bad number, customs post,
+    declarant, tariff code, customs value or currency.
     """
     with transaction.atomic():
-        received = services.receive_request(
+        received = declarations.register_declaration(
             user=_user(request),
             period_id=payload.period,
-            declarant=services.DeclarantIn(**payload.declarant.model_dump()),
-            vehicles=[services.VehicleIn(**v.model_dump()) for v in payload.vehicles],
+            number=payload.number,
+            declarant=_declarant(payload.declarant),
+            vehicles=_vehicles(payload.vehicles),
             channel=Channel.API,
-            declaration_number=payload.declaration_number,
         )
-    allocation.wait_for_decision(request=received, period=received.period)
-    decided = QuotaRequest.objects.select_related("declarant").get(pk=received.pk)
-    return Status(201, application_out(decided))
+    return Status(201, _decided(received))
 
 
-@router.get("/applications/{application_id}", response=ApplicationOut, auth=token_or_session)
-def get_application(request: HttpRequest, application_id: int) -> Any:
-    """One application with its decisions; only its submitter sees it (404 for anyone else)."""
-    return application_out(services.get_request(user=_user(request), request_id=application_id))
+@router.post("/prechecks", response=PrecheckOut, auth=token_or_session, summary="Pre-check")
+def create_precheck(request: HttpRequest, payload: ReservationIn) -> Any:
+    """Would each VIN be eligible if declared now, and what is the balance? Reserves nothing.
+
+    Importer or customs (403 otherwise); nothing is recorded and no balance changes.
+    """
+    return declarations.precheck(
+        user=_user(request),
+        period_id=payload.period,
+        declarant=_declarant(payload.declarant),
+        vehicles=_vehicles(payload.vehicles),
+    )
 
 
 @router.post(
-    "/applications/{application_id}/withdraw", response=ApplicationOut, auth=token_or_session
+    "/reservations", response={201: ApplicationOut}, auth=token_or_session, summary="Reserve"
 )
-def withdraw_application(request: HttpRequest, application_id: int) -> Any:
-    """Withdraw an application before clearance: its uncleared units return to the quota."""
+def create_reservation(request: HttpRequest, payload: ReservationIn) -> Any:
+    """An importer reserves units before the declaration, only where the period's policy does
+    (409 otherwise: by default the quota is drawn at the declaration)."""
     with transaction.atomic():
-        withdrawn = services.withdraw_request(user=_user(request), request_id=application_id)
+        received = declarations.reserve_units(
+            user=_user(request),
+            period_id=payload.period,
+            declarant=_declarant(payload.declarant),
+            vehicles=_vehicles(payload.vehicles),
+            channel=Channel.API,
+        )
+    return Status(201, _decided(received))
+
+
+@router.get("/declarations/{declaration_id}", response=ApplicationOut, auth=token_or_session)
+def get_declaration(request: HttpRequest, declaration_id: int) -> Any:
+    """A declaration or reservation with its decisions; its submitter only (404 for others)."""
+    return application_out(services.get_request(user=_user(request), request_id=declaration_id))
+
+
+@router.post(
+    "/declarations/{declaration_id}/withdraw", response=ApplicationOut, auth=token_or_session
+)
+def withdraw_declaration(request: HttpRequest, declaration_id: int) -> Any:
+    """Withdraw a declaration or reservation before clearance: uncleared units return."""
+    with transaction.atomic():
+        withdrawn = services.withdraw_request(user=_user(request), request_id=declaration_id)
     return application_out(withdrawn)
+
+
+@router.post("/periods/{period_id}/confirm-outcome", response=PeriodOut, auth=token_or_session)
+def confirm_outcome(request: HttpRequest, period_id: int) -> Any:
+    """Confirm the period's outcome and release the securities held (secretariat or customs)."""
+    with transaction.atomic():
+        services.confirm_period_outcome(user=_user(request), period_id=period_id)
+    return selectors.period_summary(period=services.get_period(period_id=period_id))
 
 
 @router.get("/certificates/{number}", response=CertificateOut)
@@ -324,9 +473,10 @@ def clear_certificate(request: HttpRequest, number: str, payload: ClearIn) -> An
 
 
 @router.get("/vehicles/{vin}", response=VehicleStatusOut)
-def vehicle_status(request: HttpRequest, vin: str) -> Any:
-    """Did this VIN come in under the quota, and until when may it not be resold? (public)"""
-    return selectors.vehicle_status(vin=vin)
+def vehicle_status(request: HttpRequest, vin: str, buyer_country: str | None = None) -> Any:
+    """Did this VIN come in under the quota, until when may it not be resold, and (with
+    `buyer_country`, alpha-2) is a sale to a resident of that country barred? (public)"""
+    return selectors.vehicle_status(vin=vin, buyer_country=buyer_country)
 
 
 @router.get("/audit", response=list[AuditOut], auth=token_or_session)
@@ -336,3 +486,85 @@ def audit_log(request: HttpRequest, period: int | None = None, limit: int = 200)
         raise PermissionDenied("the audit log is for the secretariat")
     chosen = services.get_period(period_id=period) if period is not None else None
     return list(audit.events_for(period=chosen)[: max(1, min(limit, 5000))])
+
+
+REPORT_FORMATS = ("json", "csv", "pdf")
+
+
+def _report_reader(http: HttpRequest) -> None:
+    if not (
+        account_services.has_role(http.user, Role.SECRETARIAT)
+        or account_services.has_role(http.user, Role.CUSTOMS)
+    ):
+        raise PermissionDenied("quota reports are for the secretariat and customs")
+
+
+def _report(
+    *,
+    rows: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    fmt: str,
+    name: str,
+    title: str,
+    subtitle: str,
+) -> Any:
+    if fmt not in REPORT_FORMATS:
+        raise InvalidInput(f"format is one of {', '.join(REPORT_FORMATS)}", field="format")
+    if fmt == "csv":
+        response = HttpResponse(
+            reports.as_csv(rows=rows, columns=columns), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "pdf":
+        body = reports.as_pdf(title=title, subtitle=subtitle, rows=rows, columns=columns)
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+        return response
+    return [{c: (str(r[c]) if isinstance(r[c], Decimal) else r[c]) for c in columns} for r in rows]
+
+
+@router.get("/reports/monthly", auth=token_or_session, response=list[dict[str, Any]])
+def monthly_report(request: HttpRequest, period: int, format: str = "json") -> Any:
+    """Units drawn per month, make, model, origin and customs post with the duty forgone
+    (secretariat or customs); `format` json, csv or pdf."""
+    _report_reader(request)
+    chosen = services.get_period(period_id=period)
+    rows = reports.monthly(period=chosen)
+    totals = "; ".join(
+        f"{cur or '?'}: {t['units']} units, value {t['customs_value']}, duty forgone "
+        f"{t['duty_forgone']}"
+        for cur, t in reports.totals(rows).items()
+    )
+    return _report(
+        rows=rows,
+        columns=reports.MONTHLY_COLUMNS,
+        fmt=format,
+        name=f"quota-monthly-{chosen.country_code}{chosen.year}",
+        title=f"{chosen.name}: draws and duty forgone per month",
+        subtitle=f"Duty rate {chosen.duty_rate_pct} % of customs value. Totals: {totals or 'none'}",
+    )
+
+
+@router.get("/reports/reconciliation", auth=token_or_session, response=list[dict[str, Any]])
+def reconciliation_report(request: HttpRequest, period: int, format: str = "json") -> Any:
+    """Cleared certificates without a registration, and quota-import registrations without a
+    cleared certificate (secretariat or customs); `format` json, csv or pdf."""
+    _report_reader(request)
+    chosen = services.get_period(period_id=period)
+    rows = reports.reconciliation(period=chosen)
+    counts = {
+        kind: sum(1 for r in rows if r["problem"] == kind)
+        for kind in (
+            reports.CERTIFICATE_WITHOUT_REGISTRATION,
+            reports.REGISTRATION_WITHOUT_CERTIFICATE,
+        )
+    }
+    return _report(
+        rows=rows,
+        columns=reports.RECONCILIATION_COLUMNS,
+        fmt=format,
+        name=f"quota-reconciliation-{chosen.country_code}{chosen.year}",
+        title=f"{chosen.name}: reconciliation with the vehicle register",
+        subtitle=", ".join(f"{k}: {v}" for k, v in counts.items()),
+    )

@@ -1,6 +1,7 @@
-"""Demo quota data, marked demo: the published periods, broker and customs accounts, and a
-year of Kyrgyz 2026 requests drawn through the real services (receipt, windows, certificates,
-clearance, a withdrawal, lapses), so the public pages show a moving balance.
+"""Demo quota data, marked demo: the published periods, broker and customs accounts, customs
+posts, and a year of Kyrgyz 2026 goods declarations registered by demo-customs and drawn
+through the real services (acceptance, windows, certificates, release, a withdrawal, lapses,
+non-resident declarants refused), so the public pages show a moving balance.
 
 Accounts (password `kubat-demo`): `demo-importer` (importer role, organisation "Demo Customs
 Broker"), `demo-customs` (customs), `demo-secretariat` (secretariat, reads the audit log). The
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -24,9 +26,9 @@ from kubat.fleet import services as fleet_services
 from kubat.fleet.demo import demo_vin
 from kubat.fleet.enums import Origin
 from kubat.fleet.enums import Source as FleetSource
-from kubat.quotas import allocation, published, services
+from kubat.quotas import allocation, declarations, published, services
 from kubat.quotas.enums import Channel, Decision, Source
-from kubat.quotas.models import Certificate, QuotaPeriod
+from kubat.quotas.models import Certificate, CustomsPost, QuotaPeriod
 
 DEMO_PASSWORD = "kubat-demo"
 KG_2026_MIX = [
@@ -41,6 +43,21 @@ KG_2026_MIX = [
     ("BYD", "Song Plus DM-i", "PHEV", "LGX", 2),  # refused: plug-in hybrids are not admitted
 ]
 REQUESTS = 420
+# Customs posts for the demo. The names are real offices and border crossings; the 8-digit
+# codes are placeholders in the EAEU form (not the services' real codes): load the real list
+# with `kubat quotas add-post` before going live.
+DEMO_POSTS = [
+    ("KG", "41702010", "Bishkek customs (demo code)"),
+    ("KG", "41702020", "Ak-Jol road crossing (demo code)"),
+    ("KG", "41703010", "Osh customs (demo code)"),
+    ("KG", "41704010", "Torugart crossing (demo code)"),
+    ("KZ", "39801010", "Almaty customs (demo code)"),
+    ("KZ", "39802010", "Nur Zholy / Khorgos crossing (demo code)"),
+]
+POST_WEIGHTS = [50, 25, 15, 10]
+ORIGINS = {"BYD": "CN", "Zeekr": "CN", "Li Auto": "CN", "Changan": "CN", "Tesla": "CN"}
+HEADING = {"BEV": "8703 80 000 2", "EREV": "8703 60 100 0", "PHEV": "8703 60 100 0"}
+VALUE_USD = {"BEV": (14_000, 38_000), "EREV": (28_000, 52_000), "PHEV": (22_000, 30_000)}
 LAST_DAY = dt.date(2026, 10, 31)
 LAPSE_AT = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
@@ -94,9 +111,18 @@ def _vehicles(rng: random.Random, serial: int) -> list[services.VehicleIn]:
         vin = demo_vin(wmi=wmi, rng=rng, model_year=2026, serial=serial)
         if rng.random() < 0.01:
             vin = vin[:9] + "O" + vin[10:]  # a typo: letter O is never in a VIN
+        low, high = VALUE_USD[powertrain]
         vehicles.append(
             services.VehicleIn(
-                vin=vin, make=make, model=model, powertrain=powertrain, model_year=2026
+                vin=vin,
+                make=make,
+                model=model,
+                powertrain=powertrain,
+                model_year=2026,
+                tariff_code=HEADING[powertrain],
+                customs_value=Decimal(rng.randrange(low, high, 100)),
+                currency="USD",
+                origin_country=ORIGINS.get(make, "DE"),
             )
         )
     return vehicles
@@ -105,7 +131,7 @@ def _vehicles(rng: random.Random, serial: int) -> list[services.VehicleIn]:
 def load_demo(*, seed: int) -> dict[str, int]:
     rng = random.Random(seed * 104729 + 11)
     periods = published.load_periods(seed=f"demo{seed}", source=Source.DEMO)
-    broker, customs = _accounts()
+    _broker, customs = _accounts()
 
     # The published KG 2026 period, whether this loader or `kubat quotas load-periods` made it.
     period = QuotaPeriod.objects.get(country_code="KG", year=2026, name__startswith="Kyrgyzstan")
@@ -116,20 +142,33 @@ def load_demo(*, seed: int) -> dict[str, int]:
         start + dt.timedelta(seconds=int(span * rng.random() ** 2)) for _ in range(REQUESTS)
     )
     serial, vins_requested, withdrawn = 900_000, 0, 0
+    posts = [
+        CustomsPost.objects.update_or_create(
+            code=code, defaults={"country_code": cc, "name": name, "source": Source.DEMO}
+        )[0]
+        for cc, code, name in DEMO_POSTS
+    ]
+    kg_posts = [p for p in posts if p.country_code == "KG"]
     for i, at in enumerate(times):
         vehicles = _vehicles(rng, serial)
         serial += len(vehicles)
         company = rng.random() < 0.1
-        request = services.receive_request(
-            user=broker,
+        # About one declarant in fifty lives abroad: the declaration is registered, its VINs
+        # refused the quota with the reason named (they pay the duty).
+        residence = "KG" if rng.random() >= 0.02 else rng.choice(["KZ", "RU", "UZ"])
+        post = rng.choices(kg_posts, weights=POST_WEIGHTS)[0]
+        request = declarations.register_declaration(
+            user=customs,
             period_id=period.pk,
+            number=f"{post.code}/{at.astimezone(published.LOCAL):%d%m%y}/{i + 1:07d}",
             declarant=services.DeclarantIn(
                 kind="company" if company else "person",
                 tax_id=f"0{rng.randint(10**12, 10**13 - 1)}" if company else _pin(rng),
+                citizenship="" if company else "KG",
+                residence_country=residence,
             ),
             vehicles=vehicles,
-            channel=rng.choice([Channel.API, Channel.FORM, Channel.CSV]),
-            declaration_number=f"41702{i:06d}",
+            channel=rng.choice([Channel.API, Channel.FORM]),
             now=at,
             source=Source.DEMO,
         )
@@ -137,7 +176,7 @@ def load_demo(*, seed: int) -> dict[str, int]:
         allocation.settle_due(period_id=period.pk, now=at + dt.timedelta(seconds=2), rng=rng)
         if rng.random() < 0.01:
             services.withdraw_request(
-                user=broker, request_id=request.pk, now=at + dt.timedelta(days=2)
+                user=customs, request_id=request.pk, now=at + dt.timedelta(days=2)
             )
             withdrawn += 1
             continue
@@ -145,10 +184,7 @@ def load_demo(*, seed: int) -> dict[str, int]:
             cleared_at = at + dt.timedelta(days=rng.randint(1, 30))
             if rng.random() < 0.85 and cleared_at < LAPSE_AT:
                 services.clear_certificate(
-                    user=customs,
-                    number=vehicle.certificate.number,
-                    customs_declaration=f"41702/{cleared_at:%d%m%y}/{vehicle.pk:07d}",
-                    now=cleared_at,
+                    user=customs, number=vehicle.certificate.number, now=cleared_at
                 )
     lapsed = services.lapse_uncleared(now=LAPSE_AT)
     cleared = list(

@@ -26,6 +26,25 @@ class DeclarantClass(models.TextChoices):
     OTHER = "other", _("Everyone else")
 
 
+class PersonRule(models.TextChoices):
+    """Which natural persons a period admits, as its legal act says."""
+
+    CITIZEN_RESIDENT = "citizen_resident", _("Citizens permanently resident in the country")
+    RESIDENT = "resident", _("Permanent residents of any citizenship")
+
+
+class RequestKind(models.TextChoices):
+    """A declaration draws the quota; a reservation holds units only where a period reserves."""
+
+    DECLARATION = "declaration", _("Customs declaration (draws the quota)")
+    RESERVATION = "reservation", _("Reservation before the declaration (where the policy allows)")
+
+
+class SecurityStatus(models.TextChoices):
+    HELD = "held", _("Security held until the period's outcome is confirmed")
+    RELEASED = "released", _("Security released")
+
+
 class Channel(models.TextChoices):
     API = "api", _("API")
     FORM = "form", _("Web form")
@@ -58,6 +77,8 @@ class Reason(models.TextChoices):
     UNKNOWN_MODEL = "unknown_model", _("Model not in the catalogue and no specs declared")
     MODEL_MISMATCH = "model_mismatch", _("Declared powertrain contradicts the catalogue")
     MODEL_YEAR = "model_year", _("Implausible model year")
+    NOT_RESIDENT = "declarant_not_resident", _("Declarant not permanently resident in the country")
+    NOT_CITIZEN = "declarant_not_citizen", _("Declarant not a citizen of the country")
     CAP = "declarant_cap", _("Declarant's cap reached")
     EXHAUSTED = "quota_exhausted", _("Quota exhausted")
     PRO_RATA = "pro_rata_share", _("Not within this request's pro-rata share")
@@ -69,6 +90,7 @@ class CertificateStatus(models.TextChoices):
     CLEARED = "cleared", _("Cleared by customs")
     WITHDRAWN = "withdrawn", _("Withdrawn, unit returned")
     LAPSED = "lapsed", _("Lapsed uncleared, unit returned")
+    USED = "used", _("Reservation used by a customs declaration")
 
 
 LIVE_CERTIFICATE = (CertificateStatus.ISSUED, CertificateStatus.CLEARED)

@@ -13,6 +13,8 @@ published algorithm.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 from kubat.core.errors import InvalidInput
 from kubat.quotas.enums import DeclarantKind
@@ -82,3 +84,47 @@ def make_kz_number(first11: str) -> str:
     if check is None:
         raise ValueError(f"{first11} has no valid check digit")
     return first11 + str(check)
+
+
+# The goods declaration's registration number, per country: EAEU customs write it as
+# "<8-digit code of the customs body>/<DDMMYY of registration>/<7-digit serial>" (the EEC's
+# instruction on filling in the goods declaration, box A). Both countries use the common form;
+# a country with another form gets its own pattern here.
+DECLARATION_NUMBER = {
+    "KG": re.compile(r"(?P<post>\d{8})/(?P<date>\d{6})/(?P<serial>\d{7})"),
+    "KZ": re.compile(r"(?P<post>\d{8})/(?P<date>\d{6})/(?P<serial>\d{7})"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationNumber:
+    number: str
+    post_code: str
+    registered_on: dt.date
+    serial: str
+
+
+def parse_declaration_number(*, country_code: str, number: str) -> DeclarationNumber:
+    """The parts of a declaration number in the country's format; InvalidInput otherwise."""
+    compact = "".join(number.split())
+    pattern = DECLARATION_NUMBER.get(country_code)
+    if pattern is None:
+        raise InvalidInput(
+            f"no declaration number format for country {country_code}", field="number"
+        )
+    match = pattern.fullmatch(compact)
+    if match is None:
+        raise InvalidInput(
+            "a declaration number reads CCCCCCCC/DDMMYY/NNNNNNN "
+            "(customs post code, registration date, serial)",
+            field="number",
+        )
+    text = match["date"]
+    if not _is_date(2000 + int(text[4:6]), int(text[2:4]), int(text[0:2])):
+        raise InvalidInput(f"{text} is not a date DDMMYY", field="number")
+    return DeclarationNumber(
+        number=compact,
+        post_code=match["post"],
+        registered_on=dt.date(2000 + int(text[4:6]), int(text[2:4]), int(text[0:2])),
+        serial=match["serial"],
+    )

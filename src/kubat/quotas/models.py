@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -17,7 +18,10 @@ from kubat.quotas.enums import (
     Decision,
     DeclarantClass,
     DeclarantKind,
+    PersonRule,
+    RequestKind,
     RequestStatus,
+    SecurityStatus,
     Source,
 )
 
@@ -61,6 +65,41 @@ class QuotaPeriod(models.Model):
     exhausted_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    # Issue 14: the law as data, per period.
+    legal_act = models.CharField(
+        max_length=500, blank=True, help_text=_("The legal act that sets this quota, cited.")
+    )
+    person_rule = models.CharField(
+        max_length=20, choices=PersonRule.choices, default=PersonRule.CITIZEN_RESIDENT
+    )
+    reservation_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days an importer's reservation holds units before the declaration; "
+            "empty: the policy reserves nothing (the quota is drawn at the declaration)."
+        ),
+    )
+    duty_rate_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("15"),
+        help_text=_("The duty outside the quota, % of customs value (the duty forgone)."),
+    )
+    security_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("15"),
+        help_text=_("Security for the duty forgone on draws once critical, % of customs value."),
+    )
+    critical_at = models.DateTimeField(null=True, blank=True)
+    outcome_confirmed_at = models.DateTimeField(null=True, blank=True)
+    resale_years = models.PositiveSmallIntegerField(default=3)
+    resale_barred = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Per powertrain, the buyer countries a quota vehicle may not be sold to."),
+    )
 
     class Meta:
         ordering = ("-year", "country_code", "name")
@@ -136,6 +175,21 @@ class SubQuota(models.Model):
         return f"{self.period} / {self.declarant_class}"
 
 
+class CustomsPost(models.Model):
+    """A customs office that accepts declarations; its code opens the declaration number."""
+
+    country_code = models.CharField(max_length=2)
+    code = models.CharField(max_length=8, unique=True, help_text=_("8-digit customs body code."))
+    name = models.CharField(max_length=120)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+
+    class Meta:
+        ordering = ("country_code", "code")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class Declarant(models.Model):
     """The person or company a declaration is made for, keyed by country and tax number."""
 
@@ -160,7 +214,11 @@ class Declarant(models.Model):
 
 
 class QuotaRequest(models.Model):
-    """One declaration's request: a declarant, one or more vehicles, a server receipt time."""
+    """A customs declaration that draws the quota (or, where a period reserves, a reservation).
+
+    The class keeps its pre-issue-14 name so that the audit log's `object_type` stays one
+    vocabulary across the history. `received_at` is the acceptance time that orders the draw.
+    """
 
     period = models.ForeignKey(QuotaPeriod, on_delete=models.PROTECT, related_name="requests")
     declarant = models.ForeignKey(Declarant, on_delete=models.PROTECT, related_name="requests")
@@ -171,7 +229,17 @@ class QuotaRequest(models.Model):
         "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT
     )
     channel = models.CharField(max_length=4, choices=Channel.choices)
+    kind = models.CharField(
+        max_length=12, choices=RequestKind.choices, default=RequestKind.DECLARATION
+    )
     declaration_number = models.CharField(max_length=40, blank=True)
+    customs_post = models.ForeignKey(
+        CustomsPost, null=True, blank=True, on_delete=models.PROTECT, related_name="declarations"
+    )
+    declarant_citizenship = models.CharField(max_length=2, blank=True)
+    declarant_residence = models.CharField(
+        max_length=2, blank=True, help_text=_("Country of permanent residence (or registration).")
+    )
     received_at = models.DateTimeField(db_index=True)
     window = models.BigIntegerField(help_text=_("Allocation window index since opening."))
     status = models.CharField(
@@ -183,9 +251,16 @@ class QuotaRequest(models.Model):
 
     class Meta:
         indexes = (models.Index(fields=("period", "status", "window")),)
+        constraints = (
+            models.UniqueConstraint(
+                fields=("declaration_number",),
+                condition=Q(kind=RequestKind.DECLARATION),
+                name="quotas_declaration_number_unique",
+            ),
+        )
 
     def __str__(self) -> str:
-        return f"request {self.pk}"
+        return f"{self.kind} {self.declaration_number or self.pk}"
 
 
 class RequestedVehicle(models.Model):
@@ -200,6 +275,9 @@ class RequestedVehicle(models.Model):
     model_year = models.PositiveSmallIntegerField(null=True, blank=True)
     battery_kwh = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
     tariff_code = models.CharField(max_length=16, blank=True)
+    customs_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, help_text=_("ISO 4217."))
+    origin_country = models.CharField(max_length=2, blank=True)
     decision = models.CharField(max_length=10, choices=Decision.choices)
     reason = models.CharField(max_length=30)
     reason_detail = models.CharField(max_length=200, blank=True)
@@ -230,6 +308,10 @@ class Certificate(models.Model):
     customs_declaration = models.CharField(max_length=40, blank=True)
     restricted_until = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text=_("Withdrawn or lapsed."))
+    security_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    security_currency = models.CharField(max_length=3, blank=True)
+    security_status = models.CharField(max_length=10, choices=SecurityStatus.choices, blank=True)
+    security_released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = (

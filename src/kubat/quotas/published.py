@@ -21,6 +21,17 @@ from kubat.quotas.enums import DeclarantKind, Source
 from kubat.quotas.models import PeriodBalance, QuotaPeriod
 
 LOCAL = dt.timezone(dt.timedelta(hours=6))
+LEGAL_ACT = (
+    "Customs Union Commission Decision No. 130 (27 Nov 2009), sub-para 7.1.38 "
+    "(EAEU CN FEA 8703 80 000 x); annual volume by Eurasian Economic Commission Council decision"
+)
+LEGAL_ACT_KG_2026 = (
+    LEGAL_ACT + "; from 2026 also series hybrids (as published: pure electric and series "
+    "hybrids; the text of the decision was not available offline, check the headings)"
+)
+# A quota car may not be sold to, or used by, residents of other EAEU states for 3 years from
+# clearance. Which states exactly is set per decision; until checked, every other member.
+EAEU = ("AM", "BY", "KG", "KZ", "RU")
 BEV = ["BEV"]
 BEV_EREV = ["BEV", "EREV"]
 TARIFF_BEV = ["8703 80"]
@@ -69,6 +80,8 @@ def load_periods(*, seed: str = "", source: str = Source.PUBLISHED) -> list[Quot
             "per_declarant_cap": cap,
             "note": note,
             "source": source,
+            "legal_act": LEGAL_ACT_KG_2026 if (country, year) == ("KG", 2026) else LEGAL_ACT,
+            "resale_barred": {pt: [c for c in EAEU if c != country] for pt in powertrains},
         }
         if seed:
             fields["tie_break_seed"] = f"{seed}-{country}{year}"

@@ -9,8 +9,15 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from kubat.core.countries import to_alpha2
 from kubat.quotas.enums import LIVE_CERTIFICATE, CertificateStatus, Decision
-from kubat.quotas.models import Certificate, QuotaPeriod, QuotaRequest, RequestedVehicle
+from kubat.quotas.models import (
+    Certificate,
+    CustomsPost,
+    QuotaPeriod,
+    QuotaRequest,
+    RequestedVehicle,
+)
 
 
 def periods() -> QuerySet[QuotaPeriod]:
@@ -66,6 +73,15 @@ def period_summary(*, period: QuotaPeriod, now: dt.datetime | None = None) -> di
         "validity_days": period.validity_days,
         "note": period.note,
         "source": period.source,
+        "legal_act": period.legal_act,
+        "person_rule": period.person_rule,
+        "reservation_days": period.reservation_days,
+        "duty_rate_pct": float(period.duty_rate_pct),
+        "security_pct": float(period.security_pct),
+        "critical_at": period.critical_at,
+        "outcome_confirmed_at": period.outcome_confirmed_at,
+        "resale_years": period.resale_years,
+        "resale_barred": period.resale_barred,
     }
 
 
@@ -98,27 +114,47 @@ def requests_per_day(*, period: QuotaPeriod) -> list[dict[str, Any]]:
     ]
 
 
-def vehicle_status(*, vin: str, today: dt.date | None = None) -> dict[str, Any]:
+def vehicle_status(
+    *, vin: str, buyer_country: str | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
     """Did `vin` come in under the quota, and until when may it not be sold across borders?
 
-    Answers from the cleared certificate (the restriction runs 3 years from clearance); a VIN
-    allocated but not yet cleared is reported as such, without a restriction date.
+    Answers from the cleared certificate (the restriction runs the period's `resale_years`,
+    3 by default, from clearance); a VIN allocated but not yet cleared is reported as such,
+    without a restriction date. With `buyer_country` (alpha-2 or alpha-3), says whether a sale
+    to a resident of that country is barred today: the barred countries are the period's
+    `resale_barred` for the vehicle's powertrain. InvalidInput(field="buyer_country") for a
+    code that is no country.
     """
     today = today or timezone.localdate()
+    buyer = to_alpha2(buyer_country, field="buyer_country") if buyer_country is not None else None
     key = "".join(vin.split()).upper()
     # A NUL is in no VIN (and PostgreSQL would refuse it in the query with a DataError).
     cert = (
         None
         if "\x00" in key
-        else Certificate.objects.select_related("period")
+        else Certificate.objects.select_related("period", "vehicle")
         .filter(vin=key, status__in=LIVE_CERTIFICATE)
         .first()
     )
     if cert is None:
-        return {"vin": key, "quota_import": False, "status": None, "restricted": False}
+        return {
+            "vin": key,
+            "quota_import": False,
+            "status": None,
+            "restricted": False,
+            "buyer_country": buyer,
+            "sale_barred": False if buyer else None,
+        }
     cleared = cert.status == CertificateStatus.CLEARED
     until = cert.restricted_until
+    restricted = bool(until and today <= until)
+    barred = list(cert.period.resale_barred.get(cert.vehicle.powertrain, []))
     return {
+        "buyer_country": buyer,
+        "sale_barred": (restricted and buyer in barred) if buyer else None,
+        "barred_until": until.isoformat() if until and buyer and buyer in barred else None,
+        "barred_countries": barred,
         "vin": key,
         "quota_import": cleared,
         "status": cert.status,
@@ -127,5 +163,11 @@ def vehicle_status(*, vin: str, today: dt.date | None = None) -> dict[str, Any]:
         "country_code": cert.period.country_code,
         "cleared_at": cert.cleared_at,
         "restricted_until": until.isoformat() if until else None,
-        "restricted": bool(until and today <= until),
+        "restricted": restricted,
     }
+
+
+def customs_posts(*, country_code: str | None = None) -> QuerySet[CustomsPost]:
+    """The customs posts that accept declarations (optionally of one country)."""
+    rows = CustomsPost.objects.order_by("country_code", "code")
+    return rows.filter(country_code=country_code) if country_code else rows

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
@@ -23,27 +23,21 @@ from django.utils import timezone
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
 from kubat.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from kubat.fleet import services as fleet_services
 from kubat.fleet.enums import Powertrain
-from kubat.fleet.vin import normalise_vin, vin_problem
-from kubat.quotas import allocation, audit
+from kubat.quotas import audit
 from kubat.quotas.enums import (
     LIVE_CERTIFICATE,
-    AllocationRule,
     CertificateStatus,
-    Channel,
     Decision,
     DeclarantClass,
     DeclarantKind,
     Reason,
     RequestStatus,
-    Source,
+    SecurityStatus,
 )
-from kubat.quotas.identifiers import validate_tax_id
 from kubat.quotas.models import (
     AuditEvent,
     Certificate,
-    Declarant,
     PeriodBalance,
     QuotaPeriod,
     QuotaRequest,
@@ -57,10 +51,18 @@ RESALE_RESTRICTION_YEARS = 3
 
 @dataclass(frozen=True, slots=True)
 class DeclarantIn:
+    """The declarant as the declaration carries it: kind, number, citizenship and residence.
+
+    `residence_country` is the country of permanent residence of a person, or of registration
+    of a company; `citizenship` is a person's. Both are what the eligibility rule checks.
+    """
+
     kind: str
     tax_id: str
     name: str = ""
     declarant_class: str = DeclarantClass.OTHER
+    citizenship: str = ""
+    residence_country: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,20 @@ class VehicleIn:
     model_year: int | None = None
     battery_kwh: Decimal | None = None
     tariff_code: str = ""
+    customs_value: Decimal | None = None
+    currency: str = ""
+    origin_country: str = ""
+
+
+# Which EAEU CN FEA headings each admitted powertrain is declared under (docs/quotas.md): a
+# pure electric car under 8703 80 ("only electric motor"); a series hybrid that charges from
+# the grid (a range extender drives no wheel) under the plug-in hybrid headings 8703 60
+# (petrol) or 8703 70 (diesel). A parallel plug-in hybrid is declared there too, which is why
+# the powertrain is checked as well as the code.
+HEADINGS_BY_POWERTRAIN = {
+    Powertrain.BEV.value: ("870380",),
+    Powertrain.EREV.value: ("870360", "870370"),
+}
 
 
 # --- periods -------------------------------------------------------------------------------
@@ -167,202 +183,6 @@ def get_period(*, period_id: int) -> QuotaPeriod:
         raise NotFound(f"quota period {period_id} does not exist") from None
 
 
-# --- receipt and eligibility ----------------------------------------------------------------
-
-
-def _declarant(*, period: QuotaPeriod, data: DeclarantIn) -> Declarant:
-    if data.kind not in period.declarant_kinds:
-        raise InvalidInput(
-            f"this period admits declarants of kind {', '.join(period.declarant_kinds)}",
-            field="declarant.kind",
-        )
-    if data.declarant_class not in DeclarantClass.values:
-        raise InvalidInput(
-            f"class must be among {DeclarantClass.values}", field="declarant.declarant_class"
-        )
-    tax_id = validate_tax_id(country_code=period.country_code, kind=data.kind, tax_id=data.tax_id)
-    # INSERT ... ON CONFLICT DO NOTHING, then read: no savepoint round trips, and two brokers
-    # declaring the same new person at once both end up with the one row.
-    Declarant.objects.bulk_create(
-        [
-            Declarant(
-                country_code=period.country_code,
-                tax_id=tax_id,
-                kind=data.kind,
-                name=data.name,
-                declarant_class=data.declarant_class,
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    declarant = Declarant.objects.get(country_code=period.country_code, tax_id=tax_id)
-    if declarant.kind != data.kind:
-        raise InvalidInput(
-            f"declarant {tax_id} is registered as a {declarant.kind}", field="declarant.kind"
-        )
-    return declarant
-
-
-def _vehicle_refusal(
-    *,
-    period: QuotaPeriod,
-    vehicle: VehicleIn,
-    vin: str,
-    seen: set[str],
-    catalogue: dict[tuple[str, str], str],
-    today: dt.date,
-) -> tuple[Reason, str] | None:
-    """Why one vehicle cannot draw from `period`, checked on receipt; None when eligible."""
-    if problem := vin_problem(vin):
-        return Reason.INVALID_VIN, problem
-    if vin in seen:
-        return Reason.REPEATED_IN_REQUEST, ""
-    powertrain = vehicle.powertrain.strip().upper()
-    if powertrain not in period.powertrains:
-        return Reason.POWERTRAIN, f"{powertrain} not among {', '.join(period.powertrains)}"
-    code = " ".join(vehicle.tariff_code.split())
-    if code and not any(
-        code.replace(" ", "").startswith(c.replace(" ", "")) for c in period.tariff_codes
-    ):
-        return Reason.TARIFF_CODE, f"{code} not under {', '.join(period.tariff_codes)}"
-    if vehicle.model_year is not None and not 1990 <= vehicle.model_year <= today.year + 1:
-        return Reason.MODEL_YEAR, str(vehicle.model_year)
-    known = catalogue.get((vehicle.make.strip().lower(), vehicle.model.strip().lower()))
-    if known is None and vehicle.battery_kwh is None:
-        return Reason.UNKNOWN_MODEL, "declare battery_kwh for a model outside the catalogue"
-    if known is not None and known != powertrain:
-        return Reason.MODEL_MISMATCH, f"the catalogue lists it as {known}"
-    return None
-
-
-def _check_request(
-    *, user: User, period: QuotaPeriod, count: int, channel: str, now: dt.datetime
-) -> None:
-    """The whole-request refusals: role, period open, 1-100 vehicles, a known channel."""
-    if not (
-        account_services.has_role(user, Role.IMPORTER)
-        or account_services.has_role(user, Role.CUSTOMS)
-    ):
-        raise PermissionDenied("only importer or customs accounts may request quota")
-    if not period.opens_at <= now < period.closes_at:
-        raise Conflict(
-            f"{period.name} is open from {period.opens_at:%Y-%m-%d %H:%M} "
-            f"to {period.closes_at:%Y-%m-%d %H:%M} UTC"
-        )
-    if not 1 <= count <= MAX_VEHICLES_PER_REQUEST:
-        raise InvalidInput(
-            f"a request lists 1 to {MAX_VEHICLES_PER_REQUEST} vehicles", field="vehicles"
-        )
-    if channel not in Channel.values:
-        raise InvalidInput(f"channel must be among {Channel.values}", field="channel")
-
-
-def _vehicle_rows(
-    *, request: QuotaRequest, period: QuotaPeriod, vehicles: Sequence[VehicleIn], now: dt.datetime
-) -> list[RequestedVehicle]:
-    """One row per listed vehicle, refused with its reason or pending for allocation."""
-    catalogue = fleet_services.catalogue_powertrains()
-    vins = [normalise_vin(v.vin) for v in vehicles]
-    drawn = set(
-        Certificate.objects.filter(vin__in=vins, status__in=LIVE_CERTIFICATE).values_list(
-            "vin", flat=True
-        )
-    )
-    rows: list[RequestedVehicle] = []
-    seen: set[str] = set()
-    for position, (vehicle, vin) in enumerate(zip(vehicles, vins, strict=True), start=1):
-        refusal = _vehicle_refusal(
-            period=period,
-            vehicle=vehicle,
-            vin=vin,
-            seen=seen,
-            catalogue=catalogue,
-            today=now.date(),
-        )
-        if refusal is None and vin in drawn:
-            refusal = (Reason.ALREADY_DRAWN, "")
-        seen.add(vin)
-        rows.append(
-            RequestedVehicle(
-                request=request,
-                position=position,
-                vin=vin[:40],
-                make=vehicle.make.strip()[:60],
-                model=vehicle.model.strip()[:80],
-                powertrain=vehicle.powertrain.strip().upper()[:8],
-                model_year=vehicle.model_year,
-                battery_kwh=vehicle.battery_kwh,
-                tariff_code=vehicle.tariff_code.strip()[:16],
-                decision=Decision.PENDING if refusal is None else Decision.REFUSED,
-                reason="" if refusal is None else refusal[0].value,
-                reason_detail="" if refusal is None else refusal[1][:200],
-                decided_at=None if refusal is None else now,
-            )
-        )
-    return rows
-
-
-def receive_request(
-    *,
-    user: User,
-    period_id: int,
-    declarant: DeclarantIn,
-    vehicles: Sequence[VehicleIn],
-    channel: str,
-    declaration_number: str = "",
-    now: dt.datetime | None = None,
-    source: str = Source.MANUAL,
-) -> QuotaRequest:
-    """Record a request at the server's receipt time, with every VIN's eligibility decided.
-
-    Refuses the whole request (nothing recorded) when the caller lacks the importer or customs
-    role (PermissionDenied), the period is not open (Conflict), or the declarant or the vehicle
-    list is malformed (InvalidInput). Otherwise each VIN is refused one by one with its reason
-    (syntax, repeated, powertrain, tariff code, model, already drawn) or left pending for
-    allocation; under the strict rule it is allocated at once.
-    """
-    now = now or timezone.now()
-    period = get_period(period_id=period_id)
-    _check_request(user=user, period=period, count=len(vehicles), channel=channel, now=now)
-    holder = _declarant(period=period, data=declarant)
-    if (
-        getattr(period, "sub_quota_count", 1)
-        and not period.sub_quotas.filter(declarant_class=holder.declarant_class).exists()
-    ):
-        raise Conflict(f"this period has no sub-quota for {holder.declarant_class} declarants")
-    request = QuotaRequest.objects.create(
-        period=period,
-        declarant=holder,
-        submitted_by=cast(Any, user),
-        organisation=account_services.organisation_of(user),
-        channel=channel,
-        declaration_number=declaration_number.strip()[:40],
-        received_at=now,
-        window=allocation.window_of(period=period, at=now),
-        source=source,
-    )
-    rows = _vehicle_rows(request=request, period=period, vehicles=vehicles, now=now)
-    RequestedVehicle.objects.bulk_create(rows)
-    refused = {r.vin: r.reason for r in rows if r.decision == Decision.REFUSED}
-    after = {"declarant": holder.pk, "vehicles": len(rows), "window": request.window}
-    audit.record(
-        [
-            audit.event(
-                at=now,
-                actor=user,
-                action="request.received",
-                obj=request,
-                period=period,
-                after={**after, "refused": refused},
-            )
-        ]
-    )
-    if period.allocation_rule == AllocationRule.STRICT_ORDER:
-        allocation.settle_due(period_id=period.pk, now=now, actor=user)
-        request.refresh_from_db()
-    return request
-
-
 # --- after allocation: withdrawal, clearance, lapse ------------------------------------------
 
 
@@ -395,6 +215,9 @@ def _return_units(
     for cert in certificates:
         cert.status = status
         cert.closed_at = now
+        if cert.security_status == SecurityStatus.HELD:  # no duty was forgone: nothing to secure
+            cert.security_status = SecurityStatus.RELEASED
+            cert.security_released_at = now
         events.append(
             audit.event(
                 at=now,
@@ -407,7 +230,9 @@ def _return_units(
                 allocated_delta=-1,
             )
         )
-    Certificate.objects.bulk_update(certificates, ["status", "closed_at"])
+    Certificate.objects.bulk_update(
+        certificates, ["status", "closed_at", "security_status", "security_released_at"]
+    )
     classes = Certificate.objects.filter(pk__in=[c.pk for c in certificates]).values_list(
         "vehicle__request__declarant__declarant_class", flat=True
     )
@@ -493,6 +318,7 @@ def clear_certificate(
         raise PermissionDenied("only customs may clear a quota certificate")
     now = now or timezone.now()
     cert = _certificate(number=number)
+    cert = Certificate.objects.select_related("vehicle__request").get(pk=cert.pk)
     balance = (
         PeriodBalance.objects.select_for_update()
         .select_related("period")
@@ -505,8 +331,11 @@ def clear_certificate(
         raise Conflict(f"certificate {cert.number} expired on {cert.valid_until:%Y-%m-%d}")
     cert.status = CertificateStatus.CLEARED
     cert.cleared_at = now
-    cert.customs_declaration = customs_declaration.strip()[:40]
-    cert.restricted_until = _add_years(now.date(), RESALE_RESTRICTION_YEARS)
+    # The goods declaration that drew the unit, unless customs names another (a reservation's).
+    cert.customs_declaration = (
+        customs_declaration.strip() or cert.vehicle.request.declaration_number
+    )[:40]
+    cert.restricted_until = _add_years(now.date(), balance.period.resale_years)
     cert.save(update_fields=["status", "cleared_at", "customs_declaration", "restricted_until"])
     balance.cleared += 1
     balance.save(update_fields=["cleared", "updated_at"])
@@ -569,6 +398,54 @@ def lapse_uncleared(*, now: dt.datetime | None = None) -> dict[str, int]:
         audit.record(events)
         report[balance.period.name] = len(expired)
     return report
+
+
+def confirm_period_outcome(
+    *, user: User, period_id: int, now: dt.datetime | None = None
+) -> QuotaPeriod:
+    """Confirm a period's outcome (no draw exceeded its volume) and release every security held.
+
+    Secretariat or customs (PermissionDenied); Conflict when already confirmed. Securities are
+    held from the critical threshold on because, in a quota drawn at the declaration, a draw
+    near the end may yet prove to be beyond the volume; once the period's total is confirmed,
+    the duty forgone is final and the securities go back.
+    """
+    if not (
+        account_services.has_role(user, Role.SECRETARIAT)
+        or account_services.has_role(user, Role.CUSTOMS)
+    ):
+        raise PermissionDenied("the secretariat or customs confirms a period's outcome")
+    now = now or timezone.now()
+    balance = (
+        PeriodBalance.objects.select_for_update().select_related("period").get(period_id=period_id)
+    )
+    period = balance.period
+    if period.outcome_confirmed_at is not None:
+        raise Conflict(
+            f"{period.name}'s outcome was confirmed on {period.outcome_confirmed_at:%Y-%m-%d}"
+        )
+    released = Certificate.objects.filter(
+        period=period, security_status=SecurityStatus.HELD
+    ).update(security_status=SecurityStatus.RELEASED, security_released_at=now)
+    period.outcome_confirmed_at = now
+    period.save(update_fields=["outcome_confirmed_at"])
+    audit.record(
+        [
+            audit.event(
+                at=now,
+                actor=user,
+                action="period.outcome_confirmed",
+                obj=period,
+                period=period,
+                after={
+                    "allocated": balance.allocated,
+                    "cleared": balance.cleared,
+                    "securities_released": released,
+                },
+            )
+        ]
+    )
+    return period
 
 
 def _certificate(*, number: str) -> Certificate:

@@ -1,7 +1,8 @@
 """Broker input from the web: a textarea of vehicles, or a CSV of declarations.
 
 CSV columns: declarant_kind, declarant_tax_id, vin, make, model, powertrain, and optionally
-model_year, battery_kwh, tariff_code, declarant_name, declaration_number. Rows are grouped by
+model_year, battery_kwh, tariff_code, declarant_name, declarant_citizenship,
+declarant_residence, declaration_number. Rows are grouped by
 declarant into one request each. The file is all-or-nothing: any malformed line or invalid
 declarant rejects the whole file, every problem reported with its line, before anything is
 recorded; well-formed files then get a decision per VIN.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from kubat.core.errors import InvalidInput
@@ -75,6 +76,51 @@ def parse_vehicle_lines(text: str) -> tuple[list[VehicleIn], list[str]]:
     return vehicles, problems
 
 
+def parse_declared_lines(text: str) -> tuple[list[VehicleIn], list[str]]:
+    """Customs' lines `VIN, make, model, powertrain, tariff code, customs value, currency,
+    origin[, model year]`; blank lines skipped; every bad line reported."""
+    vehicles, problems = [], []
+    names = (
+        "vin",
+        "make",
+        "model",
+        "powertrain",
+        "tariff_code",
+        "customs_value",
+        "currency",
+        "origin_country",
+        "model_year",
+    )
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        values = dict(zip(names, (p.strip() for p in line.split(",")), strict=False))
+        try:
+            base = _vehicle(values)
+            value_text = values.get("customs_value") or ""
+            try:
+                value = Decimal(value_text) if value_text else None
+            except InvalidOperation:
+                raise InvalidInput(
+                    "customs value must be a number", field="customs_value"
+                ) from None
+            if value is not None and not (value.is_finite() and value > 0):
+                raise InvalidInput("customs value must be positive", field="customs_value")
+            vehicles.append(
+                replace(
+                    base,
+                    customs_value=value,
+                    currency=(values.get("currency") or "").strip().upper(),
+                    origin_country=(values.get("origin_country") or "").strip().upper(),
+                )
+            )
+        except InvalidInput as exc:
+            problems.append(f"line {number}: {exc.message}")
+    if not vehicles and not problems:
+        problems.append("list at least one vehicle")
+    return vehicles, problems
+
+
 def parse_csv(*, text: str, country_code: str) -> ParsedUpload:
     """Requests grouped by declarant, or every problem with its line.
 
@@ -108,7 +154,11 @@ def _parse_rows(
         key = (kind, tax_id)
         if key not in parsed.requests:
             declarant = DeclarantIn(
-                kind=kind, tax_id=tax_id, name=(row.get("declarant_name") or "").strip()
+                kind=kind,
+                tax_id=tax_id,
+                name=(row.get("declarant_name") or "").strip(),
+                citizenship=(row.get("declarant_citizenship") or "").strip().upper(),
+                residence_country=(row.get("declarant_residence") or "").strip().upper(),
             )
             parsed.requests[key] = (declarant, (row.get("declaration_number") or "").strip(), [])
         parsed.requests[key][2].append(vehicle)

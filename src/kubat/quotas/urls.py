@@ -12,6 +12,7 @@ urlpatterns = [
     path("quotas/certificates/<str:number>/pdf/", views.certificate_pdf, name="certificate-pdf"),
     path("quotas/vehicles/", views.vehicle_lookup, name="vehicle"),
     path("quotas/broker/", views.broker_desk, name="broker"),
+    path("quotas/customs/", views.customs_desk, name="customs"),
     path("quotas/broker/requests/<int:pk>/", views.broker_request, name="broker-request"),
     path("quotas/broker/requests/<int:pk>/withdraw/", views.broker_withdraw, name="withdraw"),
     path(

@@ -19,10 +19,9 @@ from django.views.decorators.http import require_POST
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
 from kubat.core.errors import InvalidInput, KubatError, NotFound, PermissionDenied
-from kubat.quotas import allocation, certificates, selectors, services, uploads
+from kubat.quotas import allocation, certificates, declarations, selectors, services, uploads
 from kubat.quotas.api import application_out
 from kubat.quotas.enums import Channel, DeclarantClass, DeclarantKind
-from kubat.quotas.models import QuotaRequest
 
 LOGIN_URL = "/quotas/login/"
 CHART_W, CHART_H = 640, 180
@@ -133,43 +132,35 @@ def _period_id(text: str) -> int:
     return int(text)
 
 
-def _submit(
-    user: User,
-    batch: list[tuple[services.DeclarantIn, str, list[services.VehicleIn]]],
-    period_id: int,
-    channel: str,
-) -> list[QuotaRequest]:
-    """Receive every request in one transaction (all or none), then wait for their windows."""
-    with transaction.atomic():
-        received = [
-            services.receive_request(
-                user=user,
-                period_id=period_id,
-                declarant=declarant,
-                vehicles=vehicles,
-                channel=channel,
-                declaration_number=number,
-            )
-            for declarant, number, vehicles in batch
-        ]
-    for req in received:
-        allocation.wait_for_decision(request=req, period=req.period)
-    return received
+def _declarant_from(post: Any) -> services.DeclarantIn:
+    return services.DeclarantIn(
+        kind=post.get("declarant_kind", ""),
+        tax_id=post.get("declarant_tax_id", ""),
+        name=post.get("declarant_name", ""),
+        declarant_class=post.get("declarant_class", DeclarantClass.OTHER.value),
+        citizenship=post.get("declarant_citizenship", ""),
+        residence_country=post.get("declarant_residence", ""),
+    )
 
 
-@login_required(login_url=LOGIN_URL)
-def broker_desk(request: HttpRequest) -> HttpResponse:
-    """The broker's dashboard: submit by form or CSV, and follow their own requests."""
-    try:
-        user = _broker(request)
-    except PermissionDenied as exc:
-        return render(request, "quotas/message.html", {"message": exc.message}, status=403)
-    open_periods = [
+def _open_periods() -> list[dict[str, Any]]:
+    return [
         s
         for s in (selectors.period_summary(period=p) for p in selectors.periods())
         if s["state"] == "open"
     ]
+
+
+@login_required(login_url=LOGIN_URL)
+def broker_desk(request: HttpRequest) -> HttpResponse:
+    """The broker's desk: pre-check vehicles by form or CSV (nothing is recorded or reserved:
+    the quota is drawn when customs accepts the declaration), and follow their own requests."""
+    try:
+        user = _broker(request)
+    except PermissionDenied as exc:
+        return render(request, "quotas/message.html", {"message": exc.message}, status=403)
     problems: list[str] = []
+    results: list[dict[str, Any]] = []
     if request.method == "POST":
         # Only Kubat's own refusals become a message: anything else is a bug and stays a 500.
         try:
@@ -184,27 +175,20 @@ def broker_desk(request: HttpRequest) -> HttpResponse:
                     country_code=period.country_code,
                 )
                 problems = parsed.problems
-                batch = list(parsed.requests.values())
-                channel = Channel.CSV
+                batch = [(d, v) for d, _number, v in parsed.requests.values()]
             else:
                 vehicles, problems = uploads.parse_vehicle_lines(request.POST.get("vehicles", ""))
-                declarant = services.DeclarantIn(
-                    kind=request.POST.get("declarant_kind", ""),
-                    tax_id=request.POST.get("declarant_tax_id", ""),
-                    name=request.POST.get("declarant_name", ""),
-                    declarant_class=request.POST.get("declarant_class", DeclarantClass.OTHER.value),
-                )
-                batch = [(declarant, request.POST.get("declaration_number", ""), vehicles)]
-                channel = Channel.FORM
+                batch = [(_declarant_from(request.POST), vehicles)]
             if not problems:
-                received = _submit(user, batch, period_id, channel)
-                messages.success(
-                    request,
-                    _("%(n)d request(s) received and decided.") % {"n": len(received)},
-                )
-                if len(received) == 1:
-                    return redirect("quotas:broker-request", pk=received[0].pk)
-                return redirect("quotas:broker")
+                results = [
+                    {
+                        "declarant": declarant,
+                        **declarations.precheck(
+                            user=user, period_id=period_id, declarant=declarant, vehicles=vehicles
+                        ),
+                    }
+                    for declarant, vehicles in batch
+                ]
         except KubatError as exc:
             problems = [f"{exc.field}: {exc.message}" if exc.field else exc.message]
     mine = services.requests_of(user=user).order_by("-received_at")[:50]
@@ -212,12 +196,55 @@ def broker_desk(request: HttpRequest) -> HttpResponse:
         request,
         "quotas/broker.html",
         {
-            "periods": open_periods,
+            "periods": _open_periods(),
             "requests": mine,
             "problems": problems,
+            "results": results,
             "kinds": DeclarantKind.choices,
             "classes": DeclarantClass.choices,
             "organisation": account_services.organisation_of(user),
+            "post": request.POST,
+        },
+        status=400 if problems else 200,
+    )
+
+
+@login_required(login_url=LOGIN_URL)
+def customs_desk(request: HttpRequest) -> HttpResponse:
+    """Customs registers a goods declaration; the quota is drawn in the order of acceptance."""
+    user = cast(User, request.user)
+    if not account_services.has_role(user, Role.CUSTOMS):
+        message = _("The customs desk is for customs accounts.")
+        return render(request, "quotas/message.html", {"message": message}, status=403)
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            period_id = _period_id(request.POST.get("period", ""))
+            vehicles, problems = uploads.parse_declared_lines(request.POST.get("vehicles", ""))
+            if not problems:
+                with transaction.atomic():
+                    received = declarations.register_declaration(
+                        user=user,
+                        period_id=period_id,
+                        number=request.POST.get("number", ""),
+                        declarant=_declarant_from(request.POST),
+                        vehicles=vehicles,
+                        channel=Channel.FORM,
+                    )
+                allocation.wait_for_decision(request=received, period=received.period)
+                messages.success(request, _("Declaration registered and decided."))
+                return redirect("quotas:broker-request", pk=received.pk)
+        except KubatError as exc:
+            problems = [f"{exc.field}: {exc.message}" if exc.field else exc.message]
+    return render(
+        request,
+        "quotas/customs.html",
+        {
+            "periods": _open_periods(),
+            "posts": selectors.customs_posts(),
+            "requests": services.requests_of(user=user).order_by("-received_at")[:50],
+            "problems": problems,
+            "kinds": DeclarantKind.choices,
             "post": request.POST,
         },
         status=400 if problems else 200,

@@ -1,0 +1,598 @@
+"""The draw is the declaration: customs registers it, its acceptance time orders the draw.
+
+Three ways in, one eligibility rule (issue 14, docs/quotas.md):
+
+- `register_declaration` (customs role): a goods declaration with its number, customs post,
+  declarant (with citizenship and residence as the declaration carries them) and vehicles
+  (VIN, tariff code, make, model, customs value and currency). It is recorded at the server's
+  acceptance time and drawn by the window rule in `allocation` (windows, pro rata, tie-break,
+  the balance row lock, the audit log).
+- `precheck` (importer or customs): per VIN, would it be eligible and what is the balance.
+  It writes nothing and reserves nothing: a broker's question cannot move the quota.
+- `reserve_units` (importer role): only where a period's policy reserves
+  (`reservation_days` set; by default none does). The reservation is drawn like a declaration,
+  holds its units for `reservation_days` and lapses after that (`kubat quotas lapse`); a later
+  declaration of the same declarant for the same VIN uses it instead of drawing again.
+
+Errors: PermissionDenied (role), Conflict (period not open, number already registered, the
+period reserves nothing), InvalidInput naming the field (a malformed declaration); nothing is
+recorded then. Every other refusal is per VIN with its reason (`enums.Reason`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+from django.contrib.auth.models import User
+from django.db.models import Exists
+from django.utils import timezone
+
+from kubat.accounts import services as account_services
+from kubat.accounts.roles import Role
+from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
+from kubat.fleet import services as fleet_services
+from kubat.fleet.vin import normalise_vin, vin_problem
+from kubat.quotas import allocation, audit, bulk
+from kubat.quotas.enums import (
+    LIVE_CERTIFICATE,
+    AllocationRule,
+    CertificateStatus,
+    Channel,
+    Decision,
+    DeclarantClass,
+    DeclarantKind,
+    PersonRule,
+    Reason,
+    RequestKind,
+    Source,
+)
+from kubat.quotas.identifiers import parse_declaration_number, validate_tax_id
+from kubat.quotas.models import (
+    Certificate,
+    CustomsPost,
+    Declarant,
+    QuotaPeriod,
+    QuotaRequest,
+    RequestedVehicle,
+)
+from kubat.quotas.services import (
+    HEADINGS_BY_POWERTRAIN,
+    MAX_VEHICLES_PER_REQUEST,
+    DeclarantIn,
+    VehicleIn,
+    get_period,
+)
+
+# The declaration's date part is the local registration date; local time in KG and KZ is
+# UTC+5 or +6, so a date one day ahead of the UTC date is still today somewhere in the region.
+_DATE_SLACK = dt.timedelta(days=1)
+_VEHICLE_FIELDS = (
+    "request",
+    "position",
+    "vin",
+    "make",
+    "model",
+    "powertrain",
+    "model_year",
+    "battery_kwh",
+    "tariff_code",
+    "customs_value",
+    "currency",
+    "origin_country",
+    "decision",
+    "reason",
+    "reason_detail",
+    "decided_at",
+)
+RECEIVED_ACTION = {
+    RequestKind.DECLARATION: "declaration.accepted",
+    RequestKind.RESERVATION: "reservation.received",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    reason: Reason
+    detail: str = ""
+
+
+# --- eligibility (one rule for declarations, reservations and pre-checks) -------------------
+
+
+def declarant_refusal(*, period: QuotaPeriod, declarant: DeclarantIn) -> Refusal | None:
+    """Why this declarant may not draw from `period`, from what the declaration carries.
+
+    A person must be permanently resident in the period's country, and a citizen of it where
+    the period's `person_rule` says citizens (Kyrgyzstan, Kazakhstan: "citizens permanently
+    resident"); a company must be registered there. None when admitted.
+    """
+    country = period.country_code
+    residence = declarant.residence_country.strip().upper()
+    if residence != country:
+        stated = residence or "not stated"
+        return Refusal(
+            Reason.NOT_RESIDENT, f"declared residence {stated}; the quota is for {country}"
+        )
+    citizenship = declarant.citizenship.strip().upper()
+    if (
+        declarant.kind == DeclarantKind.PERSON
+        and period.person_rule == PersonRule.CITIZEN_RESIDENT
+        and citizenship != country
+    ):
+        stated = citizenship or "not stated"
+        return Refusal(Reason.NOT_CITIZEN, f"declared citizenship {stated}; needs {country}")
+    return None
+
+
+def _compact_code(code: str) -> str:
+    return "".join(code.split())
+
+
+def vehicle_refusal(
+    *,
+    period: QuotaPeriod,
+    vehicle: VehicleIn,
+    vin: str,
+    seen: set[str],
+    catalogue: dict[tuple[str, str], str],
+    today: dt.date,
+) -> Refusal | None:
+    """Why one vehicle cannot draw from `period` (syntax, repeat, powertrain, tariff heading,
+    model year, catalogue); None when eligible so far (drawn-before and caps come later)."""
+    if problem := vin_problem(vin):
+        return Refusal(Reason.INVALID_VIN, problem)
+    if vin in seen:
+        return Refusal(Reason.REPEATED_IN_REQUEST)
+    powertrain = vehicle.powertrain.strip().upper()
+    if powertrain not in period.powertrains:
+        return Refusal(Reason.POWERTRAIN, f"{powertrain} not among {', '.join(period.powertrains)}")
+    code = _compact_code(vehicle.tariff_code)
+    if code:
+        if not any(code.startswith(_compact_code(c)) for c in period.tariff_codes):
+            return Refusal(
+                Reason.TARIFF_CODE,
+                f"{vehicle.tariff_code} not under {', '.join(period.tariff_codes)}",
+            )
+        headings = HEADINGS_BY_POWERTRAIN.get(powertrain, ())
+        if headings and not code.startswith(headings):
+            return Refusal(
+                Reason.TARIFF_CODE, f"a {powertrain} is declared under {', '.join(headings)}"
+            )
+    if vehicle.model_year is not None and not 1990 <= vehicle.model_year <= today.year + 1:
+        return Refusal(Reason.MODEL_YEAR, str(vehicle.model_year))
+    known = catalogue.get((vehicle.make.strip().lower(), vehicle.model.strip().lower()))
+    if known is None and vehicle.battery_kwh is None:
+        return Refusal(
+            Reason.UNKNOWN_MODEL, "declare battery_kwh for a model outside the catalogue"
+        )
+    if known is not None and known != powertrain:
+        return Refusal(Reason.MODEL_MISMATCH, f"the catalogue lists it as {known}")
+    return None
+
+
+def _live_in_period(*, period: QuotaPeriod, declarant: Declarant | None) -> int:
+    """The declarant's live certificates in this period (what its cap counts)."""
+    if declarant is None:
+        return 0
+    return Certificate.objects.filter(
+        period=period, status__in=LIVE_CERTIFICATE, vehicle__request__declarant=declarant
+    ).count()
+
+
+def _drawn_and_reserved(
+    *, period: QuotaPeriod, declarant: Declarant | None, vins: list[str]
+) -> tuple[set[str], set[str]]:
+    """VINs holding a live certificate anywhere, and those of them that are this declarant's
+    live reservation in this period (a declaration uses it instead of drawing): one query."""
+    rows = Certificate.objects.filter(vin__in=vins, status__in=LIVE_CERTIFICATE).values_list(
+        "vin", "status", "period_id", "vehicle__request__kind", "vehicle__request__declarant_id"
+    )
+    drawn, reserved = set(), set()
+    for vin, status, period_id, kind, declarant_id in rows:
+        drawn.add(vin)
+        if (
+            declarant is not None
+            and status == CertificateStatus.ISSUED
+            and period_id == period.pk
+            and kind == RequestKind.RESERVATION
+            and declarant_id == declarant.pk
+        ):
+            reserved.add(vin)
+    return drawn, reserved
+
+
+def _refusals(
+    *,
+    period: QuotaPeriod,
+    declarant_data: DeclarantIn,
+    declarant: Declarant | None,
+    vehicles: Sequence[VehicleIn],
+    now: dt.datetime,
+) -> tuple[list[str], list[Refusal | None]]:
+    """Each vehicle's refusal at receipt, or None: the declarant rule first (it refuses every
+    VIN with the reason named), then the vehicle, then drawn-before, then the cap."""
+    catalogue = fleet_services.catalogue_powertrains()
+    vins = [normalise_vin(v.vin) for v in vehicles]
+    live, reserved = _drawn_and_reserved(period=period, declarant=declarant, vins=vins)
+    drawn = live - reserved
+    who = declarant_refusal(period=period, declarant=declarant_data)
+    cap = period.per_declarant_cap
+    used = _live_in_period(period=period, declarant=declarant)
+    refusals: list[Refusal | None] = []
+    seen: set[str] = set()
+    for vehicle, vin in zip(vehicles, vins, strict=True):
+        refusal = who or vehicle_refusal(
+            period=period,
+            vehicle=vehicle,
+            vin=vin,
+            seen=seen,
+            catalogue=catalogue,
+            today=now.date(),
+        )
+        if refusal is None and vin in drawn:
+            refusal = Refusal(Reason.ALREADY_DRAWN)
+        if refusal is None and cap is not None:
+            if used >= cap:
+                refusal = Refusal(Reason.CAP, f"cap {cap} per declarant in {period.name}")
+            else:
+                used += 1
+        seen.add(vin)
+        refusals.append(refusal)
+    return vins, refusals
+
+
+# --- the whole-request checks ----------------------------------------------------------------
+
+
+def _check_open(*, period: QuotaPeriod, now: dt.datetime) -> None:
+    if not period.opens_at <= now < period.closes_at:
+        raise Conflict(
+            f"{period.name} is open from {period.opens_at:%Y-%m-%d %H:%M} "
+            f"to {period.closes_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _check_vehicles(vehicles: Sequence[VehicleIn], *, declaration: bool) -> None:
+    """1-100 vehicles; a declaration also states each one's tariff code and customs value."""
+    if not 1 <= len(vehicles) <= MAX_VEHICLES_PER_REQUEST:
+        raise InvalidInput(
+            f"a declaration lists 1 to {MAX_VEHICLES_PER_REQUEST} vehicles", field="vehicles"
+        )
+    if not declaration:
+        return
+    for i, v in enumerate(vehicles):
+        if not _compact_code(v.tariff_code):
+            raise InvalidInput(
+                "a declared vehicle has its tariff code", field=f"vehicles[{i}].tariff_code"
+            )
+        if v.customs_value is None or not v.customs_value.is_finite() or v.customs_value <= 0:
+            raise InvalidInput(
+                "a declared vehicle has a positive customs value",
+                field=f"vehicles[{i}].customs_value",
+            )
+        if not (len(v.currency.strip()) == 3 and v.currency.strip().isalpha()):
+            raise InvalidInput(
+                "currency is an ISO 4217 code such as KGS, KZT or USD",
+                field=f"vehicles[{i}].currency",
+            )
+        origin = v.origin_country.strip()
+        if origin and not (len(origin) == 2 and origin.isalpha()):
+            raise InvalidInput(
+                "origin is an ISO 3166 alpha-2 code", field=f"vehicles[{i}].origin_country"
+            )
+
+
+def _declarant_row(*, period: QuotaPeriod, data: DeclarantIn) -> Declarant:
+    """The declarant's row, created on first sight (kind and class checked against the period)."""
+    if data.kind not in period.declarant_kinds:
+        raise InvalidInput(
+            f"this period admits declarants of kind {', '.join(period.declarant_kinds)}",
+            field="declarant.kind",
+        )
+    if data.declarant_class not in DeclarantClass.values:
+        raise InvalidInput(
+            f"class must be among {DeclarantClass.values}", field="declarant.declarant_class"
+        )
+    tax_id = validate_tax_id(country_code=period.country_code, kind=data.kind, tax_id=data.tax_id)
+    # INSERT ... ON CONFLICT DO NOTHING, then read: no savepoint round trips, and two posts
+    # declaring the same new person at once both end up with the one row.
+    Declarant.objects.bulk_create(
+        [
+            Declarant(
+                country_code=period.country_code,
+                tax_id=tax_id,
+                kind=data.kind,
+                name=data.name,
+                declarant_class=data.declarant_class,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    declarant = Declarant.objects.get(country_code=period.country_code, tax_id=tax_id)
+    if declarant.kind != data.kind:
+        raise InvalidInput(
+            f"declarant {tax_id} is registered as a {declarant.kind}", field="declarant.kind"
+        )
+    return declarant
+
+
+def _customs_post(*, period: QuotaPeriod, number: str, now: dt.datetime) -> tuple[str, CustomsPost]:
+    """The compact number and its customs post; InvalidInput naming `number` otherwise."""
+    parsed = parse_declaration_number(country_code=period.country_code, number=number)
+    # The post and whether the number is taken, in one round trip (a rush declares thousands).
+    taken = QuotaRequest.objects.filter(
+        kind=RequestKind.DECLARATION, declaration_number=parsed.number
+    )
+    post = (
+        CustomsPost.objects.filter(code=parsed.post_code, country_code=period.country_code)
+        .annotate(taken=Exists(taken))
+        .first()
+    )
+    if post is None:
+        raise InvalidInput(
+            f"{parsed.post_code} is not a {period.country_code} customs post", field="number"
+        )
+    if parsed.registered_on > (now + _DATE_SLACK).date():
+        raise InvalidInput(
+            f"the number's date {parsed.registered_on:%d.%m.%Y} is after its acceptance",
+            field="number",
+        )
+    if getattr(post, "taken", False):
+        raise Conflict(f"declaration {parsed.number} is already registered", field="number")
+    return parsed.number, post
+
+
+# --- receipt ---------------------------------------------------------------------------------
+
+
+def _receive(
+    *,
+    user: User,
+    period: QuotaPeriod,
+    kind: RequestKind,
+    declarant: DeclarantIn,
+    vehicles: Sequence[VehicleIn],
+    channel: str,
+    now: dt.datetime,
+    number: str = "",
+    post: CustomsPost | None = None,
+    source: str = Source.MANUAL,
+) -> QuotaRequest:
+    if channel not in Channel.values:
+        raise InvalidInput(f"channel must be among {Channel.values}", field="channel")
+    holder = _declarant_row(period=period, data=declarant)
+    if (
+        getattr(period, "sub_quota_count", 1)
+        and not period.sub_quotas.filter(declarant_class=holder.declarant_class).exists()
+    ):
+        raise Conflict(f"this period has no sub-quota for {holder.declarant_class} declarants")
+    request = QuotaRequest.objects.create(
+        period=period,
+        declarant=holder,
+        submitted_by=cast(Any, user),
+        organisation=account_services.organisation_of(user),
+        channel=channel,
+        kind=kind,
+        declaration_number=number,
+        customs_post=post,
+        declarant_citizenship=declarant.citizenship.strip().upper()[:2],
+        declarant_residence=declarant.residence_country.strip().upper()[:2],
+        received_at=now,
+        window=allocation.window_of(period=period, at=now),
+        source=source,
+    )
+    vins, refusals = _refusals(
+        period=period, declarant_data=declarant, declarant=holder, vehicles=vehicles, now=now
+    )
+    rows = [
+        RequestedVehicle(
+            request=request,
+            position=position,
+            vin=vin[:40],
+            make=vehicle.make.strip()[:60],
+            model=vehicle.model.strip()[:80],
+            powertrain=vehicle.powertrain.strip().upper()[:8],
+            model_year=vehicle.model_year,
+            battery_kwh=vehicle.battery_kwh,
+            tariff_code=vehicle.tariff_code.strip()[:16],
+            customs_value=vehicle.customs_value,
+            currency=vehicle.currency.strip().upper()[:3],
+            origin_country=vehicle.origin_country.strip().upper()[:2],
+            decision=Decision.PENDING if refusal is None else Decision.REFUSED,
+            reason="" if refusal is None else refusal.reason.value,
+            reason_detail="" if refusal is None else refusal.detail[:200],
+            decided_at=None if refusal is None else now,
+        )
+        for position, (vehicle, vin, refusal) in enumerate(
+            zip(vehicles, vins, refusals, strict=True), start=1
+        )
+    ]
+    bulk.insert(rows=rows, fields=_VEHICLE_FIELDS)
+    refused = {r.vin: r.reason for r in rows if r.decision == Decision.REFUSED}
+    after = {
+        "kind": kind.value,
+        "declarant": holder.pk,
+        "vehicles": len(rows),
+        "window": request.window,
+        "number": number,
+        "customs_post": post.code if post else "",
+    }
+    audit.record(
+        [
+            audit.event(
+                at=now,
+                actor=user,
+                action="declaration.accepted"
+                if kind == RequestKind.DECLARATION
+                else "reservation.received",
+                obj=request,
+                period=period,
+                after={**after, "refused": refused},
+            )
+        ]
+    )
+    if period.allocation_rule == AllocationRule.STRICT_ORDER:
+        allocation.settle_due(period_id=period.pk, now=now, actor=user)
+        request.refresh_from_db()
+    return request
+
+
+def register_declaration(
+    *,
+    user: User,
+    period_id: int,
+    number: str,
+    declarant: DeclarantIn,
+    vehicles: Sequence[VehicleIn],
+    channel: str = Channel.API,
+    now: dt.datetime | None = None,
+    source: str = Source.MANUAL,
+) -> QuotaRequest:
+    """Customs accepts a goods declaration; its acceptance time (the server's) orders the draw.
+
+    Whole-declaration refusals, nothing recorded: PermissionDenied without the customs role;
+    Conflict when the period is not open or the number is already registered; InvalidInput
+    naming the field for a number not in the country's format or not of one of its customs
+    posts, a bad declarant number, a vehicle without tariff code, customs value or currency.
+    Every vehicle then gets its decision: refused at once with its reason (declarant not
+    resident or not a citizen, VIN, powertrain, tariff heading, drawn before, cap), or left
+    pending for its window's settlement (`allocation.wait_for_decision`).
+    """
+    if not account_services.has_role(user, Role.CUSTOMS):
+        raise PermissionDenied("only customs registers a declaration")
+    now = now or timezone.now()
+    period = get_period(period_id=period_id)
+    _check_open(period=period, now=now)
+    _check_vehicles(vehicles, declaration=True)
+    compact, post = _customs_post(period=period, number=number, now=now)
+    return _receive(
+        user=user,
+        period=period,
+        kind=RequestKind.DECLARATION,
+        declarant=declarant,
+        vehicles=vehicles,
+        channel=channel,
+        now=now,
+        number=compact,
+        post=post,
+        source=source,
+    )
+
+
+def reserve_units(
+    *,
+    user: User,
+    period_id: int,
+    declarant: DeclarantIn,
+    vehicles: Sequence[VehicleIn],
+    channel: str = Channel.API,
+    now: dt.datetime | None = None,
+    source: str = Source.MANUAL,
+) -> QuotaRequest:
+    """An importer reserves units before the declaration, only where the period's policy does.
+
+    Conflict when the period reserves nothing (`reservation_days` empty, the default: the
+    quota is drawn at the declaration and a pre-check answers the broker's question). A
+    reservation is drawn by the same window rule; its certificates hold the units for
+    `reservation_days` and then lapse.
+    """
+    if not account_services.has_role(user, Role.IMPORTER):
+        raise PermissionDenied("only importer accounts reserve quota")
+    now = now or timezone.now()
+    period = get_period(period_id=period_id)
+    if period.reservation_days is None:
+        raise Conflict(
+            f"{period.name} reserves nothing: the quota is drawn when customs accepts the "
+            "declaration; ask for a pre-check instead"
+        )
+    _check_open(period=period, now=now)
+    _check_vehicles(vehicles, declaration=False)
+    return _receive(
+        user=user,
+        period=period,
+        kind=RequestKind.RESERVATION,
+        declarant=declarant,
+        vehicles=vehicles,
+        channel=channel,
+        now=now,
+        source=source,
+    )
+
+
+def precheck(
+    *,
+    user: User,
+    period_id: int,
+    declarant: DeclarantIn,
+    vehicles: Sequence[VehicleIn],
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Would each VIN be eligible if declared now, and what is the balance? Writes nothing.
+
+    Importer or customs role (PermissionDenied). The same rules as a declaration (declarant
+    residence and citizenship, VIN, powertrain, tariff heading, drawn before, cap); a VIN that
+    passes is `eligible`, and the answer carries the balance remaining, which a later
+    declaration may or may not still find: nothing is held for the caller.
+    """
+    if not (
+        account_services.has_role(user, Role.IMPORTER)
+        or account_services.has_role(user, Role.CUSTOMS)
+    ):
+        raise PermissionDenied("only importer or customs accounts may pre-check quota")
+    now = now or timezone.now()
+    period = get_period(period_id=period_id)
+    _check_vehicles(vehicles, declaration=False)
+    if declarant.kind not in period.declarant_kinds:
+        raise InvalidInput(
+            f"this period admits declarants of kind {', '.join(period.declarant_kinds)}",
+            field="declarant.kind",
+        )
+    tax_id = validate_tax_id(
+        country_code=period.country_code, kind=declarant.kind, tax_id=declarant.tax_id
+    )
+    holder = Declarant.objects.filter(country_code=period.country_code, tax_id=tax_id).first()
+    vins, refusals = _refusals(
+        period=period, declarant_data=declarant, declarant=holder, vehicles=vehicles, now=now
+    )
+    remaining = period.balance.remaining
+    is_open = period.opens_at <= now < period.closes_at
+    answers = []
+    for position, (vin, refusal) in enumerate(zip(vins, refusals, strict=True), start=1):
+        if refusal is None and remaining == 0:
+            refusal = Refusal(Reason.EXHAUSTED)
+        answers.append(
+            {
+                "position": position,
+                "vin": vin,
+                "eligible": refusal is None and is_open,
+                "reason": "eligible" if refusal is None else refusal.reason.value,
+                "reason_detail": "" if refusal is None else refusal.detail,
+            }
+        )
+    return {
+        "period": period.pk,
+        "period_open": is_open,
+        "remaining": remaining,
+        "reserves": period.reservation_days is not None,
+        "reservation_days": period.reservation_days,
+        "checked_at": now,
+        "vehicles": answers,
+    }
+
+
+def decimal_or_none(text: str, *, field: str) -> Decimal | None:
+    """A form's decimal text, or None when blank; InvalidInput naming `field` otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        raise InvalidInput("must be a number", field=field) from None
+    if not value.is_finite():
+        raise InvalidInput("must be a number", field=field)
+    return value
