@@ -1,7 +1,7 @@
 """URL map: the admin, /api/v1, /open-data and the portal pages."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from kubat.api import api
 from kubat.portal.i18n import portal_patterns
@@ -9,7 +9,8 @@ from kubat.portal.i18n import portal_patterns
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("ocpi/", include("kubat.ocpi.urls")),
+    # `/+`: a peer that joins URLs with a doubled slash still reaches OCPI (kubat.ocpi.urls).
+    re_path(r"^ocpi/+", include("kubat.ocpi.urls")),
     path("", include("kubat.registry.urls")),
     path("", include("kubat.fleet.urls")),
     path("", include("kubat.quotas.urls")),

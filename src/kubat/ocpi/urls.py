@@ -23,7 +23,7 @@ def _route(
         f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("<") else re.escape(part)
         for part in pattern.split("/")
     ]
-    return re_path(rf"^/*{'/+'.join(parts)}/*$", view, name=name)
+    return re_path(rf"^{'/+'.join(parts)}/*$", view, name=name)
 
 
 LOC = "2.2.1/receiver/locations/<country_code>/<party_id>/<location_id>"
