@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kubat.quotas",
     "kubat.permits",
     "kubat.portal",
+    "kubat.insights",
 ]
 
 MIDDLEWARE = [

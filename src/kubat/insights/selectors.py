@@ -1,0 +1,129 @@
+"""Insights reads: each answer assembled from `sources` and computed by the pure modules.
+
+Nothing is cached or stored (except corridors, candidates, siting runs and supply snapshots,
+which are insights' own tables): a registration or a new station shows at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubat.core.countries import to_alpha2
+from kubat.core.errors import NotFound
+from kubat.insights import adequacy, compatibility, corridors, sources
+from kubat.insights.models import CandidateSite, Corridor, SitingRun, SupplySnapshot
+from kubat.insights.rules import rules_for
+
+COUNTRIES = ("KG", "KZ")
+
+
+def country_code(value: str, *, field: str = "country") -> str:
+    """Alpha-2 of a country given as alpha-2 or alpha-3; InvalidInput naming `field`."""
+    return to_alpha2(value, field=field)
+
+
+def adequacy_for(*, country: str, year: int | None = None) -> dict[str, Any]:
+    """Adequacy of a country at the end of `year` (default: this year); see `adequacy`."""
+    cc = country_code(country)
+    rules = rules_for(cc)
+    this_year = sources.today().year
+    report = adequacy.adequacy_report(
+        fleet=sources.fleet_counts(country_code=cc),
+        supply=sources.supply_by_region(country_code=cc),
+        planned=sources.planned_by_region(country_code=cc),
+        permits=sources.permit_pipeline(country_code=cc),
+        snapshots=SupplySnapshot.objects.filter(country_code=cc, year__lt=this_year).values(
+            "region", "year", "installed_kw", "dc_kw", "points", "dc_points"
+        ),
+        kw_per_vehicle=rules.kw_per_vehicle,
+        year=this_year if year is None else year,
+    )
+    return {
+        "country": cc,
+        "rules": rules.as_dict(),
+        "contains_demo_data": sources.fleet_has_demo(country_code=cc),
+        **report,
+    }
+
+
+def compatibility_for(*, country: str, top_additions: int = 10) -> dict[str, Any]:
+    """Fleet–network compatibility of a country; see `compatibility`."""
+    cc = country_code(country)
+    report = compatibility.compatibility_report(
+        cohorts=sources.fleet_cohorts(country_code=cc),
+        models=sources.model_inlets(),
+        stations=sources.dc_stations(country_code=cc),
+        top_additions=top_additions,
+    )
+    return {
+        "country": cc,
+        "contains_demo_data": sources.fleet_has_demo(country_code=cc),
+        **report,
+    }
+
+
+def corridor_list(*, country: str | None = None) -> list[Corridor]:
+    found = Corridor.objects.all()
+    if country:
+        found = found.filter(countries__contains=country_code(country))
+    return list(found)
+
+
+def get_corridor(*, code: str) -> Corridor:
+    corridor = Corridor.objects.filter(code=code).first()
+    if corridor is None:
+        raise NotFound(f"no corridor {code!r}", field="code")
+    return corridor
+
+
+def corridor_report(*, corridor: Corridor, max_distance_km: float | None = None) -> dict[str, Any]:
+    """Pools, gaps and passes of one corridor in both directions; see `corridors`."""
+    rules = rules_for(corridor.country_list[0] if corridor.country_list else "")
+    line = corridors.CorridorLine.from_coordinates(corridor.coordinates)
+    distance = (
+        rules.corridor.max_distance_from_road_km if max_distance_km is None else max_distance_km
+    )
+    stations = sources.dc_stations(box=line.box(margin_km=distance))
+    report = corridors.analyse(
+        line,
+        stations=stations,
+        segments=corridor.segments,
+        rules=rules.corridor,
+        max_distance_km=distance,
+    )
+    return {
+        "code": corridor.code,
+        "name": corridor.name,
+        "countries": corridor.country_list,
+        "source": corridor.source,
+        "nominal_km": corridor.nominal_km,
+        "traffic_weight": corridor.traffic_weight,
+        "approximate": bool(corridor.properties.get("approximate", False)),
+        "rules": rules.as_dict()["corridor"] | {"max_distance_from_road_km": distance},
+        **report,
+    }
+
+
+def candidate_sites(*, country: str, batch: str | None = None) -> list[CandidateSite]:
+    found = CandidateSite.objects.filter(country_code=country_code(country))
+    if batch:
+        found = found.filter(batch=batch)
+    return list(found.order_by("pk"))
+
+
+def latest_runs(*, country: str) -> list[SitingRun]:
+    """The newest run of each model for a country."""
+    cc = country_code(country)
+    runs = []
+    for model in ("covering", "p_median"):
+        run = SitingRun.objects.filter(country_code=cc, model=model).first()
+        if run is not None:
+            runs.append(run)
+    return runs
+
+
+def get_run(*, run_id: int) -> SitingRun:
+    run = SitingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"no siting run {run_id}", field="run_id")
+    return run
