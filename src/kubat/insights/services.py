@@ -23,7 +23,7 @@ from shapely.ops import linemerge
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput, KubatError
 from kubat.insights import sources
-from kubat.insights.models import CandidateSite, Corridor, Source, SupplySnapshot
+from kubat.insights.models import CandidateSite, Corridor, SitingRun, Source, SupplySnapshot
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
@@ -284,3 +284,214 @@ def record_supply_snapshot(
         for region, cell in cells.items()
     )
     return len(cells)
+
+
+MAX_CANDIDATES = 2000
+MAX_DEMAND_POINTS = 50_000
+
+
+def siting_inputs(
+    *,
+    country: str,
+    radius_km: float,
+    batch: str | None = None,
+    step_km: float = 10.0,
+    corridor_share: float = 0.2,
+    uncovered_only: bool = True,
+) -> dict[str, Any]:
+    """Candidates and demand of a country for the siting models (see `demand`)."""
+    from kubat.insights import corridors as corridor_lib
+    from kubat.insights import demand
+    from kubat.insights.rules import rules_for
+
+    cc = to_alpha2(country, field="country")
+    rules = rules_for(cc)
+    vehicles: dict[str, int] = {}
+    for region, _, powertrain, n in sources.fleet_counts(country_code=cc):
+        if powertrain in demand.PLUG_INS:
+            vehicles[region] = vehicles.get(region, 0) + n
+    towns, unplaced = demand.settlement_demand(country=cc, vehicles_by_region=vehicles)
+    roads = [c for c in Corridor.objects.all() if cc in c.country_list]
+    lines = [(c, corridor_lib.CorridorLine.from_coordinates(c.coordinates)) for c in roads]
+    town_weight = sum(p.weight for p in towns)
+    road_points = demand.corridor_demand(
+        [(c.name, line, c.traffic_weight) for c, line in lines],
+        total_weight=corridor_share * town_weight,
+        step_km=step_km,
+    )
+    stations = sources.dc_stations(country_code=cc)
+    points = towns + road_points
+    dropped = 0.0
+    if uncovered_only:
+        points, dropped = demand.drop_covered(
+            points, [(s.lat, s.lon) for s in stations], radius_km=radius_km
+        )
+    candidates: list[dict[str, Any]] = []
+    for site in sources.permit_pipeline(country_code=cc):
+        candidates.append(
+            {"name": site["reference"], "lat": site["lat"], "lon": site["lon"], "origin": "permit"}
+        )
+    uploaded = CandidateSite.objects.filter(country_code=cc)
+    if batch:
+        uploaded = uploaded.filter(batch=batch)
+    for up in uploaded.order_by("pk"):
+        candidates.append({"name": up.name, "lat": up.lat, "lon": up.lon, "origin": "upload"})
+    distance = rules.corridor.max_distance_from_road_km
+    for corridor, line in lines:
+        report = corridor_lib.analyse(
+            line,
+            stations=[s for s in stations],
+            segments=corridor.segments,
+            rules=rules.corridor,
+            max_distance_km=distance,
+        )
+        for gap in report["directions"]["forward"]["gaps"]:
+            spots = demand.along(
+                line, start_km=gap["from_km"], end_km=gap["to_km"], step_km=2 * step_km
+            )
+            for k, (lat, lon) in enumerate(spots):
+                candidates.append(
+                    {
+                        "name": f"{corridor.name} km {gap['from_km']:.0f}–{gap['to_km']:.0f} #{k + 1}",
+                        "lat": lat,
+                        "lon": lon,
+                        "origin": "corridor_gap",
+                    }
+                )
+    if len(candidates) > MAX_CANDIDATES:
+        raise InvalidInput(f"more than {MAX_CANDIDATES} candidates; choose a batch", field="batch")
+    return {
+        "country": cc,
+        "candidates": candidates,
+        "demand": points,
+        "summary": {
+            "vehicles": sum(vehicles.values()),
+            "unplaced_vehicles": unplaced,
+            "settlement_weight": round(town_weight, 2),
+            "corridor_weight": round(sum(p.weight for p in road_points), 2),
+            "weight_already_covered": round(dropped, 2),
+            "demand_points": len(points),
+            "demand_weight": round(sum(p.weight for p in points), 2),
+            "existing_dc_stations": len(stations),
+        },
+    }
+
+
+def solve_siting(
+    *,
+    candidates: list[dict[str, Any]],
+    demand_points: list[Any],
+    model: str,
+    stations: int,
+    radius_km: float,
+    time_limit_s: float,
+    mip_rel_gap: float = 1e-4,
+) -> dict[str, Any]:
+    """Greedy first, then the MILP, of one model on given points; the result stored in a run."""
+    from kubat.insights import siting
+
+    if model not in ("covering", "p_median"):
+        raise InvalidInput("must be covering or p_median", field="model")
+    if not candidates:
+        raise InvalidInput(
+            "no candidate sites (no permits in progress, upload, or gap)", field="candidates"
+        )
+    if not demand_points:
+        raise InvalidInput("no demand left to serve", field="demand")
+    if len(demand_points) > MAX_DEMAND_POINTS:
+        raise InvalidInput(f"more than {MAX_DEMAND_POINTS} demand points", field="demand")
+    instance = siting.Instance.build(
+        [(c["lat"], c["lon"]) for c in candidates],
+        [(p.lat, p.lon, p.weight) for p in demand_points],
+    )
+    if model == "covering":
+        cover = siting.coverage(instance, radius_km=radius_km)
+        greedy = siting.greedy_covering(cover, instance.weight, budget=stations)
+        milp = siting.milp_covering(
+            cover,
+            instance.weight,
+            budget=stations,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+        )
+        reach = [float(instance.weight[c].sum()) for c in cover]
+        maximise = True
+    else:
+        if len(candidates) * len(demand_points) > siting.MAX_MEDIAN_ASSIGNMENTS:
+            raise InvalidInput(
+                "p-median needs candidates × demand points at most "
+                f"{siting.MAX_MEDIAN_ASSIGNMENTS}; use covering or fewer points",
+                field="model",
+            )
+        dist = siting.distances_km(
+            instance.cand_lat, instance.cand_lon, instance.dem_lat, instance.dem_lon
+        )
+        greedy = siting.greedy_median(dist, instance.weight, p=stations)
+        milp = siting.milp_median(
+            dist, instance.weight, p=stations, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
+        )
+        cover = siting.coverage(instance, radius_km=radius_km)
+        reach = [float(instance.weight[c].sum()) for c in cover]
+        maximise = False
+    chosen_milp, chosen_greedy = set(milp.sites), set(greedy.sites)
+    return {
+        "greedy": greedy.as_dict()
+        | {"gap_against_milp_bound": siting.greedy_gap(greedy, milp, maximise=maximise)},
+        "milp": milp.as_dict(),
+        "total_weight": round(float(instance.weight.sum()), 4),
+        "candidates": [
+            {
+                **c,
+                "index": j,
+                "weight_within_radius": round(reach[j], 3),
+                "chosen_by_milp": j in chosen_milp,
+                "chosen_by_greedy": j in chosen_greedy,
+            }
+            for j, c in enumerate(candidates)
+        ],
+    }
+
+
+def run_siting(
+    *,
+    country: str,
+    model: str = "covering",
+    stations: int = 10,
+    radius_km: float = 30.0,
+    batch: str | None = None,
+    time_limit_s: float = 30.0,
+    source: str = Source.IMPORT,
+) -> SitingRun:
+    """Solve one siting model for a country and store the run (parameters, both answers)."""
+    if not 1 <= stations <= 500:
+        raise InvalidInput("must be between 1 and 500", field="stations")
+    if not 1 <= radius_km <= 300:
+        raise InvalidInput("must be between 1 and 300 km", field="radius_km")
+    if not 0.1 <= time_limit_s <= 120:
+        raise InvalidInput("must be between 0.1 and 120 seconds", field="time_limit_s")
+    inputs = siting_inputs(country=country, radius_km=radius_km, batch=batch)
+    result = solve_siting(
+        candidates=inputs["candidates"],
+        demand_points=inputs["demand"],
+        model=model,
+        stations=stations,
+        radius_km=radius_km,
+        time_limit_s=time_limit_s,
+    )
+    result["demand"] = inputs["summary"]
+    return SitingRun.objects.create(
+        country_code=inputs["country"],
+        model=model,
+        parameters={
+            "stations": stations,
+            "radius_km": radius_km,
+            "batch": batch,
+            "time_limit_s": time_limit_s,
+            "demand_step_km": 10.0,
+            "corridor_share": 0.2,
+            "uncovered_only": True,
+        },
+        result=result,
+        source=source,
+        created_at=dt.datetime.now(tz=dt.UTC),
+    )
