@@ -7,13 +7,17 @@ the field (the one /api/v1 handler renders `KubatError`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
+from kubat.accounts.auth import token_or_session
 from kubat.core.errors import InvalidInput
-from kubat.insights import selectors
+from kubat.insights import selectors, services
+from kubat.insights.models import SitingRun
 
 router = Router(tags=["insights"])
 
@@ -83,3 +87,77 @@ def corridor(request: HttpRequest, code: str, max_distance_km: float | None = No
     return selectors.corridor_report(
         corridor=selectors.get_corridor(code=code), max_distance_km=max_distance_km
     )
+
+
+class SitingIn(Schema):
+    model: Literal["covering", "p_median"] = "covering"
+    stations: int = 10
+    radius_km: float = 30.0
+    batch: str | None = None
+    time_limit_s: float = 30.0
+
+
+def _run_out(run: SitingRun, *, full: bool) -> dict[str, Any]:
+    result = run.result
+    out = {
+        "id": run.pk,
+        "country": run.country_code,
+        "model": run.model,
+        "created_at": run.created_at,
+        "source": run.source,
+        "parameters": run.parameters,
+        "greedy": result.get("greedy"),
+        "milp": result.get("milp"),
+        "demand": result.get("demand"),
+        "csv": f"/insights/siting/runs/{run.pk}.csv",
+    }
+    if full:
+        out["candidates"] = result.get("candidates", [])
+    return out
+
+
+@router.get("/siting/{country}")
+def siting_runs(request: HttpRequest, country: str) -> list[dict[str, Any]]:
+    """The newest stored run of each model (covering, p_median) for a country, without the
+    candidate list (see /siting/runs/{id})."""
+    return [_run_out(r, full=False) for r in selectors.latest_runs(country=country)]
+
+
+@router.get("/siting/runs/{run_id}")
+def siting_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    """One run: parameters, the greedy and MILP answers (objective, bound, gap, seconds) and
+    every candidate with whether each answer chose it."""
+    return _run_out(selectors.get_run(run_id=run_id), full=True)
+
+
+@router.post("/siting/{country}", auth=token_or_session, response={201: dict[str, Any]})
+def run_siting(request: HttpRequest, country: str, body: SitingIn) -> Any:
+    """Solve a siting model now (greedy, then HiGHS within `time_limit_s`) and store the run.
+
+    Maximal covering: at most `stations` new stations, demand within `radius_km` counts as
+    covered. p-median: exactly `stations`, minimise vehicle-weighted km to the nearest.
+    """
+    with transaction.atomic():
+        run = services.run_siting(
+            country=country,
+            model=body.model,
+            stations=body.stations,
+            radius_km=body.radius_km,
+            batch=body.batch,
+            time_limit_s=body.time_limit_s,
+        )
+    return Status(201, _run_out(run, full=True))
+
+
+@router.post("/candidates/{country}", auth=token_or_session, response={201: dict[str, Any]})
+def upload_candidates(
+    request: HttpRequest, country: str, batch: Form[str], file: File[UploadedFile]
+) -> Any:
+    """Candidate sites from a CSV (columns name, lat, lon in WGS84 degrees), all or none; a
+    batch of the same name is replaced. A bad line is a 400 naming the line and field."""
+    try:
+        text = file.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the CSV must be UTF-8", field="file") from None
+    with transaction.atomic():
+        return Status(201, services.import_candidates(text=text, country=country, batch=batch))
