@@ -1,4 +1,4 @@
-"""Pages under /insights/ (the site root includes this module)."""
+"""Pages under /insights/, mounted with the portal's language prefixes (/ru/insights/ ...)."""
 
 from django.urls import path
 
@@ -7,5 +7,12 @@ from kubat.insights import views
 app_name = "insights"
 
 urlpatterns = [
-    path("insights/", views.home, name="home"),
+    path("insights/", views.adequacy_page, name="home"),
+    path("insights/adequacy.csv", views.adequacy_csv, name="adequacy_csv"),
+    path("insights/compatibility/", views.compatibility_page, name="compatibility"),
+    path("insights/compatibility.csv", views.compatibility_csv, name="compatibility_csv"),
+    path("insights/corridors/", views.corridors_page, name="corridors"),
+    path("insights/corridors.csv", views.corridors_csv, name="corridors_csv"),
+    path("insights/siting/", views.siting_page, name="siting"),
+    path("insights/siting/runs/<int:run_id>.csv", views.siting_csv, name="siting_csv"),
 ]
