@@ -74,3 +74,25 @@ def test_corridor_strips_are_drawn_to_one_scale(client, data):
     assert 'id="strip-almaty-astana"' in body
     # The longest road fills the 1000-unit strip; the others are shorter in proportion.
     assert 'width="1000.0" height="12" class="road"' in body
+
+
+@pytest.mark.django_db
+def test_demo_makes_every_insights_figure_show_something(client):
+    from django.core.management import call_command
+
+    call_command("demo", "--seed", "3")
+    for country in ("KG", "KZ"):
+        adequacy = client.get(f"/api/v1/insights/adequacy/{country}").json()
+        assert adequacy["totals"]["bev"] > 0 and adequacy["totals"]["phev"] > 0
+        assert adequacy["totals"]["installed_kw"] > 0 and adequacy["totals"]["pipeline_kw"] > 0
+        assert sum(1 for t in adequacy["trend"] if t["installed_kw"] is not None) >= 3
+        compat = client.get(f"/api/v1/insights/compatibility/{country}").json()
+        assert compat["best_additions"]
+        assert any(r["left_out"] for r in compat["regions"])
+        corridors = client.get(f"/api/v1/insights/corridors?country={country}").json()
+        assert corridors
+        runs = client.get(f"/api/v1/insights/siting/{country}").json()
+        assert {r["model"] for r in runs} == {"covering", "p_median"}
+        assert all(r["source"] == "demo" for r in runs)
+        page = client.get(f"/insights/siting/?country={country}").content.decode()
+        assert "Optimal" in page

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi"]
+DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi", "insights"]
 
 
 class Command(BaseCommand):
