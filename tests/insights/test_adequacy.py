@@ -1,4 +1,4 @@
-"""Adequacy rules: the fleet-based need (AFIR factors from the profile) against supply in service."""
+"""Adequacy rules: the fleet-based need (AFIR factors, from the profile) against supply."""
 
 import pytest
 

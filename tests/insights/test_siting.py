@@ -1,4 +1,4 @@
-"""Siting rules: HiGHS's answer is the true optimum and the greedy's reported gap is its true gap."""
+"""Siting rules: HiGHS's answer is the true optimum; the greedy's reported gap is its true gap."""
 
 import itertools
 import random

@@ -3,7 +3,7 @@
 Method (EU AFIR art. 3, the fleet-based target; factors from the country profile):
 
     need_kW = Σ_powertrain vehicles × kW per vehicle     (AFIR: BEV 1.3 kW, PHEV 0.8 kW)
-    gap_kW  = need_kW − installed_kW                     (positive: the network is short)
+    gap_kW  = need_kW - installed_kW                     (positive: the network is short)
 
 Units: kW of rated power (an EVSE counts its best connector's power once: it charges one car
 at a time); vehicles are registrations, cumulative to the end of the year. Caveats: the fleet
@@ -99,12 +99,12 @@ def adequacy_report(
     for row in supply:
         key = region_key(row["region"])
         names[key].add(row["region"])
-        cell = now[key]
-        cell["kw"] += row["kw"]
-        cell["points"] += row["points"]
+        here = now[key]
+        here["kw"] += row["kw"]
+        here["points"] += row["points"]
         if row["dc"]:
-            cell["dc_kw"] += row["kw"]
-            cell["dc_points"] += row["points"]
+            here["dc_kw"] += row["kw"]
+            here["dc_points"] += row["points"]
     pipeline: dict[str, float] = defaultdict(float)
     for row in planned:
         names[region_key(row["region"])].add(row["region"])
@@ -146,8 +146,8 @@ def adequacy_report(
         for powertrain, n in vehicles_until(key, year).items():
             totals_vehicles[powertrain] += n
     totals_supply: dict[str, float] = defaultdict(float)
-    for cell in now.values():
-        for name, value in cell.items():
+    for supplied in now.values():
+        for name, value in supplied.items():
             totals_supply[name] += value
     total = region_row(
         region="",

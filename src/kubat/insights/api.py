@@ -32,7 +32,7 @@ def _year(value: int | None) -> int | None:
 def adequacy(request: HttpRequest, country: str, year: int | None = None) -> dict[str, Any]:
     """Need (fleet-based rule of the profile) against public kW in service, per region and year.
 
-    `gap_kw` = need − installed (positive: short). PLANNED and REMOVED EVSEs and unpublished
+    `gap_kw` = need - installed (positive: short). PLANNED and REMOVED EVSEs and unpublished
     locations are not supply; `pipeline_kw` is PLANNED EVSEs plus permits in progress.
     """
     return selectors.adequacy_for(country=country, year=_year(year))

@@ -62,15 +62,15 @@ def compatibility_report(
         key = region_key(station.region)
         names[key].add(station.region)
         by_region[key].append(station)
-    regions = []
-    additions = []
+    regions: list[dict[str, Any]] = []
+    additions: list[dict[str, Any]] = []
     for key in sorted(names):
         label = region_label(names[key])
         cars = fleet.get(key, {})
         total = sum(cars.values())
         here = by_region.get(key, [])
         present = frozenset().union(*(s.standards for s in here)) if here else frozenset()
-        cohort_rows = []
+        cohort_rows: list[dict[str, Any]] = []
         served = 0
         for cohort, n in sorted(cars.items(), key=lambda kv: -kv[1]):
             inlets = _inlets(cohort)
@@ -92,7 +92,7 @@ def compatibility_report(
             if inlets and not (inlets & present):
                 for standard in inlets:
                     unserved_by_standard[standard] += n
-        station_rows = []
+        station_rows: list[dict[str, Any]] = []
         for station in here:
             reach = sum(n for c, n in cars.items() if _inlets(c) & station.standards)
             station_rows.append(

@@ -24,6 +24,7 @@ OSM extract for planning (docs/insights.md says how).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def _transformers(epsg: int) -> tuple[Transformer, Transformer]:
 
 def utm_epsg(lon: float, lat: float) -> int:
     """EPSG code of the WGS84 / UTM zone holding (lon, lat) in degrees (north: 326zz)."""
-    zone = min(60, max(1, int(math.floor((lon + 180.0) / 6.0)) + 1))
+    zone = min(60, max(1, math.floor((lon + 180.0) / 6.0) + 1))
     return (32600 if lat >= 0 else 32700) + zone
 
 
@@ -123,7 +124,7 @@ def effective_km(start: float, end: float, segments: Sequence[Mapping[str, Any]]
         | {float(s[k]) for s in segments for k in ("from_km", "to_km") if start < s[k] < end}
     )
     total = 0.0
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         mid = (a + b) / 2
         factors = [s["range_factor"] for s in segments if s["from_km"] <= mid <= s["to_km"]]
         total += (b - a) / min(factors, default=1.0)
@@ -141,7 +142,7 @@ def find_gaps(
     length or effective length (see `effective_km`) is over `max_gap_km`. Units: km."""
     stops = sorted({0.0, length_km, *(min(max(0.0, s), length_km) for s in stops_km)})
     gaps = []
-    for a, b in zip(stops, stops[1:], strict=False):
+    for a, b in itertools.pairwise(stops):
         effective = effective_km(a, b, segments)
         if b - a > max_gap_km + 1e-9 or effective > max_gap_km + 1e-9:
             crossed = [s["name"] for s in segments if s["from_km"] < b and s["to_km"] > a]
@@ -175,7 +176,7 @@ def analyse(
     """Pools within `max_distance_km` (km) of the line, gaps per direction, passes; see module."""
     length = line.length_km
     resolved = resolve_segments(line, segments)
-    pools = []
+    pools: list[dict[str, Any]] = []
     for station in stations:
         km, off = line.locate(lon=station.lon, lat=station.lat)
         if off > max_distance_km:

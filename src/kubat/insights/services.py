@@ -169,7 +169,8 @@ def parse_corridors(*, text: str) -> list[CorridorSpec]:
 def import_corridors(*, text: str, source: str = Source.IMPORT) -> dict[str, Any]:
     """Create or replace (by code) every corridor of the file, or none; returns the codes."""
     specs = parse_corridors(text=text)
-    created, updated = [], []
+    created: list[str] = []
+    updated: list[str] = []
     for spec in specs:
         _, was_created = Corridor.objects.update_or_create(
             code=spec.code, defaults={**spec.values, "source": source}
@@ -340,7 +341,7 @@ def siting_inputs(
     for corridor, line in lines:
         report = corridor_lib.analyse(
             line,
-            stations=[s for s in stations],
+            stations=list(stations),
             segments=corridor.segments,
             rules=rules.corridor,
             max_distance_km=distance,
@@ -352,7 +353,8 @@ def siting_inputs(
             for k, (lat, lon) in enumerate(spots):
                 candidates.append(
                     {
-                        "name": f"{corridor.name} km {gap['from_km']:.0f}–{gap['to_km']:.0f} #{k + 1}",
+                        "name": f"{corridor.name} km {gap['from_km']:.0f}-{gap['to_km']:.0f}"
+                        f" #{k + 1}",
                         "lat": lat,
                         "lon": lon,
                         "origin": "corridor_gap",

@@ -17,10 +17,10 @@ p-median (ReVelle & Swain 1970), p stations, weighted distance:
 
 Both are built explicitly as sparse column-wise matrices and passed to HiGHS (highspy); the
 answer reports HiGHS's objective, its dual bound, the relative MIP gap
-|bound − objective| / |objective| and the wall-clock solve time. The greedy heuristic (add the
+|bound - objective| / |objective| and the wall-clock solve time. The greedy heuristic (add the
 candidate with the best marginal gain, N times) runs first, in milliseconds; its reported gap
 is measured against the MILP's bound, so when HiGHS proves optimality (gap 0) it is the
-greedy's true gap. For covering the greedy is within 1 − 1/e of the optimum (the objective is
+greedy's true gap. For covering the greedy is within 1 - 1/e of the optimum (the objective is
 submodular); for p-median there is no such guarantee.
 Caveats: straight-line distances, not road distances; weights are assumptions (demand.py).
 """
@@ -77,7 +77,7 @@ def distances_km(
 
 def coverage(instance: Instance, *, radius_km: float) -> list[NDArray[np.int64]]:
     """For each candidate, the indices of the demand points within `radius_km` (km)."""
-    found = []
+    found: list[NDArray[np.int64]] = []
     for start in range(0, len(instance.cand_lat), 64):  # 64 rows of distances at a time
         d = distances_km(
             instance.cand_lat[start : start + 64],
@@ -112,7 +112,7 @@ class Answer:
 
 
 def relative_gap(objective: float, bound: float) -> float:
-    """|bound − objective| / |objective| (HiGHS's definition); 0 when both are 0."""
+    """|bound - objective| / |objective| (HiGHS's definition); 0 when both are 0."""
     if objective == bound:
         return 0.0
     return abs(bound - objective) / max(abs(objective), 1e-12)
@@ -274,7 +274,7 @@ def milp_median(
     starts = [0]
     index: list[int] = []
     value: list[float] = []
-    for j in range(n_cand):  # x_j: in every linking row of j (−1) and the count row (+1)
+    for j in range(n_cand):  # x_j: in every linking row of j (-1) and the count row (+1)
         rows = [n_dem + i * n_cand + j for i in range(n_dem)]
         index.extend(rows)
         value.extend([-1.0] * n_dem)
@@ -308,7 +308,7 @@ def milp_median(
 
 def greedy_gap(greedy: Answer, milp: Answer, *, maximise: bool) -> float | None:
     """The greedy's gap against the MILP's bound, relative to the bound: for covering
-    (bound − greedy) / bound, for p-median (greedy − bound) / greedy. Equal to the true gap
+    (bound - greedy) / bound, for p-median (greedy - bound) / greedy. Equal to the true gap
     when the MILP proved optimality."""
     if milp.bound is None or not math.isfinite(milp.bound):
         return None

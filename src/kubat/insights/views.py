@@ -131,8 +131,14 @@ def compatibility_csv(request: HttpRequest) -> HttpResponse:
             ),
         )
     if request.GET.get("table") == "additions":
-        columns = ("region", "location_id", "name", "add_standard", "newly_served_in_region")
-        columns += ("more_vehicles_at_station",)
+        columns: tuple[str, ...] = (
+            "region",
+            "location_id",
+            "name",
+            "add_standard",
+            "newly_served_in_region",
+            "more_vehicles_at_station",
+        )
         return _csv(
             f"kubat-compatibility-additions-{country}.csv",
             columns,
