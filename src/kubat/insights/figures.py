@@ -75,7 +75,7 @@ def trend_bars(trend: Sequence[Mapping[str, Any]], *, height: float = 200.0) -> 
                 "installed_y": round(height - inst_h, 1),
             }
         )
-    return {"bars": bars, "width": max(100, 100 * len(bars)), "height": height + 20}
+    return {"bars": bars, "width": max(100, 100 * len(bars)), "height": int(height + 20)}
 
 
 def share_bars(rows: Iterable[Mapping[str, Any]], *, key: str) -> dict[str, Any]:

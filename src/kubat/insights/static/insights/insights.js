@@ -46,7 +46,7 @@
     });
   }
   if (bounds.length) {
-    map.fitBounds(bounds, { padding: [30, 30], maxZoom: 9 });
+    map.fitBounds(bounds, { padding: [40, 40], maxZoom: 7 });
   } else {
     map.fitBounds([[39, 46], [56, 88]]);
   }
