@@ -21,7 +21,13 @@ from tests.insights.factories import register, station
 from tests.portal.test_browser import CHROMIUM, Page, browser  # noqa: F401 (fixture)
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "insights"
-PAGES = ("/insights/", "/insights/compatibility/", "/insights/corridors/", "/insights/siting/")
+PAGES = (
+    "/insights/",
+    "/insights/projection/",
+    "/insights/compatibility/",
+    "/insights/corridors/",
+    "/insights/siting/",
+)
 LANGUAGES = {"": "en", "/ru": "ru", "/ky": "ky", "/kk": "kk"}
 
 pytestmark = [

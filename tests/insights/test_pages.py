@@ -8,7 +8,13 @@ import pytest
 from kubat.insights import services
 from tests.insights.factories import register, station
 
-PAGES = ("/insights/", "/insights/compatibility/", "/insights/corridors/", "/insights/siting/")
+PAGES = (
+    "/insights/",
+    "/insights/projection/",
+    "/insights/compatibility/",
+    "/insights/corridors/",
+    "/insights/siting/",
+)
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from kubat.accounts import services as account_services
 from kubat.accounts.auth import token_or_session
-from kubat.core.errors import InvalidInput
+from kubat.accounts.roles import Role
+from kubat.core.errors import InvalidInput, PermissionDenied
 from kubat.insights import selectors, services
 from kubat.insights.models import SitingRun
 
@@ -161,3 +163,34 @@ def upload_candidates(
         raise InvalidInput("the CSV must be UTF-8", field="file") from None
     with transaction.atomic():
         return Status(201, services.import_candidates(text=text, country=country, batch=batch))
+
+
+@router.get("/projection/{country}")
+def projection(request: HttpRequest, country: str, horizon: int = 2035) -> dict[str, Any]:
+    """The stock-flow fleet projection under the low, central and high scenarios: stock,
+    additions, retirements, kW needed and the supply if nothing changes, per year, and the
+    year the network falls below its target."""
+    return selectors.projection_for(country=country, horizon=horizon)
+
+
+class ScenarioIn(Schema):
+    parameters: dict[str, float]
+
+
+@router.put("/projection/{country}/{name}", auth=token_or_session)
+def edit_scenario(request: HttpRequest, country: str, name: str, body: ScenarioIn) -> Any:
+    """The secretariat edits one scenario's parameters (see the projection model's limits)."""
+    if not account_services.has_role(request.user, Role.SECRETARIAT):
+        raise PermissionDenied("only the secretariat edits projection scenarios")
+    with transaction.atomic():
+        scenario = services.save_scenario(
+            country=country,
+            name=name,
+            parameters=body.parameters,
+            updated_by=request.user.get_username(),
+        )
+    return {
+        "country": scenario.country_code,
+        "name": scenario.name,
+        "parameters": scenario.parameters,
+    }

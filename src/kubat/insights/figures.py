@@ -121,3 +121,47 @@ def strips(reports: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def projection_lines(
+    report: Mapping[str, Any], *, width: float = 600.0, height: float = 220.0
+) -> dict[str, Any]:
+    """SVG polylines (points "x,y ...") of the kW needed under each scenario and of the supply
+    if nothing changes (central scenario's pipeline pace), from this year to the horizon."""
+    scenarios = report["scenarios"]
+    years = [r["year"] for r in scenarios[0]["years"] if r["year"] >= report["this_year"]]
+    values = [
+        r[k] or 0
+        for s in scenarios
+        for r in s["years"]
+        if r["year"] >= report["this_year"]
+        for k in ("need_kw", "supply_kw")
+    ]
+    top = max([*values, 1.0])
+    step = width / max(1, len(years) - 1)
+
+    def line(rows: Sequence[Mapping[str, Any]], key: str) -> str:
+        points = []
+        for r in rows:
+            if r["year"] < report["this_year"] or r[key] is None:
+                continue
+            x = (r["year"] - report["this_year"]) * step
+            points.append(f"{x:.1f},{height - height * r[key] / top:.1f}")
+        return " ".join(points)
+
+    central = next(s for s in scenarios if s["scenario"]["name"] == "central")
+    return {
+        "width": width,
+        "height": height,
+        "need": [
+            {"name": s["scenario"]["name"], "points": line(s["years"], "need_kw")}
+            for s in scenarios
+        ],
+        "supply": line(central["years"], "supply_kw"),
+        "ticks": [
+            {"year": y, "x": round((y - report["this_year"]) * step, 1)}
+            for y in years
+            if (y - report["this_year"]) % 2 == 0
+        ],
+        "top_kw": round(top),
+    }

@@ -107,3 +107,27 @@ class SupplySnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code} {self.region} {self.year}"
+
+
+class ProjectionScenario(models.Model):
+    """The secretariat's parameters of one fleet-projection scenario (low, central, high).
+
+    `parameters` holds the fields of `projection.Scenario`; missing ones take its defaults.
+    Edited through `services.save_scenario` (the API, the admin), which checks the limits.
+    """
+
+    country_code = models.CharField(max_length=2)
+    name = models.CharField(max_length=10, help_text="low, central or high.")
+    parameters = models.JSONField(default=dict)
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["country_code", "name"], name="insights_scenario_unique"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.country_code} {self.name}"

@@ -9,9 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from kubat.core.countries import to_alpha2
-from kubat.core.errors import NotFound
-from kubat.insights import adequacy, compatibility, corridors, sources
-from kubat.insights.models import CandidateSite, Corridor, SitingRun, SupplySnapshot
+from kubat.core.errors import InvalidInput, NotFound
+from kubat.insights import adequacy, compatibility, corridors, projection, sources
+from kubat.insights.models import (
+    CandidateSite,
+    Corridor,
+    ProjectionScenario,
+    SitingRun,
+    SupplySnapshot,
+)
 from kubat.insights.rules import rules_for
 
 COUNTRIES = ("KG", "KZ")
@@ -127,3 +133,54 @@ def get_run(*, run_id: int) -> SitingRun:
     if run is None:
         raise NotFound(f"no siting run {run_id}", field="run_id")
     return run
+
+
+def projection_for(*, country: str, horizon: int = 2035) -> dict[str, Any]:
+    """The stock-flow projection of a country under its three scenarios; see `projection`."""
+    cc = country_code(country)
+    rules = rules_for(cc)
+    this_year = sources.today().year
+    if not this_year <= horizon <= this_year + 30:
+        raise InvalidInput(f"must be between {this_year} and {this_year + 30}", field="horizon")
+    history: dict[int, dict[str, int]] = {}
+    for _, year, powertrain, n in sources.fleet_counts(country_code=cc):
+        cell = history.setdefault(year, {})
+        cell[powertrain] = cell.get(powertrain, 0) + n
+    current = adequacy_for(country=cc)
+    snapshots: dict[int, float] = {}
+    for row in SupplySnapshot.objects.filter(country_code=cc, year__lt=this_year):
+        snapshots[row.year] = snapshots.get(row.year, 0.0) + row.installed_kw
+    installed = float(current["totals"]["installed_kw"])
+    trend = 0.0
+    if snapshots:
+        first = min(snapshots)
+        trend = max(0.0, (installed - snapshots[first]) / (this_year - first))
+    stored = {s.name: s for s in ProjectionScenario.objects.filter(country_code=cc)}
+    scenarios = []
+    for name in ("low", "central", "high"):
+        params = dict(projection.DEFAULT_SCENARIOS[name])
+        if name in stored:
+            params.update(stored[name].parameters)
+        result = projection.project(
+            history=history,
+            quota_volumes=sources.quota_volumes(country_code=cc),
+            domestic=sources.domestic_units(country_code=cc),
+            scenario=projection.Scenario.from_dict(name, params),
+            kw_per_vehicle=rules.kw_per_vehicle,
+            installed_kw=installed,
+            pipeline_kw=float(current["totals"]["pipeline_kw"]),
+            trend_kw_per_year=trend,
+            this_year=this_year,
+            horizon=horizon,
+        )
+        result["edited_at"] = stored[name].updated_at if name in stored else None
+        scenarios.append(result)
+    return {
+        "country": cc,
+        "this_year": this_year,
+        "horizon": horizon,
+        "installed_kw": installed,
+        "pipeline_kw": current["totals"]["pipeline_kw"],
+        "commissioning_trend_kw_per_year": round(trend, 1),
+        "scenarios": scenarios,
+    }

@@ -23,7 +23,14 @@ from shapely.ops import linemerge
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput, KubatError
 from kubat.insights import sources
-from kubat.insights.models import CandidateSite, Corridor, SitingRun, Source, SupplySnapshot
+from kubat.insights.models import (
+    CandidateSite,
+    Corridor,
+    ProjectionScenario,
+    SitingRun,
+    Source,
+    SupplySnapshot,
+)
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
@@ -415,6 +422,7 @@ def solve_siting(
             budget=stations,
             time_limit_s=time_limit_s,
             mip_rel_gap=mip_rel_gap,
+            start=greedy.sites,
         )
         reach = [float(instance.weight[c].sum()) for c in cover]
         maximise = True
@@ -497,3 +505,34 @@ def run_siting(
         source=source,
         created_at=dt.datetime.now(tz=dt.UTC),
     )
+
+
+SCENARIO_NAMES = ("low", "central", "high")
+
+
+def save_scenario(
+    *, country: str, name: str, parameters: Mapping[str, Any], updated_by: str = ""
+) -> ProjectionScenario:
+    """Store the parameters of one projection scenario after checking each against its limits
+    (`projection.LIMITS`); an unknown key or a value out of range is InvalidInput naming it."""
+    from kubat.insights import projection
+
+    cc = to_alpha2(country, field="country")
+    if name not in SCENARIO_NAMES:
+        raise InvalidInput(f"must be one of {', '.join(SCENARIO_NAMES)}", field="name")
+    clean: dict[str, float] = {}
+    for key, value in parameters.items():
+        if key not in projection.LIMITS:
+            raise InvalidInput(f"unknown parameter {key!r}", field=key)
+        low, high = projection.LIMITS[key]
+        clean[key] = _number(value, field=key, low=low, high=high)
+    scenario, _ = ProjectionScenario.objects.update_or_create(
+        country_code=cc,
+        name=name,
+        defaults={
+            "parameters": clean,
+            "updated_at": dt.datetime.now(tz=dt.UTC),
+            "updated_by": updated_by[:150],
+        },
+    )
+    return scenario

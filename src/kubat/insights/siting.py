@@ -150,7 +150,11 @@ def greedy_covering(
 
 
 def _solve(
-    lp: highspy.HighsLp, *, time_limit_s: float, mip_rel_gap: float
+    lp: highspy.HighsLp,
+    *,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    initial: Sequence[float] | None = None,
 ) -> tuple[highspy.Highs, float]:
     solver = highspy.Highs()
     solver.setOptionValue("output_flag", False)
@@ -159,6 +163,12 @@ def _solve(
     solver.setOptionValue("threads", 1)
     solver.passModel(lp)
     started = time.perf_counter()
+    if initial is not None:
+        # A feasible start (the greedy's answer) gives HiGHS an incumbent from the first node.
+        solution = highspy.HighsSolution()
+        solution.col_value = list(initial)
+        solution.value_valid = True
+        solver.setSolution(solution)
     solver.run()
     return solver, time.perf_counter() - started
 
@@ -190,42 +200,66 @@ def milp_covering(
     budget: int,
     time_limit_s: float = 30.0,
     mip_rel_gap: float = 1e-4,
+    start: Sequence[int] | None = None,
 ) -> Answer:
-    """The maximal covering MILP (module doc) solved by HiGHS; columns x_0..x_J-1, then y_i
-    for the demand points some candidate reaches (the others cannot be covered)."""
+    """The maximal covering MILP (module doc) solved by HiGHS.
+
+    Columns: x_0..x_J-1, then one y per group of demand points reached by exactly the same
+    candidates (an exact reduction: such points are covered together, so one row with their
+    summed weight replaces them; points no candidate reaches cannot be covered and are left
+    out). `start` (e.g. the greedy's sites) is given to HiGHS as its first incumbent.
+    """
     n_cand = len(cover)
-    reachable = np.unique(np.concatenate(cover)) if n_cand else np.array([], dtype=np.int64)
-    row_of = {int(i): r for r, i in enumerate(reachable)}
-    n_rows = len(reachable) + 1  # one row per reachable point, then the budget row
+    reached_by: dict[int, list[int]] = {}
+    for j, c in enumerate(cover):
+        for i in c:
+            reached_by.setdefault(int(i), []).append(j)
+    groups: dict[tuple[int, ...], float] = {}
+    for i, js in reached_by.items():
+        key = tuple(js)
+        groups[key] = groups.get(key, 0.0) + float(weight[i])
+    keys = list(groups)
+    n_rows = len(keys) + 1  # one row per group: y_g - sum of its x_j <= 0; then the budget
+    rows_of: list[list[int]] = [[] for _ in range(n_cand)]
+    for r, key in enumerate(keys):
+        for j in key:
+            rows_of[j].append(r)
     starts, index, value = [0], [], []
-    for c in cover:
-        rows = [row_of[int(i)] for i in c]
-        index.extend(rows)
-        value.extend([-1.0] * len(rows))
+    for j in range(n_cand):
+        index.extend(rows_of[j])
+        value.extend([-1.0] * len(rows_of[j]))
         index.append(n_rows - 1)
         value.append(1.0)
         starts.append(len(index))
-    for r in range(len(reachable)):
+    for r in range(len(keys)):
         index.append(r)
         value.append(1.0)
         starts.append(len(index))
     lp = highspy.HighsLp()
-    lp.num_col_ = n_cand + len(reachable)
+    lp.num_col_ = n_cand + len(keys)
     lp.num_row_ = n_rows
     lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = np.concatenate([np.zeros(n_cand), weight[reachable]])
+    lp.col_cost_ = np.concatenate([np.zeros(n_cand), np.asarray([groups[k] for k in keys])])
     lp.col_lower_ = np.zeros(lp.num_col_)
     lp.col_upper_ = np.ones(lp.num_col_)
     lp.row_lower_ = np.full(n_rows, -highspy.kHighsInf)
-    lp.row_upper_ = np.concatenate([np.zeros(len(reachable)), [float(budget)]])
+    lp.row_upper_ = np.concatenate([np.zeros(len(keys)), [float(budget)]])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
     lp.a_matrix_.value_ = np.asarray(value, dtype=float)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cand + [
         highspy.HighsVarType.kContinuous
-    ] * len(reachable)
-    solver, seconds = _solve(lp, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    ] * len(keys)
+    initial = None
+    if start is not None:
+        chosen = set(start)
+        initial = [1.0 if j in chosen else 0.0 for j in range(n_cand)] + [
+            1.0 if chosen.intersection(k) else 0.0 for k in keys
+        ]
+    solver, seconds = _solve(
+        lp, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, initial=initial
+    )
     return _answer(solver, seconds, n_cand, maximise=True)
 
 

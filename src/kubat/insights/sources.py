@@ -3,7 +3,8 @@
 Insights sits above both apps and only reads them, as the OCPI sender reads the registry: the
 questions are aggregates across many rows (kW per region, registrations per model), which the
 registry and fleet selectors, written for one location or one VIN, do not answer. Nothing here
-writes. Permit applications are read through `kubat.permits.selectors`.
+writes. Permit applications are read through `kubat.permits.selectors`, quota volumes through
+`kubat.quotas.selectors`.
 
 Supply rule, used everywhere: a public EVSE in service is an EVSE of a published location whose
 status is neither PLANNED (a permitted station not yet built) nor REMOVED. PLANNED EVSEs are the
@@ -21,8 +22,9 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import ExtractYear
 
-from kubat.fleet.models import EVModel, Registration
+from kubat.fleet.models import DomesticProduction, EVModel, Registration
 from kubat.permits import selectors as permit_selectors
+from kubat.quotas import selectors as quota_selectors
 from kubat.registry.enums import PowerType, Status
 from kubat.registry.enums import Source as RegistrySource
 from kubat.registry.models import EVSE, Connector
@@ -194,3 +196,17 @@ def dc_stations(
 
 def today() -> dt.date:
     return dt.datetime.now(tz=dt.UTC).date()
+
+
+def domestic_units(*, country_code: str) -> dict[int, int]:
+    """{year: units produced (or planned when not yet reported)} of domestic EV production."""
+    found: dict[int, int] = {}
+    for row in DomesticProduction.objects.filter(country_code=country_code):
+        units = row.produced_units if row.produced_units is not None else row.planned_units
+        found[row.year] = found.get(row.year, 0) + int(units or 0)
+    return found
+
+
+def quota_volumes(*, country_code: str) -> dict[int, int]:
+    """{year: published duty-free quota volume} (quotas' public selector)."""
+    return {p.year: p.volume for p in quota_selectors.periods() if p.country_code == country_code}

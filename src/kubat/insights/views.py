@@ -260,3 +260,42 @@ def siting_csv(request: HttpRequest, run_id: int) -> HttpResponse:
         RUN_COLUMNS,
         ([c[k] for k in RUN_COLUMNS] for c in run.result.get("candidates", [])),
     )
+
+
+@require_GET
+def projection_page(request: HttpRequest) -> HttpResponse:
+    country = _country(request)
+    report = selectors.projection_for(country=country)
+    context = _base(request, country, "projection") | {
+        "report": report,
+        "chart": figures.projection_lines(report),
+    }
+    return render(request, "insights/projection.html", context)
+
+
+PROJECTION_COLUMNS = (
+    "year",
+    "projected",
+    "additions",
+    "retired",
+    "stock",
+    "bev",
+    "phev",
+    "need_kw",
+    "supply_kw",
+)
+
+
+@require_GET
+def projection_csv(request: HttpRequest) -> HttpResponse:
+    country = _country(request)
+    report = selectors.projection_for(country=country)
+    return _csv(
+        f"kubat-projection-{country}.csv",
+        ("scenario", *PROJECTION_COLUMNS),
+        (
+            (s["scenario"]["name"], *(r[c] for c in PROJECTION_COLUMNS))
+            for s in report["scenarios"]
+            for r in s["years"]
+        ),
+    )
