@@ -185,3 +185,7 @@ KUBAT_MAP_TILE_ATTRIBUTION = os.environ.get(
     "KUBAT_MAP_TILE_ATTRIBUTION",
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
+
+# Insights: how old (seconds) a stored national adequacy or compatibility report may be before
+# a reader's request computes it again; `kubat insights refresh` (cron) keeps it younger.
+KUBAT_INSIGHTS_REPORT_MAX_AGE = int(os.environ.get("KUBAT_INSIGHTS_REPORT_MAX_AGE", "600"))

@@ -77,3 +77,38 @@ def test_siting_post_needs_a_login_and_names_bad_fields(client):
     assert (bad.status_code, bad.json()["field"]) == (400, "stations")
     shape = client.post(url, json.dumps({"model": "x"}), content_type="application/json", **auth)
     assert shape.status_code == 422
+
+
+@pytest.mark.django_db
+def test_candidate_upload_by_api_is_all_or_nothing_naming_the_line(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    user = User.objects.create_user("investor")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {account_services.issue_token(user=user)}"}
+    bad = SimpleUploadedFile("sites.csv", b"name,lat,lon\nA,42.1,74.2\nB,42.1,east\n")
+    response = client.post(
+        "/api/v1/insights/candidates/KG", {"batch": "inv-1", "file": bad}, **auth
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "line 3: lon"
+    good = SimpleUploadedFile("sites.csv", b"name,lat,lon\nA,42.1,74.2\n")
+    made = client.post("/api/v1/insights/candidates/KG", {"batch": "inv-1", "file": good}, **auth)
+    assert made.status_code == 201
+    assert made.json()["created"] == 1
+
+
+@pytest.mark.django_db
+def test_readers_get_the_stored_national_report_until_it_is_refreshed(client, settings):
+    from django.core.management import call_command
+
+    register(100)
+    first = client.get("/api/v1/insights/adequacy/KG").json()
+    assert first["totals"]["bev"] == 100
+    assert "computed_at" in first
+    register(50)
+    assert client.get("/api/v1/insights/adequacy/KG").json()["totals"]["bev"] == 100
+    call_command("insights", "refresh")
+    assert client.get("/api/v1/insights/adequacy/KG").json()["totals"]["bev"] == 150
+    settings.KUBAT_INSIGHTS_REPORT_MAX_AGE = 0
+    register(10)
+    assert client.get("/api/v1/insights/adequacy/KG").json()["totals"]["bev"] == 160

@@ -83,3 +83,16 @@ def test_only_the_secretariat_edits_a_scenario_and_bad_values_name_the_field(cli
     with pytest.raises(InvalidInput) as caught:
         services.save_scenario(country="KG", name="wild", parameters={})
     assert caught.value.field == "name"
+
+
+@pytest.mark.django_db
+def test_the_admin_form_checks_scenario_parameters_like_the_api():
+    from kubat.insights.admin import ScenarioForm
+
+    bad = ScenarioForm(data={"country_code": "KG", "name": "low", "parameters": '{"bev_share": 2}'})
+    assert not bad.is_valid()
+    assert "bev_share" in str(bad.errors)
+    good = ScenarioForm(
+        data={"country_code": "KG", "name": "low", "parameters": '{"bev_share": 0.9}'}
+    )
+    assert good.is_valid(), good.errors

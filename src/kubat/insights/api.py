@@ -36,7 +36,11 @@ def adequacy(request: HttpRequest, country: str, year: int | None = None) -> dic
 
     `gap_kw` = need - installed (positive: short). PLANNED and REMOVED EVSEs and unpublished
     locations are not supply; `pipeline_kw` is PLANNED EVSEs plus permits in progress.
+    Without `year`, the stored national report (at most KUBAT_INSIGHTS_REPORT_MAX_AGE
+    seconds old, see `computed_at`); with a year, computed now.
     """
+    if year is None:
+        return selectors.published_report(kind="adequacy", country=country)
     return selectors.adequacy_for(country=country, year=_year(year))
 
 
@@ -46,6 +50,8 @@ def compatibility(request: HttpRequest, country: str, top: int = 10) -> dict[str
     left out, each station's reach, and the connector additions that would serve most cars."""
     if not 1 <= top <= 500:
         raise InvalidInput("top must be between 1 and 500", field="top")
+    if top == 10:  # the national report as published (see adequacy), 50 stations a region
+        return selectors.published_report(kind="compatibility", country=country)
     return selectors.compatibility_for(country=country, top_additions=top)
 
 

@@ -45,8 +45,10 @@ def compatibility_report(
     models: Mapping[int, Mapping[str, Any]],
     stations: Iterable[Station],
     top_additions: int = 10,
+    stations_per_region: int | None = None,
 ) -> dict[str, Any]:
-    """Per region: fleet, served share, cohorts with their usable stations, station reach.
+    """Per region: fleet, served share, cohorts with their usable stations, station reach
+    (the `stations_per_region` that reach most cars, or all when None).
 
     cohorts: (region, catalogue model id or None, vehicles); models: id → {dc: standards};
     stations: public DC stations in service. Regions match by `region_key`.
@@ -135,7 +137,7 @@ def compatibility_report(
                 "served_share": round(served / total, 4) if total else None,
                 "cohorts": cohort_rows,
                 "left_out": [c for c in cohort_rows if not c["served"]],
-                "stations": station_rows,
+                "stations": station_rows[:stations_per_region],
             }
         )
     additions.sort(

@@ -1,11 +1,14 @@
 """Insights reads: each answer assembled from `sources` and computed by the pure modules.
 
-Nothing is cached or stored (except corridors, candidates, siting runs and supply snapshots,
-which are insights' own tables): a registration or a new station shows at once.
+`adequacy_for` and `compatibility_for` compute from the live rows. Readers of the national
+reports (API, pages) get `published_report`: the stored copy while it is younger than
+KUBAT_INSIGHTS_REPORT_MAX_AGE, because at millions of rows a report takes seconds to compute;
+`kubat insights refresh` (cron) keeps the copies fresh, and each says when it was computed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from kubat.core.countries import to_alpha2
@@ -15,6 +18,7 @@ from kubat.insights.models import (
     CandidateSite,
     Corridor,
     ProjectionScenario,
+    ReportSnapshot,
     SitingRun,
     SupplySnapshot,
 )
@@ -52,14 +56,18 @@ def adequacy_for(*, country: str, year: int | None = None) -> dict[str, Any]:
     }
 
 
-def compatibility_for(*, country: str, top_additions: int = 10) -> dict[str, Any]:
-    """Fleet–network compatibility of a country; see `compatibility`."""
+def compatibility_for(
+    *, country: str, top_additions: int = 10, stations_per_region: int | None = 50
+) -> dict[str, Any]:
+    """Fleet–network compatibility of a country; see `compatibility`. Each region lists the
+    `stations_per_region` stations that reach most cars (None: all, for the CSV)."""
     cc = country_code(country)
     report = compatibility.compatibility_report(
         cohorts=sources.fleet_cohorts(country_code=cc),
         models=sources.model_inlets(),
         stations=sources.dc_stations(country_code=cc),
         top_additions=top_additions,
+        stations_per_region=stations_per_region,
     )
     return {
         "country": cc,
@@ -184,3 +192,25 @@ def projection_for(*, country: str, horizon: int = 2035) -> dict[str, Any]:
         "commissioning_trend_kw_per_year": round(trend, 1),
         "scenarios": scenarios,
     }
+
+
+def published_report(*, kind: str, country: str) -> dict[str, Any]:
+    """The national `kind` report ("adequacy" or "compatibility") as readers get it: the
+    stored copy while younger than KUBAT_INSIGHTS_REPORT_MAX_AGE seconds, else computed now
+    and stored. The answer says when it was computed (`computed_at`, UTC)."""
+    from django.conf import settings
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from kubat.insights import services
+
+    cc = country_code(country)
+    stored = ReportSnapshot.objects.filter(kind=kind, country_code=cc).first()
+    max_age = dt.timedelta(seconds=settings.KUBAT_INSIGHTS_REPORT_MAX_AGE)
+    if stored is None or timezone.now() - stored.computed_at > max_age:
+        try:
+            with transaction.atomic():
+                stored = services.refresh_report(kind=kind, country=cc)
+        except IntegrityError:  # another request stored it first: serve that one
+            stored = ReportSnapshot.objects.get(kind=kind, country_code=cc)
+    return {**stored.body, "computed_at": stored.computed_at.isoformat()}

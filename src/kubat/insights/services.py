@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -27,6 +28,7 @@ from kubat.insights.models import (
     CandidateSite,
     Corridor,
     ProjectionScenario,
+    ReportSnapshot,
     SitingRun,
     Source,
     SupplySnapshot,
@@ -510,22 +512,31 @@ def run_siting(
 SCENARIO_NAMES = ("low", "central", "high")
 
 
-def save_scenario(
-    *, country: str, name: str, parameters: Mapping[str, Any], updated_by: str = ""
-) -> ProjectionScenario:
-    """Store the parameters of one projection scenario after checking each against its limits
-    (`projection.LIMITS`); an unknown key or a value out of range is InvalidInput naming it."""
+def check_scenario(*, name: str, parameters: Mapping[str, Any]) -> dict[str, float]:
+    """The scenario's parameters as numbers, each within `projection.LIMITS`; InvalidInput
+    names the first unknown key or value out of range (or `name`)."""
     from kubat.insights import projection
 
-    cc = to_alpha2(country, field="country")
     if name not in SCENARIO_NAMES:
         raise InvalidInput(f"must be one of {', '.join(SCENARIO_NAMES)}", field="name")
+    if not isinstance(parameters, Mapping):
+        raise InvalidInput("must be an object of numbers", field="parameters")
     clean: dict[str, float] = {}
     for key, value in parameters.items():
         if key not in projection.LIMITS:
             raise InvalidInput(f"unknown parameter {key!r}", field=key)
         low, high = projection.LIMITS[key]
         clean[key] = _number(value, field=key, low=low, high=high)
+    return clean
+
+
+def save_scenario(
+    *, country: str, name: str, parameters: Mapping[str, Any], updated_by: str = ""
+) -> ProjectionScenario:
+    """Store the parameters of one projection scenario after checking each against its limits
+    (`check_scenario`); an unknown key or a value out of range is InvalidInput naming it."""
+    cc = to_alpha2(country, field="country")
+    clean = check_scenario(name=name, parameters=parameters)
     scenario, _ = ProjectionScenario.objects.update_or_create(
         country_code=cc,
         name=name,
@@ -536,3 +547,38 @@ def save_scenario(
         },
     )
     return scenario
+
+
+REPORT_KINDS = ("adequacy", "compatibility")
+
+
+def refresh_report(*, kind: str, country: str) -> ReportSnapshot:
+    """Compute one national report now and store it as the copy readers are served."""
+    from kubat.insights import selectors
+
+    if kind not in REPORT_KINDS:
+        raise InvalidInput(f"must be one of {', '.join(REPORT_KINDS)}", field="kind")
+    cc = to_alpha2(country, field="country")
+    started = time.perf_counter()
+    body = (
+        selectors.adequacy_for(country=cc)
+        if kind == "adequacy"
+        else selectors.compatibility_for(country=cc)
+    )
+    seconds = time.perf_counter() - started
+    snapshot, _ = ReportSnapshot.objects.update_or_create(
+        kind=kind,
+        country_code=cc,
+        defaults={"body": body, "computed_at": dt.datetime.now(tz=dt.UTC), "seconds": seconds},
+    )
+    return snapshot
+
+
+def refresh_reports(*, countries: tuple[str, ...] = ("KG", "KZ")) -> list[dict[str, Any]]:
+    """Every national report of every country (`kubat insights refresh`, from cron)."""
+    done = []
+    for country in countries:
+        for kind in REPORT_KINDS:
+            snap = refresh_report(kind=kind, country=country)
+            done.append({"kind": kind, "country": country, "seconds": round(snap.seconds, 3)})
+    return done

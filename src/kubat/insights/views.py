@@ -53,7 +53,7 @@ def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Htt
 @require_GET
 def adequacy_page(request: HttpRequest) -> HttpResponse:
     country = _country(request)
-    report = selectors.adequacy_for(country=country)
+    report = selectors.published_report(kind="adequacy", country=country)
     context = _base(request, country, "adequacy") | {
         "report": report,
         "trend": figures.trend_bars(report["trend"]),
@@ -83,7 +83,7 @@ TREND_COLUMNS = ("year", "bev", "phev", "need_kw", "installed_kw", "gap_kw", "co
 @require_GET
 def adequacy_csv(request: HttpRequest) -> HttpResponse:
     country = _country(request)
-    report = selectors.adequacy_for(country=country)
+    report = selectors.published_report(kind="adequacy", country=country)
     if request.GET.get("table") == "trend":
         return _csv(
             f"kubat-adequacy-trend-{country}.csv",
@@ -100,7 +100,7 @@ def adequacy_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def compatibility_page(request: HttpRequest) -> HttpResponse:
     country = _country(request)
-    report = selectors.compatibility_for(country=country)
+    report = selectors.published_report(kind="compatibility", country=country)
     context = _base(request, country, "compatibility") | {
         "report": report,
         "bars": figures.share_bars(report["regions"], key="served_share"),
@@ -111,7 +111,9 @@ def compatibility_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def compatibility_csv(request: HttpRequest) -> HttpResponse:
     country = _country(request)
-    report = selectors.compatibility_for(country=country, top_additions=500)
+    report = selectors.compatibility_for(
+        country=country, top_additions=500, stations_per_region=None
+    )
     if request.GET.get("table") == "stations":
         return _csv(
             f"kubat-compatibility-stations-{country}.csv",
