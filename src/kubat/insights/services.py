@@ -440,7 +440,12 @@ def solve_siting(
         )
         greedy = siting.greedy_median(dist, instance.weight, p=stations)
         milp = siting.milp_median(
-            dist, instance.weight, p=stations, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
+            dist,
+            instance.weight,
+            p=stations,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+            start=greedy.sites,
         )
         cover = siting.coverage(instance, radius_km=radius_km)
         reach = [float(instance.weight[c].sum()) for c in cover]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +89,10 @@ def coverage(instance: Instance, *, radius_km: float) -> list[NDArray[np.int64]]
     return found
 
 
+def _finite(value: float | None, digits: int) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(value, digits)
+
+
 @dataclass
 class Answer:
     method: str
@@ -100,11 +104,12 @@ class Answer:
     status: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: a value HiGHS did not reach (no incumbent, no bound) is None."""
         return {
             "method": self.method,
-            "objective": round(self.objective, 4),
-            "bound": None if self.bound is None else round(self.bound, 4),
-            "gap": None if self.gap is None else round(self.gap, 6),
+            "objective": _finite(self.objective, 4),
+            "bound": _finite(self.bound, 4),
+            "gap": _finite(self.gap, 6),
             "seconds": round(self.seconds, 4),
             "status": self.status,
             "sites": self.sites,
@@ -155,9 +160,12 @@ def _solve(
     time_limit_s: float,
     mip_rel_gap: float,
     initial: Sequence[float] | None = None,
+    options: Mapping[str, int | float] | None = None,
 ) -> tuple[highspy.Highs, float]:
     solver = highspy.Highs()
     solver.setOptionValue("output_flag", False)
+    for name, option in (options or {}).items():
+        solver.setOptionValue(name, option)
     solver.setOptionValue("time_limit", float(time_limit_s))
     solver.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     solver.setOptionValue("threads", 1)
@@ -296,6 +304,7 @@ def milp_median(
     p: int,
     time_limit_s: float = 30.0,
     mip_rel_gap: float = 1e-4,
+    start: Sequence[int] | None = None,
 ) -> Answer:
     """The p-median MILP (module doc) solved by HiGHS; columns x_j, then z_ij row-major by i.
     Raises ValueError above MAX_MEDIAN_ASSIGNMENTS (candidates × demand points)."""
@@ -336,7 +345,22 @@ def milp_median(
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cand + [
         highspy.HighsVarType.kContinuous
     ] * n_link
-    solver, seconds = _solve(lp, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    initial = None
+    if start is not None:
+        chosen = sorted(start)
+        nearest = [chosen[int(k)] for k in dist[chosen].argmin(axis=0)]
+        z = np.zeros((n_dem, n_cand))
+        z[np.arange(n_dem), nearest] = 1.0
+        initial = [1.0 if j in chosen else 0.0 for j in range(n_cand)] + list(z.ravel())
+    # HiGHS's probing in presolve can spend the whole time limit on the n x m linking rows
+    # (seen on a 92 x 174 instance); without it such an instance solves in seconds.
+    solver, seconds = _solve(
+        lp,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        initial=initial,
+        options={"presolve_rule_off": 1 << 15},
+    )
     return _answer(solver, seconds, n_cand, maximise=False)
 
 
@@ -344,7 +368,7 @@ def greedy_gap(greedy: Answer, milp: Answer, *, maximise: bool) -> float | None:
     """The greedy's gap against the MILP's bound, relative to the bound: for covering
     (bound - greedy) / bound, for p-median (greedy - bound) / greedy. Equal to the true gap
     when the MILP proved optimality."""
-    if milp.bound is None or not math.isfinite(milp.bound):
+    if milp.bound is None or not math.isfinite(milp.bound) or not math.isfinite(greedy.objective):
         return None
     if maximise:
         return 0.0 if milp.bound == 0 else max(0.0, (milp.bound - greedy.objective) / milp.bound)
