@@ -89,6 +89,10 @@ INSTALLED_APPS = [
     "kubat.insights",
 ]
 
+# The apps whose generated demo data `kubat demo` loads, in dependency order (each has a
+# `demo` module with load_demo(*, seed)).
+KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi", "insights"]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kubat.core.middleware.RefuseNulMiddleware",
