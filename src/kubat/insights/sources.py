@@ -1,14 +1,15 @@
 """The one place insights reads the registry's and the fleet's tables: aggregates, read-only.
 
-Insights sits above both apps and only reads them, as the OCPI sender reads the registry: the
-questions are aggregates across many rows (kW per region, registrations per model), which the
-registry and fleet selectors, written for one location or one VIN, do not answer. Nothing here
+Insights sits above both apps and only reads them: the questions are aggregates across many
+rows (kW per region, registrations per model), which the registry and fleet selectors, written
+for one location or one VIN, do not answer. Nothing here
 writes. Permit applications are read through `kubat.permits.selectors`, quota volumes through
 `kubat.quotas.selectors`.
 
-Supply rule, used everywhere: a public EVSE in service is an EVSE of a published location whose
-status is neither PLANNED (a permitted station not yet built) nor REMOVED. PLANNED EVSEs are the
-pipeline. An EVSE's power is its `max_power_kw` (the most its best connector delivers; an EVSE
+Supply rule, used everywhere, the registry's own (`registry.publicity`): a public EVSE in
+service is an EVSE of a published location whose status is neither PLANNED (a permitted
+station not yet built) nor REMOVED; its location is then public. PLANNED EVSEs of published
+locations are the pipeline; unpublished (hidden) locations count for nothing. An EVSE's power is its `max_power_kw` (the most its best connector delivers; an EVSE
 charges one car at a time), and it is DC when one of its connectors is DC.
 """
 
@@ -117,7 +118,9 @@ def supply_by_region(*, country_code: str) -> list[dict[str, Any]]:
 def planned_by_region(*, country_code: str) -> list[dict[str, Any]]:
     """Per region: kW and count of PLANNED EVSEs (commissioned permits not yet in service)."""
     rows = (
-        EVSE.objects.filter(location__country_code=country_code, status=Status.PLANNED)
+        EVSE.objects.filter(
+            location__country_code=country_code, location__publish=True, status=Status.PLANNED
+        )
         .values("location__region")
         .annotate(kw=Sum("max_power_kw"), points=Count("id"))
         .order_by()
