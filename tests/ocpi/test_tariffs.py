@@ -109,3 +109,52 @@ def test_a_dangling_tariff_id_shows_in_check_standards(client: Client) -> None:
     dangling = [m for rule, m in rules if rule == "tariff-known"]
     assert dangling == ["connector 1 names tariff AC-1, which its operator has not published"]
     assert services.find_location(party=Tariff.objects.get().party, location_id="BSK1")
+
+
+def test_every_tariff_example_round_trips_through_the_sender(client: Client) -> None:
+    # Several examples share an id; here each is its own tariff (named after its file).
+    objects = [{**example(name), "id": name.removesuffix(".json")[:36]} for name in VALID]
+    for key in sorted({f"{o['country_code']}*{o['party_id']}" for o in objects}):
+        registered_peer(key)
+    for obj in objects:
+        assert call(client, "PUT", _url(obj), obj).json()["status_code"] == 1000
+    sent: list[dict[str, Any]] = []
+    url: str | None = "/ocpi/2.2.1/sender/tariffs?limit=5"
+    while url:
+        reply = call(client, "GET", url)
+        assert reply["X-Total-Count"] == str(len(objects))
+        sent.extend(reply.json()["data"])
+        link = reply.headers.get("Link")
+        url = link[link.index("/ocpi/") : link.index(">")] if link else None
+    assert _numbers_as_floats(sent) == _numbers_as_floats(objects)
+
+
+def test_a_location_shows_the_reference_price_with_its_currency(client: Client) -> None:
+    registered_peer("KG*ABC")
+    tariff = {
+        "country_code": "KG",
+        "party_id": "ABC",
+        "id": "dc-adhoc",
+        "currency": "KGS",
+        "type": "AD_HOC_PAYMENT",
+        "elements": [
+            {"price_components": [{"type": "ENERGY", "price": 20, "vat": 12, "step_size": 1}]}
+        ],
+        "last_updated": "2026-01-01T00:00:00Z",
+    }
+    call(client, "PUT", "/ocpi/2.2.1/receiver/tariffs/KG/ABC/dc-adhoc", tariff)
+    plug = connector(tariff_ids=["DC-ADHOC"])
+    call(
+        client,
+        "PUT",
+        "/ocpi/2.2.1/receiver/locations/KG/ABC/BSK1",
+        location(evses=[evse("1", connectors=[plug])]),
+    )
+    pk = services.find_location(party=Tariff.objects.get().party, location_id="BSK1").pk
+    price = client.get(f"/api/v1/locations/{pk}").json()["evses"][0]["price"]
+    # 30 kWh at 20 KGS a kWh = 600 KGS, 672 with 12 % VAT.
+    assert price["currency"] == "KGS"
+    assert (price["excl_vat"], price["incl_vat"], price["vat_stated"]) == (600.0, 672.0, True)
+    assert price["session"] == "DC: 30 kWh in 45 min"
+    page = client.get(f"/locations/{pk}/").content.decode()
+    assert "672.00 KGS" in page
