@@ -9,8 +9,9 @@ writes. Permit applications are read through `kubat.permits.selectors`, quota vo
 Supply rule, used everywhere, the registry's own (`registry.publicity`): a public EVSE in
 service is an EVSE of a published location whose status is neither PLANNED (a permitted
 station not yet built) nor REMOVED; its location is then public. PLANNED EVSEs of published
-locations are the pipeline; unpublished (hidden) locations count for nothing. An EVSE's power is its `max_power_kw` (the most its best connector delivers; an EVSE
-charges one car at a time), and it is DC when one of its connectors is DC.
+locations are the pipeline; unpublished (hidden) locations count for nothing. An EVSE's power
+is its `max_power_kw` (the most its best connector delivers; an EVSE charges one car at a
+time), and it is DC when one of its connectors is DC.
 """
 
 from __future__ import annotations
