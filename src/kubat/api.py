@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from kubat.core.errors import KubatError
 from kubat.fleet.api import router as fleet_router
+from kubat.insights.api import router as insights_router
 from kubat.permits.api import router as permits_router
 from kubat.quotas.api import router as quotas_router
 from kubat.registry.api import router as registry_router
@@ -31,3 +32,4 @@ api.add_router("/", registry_router)
 api.add_router("/fleet", fleet_router)
 api.add_router("/quotas", quotas_router)
 api.add_router("/permits", permits_router)
+api.add_router("/insights", insights_router)

@@ -86,11 +86,12 @@ INSTALLED_APPS = [
     "kubat.quotas",
     "kubat.permits",
     "kubat.portal",
+    "kubat.insights",
 ]
 
 # The apps whose generated demo data `kubat demo` loads, in dependency order (each has a
 # `demo` module with load_demo(*, seed)).
-KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi"]
+KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi", "insights"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -205,3 +206,7 @@ KUBAT_MAP_TILE_ATTRIBUTION = os.environ.get(
     "KUBAT_MAP_TILE_ATTRIBUTION",
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
+
+# Insights: how old (seconds) a stored national adequacy or compatibility report may be before
+# a reader's request computes it again; `kubat insights refresh` (cron) keeps it younger.
+KUBAT_INSIGHTS_REPORT_MAX_AGE = int(os.environ.get("KUBAT_INSIGHTS_REPORT_MAX_AGE", "600"))

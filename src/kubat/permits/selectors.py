@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from kubat.permits.models import (
     Approval,
     ApprovalStatus,
     Attachment,
+    CaseKind,
     CaseStatus,
     PermitCase,
 )
@@ -229,3 +231,43 @@ def open_appeals() -> QuerySet[PermitCase]:
         .filter(status=CaseStatus.APPEALED)
         .order_by("appeal_decision_due_at", "pk")
     )
+
+
+# Cases on their way to the registry: submitted and neither refused nor commissioned yet (a
+# commissioned case is in the registry as PLANNED EVSEs, counted there instead).
+PIPELINE_STATUSES = (
+    CaseStatus.SUBMITTED,
+    CaseStatus.RETURNED,
+    CaseStatus.IN_REVIEW,
+    CaseStatus.ISSUED,
+    CaseStatus.CONSTRUCTION,
+    CaseStatus.GRID_REQUESTED,
+    CaseStatus.GRID_ACCEPTED,
+)
+
+
+def pipeline_sites(*, country_code: str | None = None) -> list[dict[str, Any]]:
+    """Planned sites of applications in progress (PIPELINE_STATUSES), for insights.
+
+    Public figures only: the site's reference, region, coordinates, planned kW and whether it
+    plans DC, never the applicant. Used as pipeline power and as siting candidates.
+    """
+    # Only new stations are new sites: a modification, transfer or decommissioning is a case
+    # about a station already in the registry.
+    cases = PermitCase.objects.filter(status__in=PIPELINE_STATUSES, kind=CaseKind.NEW)
+    if country_code:
+        cases = cases.filter(country_code=country_code)
+    return [
+        {
+            "reference": case.reference,
+            "country_code": case.country_code,
+            "region": case.region,
+            "lat": case.latitude,
+            "lon": case.longitude,
+            "total_kw": case.total_kw,
+            "has_dc": case.has_dc,
+            "status": case.status,
+            "source": case.source,
+        }
+        for case in cases.order_by("pk")
+    ]

@@ -1,0 +1,202 @@
+"""/api/v1/insights: adequacy, compatibility, corridors and siting (public reads).
+
+Every answer is JSON computed from the registry and fleet at the time of the request;
+`contains_demo_data` says when generated demo rows are part of it. Bad values get 400 naming
+the field (the one /api/v1 handler renders `KubatError`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from kubat.accounts import services as account_services
+from kubat.accounts.auth import token_or_session
+from kubat.accounts.roles import Role
+from kubat.core.errors import InvalidInput, PermissionDenied
+from kubat.insights import selectors, services
+from kubat.insights.models import SitingRun
+
+router = Router(tags=["insights"])
+
+
+def _year(value: int | None) -> int | None:
+    if value is not None and not 1990 <= value <= 2100:
+        raise InvalidInput("year must be between 1990 and 2100", field="year")
+    return value
+
+
+@router.get("/adequacy/{country}")
+def adequacy(request: HttpRequest, country: str, year: int | None = None) -> dict[str, Any]:
+    """Need (fleet-based rule of the profile) against public kW in service, per region and year.
+
+    `gap_kw` = need - installed (positive: short). PLANNED and REMOVED EVSEs and unpublished
+    locations are not supply; `pipeline_kw` is PLANNED EVSEs plus permits in progress.
+    Without `year`, the stored national report (at most KUBAT_INSIGHTS_REPORT_MAX_AGE
+    seconds old, see `computed_at`); with a year, computed now.
+    """
+    if year is None:
+        return selectors.published_report(kind="adequacy", country=country)
+    return selectors.adequacy_for(country=country, year=_year(year))
+
+
+@router.get("/compatibility/{country}")
+def compatibility(request: HttpRequest, country: str, top: int = 10) -> dict[str, Any]:
+    """Per region: share of the fleet that can fast-charge at public DC stations, the cohorts
+    left out, each station's reach, and the connector additions that would serve most cars."""
+    if not 1 <= top <= 500:
+        raise InvalidInput("top must be between 1 and 500", field="top")
+    if top == 10:  # the national report as published (see adequacy), 50 stations a region
+        return selectors.published_report(kind="compatibility", country=country)
+    return selectors.compatibility_for(country=country, top_additions=top)
+
+
+class CorridorOut(Schema):
+    code: str
+    name: str
+    countries: list[str]
+    nominal_km: float | None
+    traffic_weight: float
+    source: str
+
+
+class CorridorQuery(Schema):
+    country: str | None = None
+
+
+@router.get("/corridors", response=list[CorridorOut])
+def corridors(request: HttpRequest, filters: Query[CorridorQuery]) -> Any:
+    """The corridors known to Kubat (shipped approximate lines and imported ones)."""
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "countries": c.country_list,
+            "nominal_km": c.nominal_km,
+            "traffic_weight": c.traffic_weight,
+            "source": c.source,
+        }
+        for c in selectors.corridor_list(country=filters.country)
+    ]
+
+
+@router.get("/corridors/{code}")
+def corridor(request: HttpRequest, code: str, max_distance_km: float | None = None) -> Any:
+    """DC pools along the corridor (linear referencing in UTM metres), gaps per direction
+    longer than the profile's rule, pools below the power rule, passes with range factors."""
+    if max_distance_km is not None and not 0 < max_distance_km <= 50:
+        raise InvalidInput(
+            "max_distance_km must be above 0 and at most 50", field="max_distance_km"
+        )
+    return selectors.corridor_report(
+        corridor=selectors.get_corridor(code=code), max_distance_km=max_distance_km
+    )
+
+
+class SitingIn(Schema):
+    model: Literal["covering", "p_median"] = "covering"
+    stations: int = 10
+    radius_km: float = 30.0
+    batch: str | None = None
+    time_limit_s: float = 30.0
+
+
+def _run_out(run: SitingRun, *, full: bool) -> dict[str, Any]:
+    result = run.result
+    out = {
+        "id": run.pk,
+        "country": run.country_code,
+        "model": run.model,
+        "created_at": run.created_at,
+        "source": run.source,
+        "parameters": run.parameters,
+        "greedy": result.get("greedy"),
+        "milp": result.get("milp"),
+        "demand": result.get("demand"),
+        "csv": f"/insights/siting/runs/{run.pk}.csv",
+    }
+    if full:
+        out["candidates"] = result.get("candidates", [])
+    return out
+
+
+@router.get("/siting/{country}")
+def siting_runs(request: HttpRequest, country: str) -> list[dict[str, Any]]:
+    """The newest stored run of each model (covering, p_median) for a country, without the
+    candidate list (see /siting/runs/{id})."""
+    return [_run_out(r, full=False) for r in selectors.latest_runs(country=country)]
+
+
+@router.get("/siting/runs/{run_id}")
+def siting_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    """One run: parameters, the greedy and MILP answers (objective, bound, gap, seconds) and
+    every candidate with whether each answer chose it."""
+    return _run_out(selectors.get_run(run_id=run_id), full=True)
+
+
+@router.post("/siting/{country}", auth=token_or_session, response={201: dict[str, Any]})
+def run_siting(request: HttpRequest, country: str, body: SitingIn) -> Any:
+    """Solve a siting model now (greedy, then HiGHS within `time_limit_s`) and store the run.
+
+    Maximal covering: at most `stations` new stations, demand within `radius_km` counts as
+    covered. p-median: exactly `stations`, minimise vehicle-weighted km to the nearest.
+    """
+    with transaction.atomic():
+        run = services.run_siting(
+            country=country,
+            model=body.model,
+            stations=body.stations,
+            radius_km=body.radius_km,
+            batch=body.batch,
+            time_limit_s=body.time_limit_s,
+        )
+    return Status(201, _run_out(run, full=True))
+
+
+@router.post("/candidates/{country}", auth=token_or_session, response={201: dict[str, Any]})
+def upload_candidates(
+    request: HttpRequest, country: str, batch: Form[str], file: File[UploadedFile]
+) -> Any:
+    """Candidate sites from a CSV (columns name, lat, lon in WGS84 degrees), all or none; a
+    batch of the same name is replaced. A bad line is a 400 naming the line and field."""
+    try:
+        text = file.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the CSV must be UTF-8", field="file") from None
+    with transaction.atomic():
+        return Status(201, services.import_candidates(text=text, country=country, batch=batch))
+
+
+@router.get("/projection/{country}")
+def projection(request: HttpRequest, country: str, horizon: int = 2035) -> dict[str, Any]:
+    """The stock-flow fleet projection under the low, central and high scenarios: stock,
+    additions, retirements, kW needed and the supply if nothing changes, per year, and the
+    year the network falls below its target."""
+    return selectors.projection_for(country=country, horizon=horizon)
+
+
+class ScenarioIn(Schema):
+    parameters: dict[str, float]
+
+
+@router.put("/projection/{country}/{name}", auth=token_or_session)
+def edit_scenario(request: HttpRequest, country: str, name: str, body: ScenarioIn) -> Any:
+    """The secretariat edits one scenario's parameters (see the projection model's limits)."""
+    if not account_services.has_role(request.user, Role.SECRETARIAT):
+        raise PermissionDenied("only the secretariat edits projection scenarios")
+    with transaction.atomic():
+        scenario = services.save_scenario(
+            country=country,
+            name=name,
+            parameters=body.parameters,
+            updated_by=request.user.get_username(),
+        )
+    return {
+        "country": scenario.country_code,
+        "name": scenario.name,
+        "parameters": scenario.parameters,
+    }

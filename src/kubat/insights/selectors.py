@@ -1,0 +1,216 @@
+"""Insights reads: each answer assembled from `sources` and computed by the pure modules.
+
+`adequacy_for` and `compatibility_for` compute from the live rows. Readers of the national
+reports (API, pages) get `published_report`: the stored copy while it is younger than
+KUBAT_INSIGHTS_REPORT_MAX_AGE, because at millions of rows a report takes seconds to compute;
+`kubat insights refresh` (cron) keeps the copies fresh, and each says when it was computed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kubat.core.countries import to_alpha2
+from kubat.core.errors import InvalidInput, NotFound
+from kubat.insights import adequacy, compatibility, corridors, projection, sources
+from kubat.insights.models import (
+    CandidateSite,
+    Corridor,
+    ProjectionScenario,
+    ReportSnapshot,
+    SitingRun,
+    SupplySnapshot,
+)
+from kubat.insights.rules import rules_for
+
+COUNTRIES = ("KG", "KZ")
+
+
+def country_code(value: str, *, field: str = "country") -> str:
+    """Alpha-2 of a country given as alpha-2 or alpha-3; InvalidInput naming `field`."""
+    return to_alpha2(value, field=field)
+
+
+def adequacy_for(*, country: str, year: int | None = None) -> dict[str, Any]:
+    """Adequacy of a country at the end of `year` (default: this year); see `adequacy`."""
+    cc = country_code(country)
+    rules = rules_for(cc)
+    this_year = sources.today().year
+    report = adequacy.adequacy_report(
+        fleet=sources.fleet_counts(country_code=cc),
+        supply=sources.supply_by_region(country_code=cc),
+        planned=sources.planned_by_region(country_code=cc),
+        permits=sources.permit_pipeline(country_code=cc),
+        snapshots=SupplySnapshot.objects.filter(country_code=cc, year__lt=this_year).values(
+            "region", "year", "installed_kw", "dc_kw", "points", "dc_points"
+        ),
+        kw_per_vehicle=rules.kw_per_vehicle,
+        year=this_year if year is None else year,
+    )
+    return {
+        "country": cc,
+        "rules": rules.as_dict(),
+        "contains_demo_data": sources.fleet_has_demo(country_code=cc),
+        **report,
+    }
+
+
+def compatibility_for(
+    *, country: str, top_additions: int = 10, stations_per_region: int | None = 50
+) -> dict[str, Any]:
+    """Fleet–network compatibility of a country; see `compatibility`. Each region lists the
+    `stations_per_region` stations that reach most cars (None: all, for the CSV)."""
+    cc = country_code(country)
+    report = compatibility.compatibility_report(
+        cohorts=sources.fleet_cohorts(country_code=cc),
+        models=sources.model_inlets(),
+        stations=sources.dc_stations(country_code=cc),
+        top_additions=top_additions,
+        stations_per_region=stations_per_region,
+    )
+    return {
+        "country": cc,
+        "contains_demo_data": sources.fleet_has_demo(country_code=cc),
+        **report,
+    }
+
+
+def corridor_list(*, country: str | None = None) -> list[Corridor]:
+    found = Corridor.objects.all()
+    if country:
+        found = found.filter(countries__contains=country_code(country))
+    return list(found)
+
+
+def get_corridor(*, code: str) -> Corridor:
+    corridor = Corridor.objects.filter(code=code).first()
+    if corridor is None:
+        raise NotFound(f"no corridor {code!r}", field="code")
+    return corridor
+
+
+def corridor_report(*, corridor: Corridor, max_distance_km: float | None = None) -> dict[str, Any]:
+    """Pools, gaps and passes of one corridor in both directions; see `corridors`."""
+    rules = rules_for(corridor.country_list[0] if corridor.country_list else "")
+    line = corridors.CorridorLine.from_coordinates(corridor.coordinates)
+    distance = (
+        rules.corridor.max_distance_from_road_km if max_distance_km is None else max_distance_km
+    )
+    stations = sources.dc_stations(box=line.box(margin_km=distance))
+    report = corridors.analyse(
+        line,
+        stations=stations,
+        segments=corridor.segments,
+        rules=rules.corridor,
+        max_distance_km=distance,
+    )
+    return {
+        "code": corridor.code,
+        "name": corridor.name,
+        "countries": corridor.country_list,
+        "source": corridor.source,
+        "nominal_km": corridor.nominal_km,
+        "traffic_weight": corridor.traffic_weight,
+        "approximate": bool(corridor.properties.get("approximate", False)),
+        "rules": rules.as_dict()["corridor"] | {"max_distance_from_road_km": distance},
+        **report,
+    }
+
+
+def candidate_sites(*, country: str, batch: str | None = None) -> list[CandidateSite]:
+    found = CandidateSite.objects.filter(country_code=country_code(country))
+    if batch:
+        found = found.filter(batch=batch)
+    return list(found.order_by("pk"))
+
+
+def latest_runs(*, country: str) -> list[SitingRun]:
+    """The newest run of each model for a country."""
+    cc = country_code(country)
+    runs = []
+    for model in ("covering", "p_median"):
+        run = SitingRun.objects.filter(country_code=cc, model=model).first()
+        if run is not None:
+            runs.append(run)
+    return runs
+
+
+def get_run(*, run_id: int) -> SitingRun:
+    run = SitingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"no siting run {run_id}", field="run_id")
+    return run
+
+
+def projection_for(*, country: str, horizon: int = 2035) -> dict[str, Any]:
+    """The stock-flow projection of a country under its three scenarios; see `projection`."""
+    cc = country_code(country)
+    rules = rules_for(cc)
+    this_year = sources.today().year
+    if not this_year <= horizon <= this_year + 30:
+        raise InvalidInput(f"must be between {this_year} and {this_year + 30}", field="horizon")
+    history: dict[int, dict[str, int]] = {}
+    for _, year, powertrain, n in sources.fleet_counts(country_code=cc):
+        cell = history.setdefault(year, {})
+        cell[powertrain] = cell.get(powertrain, 0) + n
+    current = adequacy_for(country=cc)
+    snapshots: dict[int, float] = {}
+    for row in SupplySnapshot.objects.filter(country_code=cc, year__lt=this_year):
+        snapshots[row.year] = snapshots.get(row.year, 0.0) + row.installed_kw
+    installed = float(current["totals"]["installed_kw"])
+    trend = 0.0
+    if snapshots:
+        first = min(snapshots)
+        trend = max(0.0, (installed - snapshots[first]) / (this_year - first))
+    stored = {s.name: s for s in ProjectionScenario.objects.filter(country_code=cc)}
+    scenarios = []
+    for name in ("low", "central", "high"):
+        params = dict(projection.DEFAULT_SCENARIOS[name])
+        if name in stored:
+            params.update(stored[name].parameters)
+        result = projection.project(
+            history=history,
+            quota_volumes=sources.quota_volumes(country_code=cc),
+            domestic=sources.domestic_units(country_code=cc),
+            scenario=projection.Scenario.from_dict(name, params),
+            kw_per_vehicle=rules.kw_per_vehicle,
+            installed_kw=installed,
+            pipeline_kw=float(current["totals"]["pipeline_kw"]),
+            trend_kw_per_year=trend,
+            this_year=this_year,
+            horizon=horizon,
+        )
+        result["edited_at"] = stored[name].updated_at if name in stored else None
+        scenarios.append(result)
+    return {
+        "country": cc,
+        "this_year": this_year,
+        "horizon": horizon,
+        "installed_kw": installed,
+        "pipeline_kw": current["totals"]["pipeline_kw"],
+        "commissioning_trend_kw_per_year": round(trend, 1),
+        "scenarios": scenarios,
+    }
+
+
+def published_report(*, kind: str, country: str) -> dict[str, Any]:
+    """The national `kind` report ("adequacy" or "compatibility") as readers get it: the
+    stored copy while younger than KUBAT_INSIGHTS_REPORT_MAX_AGE seconds, else computed now
+    and stored. The answer says when it was computed (`computed_at`, UTC)."""
+    from django.conf import settings
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from kubat.insights import services
+
+    cc = country_code(country)
+    stored = ReportSnapshot.objects.filter(kind=kind, country_code=cc).first()
+    max_age = dt.timedelta(seconds=settings.KUBAT_INSIGHTS_REPORT_MAX_AGE)
+    if stored is None or timezone.now() - stored.computed_at > max_age:
+        try:
+            with transaction.atomic():
+                stored = services.refresh_report(kind=kind, country=cc)
+        except IntegrityError:  # another request stored it first: serve that one
+            stored = ReportSnapshot.objects.get(kind=kind, country_code=cc)
+    return {**stored.body, "computed_at": stored.computed_at.isoformat()}
