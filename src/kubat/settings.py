@@ -184,3 +184,10 @@ KUBAT_MAP_TILE_ATTRIBUTION = os.environ.get(
     "KUBAT_MAP_TILE_ATTRIBUTION",
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
+
+# OCPI peers: networks Kubat may call although they are not public (comma-separated CIDRs;
+# empty by default; tests and local development 127.0.0.0/8,::1/128), see kubat.ocpi.outbound.
+KUBAT_OCPI_ALLOWED_PEER_NETWORKS = os.environ.get("KUBAT_OCPI_ALLOWED_PEER_NETWORKS", "")
+# Seconds a credentials handshake may take to read the peer's versions; a failure is answered
+# only when they have passed, so its timing tells nothing of the peer's network.
+KUBAT_OCPI_PEER_TIMEOUT = float(os.environ.get("KUBAT_OCPI_PEER_TIMEOUT", "10"))
