@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
+from kubat.core import csvsafe
 from kubat.core.errors import InvalidInput
 from kubat.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import services
@@ -98,7 +99,9 @@ def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
         raise InvalidInput(f"missing column(s): {', '.join(missing)}", field=missing[0])
     comment_lines = sum(1 for line in io.StringIO(text) if line.startswith("#"))
     groups: dict[tuple[str, str, str], _Candidate] = {}
-    for index, row in enumerate(reader):
+    for index, raw in enumerate(reader):
+        # Cells the export neutralised against formulas (core.csvsafe) read back as written.
+        row = {k: csvsafe.restore_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
         where = f"row {index + 2 + comment_lines}"
         key = (row["country_code"].upper(), row["party_id"].upper(), row["location_id"])
         candidate = groups.get(key)
