@@ -245,14 +245,6 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 
-def _tile_origin(template: str) -> list[str]:
-    """The origin of the map tiles (img-src), {s} subdomains as a wildcard."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(template.replace("{s}", "*"))
-    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
-
-
 # Content-Security-Policy on every response (django-csp). Scripts only from Kubat's own static
 # files: no inline script, no eval. Styles allow 'unsafe-inline' because Leaflet markers and
 # the server-drawn SVG charts carry style attributes; CSS cannot run script in a browser that
@@ -262,7 +254,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, "'unsafe-inline'"],
-        "img-src": [SELF, "data:", *_tile_origin(KUBAT_MAP_TILE_URL)],
+        "img-src": [SELF, "data:"],  # + the map tiles' origin (kubat.core.csp)
         "connect-src": [SELF],
         "font-src": [SELF],
         "object-src": [NONE],
@@ -271,7 +263,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+MIDDLEWARE.append("kubat.core.csp.KubatCSPMiddleware")
 
 # Logins (admin, quotas, permits) are locked out after KUBAT_LOGIN_FAILURE_LIMIT failures per
 # account and, separately, per address, for KUBAT_LOGIN_COOLOFF_MINUTES (django-axes; the
@@ -312,4 +304,19 @@ if os.environ.get("KUBAT_CACHE", "").strip().lower() == "database":
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "kubat.core.ratelimit.PublicRateLimitMiddleware",
+)
+
+# Bounded input (core.jsonguard): bodies over KUBAT_MAX_BODY_BYTES on /api/v1 and /ocpi get 413
+# before they are read (imports: KUBAT_IMPORT_MAX_BYTES); JSON deeper than 32 levels or with a
+# number beyond ±2^53 gets 400 (OCPI 2001) naming the field.
+KUBAT_MAX_BODY_BYTES = int(os.environ.get("KUBAT_MAX_BODY_BYTES", 2 * 1024 * 1024))
+KUBAT_IMPORT_MAX_BYTES = int(os.environ.get("KUBAT_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(KUBAT_MAX_BODY_BYTES, 2621440)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("kubat.core.middleware.RefuseNulMiddleware"),
+    "kubat.core.middleware.BoundedBodyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("kubat.core.middleware.RefuseNulMiddleware"),
+    "kubat.ocpi.transport.BoundedBodyMiddleware",
 )

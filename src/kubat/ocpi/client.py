@@ -45,7 +45,7 @@ from kubat.ocpi.transport import digest, forget_tokens
 from kubat.ocpi.v2_2_1 import locations as ocpi
 from kubat.ocpi.v2_2_1.credentials import Credentials, VersionDetails
 from kubat.ocpi.v2_2_1.types import format_datetime
-from kubat.registry import live
+from kubat.registry import bounds, live
 from kubat.registry.enums import Source
 
 logger = logging.getLogger(__name__)
@@ -260,7 +260,12 @@ def _save_page(peer: Peer, items: list[Any], report: PullReport) -> None:
         for item in items:
             report.received += 1
             try:
+                bounds.check_location(item)
                 obj = ocpi.Location.model_validate(item)
+            except InvalidInput as exc:
+                where = item.get("id") if isinstance(item, dict) else "?"
+                report.rejected.append(f"{where}: {exc.message}")
+                continue
             except ValidationError as exc:
                 where = item.get("id") if isinstance(item, dict) else "?"
                 report.rejected.append(f"{where}: {exc.errors()[0]['msg']}")

@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 
+from kubat.core import jsonguard
 from kubat.core.errors import InvalidInput, KubatError, NotAuthenticated
 from kubat.ocpi.errors import MethodNotAllowed
 from kubat.ocpi.models import Peer
@@ -156,10 +157,38 @@ def invalid_from(exc: ValidationError, *, prefix: str = "") -> InvalidInput:
 
 
 def json_body(request: HttpRequest) -> Any:
-    try:
-        return json.loads(request.body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"body is not JSON: {exc}", field="body") from None
+    """The body parsed within core.jsonguard's bounds (depth, number range): InvalidInput
+    (2001) naming the field otherwise. BoundedBodyMiddleware has parsed it already, mostly."""
+    parsed = getattr(request, "_kubat_json", _UNPARSED)
+    if parsed is not _UNPARSED:
+        return parsed
+    return jsonguard.loads(request.body)
+
+
+_UNPARSED = object()
+
+
+class BoundedBodyMiddleware:
+    """On /ocpi: an over-size body gets 413 and over-deep or out-of-range JSON 2001, in the
+    envelope, before any other middleware reads the body (core.jsonguard.body_problem)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/ocpi/"):
+            problem = jsonguard.body_problem(request)
+            if problem is not None:
+                reply = Reply(http_status=problem.http_status)
+                return _response(request, reply, _error_body(problem))
+        return self.get_response(request)
+
+
+def _error_body(exc: KubatError) -> dict[str, Any]:
+    message = f"{exc.field}: {exc.message}" if exc.field else exc.message
+    if exc.field and exc.message.startswith(f"{exc.field}:"):
+        message = exc.message
+    return envelope(None, status_code=exc.ocpi_status, message=message)
 
 
 def routing(request: HttpRequest) -> dict[str, str]:
@@ -208,10 +237,7 @@ def endpoint(
             body = envelope(reply.data, message=reply.message)
         except KubatError as exc:
             reply = Reply(http_status=exc.http_status)
-            message = f"{exc.field}: {exc.message}" if exc.field else exc.message
-            if exc.field and exc.message.startswith(f"{exc.field}:"):
-                message = exc.message
-            body = envelope(None, status_code=exc.ocpi_status, message=message)
+            body = _error_body(exc)
             if isinstance(exc, NotAuthenticated):
                 reply.headers["WWW-Authenticate"] = "Token"
             if isinstance(exc, MethodNotAllowed):

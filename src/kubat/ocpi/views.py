@@ -6,7 +6,7 @@ Reply; transport.endpoint adds authentication, the envelope and the headers.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +18,7 @@ from kubat.ocpi import conf, receiver, selectors, services
 from kubat.ocpi.errors import MethodNotAllowed
 from kubat.ocpi.transport import Caller, Reply, endpoint, invalid_from, json_body, routing
 from kubat.ocpi.v2_2_1 import mapping
+from kubat.registry import bounds
 
 VERSION = "2.2.1"
 
@@ -101,9 +102,20 @@ def _receiver_get(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
     return Reply(receiver.get_object(party_pk=party_pk, **keys))
 
 
+def _bounded(body: Any, keys: dict[str, str]) -> Any:
+    """The body, once its values are within what a real charger can have (registry.bounds)."""
+    if "connector_id" in keys:
+        bounds.check_connector(body)
+    elif "evse_uid" in keys:
+        bounds.check_evse(body)
+    else:
+        bounds.check_location(body)
+    return body
+
+
 def _receiver_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
     _check_from(request, caller)
-    body = json_body(request)
+    body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
         receiver.put_connector(caller=caller, body=body, **keys)
     elif "evse_uid" in keys:
@@ -115,7 +127,7 @@ def _receiver_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
 
 def _receiver_patch(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
     _check_from(request, caller)
-    body = json_body(request)
+    body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
         receiver.patch_connector(caller=caller, body=body, **keys)
     elif "evse_uid" in keys:
@@ -131,14 +143,24 @@ receiver_object = endpoint({"GET": _receiver_get, "PUT": _receiver_put, "PATCH":
 # Sender role --------------------------------------------------------------------------------
 
 
+# Nothing in Kubat is older than this: an earlier date_from asks for everything, and is read so
+# (datetime arithmetic on year 1 would overflow: the status-history window subtracts from it).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Query numbers are offsets and page sizes: bounded so that no SQL integer overflows.
+MAX_QUERY_NUMBER = 2**31 - 1
+
+
 def _when(request: HttpRequest, name: str) -> datetime | None:
     value = request.GET.get(name)
     if not value:
         return None
     try:
-        return receiver._datetime.validate_python(value)
+        when = receiver._datetime.validate_python(value)
     except ValidationError as exc:
         raise invalid_from(exc, prefix=name) from None
+    if name == "date_from" and when < EPOCH:
+        return None
+    return when
 
 
 def _number(request: HttpRequest, name: str, default: int) -> int:
@@ -151,6 +173,8 @@ def _number(request: HttpRequest, name: str, default: int) -> int:
         raise InvalidInput(f"{name} must be a whole number, not {value!r}", field=name) from None
     if number < 0:
         raise InvalidInput(f"{name} must not be negative", field=name)
+    if number > MAX_QUERY_NUMBER:
+        raise InvalidInput(f"{name} must be at most {MAX_QUERY_NUMBER}", field=name)
     return number
 
 
