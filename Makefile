@@ -44,6 +44,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	KUBAT_DATABASE_URL=sqlite:///var/lint.sqlite3 $(BIN)/kubat makemigrations --check --dry-run
 
 fmt: install

@@ -116,6 +116,10 @@ INSTALLED_APPS = [
     "kubat.portal",
 ]
 
+# The apps whose generated demo data `kubat demo` loads, in dependency order (each has a
+# `demo` module with load_demo(*, seed)).
+KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi"]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kubat.core.middleware.RefuseNulMiddleware",
@@ -303,7 +307,7 @@ if os.environ.get("KUBAT_CACHE", "").strip().lower() == "database":
     }
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "kubat.core.ratelimit.PublicRateLimitMiddleware",
+    "kubat.accounts.ratelimit.PublicRateLimitMiddleware",
 )
 
 # Bounded input (core.jsonguard): bodies over KUBAT_MAX_BODY_BYTES on /api/v1 and /ocpi get 413

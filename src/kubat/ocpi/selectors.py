@@ -13,8 +13,8 @@ from django.db.models import Max, Prefetch, Q
 from django.db.models.functions import Coalesce, Greatest
 
 from kubat.core.errors import InvalidInput, NotFound
-from kubat.ocpi.v2_2_1 import mapping
-from kubat.registry import live
+from kubat.registry import publicity, wire
+from kubat.registry import services as registry_services
 from kubat.registry.models import EVSE, EVSEStatusEvent, Location
 
 MAX_LIMIT = 1000
@@ -29,14 +29,15 @@ def list_locations(
     date_from is inclusive and date_to exclusive, as the spec defines them, on the OCPI
     last_updated (the newest of the location's own and its EVSEs').
     """
-    rows = Location.objects.filter(publish=True)
+    rows = Location.objects.filter(publicity.SENT)
     if date_from is not None:
         # A location's OCPI last_updated is the newest of its own and its EVSEs' (see
-        # registry.live). Writes other than status reports move the location's own; a status
+        # registry.services). Writes other than status reports move the location's own; a status
         # report leaves an event, found through the history's time index: an event reporting
         # a time >= date_from was received no earlier than date_from - MAX_CLOCK_AHEAD.
         changed = EVSEStatusEvent.objects.filter(
-            received_at__gte=date_from - live.MAX_CLOCK_AHEAD, reported_at__gte=date_from
+            received_at__gte=date_from - registry_services.MAX_CLOCK_AHEAD,
+            reported_at__gte=date_from,
         ).values("evse__location_id")
         rows = rows.filter(Q(last_updated__gte=date_from) | Q(pk__in=changed))
     if date_to is not None:
@@ -51,13 +52,13 @@ def list_locations(
         )
         .order_by("last_updated", "pk")[offset : offset + limit]
     )
-    return [mapping.location_to_ocpi(loc, evses=list(loc.evses.all())) for loc in page], total
+    return [wire.location_to_ocpi(loc, evses=list(loc.evses.all())) for loc in page], total
 
 
 def published_location(*, location_id: str, party: tuple[str, str] | None) -> Location:
     """The published location with this id; `party` (from the OCPI-to-* routing headers) picks
     one when several operators use the same id. Raises NotFound (2003), InvalidInput (2001)."""
-    rows = Location.objects.select_related("party").filter(publish=True)
+    rows = Location.objects.select_related("party").filter(publicity.SENT)
     if party is not None:
         rows = rows.filter(party__country_code=party[0].upper(), party__party_id=party[1].upper())
     found = list(rows.filter(ocpi_id=location_id)[:2]) or list(

@@ -11,14 +11,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest
-from pydantic import ValidationError
 
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.ocpi import conf, receiver, selectors, services
 from kubat.ocpi.errors import MethodNotAllowed
-from kubat.ocpi.transport import Caller, Reply, endpoint, invalid_from, json_body, routing
-from kubat.ocpi.v2_2_1 import mapping
-from kubat.registry import bounds
+from kubat.ocpi.transport import Caller, Reply, endpoint, json_body, routing
+from kubat.registry import bounds, wire
 
 VERSION = "2.2.1"
 
@@ -154,10 +152,7 @@ def _when(request: HttpRequest, name: str) -> datetime | None:
     value = request.GET.get(name)
     if not value:
         return None
-    try:
-        when = receiver._datetime.validate_python(value)
-    except ValidationError as exc:
-        raise invalid_from(exc, prefix=name) from None
+    when = receiver.parse_datetime(value, field=name)
     if name == "date_from" and when < EPOCH:
         return None
     return when
@@ -209,7 +204,7 @@ def _sender_get(
         location_id=location_id, party=(cc, pid) if cc and pid else None
     )
     if evse_uid is None:
-        return Reply(mapping.location_to_ocpi(location))
+        return Reply(wire.location_to_ocpi(location))
     return Reply(
         receiver.get_object(
             party_pk=location.party_id,

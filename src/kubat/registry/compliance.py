@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -53,6 +54,7 @@ class Violation:
     rule: str
     message: str
     evse_uid: str | None = None
+    standard: str | None = None  # the connector standard a connector-allowed violation names
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,44 @@ def load_profile(country_code: str) -> Profile | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Plug:
+    """A connector as the standard rules see it; `evse_uid` None for a planned one."""
+
+    standard: str
+    dc: bool
+    evse_uid: str | None = None
+
+
+def standard_violations(profile: Profile, plugs: Iterable[Plug]) -> list[Violation]:
+    """The connector-standard rules (connector-allowed, dc-standard, ac-standard).
+
+    One implementation for a station in the registry and one planned in a permit application
+    (kubat.permits.standards), so a permit is judged by the rules the station will be.
+    """
+    found: list[Violation] = []
+    standards_dc: set[str] = set()
+    standards_ac: set[str] = set()
+    for plug in plugs:
+        if plug.standard not in profile.allowed:
+            found.append(
+                Violation(
+                    "connector-allowed",
+                    f"connector standard {plug.standard} is not in the profile",
+                    plug.evse_uid,
+                    plug.standard,
+                )
+            )
+        (standards_dc if plug.dc else standards_ac).add(plug.standard)
+    if standards_dc and not standards_dc & profile.dc_must_offer_any:
+        wanted = " or ".join(sorted(profile.dc_must_offer_any))
+        found.append(Violation("dc-standard", f"DC charging must offer {wanted}"))
+    if standards_ac and not standards_ac & profile.ac_must_offer_any:
+        wanted = " or ".join(sorted(profile.ac_must_offer_any))
+        found.append(Violation("ac-standard", f"AC charging must offer {wanted}"))
+    return found
+
+
 def _emi3(country_code: str, party_id: str) -> re.Pattern[str]:
     return re.compile(rf"^{country_code}\*?{party_id}\*?E[A-Z0-9*]{{1,30}}$", re.IGNORECASE)
 
@@ -123,23 +163,12 @@ def check_location(location: Location, *, now: datetime) -> Compliance:
     party = location.party
     found: list[Violation] = []
     evses = [e for e in location.evses.all() if e.status != Status.REMOVED]
-    standards_dc: set[str] = set()
-    standards_ac: set[str] = set()
+    plugs: list[Plug] = []
     id_pattern = _emi3(party.country_code, party.party_id)
     for evse in evses:
-        for connector in evse.connectors.all():
-            if connector.standard not in profile.allowed:
-                found.append(
-                    Violation(
-                        "connector-allowed",
-                        f"connector standard {connector.standard} is not in the profile",
-                        evse.uid,
-                    )
-                )
-            if connector.power_type == PowerType.DC:
-                standards_dc.add(connector.standard)
-            else:
-                standards_ac.add(connector.standard)
+        plugs.extend(
+            Plug(c.standard, c.power_type == PowerType.DC, evse.uid) for c in evse.connectors.all()
+        )
         if profile.require_evse_id and not (evse.evse_id and id_pattern.match(evse.evse_id)):
             shown = evse.evse_id or "none"
             found.append(
@@ -157,12 +186,7 @@ def check_location(location: Location, *, now: datetime) -> Compliance:
             found.append(
                 Violation("status-fresh", f"live status older than {minutes} minutes", evse.uid)
             )
-    if standards_dc and not standards_dc & profile.dc_must_offer_any:
-        wanted = " or ".join(sorted(profile.dc_must_offer_any))
-        found.append(Violation("dc-standard", f"DC charging must offer {wanted}"))
-    if standards_ac and not standards_ac & profile.ac_must_offer_any:
-        wanted = " or ".join(sorted(profile.ac_must_offer_any))
-        found.append(Violation("ac-standard", f"AC charging must offer {wanted}"))
+    found[:0] = standard_violations(profile, plugs)
     if profile.require_operator_contact and not (party.contact_email or party.contact_phone):
         found.append(
             Violation("operator-contact", f"operator {party.key} publishes no e-mail or phone")

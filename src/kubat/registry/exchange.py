@@ -1,7 +1,8 @@
 """The open-data file formats: CSV with one row per connector, and GeoJSON; both streamed.
 
 The CSV columns are the contract of both `kubat export` and `kubat import` (docs/open-data.md
-documents each). Exports hold public locations and their non-REMOVED EVSEs only.
+documents each). Exports hold public and planned locations (registry.publicity; the column
+`publicity` says which) and their non-REMOVED EVSEs only.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from kubat.core import csvsafe
-from kubat.ocpi.v2_2_1.types import format_datetime
-from kubat.registry import presenters
+from kubat.protocols.ocpi.v2_2_1.types import format_datetime
+from kubat.registry import presenters, publicity
 from kubat.registry.enums import Status
 from kubat.registry.models import Location
 
@@ -54,6 +55,7 @@ CSV_COLUMNS = [
     "max_electric_power",
     "power_kw",
     "connector_last_updated",
+    "publicity",
     "source",
 ]
 
@@ -117,6 +119,7 @@ def csv_rows(location: Location) -> Iterator[list[object]]:
                 "" if c["max_electric_power"] is None else c["max_electric_power"],
                 c["power_kw"],
                 format_datetime(connector.last_updated),
+                publicity.of(location).value,
                 location.source,
             ]
 

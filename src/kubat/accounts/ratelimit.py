@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from kubat.accounts import services as account_services
 from kubat.core.clientip import client_address
 
 PREFIX = "/api/v1/"
@@ -28,8 +29,6 @@ WINDOW_SECONDS = 60
 
 
 def _authenticated(request: HttpRequest) -> bool:
-    from kubat.accounts import services as account_services
-
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return True
