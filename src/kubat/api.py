@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from kubat.core.errors import KubatError, NotAuthenticated
 from kubat.fleet.api import router as fleet_router
+from kubat.openapi import KubatAPI
 from kubat.permits.api import router as permits_router
 from kubat.quotas.api import router as quotas_router
 from kubat.registry.api import router as registry_router
 
-api = NinjaAPI(
+api = KubatAPI(
     title="Kubat API",
     version="1",
     description=(

@@ -103,10 +103,20 @@ def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
         raise InvalidInput(f"missing column(s): {', '.join(missing)}", field=missing[0])
     comment_lines = sum(1 for line in io.StringIO(text) if line.startswith("#"))
     groups: dict[tuple[str, str, str], _Candidate] = {}
+    width = len(reader.fieldnames or [])
     for index, raw in enumerate(reader):
-        # Cells the export neutralised against formulas (core.csvsafe) read back as written.
-        row = {k: csvsafe.restore_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
         where = f"row {index + 2 + comment_lines}"
+        # DictReader pads a short row with None and files a long one's extra cells under None.
+        if None in raw or any(v is None for v in raw.values()):
+            cells = sum(1 for k, v in raw.items() if k is not None and v is not None) + len(
+                raw.get(None) or []
+            )
+            report.rejected.append(
+                Rejection(where, "row", f"{cells} cells, the header has {width} columns")
+            )
+            continue
+        # Cells the export neutralised against formulas (core.csvsafe) read back as written.
+        row = {k: csvsafe.restore_cell(v) for k, v in raw.items()}
         key = (row["country_code"].upper(), row["party_id"].upper(), row["location_id"])
         candidate = groups.get(key)
         if candidate is None:
@@ -239,7 +249,10 @@ def import_locations(
     """
     report = ImportReport()
     if fmt == "csv":
-        candidates = _csv_candidates(text, report)
+        try:
+            candidates = _csv_candidates(text, report)
+        except csv.Error as exc:  # e.g. a bare carriage return inside a field
+            raise InvalidInput(f"not a CSV file: {exc}", field="file") from None
     elif fmt == "json":
         candidates = _json_candidates(text)
     else:
