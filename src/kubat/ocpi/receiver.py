@@ -1,4 +1,4 @@
-"""Locations, receiver role (spec 8.2.2): what operators push to Kubat, and their GETs of it.
+"""Locations and Tariffs, receiver role (spec 8.2.2, 11.2.2): what operators push to Kubat.
 
 URLs carry {country_code}/{party_id}/{location_id}[/{evse_uid}[/{connector_id}]]. A caller
 writes only parties its Token A was issued for (PermissionDenied otherwise); the object in a
@@ -21,8 +21,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from kubat.core.errors import InvalidInput, NotFound, PermissionDenied
 from kubat.ocpi.transport import Caller, invalid_from
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi_tariffs
 from kubat.protocols.ocpi.v2_2_1.types import DateTime
 from kubat.registry import services as registry_services
+from kubat.registry import tariffs as registry_tariffs
 from kubat.registry import wire
 from kubat.registry.enums import Source
 from kubat.registry.models import EVSE, Connector, Location, Party
@@ -228,3 +230,34 @@ def get_object(
     if connector_id is None:
         return wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")))
     return wire.connector_to_ocpi(_connector(evse, connector_id))
+
+
+# Tariffs, receiver role (spec 11.2.2): PUT, DELETE and GET of {country_code}/{party_id}/{id}.
+
+
+def put_tariff(
+    *, caller: Caller, country_code: str, party_id: str, tariff_id: str, body: Any
+) -> None:
+    party_pk = party_of(caller, country_code, party_id)
+    obj = parse(ocpi_tariffs.Tariff, body)
+    _same("country_code", country_code, obj.country_code)
+    _same("party_id", party_id, obj.party_id)
+    _same("id", tariff_id, obj.id)
+    with transaction.atomic():
+        registry_tariffs.put_tariff(
+            party=Party.objects.get(pk=party_pk), data=obj, source=Source.OCPI
+        )
+
+
+def delete_tariff(*, caller: Caller, country_code: str, party_id: str, tariff_id: str) -> None:
+    party_pk = party_of(caller, country_code, party_id)
+    with transaction.atomic():
+        registry_tariffs.delete_tariff(party=party_pk, tariff_id=tariff_id)
+
+
+def get_tariff(*, party_pk: int, tariff_id: str) -> dict[str, Any]:
+    """The stored Tariff as OCPI (NotFound → 2003)."""
+    tariff = registry_tariffs.find_tariff(party=party_pk, tariff_id=tariff_id)
+    if tariff is None:
+        raise NotFound(f"unknown tariff {tariff_id}", field="tariff_id")
+    return dict(tariff.body)

@@ -10,6 +10,9 @@ change. Rules, each with the id a violation names:
     opening-times          opening times are published
     evse-id-emi3           every EVSE has an eMI3 EVSE ID of its own party: KG*KUB*E0001
     status-fresh           live status, for sources fed live (OCPI), is younger than the limit
+    tariff-known           every tariff a connector names (tariff_ids) is one its party published
+    dc-ad-hoc-tariff       where the profile asks it, every DC connector names an AD_HOC_PAYMENT
+                           tariff (a driver without a contract can pay)
 
 Nothing is stored: the result is computed from the rows when asked, so a changed profile
 applies at once, and a non-conforming location pushed over OCPI is kept and flagged, not
@@ -20,15 +23,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from kubat.protocols.ocpi.v2_2_1.enums import TariffType
+from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import PowerType, Status
-from kubat.registry.models import Location
+from kubat.registry.models import EVSE, Location
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,7 @@ class Profile:
     require_operator_contact: bool
     require_opening_times: bool
     require_evse_id: bool
+    require_dc_ad_hoc_tariff: bool
     live_sources: frozenset[str]
     max_status_age: timedelta
     raw: dict[str, Any] = field(compare=False, repr=False)
@@ -104,6 +110,7 @@ def load_profile(country_code: str) -> Profile | None:
         require_operator_contact=bool(required["operator_contact"]),
         require_opening_times=bool(required["opening_times"]),
         require_evse_id=bool(required["evse_id_emi3"]),
+        require_dc_ad_hoc_tariff=bool(required.get("dc_ad_hoc_tariff", False)),
         live_sources=frozenset(live["applies_to_sources"]),
         max_status_age=timedelta(minutes=live["max_age_minutes"]),
         raw=raw,
@@ -152,10 +159,14 @@ def _emi3(country_code: str, party_id: str) -> re.Pattern[str]:
     return re.compile(rf"^{country_code}\*?{party_id}\*?E[A-Z0-9*]{{1,30}}$", re.IGNORECASE)
 
 
-def check_location(location: Location, *, now: datetime) -> Compliance:
+def check_location(
+    location: Location, *, now: datetime, tariffs: Mapping[str, str] | None = None
+) -> Compliance:
     """Every violation of its country's profile by one location (EVSEs and connectors loaded).
 
     Load the location through registry selectors so EVSEs and connectors come prefetched.
+    `tariffs` (upper-cased tariff id → type) is the party's, looked up when not given; pass it
+    when checking many locations of one party.
     """
     profile = load_profile(location.country_code)
     if profile is None:
@@ -187,6 +198,9 @@ def check_location(location: Location, *, now: datetime) -> Compliance:
                 Violation("status-fresh", f"live status older than {minutes} minutes", evse.uid)
             )
     found[:0] = standard_violations(profile, plugs)
+    if tariffs is None:
+        tariffs = registry_tariffs.tariff_types(party=party)
+    found.extend(_tariff_violations(profile, evses, tariffs))
     if profile.require_operator_contact and not (party.contact_email or party.contact_phone):
         found.append(
             Violation("operator-contact", f"operator {party.key} publishes no e-mail or phone")
@@ -194,6 +208,39 @@ def check_location(location: Location, *, now: datetime) -> Compliance:
     if profile.require_opening_times and not location.opening_times:
         found.append(Violation("opening-times", "opening times are not published"))
     return Compliance(location.country_code, profile.version, tuple(found))
+
+
+def _tariff_violations(
+    profile: Profile, evses: Iterable[EVSE], tariffs: Mapping[str, str]
+) -> list[Violation]:
+    found: list[Violation] = []
+    for evse in evses:
+        for connector in evse.connectors.all():
+            named = [str(t) for t in connector.tariff_ids or []]
+            for tariff_id in named:
+                if tariff_id.upper() not in tariffs:
+                    found.append(
+                        Violation(
+                            "tariff-known",
+                            f"connector {connector.ocpi_id} names tariff {tariff_id}, "
+                            "which its operator has not published",
+                            evse.uid,
+                        )
+                    )
+            ad_hoc = any(tariffs.get(t.upper()) == TariffType.AD_HOC_PAYMENT for t in named)
+            if (
+                profile.require_dc_ad_hoc_tariff
+                and connector.power_type == PowerType.DC
+                and not (ad_hoc)
+            ):
+                found.append(
+                    Violation(
+                        "dc-ad-hoc-tariff",
+                        f"DC connector {connector.ocpi_id} names no AD_HOC_PAYMENT tariff",
+                        evse.uid,
+                    )
+                )
+    return found
 
 
 @dataclass(slots=True)

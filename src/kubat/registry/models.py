@@ -220,3 +220,50 @@ class EVSEStatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evse_id} {self.status} @ {self.reported_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Tariff(models.Model):
+    """An operator's OCPI Tariff as it stands now; what it was before is in TariffVersion.
+
+    The whole object is kept as received (validated, in `body`), with the columns Kubat
+    queries by beside it. Connectors name tariffs by id in `tariff_ids` (registry.compliance
+    checks that each resolves).
+    """
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="tariffs")
+    ocpi_id = models.CharField(max_length=36)
+    currency = models.CharField(max_length=3)
+    type = models.CharField(max_length=16, blank=True)
+    start_date_time = models.DateTimeField(null=True, blank=True)
+    end_date_time = models.DateTimeField(null=True, blank=True)
+    body = models.JSONField(help_text="The OCPI Tariff object as stored and sent.")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["party", "ocpi_id"], name="tariff_party_id_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.key}/{self.ocpi_id} ({self.currency})"
+
+
+class TariffVersion(models.Model):
+    """A tariff as it was, and when: the price history, appended on every change.
+
+    `valid_from` is the version's own last_updated; `valid_until` is when Kubat received the
+    version that replaced it, or the tariff's deletion (None while it is current).
+    """
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    ocpi_id = models.CharField(max_length=36)
+    body = models.JSONField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["party", "ocpi_id", "valid_from"], name="tariffversion_key_time")
+        ]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.core.geo import BBox
 from kubat.registry import compliance, publicity, services, spatial
+from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import ANY_STANDARD, STANDARD_CODES, Source, Status
 from kubat.registry.models import EVSE, Connector, Location, Party, SearchPoint, StatCounter
 from kubat.registry.publicity import Publicity
@@ -392,8 +393,11 @@ def compliance_report(
     if party is not None:
         operators[party.key] = compliance.OperatorReport(party=party.key, name=party.name)
     failing: list[dict[str, Any]] = []
+    tariffs: dict[int, dict[str, str]] = {}
     for location in iter_locations(country_code=country_code, party=party, public_only=public_only):
-        result = compliance.check_location(location, now=now)
+        if location.party_id not in tariffs:
+            tariffs[location.party_id] = registry_tariffs.tariff_types(party=location.party_id)
+        result = compliance.check_location(location, now=now, tariffs=tariffs[location.party_id])
         key = location.party.key
         report = operators.setdefault(
             key, compliance.OperatorReport(party=key, name=location.party.name)

@@ -165,3 +165,33 @@ class EnergySourceCategory(StrEnum):
 class EnvironmentalImpactCategory(StrEnum):
     NUCLEAR_WASTE = "NUCLEAR_WASTE"
     CARBON_DIOXIDE = "CARBON_DIOXIDE"
+
+
+class TariffType(StrEnum):
+    AD_HOC_PAYMENT = "AD_HOC_PAYMENT"
+    PROFILE_CHEAP = "PROFILE_CHEAP"
+    PROFILE_FAST = "PROFILE_FAST"
+    PROFILE_GREEN = "PROFILE_GREEN"
+    REGULAR = "REGULAR"
+
+
+class TariffDimensionType(StrEnum):
+    ENERGY = "ENERGY"  # per kWh, step_size in Wh
+    FLAT = "FLAT"
+    PARKING_TIME = "PARKING_TIME"  # per hour not charging, step_size in seconds
+    TIME = "TIME"  # per hour charging, step_size in seconds
+
+
+class DayOfWeek(StrEnum):
+    MONDAY = "MONDAY"
+    TUESDAY = "TUESDAY"
+    WEDNESDAY = "WEDNESDAY"
+    THURSDAY = "THURSDAY"
+    FRIDAY = "FRIDAY"
+    SATURDAY = "SATURDAY"
+    SUNDAY = "SUNDAY"
+
+
+class ReservationRestrictionType(StrEnum):
+    RESERVATION = "RESERVATION"
+    RESERVATION_EXPIRES = "RESERVATION_EXPIRES"
