@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/kubat
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test test-sqlite test-postgres lint fmt bench messages chromium clean
+.PHONY: install run test test-sqlite test-postgres lint fmt bench fuzz messages chromium clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ bench: install chromium
 	$(BIN)/python bench/quota_rush.py --database-url $(PG_URL)_quota_bench
 	$(BIN)/python bench/create_database.py $(PG_URL)_ocpi_bench
 	$(BIN)/python bench/ocpi_ingest.py --database-url $(PG_URL)_ocpi_bench
+
+# Longer seeded fuzzing than `make test` runs: the parsers (tests/core/test_fuzz.py) and
+# schemathesis over /api/v1 (tests/api/test_schemathesis.py), on SQLite.
+fuzz: install messages
+	FUZZ_EXAMPLES=5000 SCHEMATHESIS_EXAMPLES=200 KUBAT_DATABASE_URL=sqlite:///var/fuzz.sqlite3 \
+	  $(BIN)/pytest -q tests/core/test_fuzz.py tests/api/test_schemathesis.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

@@ -77,6 +77,7 @@ def _env(database_url: str) -> dict[str, str]:
         KUBAT_DATABASE_URL=database_url,
         KUBAT_MAP_TILE_URL="",
         KUBAT_DEBUG="0",
+        KUBAT_PUBLIC_RATE_LIMIT="0",  # one client address, many requests: no anonymous limit
         DJANGO_SETTINGS_MODULE="kubat.settings",
     )
     return env

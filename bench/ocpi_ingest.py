@@ -183,6 +183,7 @@ def start_server(
         "KUBAT_DATABASE_URL": database_url,
         "KUBAT_LOG_LEVEL": "ERROR",
         "KUBAT_DEBUG": "0",
+        "KUBAT_PUBLIC_RATE_LIMIT": "0",  # one client address, many requests: no anonymous limit
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(

@@ -138,6 +138,7 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
         "KUBAT_DATABASE_URL": args.database_url,
         "KUBAT_LOG_LEVEL": "ERROR",
         "KUBAT_DATABASE_POOL_MAX": str(args.pool),
+        "KUBAT_PUBLIC_RATE_LIMIT": "0",  # one client address, many requests: no anonymous limit
     }
     command = [
         str(Path(sys.executable).parent / "gunicorn"),

@@ -53,3 +53,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "postgres_only" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _no_public_rate_limit(settings: pytest.FixtureRequest) -> None:
+    """Test clients all come from 127.0.0.1: the anonymous API limit is off unless a test of
+    the limit turns it on (tests/core/test_security.py)."""
+    settings.KUBAT_PUBLIC_RATE_LIMIT = 0  # type: ignore[attr-defined]

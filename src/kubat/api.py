@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 
-from kubat.core.errors import KubatError
+from kubat.core.errors import KubatError, NotAuthenticated
 from kubat.fleet.api import router as fleet_router
 from kubat.insights.api import router as insights_router
+from kubat.openapi import KubatAPI
 from kubat.permits.api import router as permits_router
 from kubat.quotas.api import router as quotas_router
 from kubat.registry.api import router as registry_router
 
-api = NinjaAPI(
+api = KubatAPI(
     title="Kubat API",
     version="1",
     description=(
@@ -25,7 +26,21 @@ api = NinjaAPI(
 
 @api.exception_handler(KubatError)
 def _kubat_error(request: HttpRequest, exc: KubatError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.http_status)
+    response = api.create_response(request, exc.as_dict(), status=exc.http_status)
+    if exc.http_status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="kubat"'
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def _not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    """No valid token and no logged-in session: 401 saying how to authenticate (RFC 9110)."""
+    body = NotAuthenticated(
+        "send Authorization: Bearer <token> (kubat accounts issue-token) or log in"
+    ).as_dict()
+    response = api.create_response(request, body, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="kubat"'
+    return response
 
 
 api.add_router("/", registry_router)

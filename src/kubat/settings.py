@@ -9,6 +9,8 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 django_stubs_ext.monkeypatch()
 
@@ -24,15 +26,39 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key() -> str:
-    """Use KUBAT_SECRET_KEY, else a key generated once into var/ so sessions survive restarts."""
+def _weak_key(key: str) -> bool:
+    """Django's own test for a secret key that is not one (check --deploy, security.W009)."""
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
+
+
+def _secret_key(*, debug: bool, https: bool) -> str:
+    """KUBAT_SECRET_KEY, else the development key generated once into var/secret_key.
+
+    Refuses to start (ImproperlyConfigured) rather than sign sessions with a key anyone could
+    guess: a weak or default KUBAT_SECRET_KEY outside debug, and any deployment that says it is
+    production (KUBAT_HTTPS=true) without its own KUBAT_SECRET_KEY. So `make run` and the tests,
+    which set neither, use the random per-machine key in var/; production must bring one.
+    """
     if key := os.environ.get("KUBAT_SECRET_KEY"):
+        if _weak_key(key) and not debug:
+            raise ImproperlyConfigured(
+                "KUBAT_SECRET_KEY is too weak: at least 50 characters, 5 different ones, not "
+                "django-insecure-… (python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+            )
         return key
+    if https:
+        raise ImproperlyConfigured(
+            "KUBAT_SECRET_KEY must be set when KUBAT_HTTPS=true: a production deployment does "
+            "not use the development key in var/secret_key"
+        )
     path = VAR_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
-    return path.read_text().strip()
+    key = path.read_text().strip()
+    if _weak_key(key) and not debug:
+        raise ImproperlyConfigured(f"{path} holds a weak key: delete it to have a new one made")
+    return key
 
 
 def _database(url: str) -> dict[str, Any]:
@@ -62,8 +88,10 @@ def _database(url: str) -> dict[str, Any]:
     return config
 
 
-SECRET_KEY = _secret_key()
 DEBUG = _env_bool("KUBAT_DEBUG", False)
+# Production behind TLS (docs/deployment.md): HSTS, redirect to https, secure cookies.
+KUBAT_HTTPS = _env_bool("KUBAT_HTTPS", False)
+SECRET_KEY = _secret_key(debug=DEBUG, https=KUBAT_HTTPS)
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("KUBAT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
@@ -210,3 +238,114 @@ KUBAT_MAP_TILE_ATTRIBUTION = os.environ.get(
 # Insights: how old (seconds) a stored national adequacy or compatibility report may be before
 # a reader's request computes it again; `kubat insights refresh` (cron) keeps it younger.
 KUBAT_INSIGHTS_REPORT_MAX_AGE = int(os.environ.get("KUBAT_INSIGHTS_REPORT_MAX_AGE", "600"))
+# OCPI peers: networks Kubat may call although they are not public (comma-separated CIDRs;
+# empty by default; tests and local development 127.0.0.0/8,::1/128), see kubat.ocpi.outbound.
+KUBAT_OCPI_ALLOWED_PEER_NETWORKS = os.environ.get("KUBAT_OCPI_ALLOWED_PEER_NETWORKS", "")
+# Seconds a credentials handshake may take to read the peer's versions; a failure is answered
+# only when they have passed, so its timing tells nothing of the peer's network.
+KUBAT_OCPI_PEER_TIMEOUT = float(os.environ.get("KUBAT_OCPI_PEER_TIMEOUT", "10"))
+
+# Security hardening (issue 10) --------------------------------------------------------------
+# Django serves Swagger UI and ReDoc from ninja's own static files once ninja is an installed
+# app (never from a CDN); axes records failed logins and locks out guessing.
+INSTALLED_APPS += ["ninja", "axes"]
+
+# Number of reverse proxies in front of Kubat that set X-Forwarded-For/-Proto (0: none, Kubat
+# faces clients itself; "true" means 1). Only then are those headers believed: for https
+# (SECURE_PROXY_SSL_HEADER) and for the client address of rate limits and lock-outs.
+_proxy = os.environ.get("KUBAT_TRUSTED_PROXY", "0").strip().lower()
+KUBAT_TRUSTED_PROXY = 1 if _proxy in {"true", "yes", "on"} else int(_proxy or 0)
+if KUBAT_TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if KUBAT_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("KUBAT_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # A national service is served from its own names only; an https proxy may forward them.
+    CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if h and h != "*"]
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+
+# Content-Security-Policy on every response (django-csp). Scripts only from Kubat's own static
+# files: no inline script, no eval. Styles allow 'unsafe-inline' because Leaflet markers and
+# the server-drawn SVG charts carry style attributes; CSS cannot run script in a browser that
+# honours CSP, so this keeps script injection closed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],  # + the map tiles' origin (kubat.core.csp)
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+MIDDLEWARE.append("kubat.core.csp.KubatCSPMiddleware")
+
+# Logins (admin, quotas, permits) are locked out after KUBAT_LOGIN_FAILURE_LIMIT failures per
+# account and, separately, per address, for KUBAT_LOGIN_COOLOFF_MINUTES (django-axes; the
+# attempts and lock-outs are in the admin under Axes, and logged by the axes logger).
+AUTHENTICATION_BACKENDS = [
+    "kubat.accounts.lockout.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = int(os.environ.get("KUBAT_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("KUBAT_LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "kubat.core.clientip.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+# The log names the account and the address, so that operators can act on it (axes masks
+# them by default); a password is never logged.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Anonymous reads of /api/v1: at most this many a minute per address (0: off, as tests and
+# benchmarks run); answered 429 with Retry-After. Counted in the default cache: local memory
+# (per process), or KUBAT_CACHE=database for one count across processes (run
+# `kubat createcachetable` once).
+KUBAT_PUBLIC_RATE_LIMIT = int(os.environ.get("KUBAT_PUBLIC_RATE_LIMIT", "120"))
+if os.environ.get("KUBAT_CACHE", "").strip().lower() == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kubat_cache",
+        }
+    }
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "kubat.accounts.ratelimit.PublicRateLimitMiddleware",
+)
+
+# Bounded input (core.jsonguard): bodies over KUBAT_MAX_BODY_BYTES on /api/v1 and /ocpi get 413
+# before they are read (imports: KUBAT_IMPORT_MAX_BYTES); JSON deeper than 32 levels or with a
+# number beyond ±2^53 gets 400 (OCPI 2001) naming the field.
+KUBAT_MAX_BODY_BYTES = int(os.environ.get("KUBAT_MAX_BODY_BYTES", 2 * 1024 * 1024))
+KUBAT_IMPORT_MAX_BYTES = int(os.environ.get("KUBAT_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(KUBAT_MAX_BODY_BYTES, 2621440)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("kubat.core.middleware.RefuseNulMiddleware"),
+    "kubat.core.middleware.BoundedBodyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("kubat.core.middleware.RefuseNulMiddleware"),
+    "kubat.ocpi.transport.BoundedBodyMiddleware",
+)
+
+# The OCPI routes begin with "/*" on purpose: peers send doubled slashes (kubat.ocpi.urls), which
+# Django's URL check takes for a mistake. Silenced so that `kubat check --deploy` is clean.
+SILENCED_SYSTEM_CHECKS = ["urls.W002"]

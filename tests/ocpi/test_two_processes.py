@@ -57,6 +57,8 @@ class Kubat:
             "KUBAT_VAR_DIR": str(root),
             "KUBAT_OCPI_URL": f"http://127.0.0.1:{port}/ocpi",
             "KUBAT_OCPI_PARTY": party,
+            # Both servers are on loopback, which Kubat refuses to call unless allowed.
+            "KUBAT_OCPI_ALLOWED_PEER_NETWORKS": "127.0.0.0/8,::1/128",
             "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         }
         (root / "static").mkdir()

@@ -52,3 +52,34 @@ def test_files_are_stored_under_media_root_with_a_random_name(settings: LazySett
     assert "passwd" not in path.name
     assert stored.sha256
     assert stored.size > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("photo.pdf", "photo.png"),
+        ("evil.html", "evil.png"),
+        ("noextension", "noextension.png"),
+        ("photo.PNG", "photo.PNG"),
+        ("C:\\Users\\x\\site.svg", "site.png"),
+    ],
+)
+def test_an_upload_is_kept_and_served_under_the_extension_of_its_content(
+    name: str, kept: str
+) -> None:
+    world = make_world("KZ")
+    case = services.create_draft(user=world.applicant, application=application(), now=T0)
+    stored = services.add_attachment(
+        user=world.applicant, case=case, upload=upload(PNG, name), kind="photo"
+    )
+    assert stored.original_name == kept
+    from django.test import Client
+
+    web = Client()
+    web.force_login(world.applicant)
+    response = web.get(f"/permits/documents/{stored.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert kept in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    response.close()

@@ -109,3 +109,23 @@ def test_import_command_reports_counts(tmp_path):
     out = io.StringIO()
     call_command("import", str(good), stdout=out)
     assert json.loads(out.getvalue()) == {"created": 1, "updated": 0, "rejected": []}
+
+
+def test_a_csv_row_with_missing_or_extra_cells_is_rejected_not_a_crash():
+    """Found by tests/core/test_fuzz.py: DictReader pads a short row with None (a 500)."""
+    columns = exchange.CSV_COLUMNS
+    text = ",".join(columns) + "\nKG,TST\n" + ",".join(["x"] * (len(columns) + 2))
+    with pytest.raises(ImportRejected) as rejected:
+        import_locations(text=text, fmt="csv", source="import")
+    assert [(r.where, r.field) for r in rejected.value.report.rejected] == [
+        ("row 2", "row"),
+        ("row 3", "row"),
+    ]
+
+
+def test_a_file_that_is_not_csv_is_refused_naming_the_file():
+    """Found by tests/core/test_fuzz.py: a bare carriage return inside a field was a 500."""
+    text = ",".join(exchange.CSV_COLUMNS) + "\na\rb"
+    with pytest.raises(InvalidInput, match="not a CSV file") as refused:
+        import_locations(text=text, fmt="csv", source="import")
+    assert refused.value.field == "file"

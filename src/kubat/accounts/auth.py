@@ -20,5 +20,21 @@ class BearerToken(HttpBearer):
         return user
 
 
+class LoggedInSession(SessionAuth):
+    """The browser session, CSRF-checked, but only for a logged-in user.
+
+    ninja's SessionAuth checks CSRF before it looks at the user, so an anonymous write (no
+    token, no session) was answered 403 "CSRF check failed": an error about a cookie for a
+    caller who simply is not authenticated. Without a logged-in user this declines instead, and
+    the request ends in 401 with WWW-Authenticate (kubat.api); a logged-in user still needs
+    the CSRF token.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
 # Writes accept either a token (machine clients) or a logged-in session (the portal, with CSRF).
-token_or_session = [BearerToken(), SessionAuth()]
+token_or_session = [BearerToken(), LoggedInSession()]

@@ -44,3 +44,21 @@ class RefuseNulMiddleware:
             body = {"code": "invalid", "detail": "text may not contain a NUL character"}
             return JsonResponse({**body, "field": field}, status=400)
         return self.get_response(request)
+
+
+class BoundedBodyMiddleware:
+    """Refuse over-size bodies (413) and over-deep or out-of-range JSON (400) on /api/v1 before
+    anything reads them (core.jsonguard). /ocpi is guarded by its transport, which answers in
+    the OCPI envelope; this middleware only keeps other middleware from reading such a body."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from kubat.core.jsonguard import body_problem
+
+        if request.path.startswith("/api/v1/"):
+            problem = body_problem(request)
+            if problem is not None:
+                return JsonResponse(problem.as_dict(), status=problem.http_status)
+        return self.get_response(request)

@@ -9,11 +9,21 @@ peer whose Link header is missing or unusable is read on by offset while X-Total
 full page) says there is more; transient failures (network, 5xx, 429) are retried with
 exponential backoff; each page is its own transaction, and the next pull starts at date_from =
 the start of the last complete one, so an interrupted pull is simply run again.
+
+Every URL here comes from someone else (the peer's credentials, its endpoints, its Link
+headers), so every request goes through `outbound.PinnedTransport` (see there: resolved once,
+non-public addresses refused unless KUBAT_OCPI_ALLOWED_PEER_NETWORKS allows them, no redirect
+followed). A PeerError never carries the remote body (status messages, pydantic's echo of the
+input): that goes to the log. `discover` on a peer's word (the credentials handshake, answered
+to the peer) is *uniform*: one try per request, one deadline, and any failure answered with
+the same message after the whole deadline, so a peer cannot tell an open port from a closed one
+by the message or the time Kubat took.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -22,32 +32,41 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+from django.conf import settings
 from django.db import transaction
 from pydantic import ValidationError
 
 from kubat.core.errors import InvalidInput
 from kubat.ocpi import conf
 from kubat.ocpi.models import Peer
+from kubat.ocpi.outbound import PinnedTransport
 from kubat.ocpi.services import get_peer, mark_pulled, new_token, own_credentials, party_for_key
 from kubat.ocpi.transport import digest, forget_tokens
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.protocols.ocpi.v2_2_1.credentials import Credentials, VersionDetails
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
+from kubat.registry import bounds
 from kubat.registry import services as registry_services
 from kubat.registry.enums import Source
 
-# Tests replace this with an httpx.MockTransport standing in for a remote peer.
+logger = logging.getLogger(__name__)
+
+# Tests replace this with an httpx.MockTransport standing in for a remote peer (and so for
+# the network, DNS included: the address checks are proved on PinnedTransport itself).
 transport: httpx.BaseTransport | None = None
 RETRIES = 5
 BACKOFF_SECONDS = 0.5
 TIMEOUT_SECONDS = 30.0
+UNUSABLE = "did not answer as an OCPI 2.2.1 platform with the token given"
 
 
 class PeerError(Exception):
     """The peer could not be used: unreachable, an HTTP error, or a malformed OCPI reply."""
 
 
-def _client(token: str, *, to_party: tuple[str, str] | None = None) -> httpx.Client:
+def _client(
+    token: str, *, to_party: tuple[str, str] | None = None, timeout: float = TIMEOUT_SECONDS
+) -> httpx.Client:
     """A client that sends what 2.2.1 asks of every request: the base64 token, a correlation id
     for the whole exchange (and a request id per request, in _call), and, for module calls,
     the routing headers naming Kubat and the peer's party."""
@@ -62,23 +81,32 @@ def _client(token: str, *, to_party: tuple[str, str] | None = None) -> httpx.Cli
         headers["OCPI-from-country-code"] = country_code
         headers["OCPI-from-party-id"] = party_id
         headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = to_party
-    return httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS, headers=headers)
+    return httpx.Client(
+        transport=transport or PinnedTransport(),
+        timeout=timeout,
+        headers=headers,
+        follow_redirects=False,
+        trust_env=False,
+    )
 
 
-def _call(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
+def _call(
+    client: httpx.Client, method: str, url: str, *, retries: int = RETRIES, **kwargs: Any
+) -> httpx.Response:
     """One request with retries: network errors, 5xx and 429 are retried with backoff."""
     delay = BACKOFF_SECONDS
-    for attempt in range(RETRIES):
+    for attempt in range(retries):
         try:
             headers = {"X-Request-ID": str(uuid.uuid4())}
             response = client.request(method, url, headers=headers, **kwargs)
         except httpx.TransportError as exc:
-            if attempt == RETRIES - 1:
-                raise PeerError(f"{method} {url}: {exc}") from None
+            logger.warning("OCPI %s %s: %s", method, url, exc)
+            if attempt == retries - 1:
+                raise PeerError(f"{method} {url}: network error ({type(exc).__name__})") from None
         else:
             if response.status_code < 500 and response.status_code != 429:
                 return response
-            if attempt == RETRIES - 1:
+            if attempt == retries - 1:
                 raise PeerError(f"{method} {url}: HTTP {response.status_code}")
         time.sleep(delay)
         delay *= 2
@@ -86,6 +114,8 @@ def _call(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.R
 
 
 def _data(response: httpx.Response) -> Any:
+    """The `data` of a successful envelope. The remote status_message is logged, never put in
+    the PeerError: the error may travel back to whoever named this URL."""
     try:
         body = response.json()
     except ValueError:
@@ -93,25 +123,53 @@ def _data(response: httpx.Response) -> Any:
     if not isinstance(body, dict) or body.get("status_code") != 1000:
         message = body.get("status_message") if isinstance(body, dict) else None
         code = body.get("status_code") if isinstance(body, dict) else None
-        raise PeerError(
-            f"{response.url}: HTTP {response.status_code}, OCPI {code} {message or ''}".strip()
-        )
+        logger.warning("OCPI %s answered %s: %.200r", response.url, code, message)
+        shown = code if isinstance(code, int) and not isinstance(code, bool) else "none"
+        raise PeerError(f"{response.url}: HTTP {response.status_code}, OCPI status {shown}")
     return body.get("data")
 
 
-def discover(*, versions_url: str, token: str) -> tuple[str, list[dict[str, Any]]]:
-    """The peer's 2.2.1 endpoints, read with `token`. Raises PeerError."""
-    with _client(token) as client:
-        versions = _data(_call(client, "GET", versions_url))
-        if not isinstance(versions, list):
-            raise PeerError(f"{versions_url}: versions is not a list")
-        url = next((v.get("url") for v in versions if v.get("version") == "2.2.1"), None)
-        if not url:
-            raise PeerError(f"{versions_url}: the peer offers no OCPI 2.2.1")
-        try:
-            details = VersionDetails.model_validate(_data(_call(client, "GET", url)))
-        except ValidationError as exc:
-            raise PeerError(f"{url}: malformed version details: {exc}") from None
+def _discover(client: httpx.Client, versions_url: str, *, retries: int) -> VersionDetails:
+    versions = _data(_call(client, "GET", versions_url, retries=retries))
+    if not isinstance(versions, list):
+        raise PeerError(f"{versions_url}: versions is not a list")
+    url = next(
+        (v.get("url") for v in versions if isinstance(v, dict) and v.get("version") == "2.2.1"),
+        None,
+    )
+    if not url or not isinstance(url, str):
+        raise PeerError(f"{versions_url}: the peer offers no OCPI 2.2.1")
+    try:
+        return VersionDetails.model_validate(_data(_call(client, "GET", url, retries=retries)))
+    except ValidationError as exc:
+        logger.warning("OCPI %s: malformed version details: %s", url, exc)
+        raise PeerError(f"{url}: malformed version details") from None
+
+
+def discover(
+    *, versions_url: str, token: str, uniform: bool = True
+) -> tuple[str, list[dict[str, Any]]]:
+    """The peer's 2.2.1 endpoints, read with `token`. Raises PeerError, RefusedAddress.
+
+    `uniform` (the default: a URL on a peer's word, the answer going back to that peer): one
+    try per request within KUBAT_OCPI_PEER_TIMEOUT seconds in all, and every failure is the
+    same PeerError, raised when the whole deadline has passed (see the module docstring).
+    A refused address is refused at once: that depends on DNS, which the peer sees anyway,
+    not on what listens there.
+    """
+    if not uniform:
+        with _client(token) as client:
+            details = _discover(client, versions_url, retries=RETRIES)
+        return details.version, [e.model_dump(mode="json") for e in details.endpoints]
+    deadline = float(getattr(settings, "KUBAT_OCPI_PEER_TIMEOUT", 10.0))
+    started = time.monotonic()
+    try:
+        with _client(token, timeout=deadline / 2) as client:
+            details = _discover(client, versions_url, retries=1)
+    except PeerError as exc:
+        logger.warning("OCPI discovery at %s failed: %s", versions_url, exc)
+        time.sleep(max(0.0, deadline - (time.monotonic() - started)))
+        raise PeerError(UNUSABLE) from None
     return details.version, [e.model_dump(mode="json") for e in details.endpoints]
 
 
@@ -122,7 +180,8 @@ def register(*, versions_url: str, token_a: str, party_key: str, our_base: str =
     """
     party = party_for_key(key=party_key)
     our_base = our_base or conf.base_url()
-    _, endpoints = discover(versions_url=versions_url, token=token_a)
+    # The operator typed versions_url and reads the errors: retries and detailed messages.
+    _, endpoints = discover(versions_url=versions_url, token=token_a, uniform=False)
     url = next((e["url"] for e in endpoints if e["identifier"] == "credentials"), None)
     if url is None:
         raise PeerError(f"{versions_url}: the peer has no credentials endpoint")
@@ -141,11 +200,12 @@ def register(*, versions_url: str, token_a: str, party_key: str, our_base: str =
     try:
         theirs = Credentials.model_validate(data)
     except ValidationError as exc:
-        raise PeerError(f"{url}: malformed credentials: {exc}") from None
+        logger.warning("OCPI %s: malformed credentials: %s", url, exc)
+        raise PeerError(f"{url}: malformed credentials") from None
     claimed = {(r.country_code.upper(), r.party_id.upper()) for r in theirs.roles}
     if (party.country_code, party.party_id) not in claimed:
         raise InvalidInput(f"the peer's credentials do not name {party.key}", field="party")
-    version, endpoints = discover(versions_url=theirs.url, token=theirs.token)
+    version, endpoints = discover(versions_url=theirs.url, token=theirs.token, uniform=False)
     with transaction.atomic():
         peer.their_token = theirs.token
         peer.versions_url = theirs.url
@@ -201,7 +261,12 @@ def _save_page(peer: Peer, items: list[Any], report: PullReport) -> None:
         for item in items:
             report.received += 1
             try:
+                bounds.check_location(item)
                 obj = ocpi.Location.model_validate(item)
+            except InvalidInput as exc:
+                where = item.get("id") if isinstance(item, dict) else "?"
+                report.rejected.append(f"{where}: {exc.message}")
+                continue
             except ValidationError as exc:
                 where = item.get("id") if isinstance(item, dict) else "?"
                 report.rejected.append(f"{where}: {exc.errors()[0]['msg']}")

@@ -13,17 +13,18 @@ import base64
 import binascii
 import hashlib
 import json
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 
+from kubat.core import jsonguard
 from kubat.core.errors import InvalidInput, KubatError, NotAuthenticated
 from kubat.ocpi.errors import MethodNotAllowed
 from kubat.ocpi.models import Peer
@@ -60,15 +61,13 @@ class Reply:
     message: str = "Success"
 
 
-# Token → Caller for a few seconds: the status PATCH path then reads no peer row per request.
-# A revoked token is refused at once in the process that revoked it and within CACHE_SECONDS
-# in the other workers.
-CACHE_SECONDS = 10.0
-_cache: dict[str, tuple[float, Caller | None]] = {}
-
-
 def forget_tokens() -> None:
-    _cache.clear()
+    """Nothing to forget: tokens are checked against the database on every request.
+
+    There used to be a per-process token cache here, which let a revoked token (credentials
+    DELETE or PUT) through in the other worker processes for seconds. Callers still call this
+    after a token change; it is kept so they need not change with it.
+    """
 
 
 def token_candidates(header: str) -> list[str]:
@@ -92,35 +91,43 @@ def token_candidates(header: str) -> list[str]:
 
 
 def _load_caller(candidates: list[str]) -> Caller | None:
+    """The caller whose token (B/C, else a pending Token A) is among `candidates`, read from
+    the database in one query (peer and its parties), so a revoked token fails at once in
+    every process: there is no cache to outlive a revocation."""
     digests = {digest(c): c for c in candidates}
-    for peer in Peer.objects.filter(token_digest__in=list(digests)).exclude(
-        state=Peer.State.UNREGISTERED
-    ):
-        return _caller(peer, token=digests[str(peer.token_digest)], token_a=False)
-    for peer in Peer.objects.filter(token_a_digest__in=list(digests)):
-        return _caller(peer, token=digests[str(peer.token_a_digest)], token_a=True)
+    rows = Peer.objects.filter(
+        (Q(token_digest__in=list(digests)) & ~Q(state=Peer.State.UNREGISTERED))
+        | Q(token_a_digest__in=list(digests))
+    ).values_list(
+        "pk",
+        "token_digest",
+        "token_a_digest",
+        "parties__country_code",
+        "parties__party_id",
+        "parties__pk",
+        "state",
+    )
+    by_peer: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_peer.setdefault(row[0], []).append(row)
+    # Token B/C before Token A, as before: a live registration wins over a pending one.
+    for token_a in (False, True):
+        for peer_id, found in sorted(by_peer.items()):
+            held = found[0][2] if token_a else found[0][1]
+            live = token_a or found[0][6] != Peer.State.UNREGISTERED
+            if held in digests and live:
+                parties = {(r[3], r[4]): r[5] for r in found if r[5] is not None}
+                return Caller(
+                    peer_id=peer_id, parties=parties, token_a=token_a, token=digests[held]
+                )
     return None
-
-
-def _caller(peer: Peer, *, token: str, token_a: bool) -> Caller:
-    parties = {(p.country_code, p.party_id): p.pk for p in peer.parties.all()}
-    return Caller(peer_id=peer.pk, parties=parties, token_a=token_a, token=token)
 
 
 def authenticate(request: HttpRequest, *, allow_token_a: bool) -> Caller:
     candidates = token_candidates(request.headers.get("Authorization", ""))
     if not candidates:
         raise NotAuthenticated("missing Authorization: Token <base64 token> header")
-    key = "\n".join(candidates)
-    now = time.monotonic()
-    hit = _cache.get(key)
-    if hit is not None and hit[0] > now:
-        caller = hit[1]
-    else:
-        caller = _load_caller(candidates)
-        if len(_cache) > 10_000:
-            _cache.clear()
-        _cache[key] = (now + CACHE_SECONDS, caller)
+    caller = _load_caller(candidates)
     if caller is None:
         raise NotAuthenticated("unknown or revoked token")
     if caller.token_a and not allow_token_a:
@@ -150,10 +157,38 @@ def invalid_from(exc: ValidationError, *, prefix: str = "") -> InvalidInput:
 
 
 def json_body(request: HttpRequest) -> Any:
-    try:
-        return json.loads(request.body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"body is not JSON: {exc}", field="body") from None
+    """The body parsed within core.jsonguard's bounds (depth, number range): InvalidInput
+    (2001) naming the field otherwise. BoundedBodyMiddleware has parsed it already, mostly."""
+    parsed = getattr(request, "_kubat_json", _UNPARSED)
+    if parsed is not _UNPARSED:
+        return parsed
+    return jsonguard.loads(request.body)
+
+
+_UNPARSED = object()
+
+
+class BoundedBodyMiddleware:
+    """On /ocpi: an over-size body gets 413 and over-deep or out-of-range JSON 2001, in the
+    envelope, before any other middleware reads the body (core.jsonguard.body_problem)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/ocpi/"):
+            problem = jsonguard.body_problem(request)
+            if problem is not None:
+                reply = Reply(http_status=problem.http_status)
+                return _response(request, reply, _error_body(problem))
+        return self.get_response(request)
+
+
+def _error_body(exc: KubatError) -> dict[str, Any]:
+    message = f"{exc.field}: {exc.message}" if exc.field else exc.message
+    if exc.field and exc.message.startswith(f"{exc.field}:"):
+        message = exc.message
+    return envelope(None, status_code=exc.ocpi_status, message=message)
 
 
 def routing(request: HttpRequest) -> dict[str, str]:
@@ -202,10 +237,7 @@ def endpoint(
             body = envelope(reply.data, message=reply.message)
         except KubatError as exc:
             reply = Reply(http_status=exc.http_status)
-            message = f"{exc.field}: {exc.message}" if exc.field else exc.message
-            if exc.field and exc.message.startswith(f"{exc.field}:"):
-                message = exc.message
-            body = envelope(None, status_code=exc.ocpi_status, message=message)
+            body = _error_body(exc)
             if isinstance(exc, NotAuthenticated):
                 reply.headers["WWW-Authenticate"] = "Token"
             if isinstance(exc, MethodNotAllowed):

@@ -6,7 +6,7 @@ Reply; transport.endpoint adds authentication, the envelope and the headers.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +16,7 @@ from kubat.core.errors import InvalidInput, NotFound
 from kubat.ocpi import conf, receiver, selectors, services
 from kubat.ocpi.errors import MethodNotAllowed
 from kubat.ocpi.transport import Caller, Reply, endpoint, json_body, routing
-from kubat.registry import wire
+from kubat.registry import bounds, wire
 
 VERSION = "2.2.1"
 
@@ -104,9 +104,20 @@ def _receiver_get(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
     return Reply(receiver.get_object(party_pk=party_pk, **keys))
 
 
+def _bounded(body: Any, keys: dict[str, str]) -> Any:
+    """The body, once its values are within what a real charger can have (registry.bounds)."""
+    if "connector_id" in keys:
+        bounds.check_connector(body)
+    elif "evse_uid" in keys:
+        bounds.check_evse(body)
+    else:
+        bounds.check_location(body)
+    return body
+
+
 def _receiver_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
     _check_from(request, caller)
-    body = json_body(request)
+    body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
         receiver.put_connector(caller=caller, body=body, **keys)
     elif "evse_uid" in keys:
@@ -118,7 +129,7 @@ def _receiver_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
 
 def _receiver_patch(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
     _check_from(request, caller)
-    body = json_body(request)
+    body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
         receiver.patch_connector(caller=caller, body=body, **keys)
     elif "evse_uid" in keys:
@@ -154,11 +165,21 @@ receiver_tariff = endpoint({"GET": _tariff_get, "PUT": _tariff_put, "DELETE": _t
 # Sender role --------------------------------------------------------------------------------
 
 
+# Nothing in Kubat is older than this: an earlier date_from asks for everything, and is read so
+# (datetime arithmetic on year 1 would overflow: the status-history window subtracts from it).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Query numbers are offsets and page sizes: bounded so that no SQL integer overflows.
+MAX_QUERY_NUMBER = 2**31 - 1
+
+
 def _when(request: HttpRequest, name: str) -> datetime | None:
     value = request.GET.get(name)
     if not value:
         return None
-    return receiver.parse_datetime(value, field=name)
+    when = receiver.parse_datetime(value, field=name)
+    if name == "date_from" and when < EPOCH:
+        return None
+    return when
 
 
 def _number(request: HttpRequest, name: str, default: int) -> int:
@@ -171,6 +192,8 @@ def _number(request: HttpRequest, name: str, default: int) -> int:
         raise InvalidInput(f"{name} must be a whole number, not {value!r}", field=name) from None
     if number < 0:
         raise InvalidInput(f"{name} must not be negative", field=name)
+    if number > MAX_QUERY_NUMBER:
+        raise InvalidInput(f"{name} must be at most {MAX_QUERY_NUMBER}", field=name)
     return number
 
 

@@ -8,6 +8,8 @@ signatures are simpler and safer than a general type-sniffing dependency. The li
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
@@ -33,8 +35,21 @@ def sniff(head: bytes) -> tuple[str, str]:
     raise InvalidInput("only PDF, JPEG and PNG files are accepted", field="file")
 
 
+def named_for(name: str, suffix: str) -> str:
+    """`name` with the extension of the type found: a PDF sent as `plan.html` is kept and
+    downloaded as `plan.pdf`, so no browser or desktop opens it by its claimed type."""
+    stem = PurePosixPath(name.replace("\\", "/")).name or "upload"
+    if stem.lower().endswith(suffix) or (suffix == ".jpg" and stem.lower().endswith(".jpeg")):
+        return stem
+    return f"{stem.rsplit('.', 1)[0] if '.' in stem[1:] else stem}{suffix}"
+
+
 def check_upload(upload: UploadedFile[bytes]) -> tuple[str, str]:
-    """Check size and content of an upload; returns (content type, suffix)."""
+    """Check size and content of an upload; returns (content type, suffix).
+
+    The upload is renamed (`named_for`) so that it is stored and served under an extension
+    that matches its content.
+    """
     size = upload.size or 0
     if size == 0:
         raise InvalidInput("the file is empty", field="file")
@@ -46,4 +61,6 @@ def check_upload(upload: UploadedFile[bytes]) -> tuple[str, str]:
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
-    return sniff(head)
+    content_type, suffix = sniff(head)
+    upload.name = named_for(upload.name or "upload", suffix)
+    return content_type, suffix

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,10 +20,11 @@ from kubat.accounts.auth import token_or_session
 from kubat.core import geo
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
+from kubat.core.jsonguard import TooLarge
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
-from kubat.registry import compliance, presenters, selectors, services
+from kubat.registry import bounds, compliance, presenters, selectors, services
 from kubat.registry.enums import ConnectorType, Source, Status
-from kubat.registry.imports import ImportRejected, import_locations
+from kubat.registry.imports import ImportRejected, assert_may_import, import_locations
 
 router = Router(tags=["registry"])
 
@@ -278,6 +280,7 @@ def put_location(
         raise InvalidInput("body id differs from the path", field="id")
     party = services.get_party(key=f"{country_code}*{party_id}")
     services.assert_can_write(user=request.user, party=party)
+    bounds.check_location(payload.model_dump(mode="json"))
     with transaction.atomic():
         location, created = services.save_location(party=party, data=payload, source=Source.API)
     return Reply(201 if created else 200, _detail(location.pk))
@@ -300,7 +303,15 @@ def post_import(
     file: File[UploadedFile],
     file_format: Form[str] = "csv",
 ) -> Reply[dict[str, object]]:
-    """Each party in the file must be the caller's to write; any rejection writes nothing."""
+    """Each party in the file must be the caller's to write; any rejection writes nothing.
+
+    Who may import is checked before the file is read, and a file over KUBAT_IMPORT_MAX_BYTES
+    is refused (413) from its size, unread.
+    """
+    assert_may_import(actor=request.user)
+    limit = int(settings.KUBAT_IMPORT_MAX_BYTES)
+    if file.size is not None and file.size > limit:
+        raise TooLarge(f"the file is {file.size} bytes, more than {limit} accepted", field="file")
     try:
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -7,16 +7,17 @@ documents each). Exports hold public and planned locations (registry.publicity; 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
+from kubat.core import csvsafe
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 from kubat.registry import presenters, publicity
 from kubat.registry.enums import Status
@@ -84,8 +85,10 @@ def csv_rows(location: Location) -> Iterator[list[object]]:
         location.postal_code,
         location.region,
         location.country,
-        location.latitude,
-        location.longitude,
+        # Stored as OCPI's decimal strings; written as numbers, so that a negative longitude stays
+        # a number and is not neutralised as a formula (core.csvsafe). Decimal keeps the digits.
+        Decimal(location.latitude),
+        Decimal(location.longitude),
         location.time_zone,
         location.parking_type or "",
         ";".join(location.facilities or []),
@@ -122,9 +125,13 @@ def csv_rows(location: Location) -> Iterator[list[object]]:
 
 
 def stream_csv(locations: Iterable[Location], *, generated_at: datetime) -> Iterator[str]:
-    """CSV text in chunks: a `#` comment line with licence and time, the header, the rows."""
+    """CSV text in chunks: a `#` comment line with licence and time, the header, the rows.
+
+    Text cells that a spreadsheet would run as a formula are neutralised (core.csvsafe);
+    coordinates and ratings stay numbers.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvsafe.writer(buffer, lineterminator="\n")
     yield f"# {provenance(generated_at)}\n"
     writer.writerow(CSV_COLUMNS)
     for location in locations:

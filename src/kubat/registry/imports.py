@@ -17,9 +17,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
-from kubat.core.errors import InvalidInput
+from kubat.accounts.roles import Role
+from kubat.core import csvsafe, jsonguard
+from kubat.core.errors import InvalidInput, PermissionDenied
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
-from kubat.registry import services
+from kubat.registry import bounds, services
 from kubat.registry.enums import Source
 from kubat.registry.exchange import CSV_COLUMNS
 from kubat.registry.models import Party
@@ -101,8 +103,20 @@ def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
         raise InvalidInput(f"missing column(s): {', '.join(missing)}", field=missing[0])
     comment_lines = sum(1 for line in io.StringIO(text) if line.startswith("#"))
     groups: dict[tuple[str, str, str], _Candidate] = {}
-    for index, row in enumerate(reader):
+    width = len(reader.fieldnames or [])
+    for index, raw in enumerate(reader):
         where = f"row {index + 2 + comment_lines}"
+        # DictReader pads a short row with None and files a long one's extra cells under None.
+        if None in raw or any(v is None for v in raw.values()):
+            cells = sum(1 for k, v in raw.items() if k is not None and v is not None) + len(
+                raw.get(None) or []
+            )
+            report.rejected.append(
+                Rejection(where, "row", f"{cells} cells, the header has {width} columns")
+            )
+            continue
+        # Cells the export neutralised against formulas (core.csvsafe) read back as written.
+        row = {k: csvsafe.restore_cell(v) for k, v in raw.items()}
         key = (row["country_code"].upper(), row["party_id"].upper(), row["location_id"])
         candidate = groups.get(key)
         if candidate is None:
@@ -192,9 +206,12 @@ def _reason(error: Any) -> str:
 
 def _json_candidates(text: str) -> list[_Candidate]:
     try:
-        payload = json.loads(text)
+        payload = json.loads(text, parse_constant=jsonguard.reject_constant)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"not JSON: {exc.msg} at line {exc.lineno}", field="file") from exc
+    except (RecursionError, ValueError):
+        payload = jsonguard.loads(text, field="file")  # names what is wrong, as InvalidInput
+    jsonguard.check(payload, field="file")
     objects = payload if isinstance(payload, list) else [payload]
     candidates = []
     for index, obj in enumerate(objects):
@@ -202,6 +219,16 @@ def _json_candidates(text: str) -> list[_Candidate]:
             raise InvalidInput(f"object {index} is not a JSON object", field="file")
         candidates.append(_Candidate(data=obj, region="", where=f"object {index}"))
     return candidates
+
+
+def assert_may_import(*, actor: account_services.AnyUser) -> None:
+    """Only the secretariat and operators write locations: checked before a file is read or
+    parsed, so nobody else can make Kubat parse anything (PermissionDenied, 403)."""
+    if not (
+        account_services.has_role(actor, Role.SECRETARIAT)
+        or account_services.has_role(actor, Role.OPERATOR)
+    ):
+        raise PermissionDenied("importing locations needs the secretariat or operator role")
 
 
 def import_locations(
@@ -222,7 +249,10 @@ def import_locations(
     """
     report = ImportReport()
     if fmt == "csv":
-        candidates = _csv_candidates(text, report)
+        try:
+            candidates = _csv_candidates(text, report)
+        except csv.Error as exc:  # e.g. a bare carriage return inside a field
+            raise InvalidInput(f"not a CSV file: {exc}", field="file") from None
     elif fmt == "json":
         candidates = _json_candidates(text)
     else:
@@ -239,6 +269,16 @@ def import_locations(
                 else:
                     where, name = candidate.where, ".".join(str(p) for p in error["loc"])
                 report.rejected.append(Rejection(where, name, _reason(error)))
+            continue
+        try:
+            bounds.check_location(obj.model_dump(mode="json"))
+        except InvalidInput as exc:
+            loc = [int(p) if p.isdigit() else p for p in (exc.field or "").split(".")]
+            if fmt == "csv":
+                where, name = _csv_where_and_field(candidate, loc)
+            else:
+                where, name = candidate.where, exc.field or ""
+            report.rejected.append(Rejection(where, name, exc.message.split(": ", 1)[-1]))
             continue
         key = (obj.country_code.upper(), obj.party_id.upper(), obj.id)
         if key in seen:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -79,15 +80,37 @@ def _encode_cursor(payload: list[object]) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
+# Largest id PostgreSQL's bigint holds: an id beyond it names nothing, and must not reach SQL.
+MAX_ID = 2**63 - 1
+_CURSOR_SHAPES = {"i": (int,), "d": (float, int)}
+
+
 def _decode_cursor(cursor: str, kind: str) -> list[object]:
+    """The values after `kind` in a cursor this module encoded; anything else is InvalidInput
+    naming `cursor`: the wrong kind or length, a value not a number, an id out of range, a
+    distance that is negative or not finite."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded))
-    except ValueError:
+    except (ValueError, RecursionError):
         payload = None
-    if not isinstance(payload, list) or not payload or payload[0] != kind:
+    shapes = _CURSOR_SHAPES[kind]
+    if (
+        not isinstance(payload, list)
+        or len(payload) != len(shapes) + 1
+        or payload[0] != kind
+        or not all(_cursor_value(v, number) for v, number in zip(payload[1:], shapes, strict=True))
+    ):
         raise InvalidInput("not a cursor from this query's previous page", field="cursor")
     return payload[1:]
+
+
+def _cursor_value(value: object, shape: type) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if shape is int:
+        return isinstance(value, int) and 0 <= value <= MAX_ID
+    return math.isfinite(value) and 0 <= value <= 1e12
 
 
 def _operator_party_ids(operator: str) -> list[int]:
@@ -268,14 +291,14 @@ def nearest_locations(
 
 def get_location(*, location_id: int) -> Location:
     """Any location, published or not, with details (for its writers)."""
-    found = _with_details([location_id])
+    found = _with_details([location_id]) if 0 < location_id <= MAX_ID else []
     if not found:
         raise NotFound(f"no location with id {location_id}", field="id")
     return found[0]
 
 
 def get_public_location(*, location_id: int) -> Location:
-    found = _with_details([location_id])
+    found = _with_details([location_id]) if 0 < location_id <= MAX_ID else []
     if not found or publicity.of(found[0]) not in {Publicity.PUBLIC, Publicity.PLANNED}:
         raise NotFound(f"no public location with id {location_id}", field="id")
     return found[0]

@@ -1,0 +1,78 @@
+"""What a real charging location can hold: the physical and size bounds of registry input.
+
+Checked on the raw OCPI-shaped dicts (a whole Location, an EVSE, a Connector, or a PATCH of
+one) before they are validated and written, by every way in: /api/v1 PUT and imports, the OCPI
+receiver, `kubat ocpi pull`. A value outside them is a typo or an attack, never a charger, and
+would otherwise overflow a database column (a 500) or swell every page that lists the location.
+
+Bounds, and why:
+- max_voltage 0–1,500 V: the highest DC charging voltage in any standard (MCS is 1,250 V);
+- max_amperage 0–3,000 A: the Megawatt Charging System's ceiling;
+- max_electric_power 0–4,000,000 W: MCS at 1,250 V × 3,000 A is 3.75 MW;
+- at most MAX_EVSES_PER_LOCATION EVSEs in a location and MAX_CONNECTORS_PER_EVSE connectors in
+  an EVSE: the largest hubs have a few hundred points, an EVSE a handful of connectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubat.core.errors import InvalidInput
+
+MAX_EVSES_PER_LOCATION = 500
+MAX_CONNECTORS_PER_EVSE = 16
+CONNECTOR_BOUNDS = {
+    "max_voltage": (0, 1_500, "V"),
+    "max_amperage": (0, 3_000, "A"),
+    "max_electric_power": (0, 4_000_000, "W"),
+}
+
+
+def _where(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def check_connector(body: Any, *, prefix: str = "") -> None:
+    if not isinstance(body, dict):
+        return
+    for name, (low, high, unit) in CONNECTOR_BOUNDS.items():
+        value = body.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue  # missing, null or not a number: the schema names it
+        if not low <= value <= high:
+            where = _where(prefix, name)
+            raise InvalidInput(
+                f"{where}: {value:g} {unit} is outside {low}–{high:,} {unit}", field=where
+            )
+
+
+def check_evse(body: Any, *, prefix: str = "") -> None:
+    if not isinstance(body, dict):
+        return
+    connectors = body.get("connectors")
+    if isinstance(connectors, list):
+        if len(connectors) > MAX_CONNECTORS_PER_EVSE:
+            where = _where(prefix, "connectors")
+            raise InvalidInput(
+                f"{where}: {len(connectors)} connectors, at most {MAX_CONNECTORS_PER_EVSE} "
+                "in one EVSE",
+                field=where,
+            )
+        for index, connector in enumerate(connectors):
+            check_connector(connector, prefix=_where(prefix, f"connectors.{index}"))
+
+
+def check_location(body: Any, *, prefix: str = "") -> None:
+    """Raise InvalidInput naming the first value out of bounds (see the module docstring)."""
+    if not isinstance(body, dict):
+        return
+    evses = body.get("evses")
+    if isinstance(evses, list):
+        if len(evses) > MAX_EVSES_PER_LOCATION:
+            where = _where(prefix, "evses")
+            raise InvalidInput(
+                f"{where}: {len(evses)} EVSEs, at most {MAX_EVSES_PER_LOCATION} in one location",
+                field=where,
+            )
+        for index, evse in enumerate(evses):
+            check_evse(evse, prefix=_where(prefix, f"evses.{index}"))
