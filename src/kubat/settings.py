@@ -345,7 +345,3 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("kubat.core.middleware.RefuseNulMiddleware"),
     "kubat.ocpi.transport.BoundedBodyMiddleware",
 )
-
-# The OCPI routes begin with "/*" on purpose: peers send doubled slashes (kubat.ocpi.urls), which
-# Django's URL check takes for a mistake. Silenced so that `kubat check --deploy` is clean.
-SILENCED_SYSTEM_CHECKS = ["urls.W002"]

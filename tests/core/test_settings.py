@@ -75,7 +75,6 @@ def test_check_deploy_with_production_variables_prints_no_warning(tmp_path: Path
     )
     done = run(tmp_path, code, KUBAT_SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION)
     assert done.returncode == 0, done.stdout + done.stderr
-    # urls.W002 alone is silenced (settings: the OCPI routes accept doubled slashes on purpose).
     assert "System check identified no issues" in done.stdout
     assert "WARNING" not in done.stdout + done.stderr
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from kubat.ocpi import services
 from kubat.ocpi.models import Peer
-from kubat.ocpi.transport import digest, forget_tokens
+from kubat.ocpi.transport import digest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ocpi"
 BASE = "/ocpi/2.2.1"
@@ -28,7 +28,6 @@ def registered_peer(*parties: str, token: str = "operator-token-c") -> Peer:
     )
     for key in parties:
         peer.parties.add(services.party_for_key(key=key))
-    forget_tokens()
     return peer
 
 

@@ -39,7 +39,7 @@ from kubat.accounts.roles import Role
 from kubat.ocpi import client as ocpi_client
 from kubat.ocpi.models import Peer
 from kubat.ocpi.services import party_for_key
-from kubat.ocpi.transport import digest, forget_tokens
+from kubat.ocpi.transport import digest
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 from kubat.registry import services
@@ -158,7 +158,6 @@ class Roads:
             name="PRO", state=Peer.State.REGISTERED, token_digest=digest(OCPI_TOKEN)
         )
         peer.parties.add(self.party)
-        forget_tokens()
         self.admin = Client()
         self.admin.force_login(get_user_model().objects.create_superuser("road-admin"))
         self.fake = FakeOperator("road-pull-token")

@@ -41,7 +41,7 @@ from kubat.ocpi import conf
 from kubat.ocpi.models import Peer
 from kubat.ocpi.outbound import PinnedTransport
 from kubat.ocpi.services import get_peer, mark_pulled, new_token, own_credentials, party_for_key
-from kubat.ocpi.transport import digest, forget_tokens
+from kubat.ocpi.transport import digest
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.protocols.ocpi.v2_2_1.credentials import Credentials, VersionDetails
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
@@ -193,7 +193,6 @@ def register(*, versions_url: str, token_a: str, party_key: str, our_base: str =
             peer.parties.add(party)
         peer.token_digest = digest(token_b)
         peer.save()
-    forget_tokens()
     with _client(token_a) as client:
         body = own_credentials(token=token_b, request_base=our_base)
         data = _data(_call(client, "POST", url, json=body))

@@ -22,7 +22,7 @@ from kubat.core.errors import InvalidInput, NotFound
 from kubat.ocpi import conf
 from kubat.ocpi.errors import MethodNotAllowed, PeerUnreachable
 from kubat.ocpi.models import Peer
-from kubat.ocpi.transport import Caller, digest, forget_tokens, invalid_from
+from kubat.ocpi.transport import Caller, digest, invalid_from
 from kubat.protocols.ocpi.v2_2_1.credentials import Credentials
 from kubat.registry import services as registry_services
 from kubat.registry.enums import Source
@@ -63,7 +63,6 @@ def issue_token_a(*, party_key: str, name: str = "") -> tuple[Peer, str]:
         peer.parties.add(party)
     peer.token_a_digest = digest(raw)
     peer.save(update_fields=["token_a_digest", "updated_at"])
-    forget_tokens()
     return peer, raw
 
 
@@ -164,7 +163,6 @@ def _store_registration(
         if credentials.roles[0].business_details.name:
             peer.name = credentials.roles[0].business_details.name[:100]
         peer.save()
-    forget_tokens()
     return own_credentials(token=token_c, request_base=request_base)
 
 
@@ -178,7 +176,6 @@ def unregister_peer(*, caller: Caller) -> None:
         peer.token_digest = None
         peer.their_token = ""
         peer.save()
-    forget_tokens()
 
 
 def get_peer(*, party_key: str) -> Peer:

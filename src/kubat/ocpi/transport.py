@@ -61,15 +61,6 @@ class Reply:
     message: str = "Success"
 
 
-def forget_tokens() -> None:
-    """Nothing to forget: tokens are checked against the database on every request.
-
-    There used to be a per-process token cache here, which let a revoked token (credentials
-    DELETE or PUT) through in the other worker processes for seconds. Callers still call this
-    after a token change; it is kept so they need not change with it.
-    """
-
-
 def token_candidates(header: str) -> list[str]:
     """The token in `Authorization: Token <base64(token)>`, or the plain token many peers send.
 
