@@ -213,6 +213,8 @@ KUBAT_METRICS_ALLOW = [
     a.strip() for a in os.environ.get("KUBAT_METRICS_ALLOW", "").split(",") if a.strip()
 ]
 KUBAT_BACKUP_DIR = Path(os.environ.get("KUBAT_BACKUP_DIR", VAR_DIR / "backups"))
+# Probes and scrapers talk plain HTTP to the instance itself: never redirect them to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # A read replica for the public reads (anonymous GETs): see kubat.ops.routers.
 if replica_url := os.environ.get("KUBAT_DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = {**_database(replica_url), "TEST": {"MIRROR": "default"}}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -58,16 +59,21 @@ def pg_url(name: str) -> str:
 
 
 @contextmanager
-def database(tmp_path: Path, purpose: str) -> Iterator[str]:
-    """A fresh, empty database URL for processes to share; removed afterwards."""
+def database(tmp_path: Path, purpose: str, *, template: str = "") -> Iterator[str]:
+    """A fresh database URL for processes to share, removed afterwards: empty, or a copy of
+    `template` (a migrated database, so each test need not run every migration again)."""
     if not on_postgres():
-        yield f"sqlite:///{tmp_path / f'{purpose}.sqlite3'}"
+        path = tmp_path / f"{purpose}.sqlite3"
+        if template:
+            shutil.copyfile(template.removeprefix("sqlite:///"), path)
+        yield f"sqlite:///{path}"
         return
     base = str(settings.DATABASES["default"]["NAME"]).removeprefix("test_")
     name = f"{base}_ops_{purpose}_{os.getpid()}"
+    copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
     with _pg_admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield pg_url(name)
     finally:
