@@ -60,6 +60,7 @@ lint: install
 	$(BIN)/ruff check src tests bench deploy
 	$(BIN)/ruff format --check src tests bench deploy
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	KUBAT_DATABASE_URL=sqlite:///var/lint.sqlite3 $(BIN)/kubat makemigrations --check --dry-run
 
 fmt: install

@@ -91,7 +91,7 @@ def generate(count: int, seed: int) -> int:
     django.setup()
     from django.db import transaction
 
-    from kubat.ocpi.v2_2_1 import locations as ocpi
+    from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
     from kubat.registry import services
     from kubat.registry.enums import Source
 

@@ -137,7 +137,7 @@ def load(*, locations: int, chunk: int = 5000) -> float:
     """Bulk-load the missing bench locations; returns seconds spent (0 when already there)."""
     from django.db import transaction
 
-    from kubat.ocpi.v2_2_1.locations import Location as OcpiLocation
+    from kubat.protocols.ocpi.v2_2_1.locations import Location as OcpiLocation
     from kubat.registry import services
     from kubat.registry.enums import Source
     from kubat.registry.models import Location

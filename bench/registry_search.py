@@ -139,7 +139,7 @@ def _location(rng: random.Random, n: int, evses: int) -> dict[str, object]:
 def load(total_evses: int, seed: int) -> dict[str, float]:
     from django.db import connection, transaction
 
-    from kubat.ocpi.v2_2_1 import locations as ocpi
+    from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
     from kubat.registry import services
     from kubat.registry.enums import Source
 

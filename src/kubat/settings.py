@@ -89,6 +89,10 @@ INSTALLED_APPS = [
     "kubat.ops",
 ]
 
+# The apps whose generated demo data `kubat demo` loads, in dependency order (each has a
+# `demo` module with load_demo(*, seed)).
+KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi"]
+
 MIDDLEWARE = [
     # First, so it times and logs every answer (also the guards' 400s) with its request id.
     "kubat.ops.middleware.RequestLogMiddleware",

@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from pydantic import TypeAdapter
 
-from kubat.ocpi.v2_2_1 import credentials as cred
-from kubat.ocpi.v2_2_1 import locations as loc
+from kubat.protocols.ocpi.v2_2_1 import credentials as cred
+from kubat.protocols.ocpi.v2_2_1 import locations as loc
 from kubat.registry.models import EVSE, EVSEStatusEvent
 from tests.ocpi.factories import FIXTURES, call, connector, evse, example, location, registered_peer
 

@@ -24,7 +24,7 @@ def _free_port() -> int:
 
 
 SEED = """
-from kubat.ocpi.v2_2_1.locations import Location
+from kubat.protocols.ocpi.v2_2_1.locations import Location
 from kubat.registry import services
 from tests.ocpi.factories import location
 party = services.get_or_create_party(country_code="NL", party_id="XWP")
@@ -36,10 +36,10 @@ services.bulk_create_locations(items=items, source="import")
 """
 STATUS = """
 from datetime import UTC, datetime
-from kubat.registry import live
+from kubat.registry import services
 from kubat.registry.models import Party
-live.record_evse_status(party=Party.objects.get(party_id="XWP"), location_id="A3", evse_uid="2",
-    status="CHARGING", at=datetime.now(UTC), source="manual")
+services.record_evse_status(party=Party.objects.get(party_id="XWP"), location_id="A3", evse_uid="2",
+    status="CHARGING", at=datetime.now(UTC), source="api")
 """
 COUNT = """
 from kubat.registry.models import EVSE, Location

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import services
 from kubat.registry.enums import Source
 from kubat.registry.models import Location, Party
@@ -77,7 +77,7 @@ def location_data(
 
 def party(key: str = "KG*TST", **fields: Any) -> Party:
     made = services.get_or_create_party(
-        country_code=key[:2], party_id=key[3:], name=fields.pop("name", key), source=Source.MANUAL
+        country_code=key[:2], party_id=key[3:], name=fields.pop("name", key), source=Source.API
     )
     for name, value in fields.items():
         setattr(made, name, value)
@@ -85,7 +85,7 @@ def party(key: str = "KG*TST", **fields: Any) -> Party:
     return made
 
 
-def save(data: dict[str, Any], *, region: str = "", source: str = Source.MANUAL) -> Location:
+def save(data: dict[str, Any], *, region: str = "", source: str = Source.API) -> Location:
     key = f"{data['country_code']}*{data['party_id']}"
     location, _ = services.save_location(
         party=party(key),

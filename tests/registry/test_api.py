@@ -85,7 +85,7 @@ def test_location_detail_carries_evses_connectors_and_compliance(client):
     body = client.get(f"/api/v1/locations/{location.pk}").json()
     assert body["evses"][0]["connectors"][0]["standard"] == "GBT_DC"
     assert body["compliance"]["profile"] == "KG"
-    assert body["source"] == "manual"
+    assert body["source"] == "api"
 
 
 def test_every_endpoint_is_in_the_openapi_document(client):

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import services
 from kubat.registry.models import Location, StatCounter
 from tests.registry.factories import location_data, party

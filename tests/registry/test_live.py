@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection, transaction
 
-from kubat.ocpi.v2_2_1.locations import Location as OcpiLocation
-from kubat.registry import live, services
+from kubat.protocols.ocpi.v2_2_1.locations import Location as OcpiLocation
+from kubat.registry import services
 from kubat.registry.models import EVSE, EVSEStatusEvent, Location, StatCounter
 from tests.ocpi.factories import evse, location
 
@@ -22,7 +22,7 @@ def test_concurrent_status_reports_keep_every_event_and_the_newest_status() -> N
     party = services.get_or_create_party(country_code="KG", party_id="ABC")
     data = OcpiLocation.model_validate(location(evses=[evse("1"), evse("2")]))
     with transaction.atomic():
-        live.save_location(party=party, data=data, source="ocpi")
+        services.save_location(party=party, data=data, source="ocpi")
     statuses = ["AVAILABLE", "CHARGING", "BLOCKED", "REMOVED"]
     # Each thread reports in increasing time, the threads interleave: some reports arrive
     # after a newer one for the same EVSE and must be refused.
@@ -37,7 +37,7 @@ def test_concurrent_status_reports_keep_every_event_and_the_newest_status() -> N
                 uid = str(offset % 2 + 1)
                 status = statuses[offset % 4]
                 try:
-                    live.record_evse_status(
+                    services.record_evse_status(
                         party=party,
                         location_id="BSK1",
                         evse_uid=uid,
@@ -45,7 +45,7 @@ def test_concurrent_status_reports_keep_every_event_and_the_newest_status() -> N
                         at=BASE + timedelta(seconds=offset),
                         source="ocpi",
                     )
-                except live.OutOfOrder:
+                except services.OutOfOrder:
                     continue
                 with lock:
                     applied.append((uid, offset, status))

@@ -4,7 +4,7 @@ import pytest
 
 from kubat.core.errors import InvalidInput
 from kubat.core.geo import BBox, equirect_km
-from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import selectors, services
 from kubat.registry.enums import Source
 from tests.registry.factories import connector, evse, location_data, party

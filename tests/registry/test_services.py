@@ -7,7 +7,7 @@ from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
 from kubat.core.errors import InvalidInput, PermissionDenied
-from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import selectors, services
 from kubat.registry.models import EVSE, SearchPoint, StatCounter
 from tests.registry.factories import connector, evse, location_data, party, save
@@ -101,7 +101,7 @@ def test_counters_equal_a_full_recount_after_many_writes():
     save(location_data(ocpi_id="L2", publish=False))
     save(location_data(ocpi_id="L3", city="Almaty", country="KAZ", lat=43.2, lon=76.9))
     maintained = _counters("KG"), _counters("KZ")
-    services.rebuild_stats()
+    services.rebuild_derived()
     assert (_counters("KG"), _counters("KZ")) == maintained
     assert maintained[0][("locations", "")] == 4
     assert maintained[1][("locations", "")] == 1
@@ -111,7 +111,7 @@ def test_location_of_another_party_is_refused():
     owner = party("KG*TST")
     data = ocpi.Location.model_validate(location_data(party="KG*OTH"))
     with pytest.raises(InvalidInput) as info:
-        services.save_location(party=owner, data=data, source="manual")
+        services.save_location(party=owner, data=data, source="api")
     assert info.value.field == "party_id"
 
 

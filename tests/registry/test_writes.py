@@ -38,7 +38,7 @@ def test_an_operator_creates_and_replaces_its_own_location(client):
     data = location_data(party="KG*MIN", ocpi_id="X1")
     first = _put(client, token, data)
     assert first.status_code == 201
-    assert first.json()["source"] == "manual"
+    assert first.json()["source"] == "api"
     data["name"] = "Renamed"
     second = _put(client, token, data)
     assert second.status_code == 200

@@ -30,10 +30,10 @@ from kubat.ocpi import conf
 from kubat.ocpi.models import Peer
 from kubat.ocpi.services import get_peer, mark_pulled, new_token, own_credentials, party_for_key
 from kubat.ocpi.transport import digest, forget_tokens
-from kubat.ocpi.v2_2_1 import locations as ocpi
-from kubat.ocpi.v2_2_1.credentials import Credentials, VersionDetails
-from kubat.ocpi.v2_2_1.types import format_datetime
-from kubat.registry import live
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1.credentials import Credentials, VersionDetails
+from kubat.protocols.ocpi.v2_2_1.types import format_datetime
+from kubat.registry import services as registry_services
 from kubat.registry.enums import Source
 
 # Tests replace this with an httpx.MockTransport standing in for a remote peer.
@@ -212,8 +212,8 @@ def _save_page(peer: Peer, items: list[Any], report: PullReport) -> None:
                 continue
             try:
                 with transaction.atomic():
-                    live.save_location(party=party, data=obj, source=Source.OCPI)
-            except live.OutOfOrder:
+                    registry_services.save_location(party=party, data=obj, source=Source.OCPI)
+            except registry_services.OutOfOrder:
                 report.older += 1
             else:
                 report.saved += 1

@@ -2,7 +2,7 @@
 
     KubatError (core.errors)
     ├── Conflict
-    │   └── registry.live.OutOfOrder   409  2000  last_updated older than what Kubat holds
+    │   └── registry.services.OutOfOrder 409  2000  last_updated older than what Kubat holds
     ├── MethodNotAllowed               405  2000  e.g. POST credentials when already registered
     └── PeerUnreachable                200  3001  Kubat could not use the peer's API
 

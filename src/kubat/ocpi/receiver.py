@@ -1,8 +1,8 @@
-"""Locations, receiver role (spec 8.2.2): what operators push to Kubat, and their GETs of it.
+"""Locations and Tariffs, receiver role (spec 8.2.2, 11.2.2): what operators push to Kubat.
 
 URLs carry {country_code}/{party_id}/{location_id}[/{evse_uid}[/{connector_id}]]. A caller
 writes only parties its Token A was issued for (PermissionDenied otherwise); the object in a
-PUT must carry the same keys as its URL; `last_updated` orders writes (registry.live); a PATCH
+PUT must carry the same keys as its URL; `last_updated` orders writes (registry.services); a PATCH
 without last_updated is refused. Every write is one transaction that locks the location first.
 
 A pushed location that breaks its country's charging-standard profile is stored all the same:
@@ -12,6 +12,7 @@ flagged, never dropped.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -19,16 +20,27 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kubat.core.errors import InvalidInput, NotFound, PermissionDenied
 from kubat.ocpi.transport import Caller, invalid_from
-from kubat.ocpi.v2_2_1 import locations as ocpi
-from kubat.ocpi.v2_2_1 import mapping
-from kubat.ocpi.v2_2_1.types import DateTime
-from kubat.registry import live
-from kubat.registry.enums import Source, Status
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi_tariffs
+from kubat.protocols.ocpi.v2_2_1.types import DateTime
+from kubat.registry import services as registry_services
+from kubat.registry import tariffs as registry_tariffs
+from kubat.registry import wire
+from kubat.registry.enums import Source
 from kubat.registry.models import EVSE, Connector, Location, Party
 
 M = TypeVar("M", bound=BaseModel)
 _datetime = TypeAdapter(DateTime)
-_STATUSES = frozenset(Status.values)
+
+
+def parse_datetime(value: object, *, field: str) -> datetime:
+    """An OCPI DateTime from a PATCH body or a query string; InvalidInput naming `field`."""
+    try:
+        return _datetime.validate_python(value)
+    except ValidationError as exc:
+        raise invalid_from(exc, prefix=field) from None
+
+
 FAST_PATCH_KEYS = frozenset({"status", "last_updated"})
 
 
@@ -58,23 +70,21 @@ def _same(what: str, url_value: str, body_value: str) -> None:
 
 
 def _location(party_pk: int, location_id: str) -> Location:
-    location = live.find_location(party=party_pk, location_id=location_id, lock=True)
+    location = registry_services.find_location(party=party_pk, location_id=location_id, lock=True)
     if location is None:
         raise NotFound(f"unknown location {location_id}", field="location_id")
     return location
 
 
 def _evse(location: Location, evse_uid: str) -> EVSE:
-    evse = live.find_evse(location=location, uid=evse_uid, lock=True)
+    evse = registry_services.find_evse(location=location, uid=evse_uid, lock=True)
     if evse is None:
         raise NotFound(f"unknown EVSE {evse_uid} at location {location.ocpi_id}", field="evse_uid")
     return evse
 
 
 def _connector(evse: EVSE, connector_id: str) -> Connector:
-    rows = Connector.objects.filter(evse=evse)
-    found = rows.filter(ocpi_id=connector_id).first()
-    found = found or rows.filter(ocpi_id__iexact=connector_id).first()
+    found = registry_services.find_connector(evse=evse, connector_id=connector_id)
     if found is None:
         raise NotFound(f"unknown connector {connector_id} of EVSE {evse.uid}", field="connector_id")
     return found
@@ -89,7 +99,9 @@ def put_location(
     _same("party_id", party_id, obj.party_id)
     _same("id", location_id, obj.id)
     with transaction.atomic():
-        live.save_location(party=Party.objects.get(pk=party_pk), data=obj, source=Source.OCPI)
+        registry_services.save_location(
+            party=Party.objects.get(pk=party_pk), data=obj, source=Source.OCPI
+        )
 
 
 def put_evse(
@@ -100,7 +112,7 @@ def put_evse(
     _same("uid", evse_uid, obj.uid)
     with transaction.atomic():
         location = _location(party_pk, location_id)
-        live.put_evse(location=location, data=obj, source=Source.OCPI)
+        registry_services.put_evse(location=location, data=obj, source=Source.OCPI)
 
 
 def put_connector(
@@ -119,7 +131,7 @@ def put_connector(
     with transaction.atomic():
         location = _location(party_pk, location_id)
         evse = _evse(location, evse_uid)
-        live.put_connector(location=location, evse=evse, data=obj)
+        registry_services.put_connector(location=location, evse=evse, data=obj, source=Source.OCPI)
 
 
 def _patch(body: Any) -> dict[str, Any]:
@@ -138,32 +150,29 @@ def patch_location(
     patch = _patch(body)
     with transaction.atomic():
         location = _location(party_pk, location_id)
-        merged = {**mapping.location_to_ocpi(location), **patch}
+        merged = {**wire.location_to_ocpi(location), **patch}
         obj = parse(ocpi.Location, merged)
         _same("country_code", country_code, obj.country_code)
         _same("party_id", party_id, obj.party_id)
         _same("id", location.ocpi_id, obj.id)
-        live.save_location(party=location.party, data=obj, source=Source.OCPI)
+        registry_services.save_location(party=location.party, data=obj, source=Source.OCPI)
 
 
 def patch_evse(
     *, caller: Caller, country_code: str, party_id: str, location_id: str, evse_uid: str, body: Any
 ) -> None:
-    """A status-only PATCH takes registry.live.record_evse_status, the lean path; any other
-    field merges into the stored EVSE and replaces it."""
+    """A status-only PATCH takes registry.services.record_evse_status, the lean path; any
+    other field merges into the stored EVSE and replaces it."""
     party_pk = party_of(caller, country_code, party_id)
     patch = _patch(body)
     if patch.keys() <= FAST_PATCH_KEYS and "status" in patch:
         status = patch["status"]
-        if not isinstance(status, str) or status not in _STATUSES:
+        if not isinstance(status, str):
             raise InvalidInput(f"status {status!r} is not an OCPI EVSE status", field="status")
-        try:
-            at = _datetime.validate_python(patch["last_updated"])
-        except ValidationError as exc:
-            raise invalid_from(exc, prefix="last_updated") from None
+        at = parse_datetime(patch["last_updated"], field="last_updated")
         # No transaction here: record_evse_status is one atomic statement on PostgreSQL and
         # opens its own transaction when it needs more.
-        live.record_evse_status(
+        registry_services.record_evse_status(
             party=party_pk,
             location_id=location_id,
             evse_uid=evse_uid,
@@ -175,10 +184,10 @@ def patch_evse(
     with transaction.atomic():
         location = _location(party_pk, location_id)
         evse = _evse(location, evse_uid)
-        current = mapping.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")))
+        current = wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")))
         obj = parse(ocpi.EVSE, {**current, **patch})
         _same("uid", evse.uid, obj.uid)
-        live.put_evse(location=location, data=obj, source=Source.OCPI)
+        registry_services.put_evse(location=location, data=obj, source=Source.OCPI)
 
 
 def patch_connector(
@@ -197,9 +206,9 @@ def patch_connector(
         location = _location(party_pk, location_id)
         evse = _evse(location, evse_uid)
         connector = _connector(evse, connector_id)
-        obj = parse(ocpi.Connector, {**mapping.connector_to_ocpi(connector), **patch})
+        obj = parse(ocpi.Connector, {**wire.connector_to_ocpi(connector), **patch})
         _same("id", connector.ocpi_id, obj.id)
-        live.put_connector(location=location, evse=evse, data=obj)
+        registry_services.put_connector(location=location, evse=evse, data=obj, source=Source.OCPI)
 
 
 def get_object(
@@ -210,14 +219,45 @@ def get_object(
     connector_id: str | None = None,
 ) -> dict[str, Any]:
     """The stored Location, EVSE or Connector as OCPI (NotFound → 2003)."""
-    location = live.find_location(party=party_pk, location_id=location_id)
+    location = registry_services.find_location(party=party_pk, location_id=location_id)
     if location is None:
         raise NotFound(f"unknown location {location_id}", field="location_id")
     if evse_uid is None:
-        return mapping.location_to_ocpi(location)
-    evse = live.find_evse(location=location, uid=evse_uid)
+        return wire.location_to_ocpi(location)
+    evse = registry_services.find_evse(location=location, uid=evse_uid)
     if evse is None:
         raise NotFound(f"unknown EVSE {evse_uid} at location {location_id}", field="evse_uid")
     if connector_id is None:
-        return mapping.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")))
-    return mapping.connector_to_ocpi(_connector(evse, connector_id))
+        return wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")))
+    return wire.connector_to_ocpi(_connector(evse, connector_id))
+
+
+# Tariffs, receiver role (spec 11.2.2): PUT, DELETE and GET of {country_code}/{party_id}/{id}.
+
+
+def put_tariff(
+    *, caller: Caller, country_code: str, party_id: str, tariff_id: str, body: Any
+) -> None:
+    party_pk = party_of(caller, country_code, party_id)
+    obj = parse(ocpi_tariffs.Tariff, body)
+    _same("country_code", country_code, obj.country_code)
+    _same("party_id", party_id, obj.party_id)
+    _same("id", tariff_id, obj.id)
+    with transaction.atomic():
+        registry_tariffs.put_tariff(
+            party=Party.objects.get(pk=party_pk), data=obj, source=Source.OCPI
+        )
+
+
+def delete_tariff(*, caller: Caller, country_code: str, party_id: str, tariff_id: str) -> None:
+    party_pk = party_of(caller, country_code, party_id)
+    with transaction.atomic():
+        registry_tariffs.delete_tariff(party=party_pk, tariff_id=tariff_id)
+
+
+def get_tariff(*, party_pk: int, tariff_id: str) -> dict[str, Any]:
+    """The stored Tariff as OCPI (NotFound → 2003)."""
+    tariff = registry_tariffs.find_tariff(party=party_pk, tariff_id=tariff_id)
+    if tariff is None:
+        raise NotFound(f"unknown tariff {tariff_id}", field="tariff_id")
+    return dict(tariff.body)

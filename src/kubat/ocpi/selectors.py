@@ -13,9 +13,9 @@ from django.db.models import Max, Prefetch, Q
 from django.db.models.functions import Coalesce, Greatest
 
 from kubat.core.errors import InvalidInput, NotFound
-from kubat.ocpi.v2_2_1 import mapping
-from kubat.registry import live
-from kubat.registry.models import EVSE, EVSEStatusEvent, Location
+from kubat.registry import publicity, wire
+from kubat.registry import services as registry_services
+from kubat.registry.models import EVSE, EVSEStatusEvent, Location, Tariff
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -24,19 +24,24 @@ DEFAULT_LIMIT = 100
 def list_locations(
     *, date_from: datetime | None, date_to: datetime | None, offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of published locations by (last_updated, id), and the total matching.
+    """One page of the locations the sender sends (registry.publicity.SENT), and the total.
 
+    Pages follow the primary key, which never changes: a location updated while a client pages
+    keeps its place, so the client neither skips it nor gets it twice (paging by the mutable
+    last_updated skipped a location updated mid-way for good). last_updated only filters:
     date_from is inclusive and date_to exclusive, as the spec defines them, on the OCPI
-    last_updated (the newest of the location's own and its EVSEs').
+    last_updated (the newest of the location's own and its EVSEs'). A client that pages from
+    scratch, then asks again from the time it started, ends with every location at its newest.
     """
-    rows = Location.objects.filter(publish=True)
+    rows = Location.objects.filter(publicity.SENT)
     if date_from is not None:
         # A location's OCPI last_updated is the newest of its own and its EVSEs' (see
-        # registry.live). Writes other than status reports move the location's own; a status
+        # registry.services). Writes other than status reports move the location's own; a status
         # report leaves an event, found through the history's time index: an event reporting
         # a time >= date_from was received no earlier than date_from - MAX_CLOCK_AHEAD.
         changed = EVSEStatusEvent.objects.filter(
-            received_at__gte=date_from - live.MAX_CLOCK_AHEAD, reported_at__gte=date_from
+            received_at__gte=date_from - registry_services.MAX_CLOCK_AHEAD,
+            reported_at__gte=date_from,
         ).values("evse__location_id")
         rows = rows.filter(Q(last_updated__gte=date_from) | Q(pk__in=changed))
     if date_to is not None:
@@ -49,15 +54,30 @@ def list_locations(
         .prefetch_related(
             Prefetch("evses", EVSE.objects.order_by("pk").prefetch_related("connectors"))
         )
-        .order_by("last_updated", "pk")[offset : offset + limit]
+        .order_by("pk")[offset : offset + limit]
     )
-    return [mapping.location_to_ocpi(loc, evses=list(loc.evses.all())) for loc in page], total
+    return [wire.location_to_ocpi(loc, evses=list(loc.evses.all())) for loc in page], total
+
+
+def list_tariffs(
+    *, date_from: datetime | None, date_to: datetime | None, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of every operator's tariffs (all are public prices), by primary key, and the
+    total; date_from inclusive and date_to exclusive on last_updated, as for locations."""
+    rows = Tariff.objects.all()
+    if date_from is not None:
+        rows = rows.filter(last_updated__gte=date_from)
+    if date_to is not None:
+        rows = rows.filter(last_updated__lt=date_to)
+    total = rows.count()
+    page = rows.order_by("pk").values_list("body", flat=True)[offset : offset + limit]
+    return [dict(body) for body in page], total
 
 
 def published_location(*, location_id: str, party: tuple[str, str] | None) -> Location:
     """The published location with this id; `party` (from the OCPI-to-* routing headers) picks
     one when several operators use the same id. Raises NotFound (2003), InvalidInput (2001)."""
-    rows = Location.objects.select_related("party").filter(publish=True)
+    rows = Location.objects.select_related("party").filter(publicity.SENT)
     if party is not None:
         rows = rows.filter(party__country_code=party[0].upper(), party__party_id=party[1].upper())
     found = list(rows.filter(ocpi_id=location_id)[:2]) or list(

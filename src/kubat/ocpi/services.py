@@ -23,7 +23,7 @@ from kubat.ocpi import conf
 from kubat.ocpi.errors import MethodNotAllowed, PeerUnreachable
 from kubat.ocpi.models import Peer
 from kubat.ocpi.transport import Caller, digest, forget_tokens, invalid_from
-from kubat.ocpi.v2_2_1.credentials import Credentials
+from kubat.protocols.ocpi.v2_2_1.credentials import Credentials
 from kubat.registry import services as registry_services
 from kubat.registry.enums import Source
 from kubat.registry.models import Party

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from kubat.core.errors import InvalidInput, KubatError, NotAuthenticated
 from kubat.ocpi.errors import MethodNotAllowed
 from kubat.ocpi.models import Peer
-from kubat.ocpi.v2_2_1.types import format_datetime
+from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 
 SUCCESS = 1000
 ROUTING_HEADERS = (

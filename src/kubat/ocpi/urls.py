@@ -18,6 +18,12 @@ urlpatterns = [
         views.receiver_object,
         name="ocpi-receiver-connector",
     ),
+    path(
+        "2.2.1/receiver/tariffs/<str:country_code>/<str:party_id>/<str:tariff_id>",
+        views.receiver_tariff,
+        name="ocpi-receiver-tariff",
+    ),
+    path("2.2.1/sender/tariffs", views.sender_tariffs, name="ocpi-sender-tariffs"),
     path("2.2.1/sender/locations", views.sender_list, name="ocpi-sender-locations"),
     path("2.2.1/sender/locations/<str:location_id>", views.sender_object),
     path("2.2.1/sender/locations/<str:location_id>/<str:evse_uid>", views.sender_object),

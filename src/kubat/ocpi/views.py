@@ -1,4 +1,4 @@
-"""The /ocpi endpoints: versions, credentials, Locations as receiver and as sender.
+"""The /ocpi endpoints: versions, credentials, Locations (receiver, sender), Tariffs (receiver).
 
 Thin: each handler reads the request, calls a service or selector and wraps the result in a
 Reply; transport.endpoint adds authentication, the envelope and the headers.
@@ -11,13 +11,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest
-from pydantic import ValidationError
 
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.ocpi import conf, receiver, selectors, services
 from kubat.ocpi.errors import MethodNotAllowed
-from kubat.ocpi.transport import Caller, Reply, endpoint, invalid_from, json_body, routing
-from kubat.ocpi.v2_2_1 import mapping
+from kubat.ocpi.transport import Caller, Reply, endpoint, json_body, routing
+from kubat.registry import wire
 
 VERSION = "2.2.1"
 
@@ -40,6 +39,8 @@ def _details(request: HttpRequest, caller: Caller) -> Reply:
                     "role": "RECEIVER",
                     "url": f"{base}/receiver/locations",
                 },
+                {"identifier": "tariffs", "role": "SENDER", "url": f"{base}/sender/tariffs"},
+                {"identifier": "tariffs", "role": "RECEIVER", "url": f"{base}/receiver/tariffs"},
             ],
         }
     )
@@ -128,6 +129,26 @@ def _receiver_patch(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
 receiver_object = endpoint({"GET": _receiver_get, "PUT": _receiver_put, "PATCH": _receiver_patch})
 
 
+def _tariff_get(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+    party_pk = receiver.party_of(caller, keys["country_code"], keys["party_id"])
+    return Reply(receiver.get_tariff(party_pk=party_pk, tariff_id=keys["tariff_id"]))
+
+
+def _tariff_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+    _check_from(request, caller)
+    receiver.put_tariff(caller=caller, body=json_body(request), **keys)
+    return Reply(None)
+
+
+def _tariff_delete(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+    _check_from(request, caller)
+    receiver.delete_tariff(caller=caller, **keys)
+    return Reply(None)
+
+
+receiver_tariff = endpoint({"GET": _tariff_get, "PUT": _tariff_put, "DELETE": _tariff_delete})
+
+
 # Sender role --------------------------------------------------------------------------------
 
 
@@ -135,10 +156,7 @@ def _when(request: HttpRequest, name: str) -> datetime | None:
     value = request.GET.get(name)
     if not value:
         return None
-    try:
-        return receiver._datetime.validate_python(value)
-    except ValidationError as exc:
-        raise invalid_from(exc, prefix=name) from None
+    return receiver.parse_datetime(value, field=name)
 
 
 def _number(request: HttpRequest, name: str, default: int) -> int:
@@ -154,22 +172,29 @@ def _number(request: HttpRequest, name: str, default: int) -> int:
     return number
 
 
-def _sender_list(request: HttpRequest, caller: Caller) -> Reply:
+def _paged(request: HttpRequest, module: str, select: Any) -> Reply:
+    """A sender list page with X-Total-Count, X-Limit and a Link to the next page (spec 4.1.3)."""
     date_from, date_to = _when(request, "date_from"), _when(request, "date_to")
     offset = _number(request, "offset", 0)
     limit = min(_number(request, "limit", selectors.DEFAULT_LIMIT), selectors.MAX_LIMIT)
     limit = limit or selectors.DEFAULT_LIMIT
-    page, total = selectors.list_locations(
-        date_from=date_from, date_to=date_to, offset=offset, limit=limit
-    )
+    page, total = select(date_from=date_from, date_to=date_to, offset=offset, limit=limit)
     headers = {"X-Total-Count": str(total), "X-Limit": str(limit)}
     if offset + len(page) < total:
         params: dict[str, Any] = {k: v for k, v in request.GET.items() if k != "offset"}
         params["offset"] = offset + len(page)
         params["limit"] = limit
-        url = f"{conf.base_url(request)}/{VERSION}/sender/locations?{urlencode(params)}"
+        url = f"{conf.base_url(request)}/{VERSION}/sender/{module}?{urlencode(params)}"
         headers["Link"] = f'<{url}>; rel="next"'
     return Reply(page, headers=headers)
+
+
+def _sender_list(request: HttpRequest, caller: Caller) -> Reply:
+    return _paged(request, "locations", selectors.list_locations)
+
+
+def _tariff_list(request: HttpRequest, caller: Caller) -> Reply:
+    return _paged(request, "tariffs", selectors.list_tariffs)
 
 
 def _sender_get(
@@ -185,7 +210,7 @@ def _sender_get(
         location_id=location_id, party=(cc, pid) if cc and pid else None
     )
     if evse_uid is None:
-        return Reply(mapping.location_to_ocpi(location))
+        return Reply(wire.location_to_ocpi(location))
     return Reply(
         receiver.get_object(
             party_pk=location.party_id,
@@ -197,6 +222,7 @@ def _sender_get(
 
 
 sender_list = endpoint({"GET": _sender_list})
+sender_tariffs = endpoint({"GET": _tariff_list})
 sender_object = endpoint({"GET": _sender_get})
 
 

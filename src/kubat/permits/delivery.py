@@ -13,7 +13,6 @@ from datetime import datetime
 
 from kubat.core.countries import to_alpha3
 from kubat.core.errors import InvalidInput, PermissionDenied
-from kubat.ocpi.v2_2_1 import locations as ocpi
 from kubat.permits import notifications, selectors
 from kubat.permits.models import AuditAction, CaseStatus, PermitCase
 from kubat.permits.schemas import EvseGroup
@@ -28,6 +27,7 @@ from kubat.permits.services import (
 )
 from kubat.permits.tracks import rules_for
 from kubat.permits.workdays import deadline
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import services as registry_services
 from kubat.registry.enums import ConnectorFormat, PowerType, Source, Status
 from kubat.registry.models import Location

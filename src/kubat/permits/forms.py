@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kubat.permits.models import AttachmentKind, LandRight, PermitCase
 from kubat.permits.standards import allowed_standards
-from kubat.registry.enums import ConnectorType, PowerType
+from kubat.registry.enums import CONNECTOR_TYPE_CHOICES, POWER_TYPE_CHOICES
 
 GROUPS = 3
 SITE_FIELDS = (
@@ -25,7 +25,7 @@ SITE_FIELDS = (
     "party_id",
 )
 STANDARD_CHOICES = [
-    (value, label) for value, label in ConnectorType.choices if value in allowed_standards()
+    (value, label) for value, label in CONNECTOR_TYPE_CHOICES if value in allowed_standards()
 ]
 
 
@@ -53,7 +53,7 @@ class ApplicationForm(forms.Form):
                 label=_("Number of EVSEs"), min_value=0, max_value=100, required=False
             )
             self.fields[f"g{i}_power_type"] = forms.ChoiceField(
-                label=_("Power type"), choices=PowerType.choices, required=False
+                label=_("Power type"), choices=POWER_TYPE_CHOICES, required=False
             )
             self.fields[f"g{i}_max_kw"] = forms.FloatField(
                 label=_("Maximum power per EVSE (kW)"), min_value=0, required=False

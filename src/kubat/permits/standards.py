@@ -4,7 +4,8 @@ The profile is the registry's (registry/standards/<CC>.json via
 `registry.compliance.load_profile`), so a permit is judged by the same rules as the station
 it becomes. Rules, as the registry states them for a location: every connector is an allowed
 standard; a station with DC charging offers one of `dc_must_offer_any`; one with AC charging
-offers one of `ac_must_offer_any`. Applications add one rule of their own: AC and DC connectors
+offers one of `ac_must_offer_any` (one implementation: `compliance.standard_violations`).
+Applications add one rule of their own: AC and DC connectors
 do not mix on one charging point, because a planned EVSE has one power type.
 """
 
@@ -26,29 +27,34 @@ def allowed_standards() -> frozenset[str]:
 
 
 def check_planned_connectors(*, country_code: str, groups: Sequence[EvseGroup]) -> list[str]:
-    """Every reason the planned EVSEs break the country's profile; empty when they pass."""
-    rules = compliance.load_profile(country_code)
-    if rules is None:
+    """Every reason the planned EVSEs break the country's profile; empty when they pass.
+
+    The standard rules are the registry's (`compliance.standard_violations`), worded for an
+    applicant who names EVSE groups; the AC/DC mixing rule is the application's own.
+    """
+    profile = compliance.load_profile(country_code)
+    if profile is None:
         return [f"{country_code} has no charging standard profile"]
     problems: list[str] = []
-    dc_offered: set[str] = set()
-    ac_offered: set[str] = set()
+    plugs: list[compliance.Plug] = []
     for n, group in enumerate(groups, start=1):
-        standards = {str(s) for s in group.standards}
-        for standard in sorted(standards - rules.allowed):
-            problems.append(f"EVSE group {n}: {standard} is not in the {country_code} profile")
-        if group.power_type == PowerType.DC:
-            dc_offered |= standards
-            if standards - DC_CONNECTORS:
-                problems.append(f"EVSE group {n}: an AC connector cannot be on a DC point")
+        standards = sorted({str(s) for s in group.standards})
+        dc = group.power_type == PowerType.DC
+        plugs.extend(compliance.Plug(s, dc, str(n)) for s in standards)
+        if dc and set(standards) - DC_CONNECTORS:
+            problems.append(f"EVSE group {n}: an AC connector cannot be on a DC point")
+        if not dc and set(standards) & DC_CONNECTORS:
+            problems.append(f"EVSE group {n}: a DC connector cannot be on an AC point")
+    for violation in compliance.standard_violations(profile, plugs):
+        if violation.rule == "connector-allowed":
+            problems.append(
+                f"EVSE group {violation.evse_uid}: {violation.standard} "
+                f"is not in the {country_code} profile"
+            )
+        elif violation.rule == "dc-standard":
+            names = ", ".join(sorted(profile.dc_must_offer_any))
+            problems.append(f"a station with DC charging must offer one of {names}")
         else:
-            ac_offered |= standards
-            if standards & DC_CONNECTORS:
-                problems.append(f"EVSE group {n}: a DC connector cannot be on an AC point")
-    if dc_offered and not dc_offered & rules.dc_must_offer_any:
-        names = ", ".join(sorted(rules.dc_must_offer_any))
-        problems.append(f"a station with DC charging must offer one of {names}")
-    if ac_offered and not ac_offered & rules.ac_must_offer_any:
-        names = ", ".join(sorted(rules.ac_must_offer_any))
-        problems.append(f"a station with AC charging must offer one of {names}")
+            names = ", ".join(sorted(profile.ac_must_offer_any))
+            problems.append(f"a station with AC charging must offer one of {names}")
     return problems

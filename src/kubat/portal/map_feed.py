@@ -35,7 +35,7 @@ from kubat.core.errors import InvalidInput
 from kubat.core.geo import equirect_km, parse_bbox, parse_number
 from kubat.portal import labels
 from kubat.registry import selectors as registry_selectors
-from kubat.registry.enums import ConnectorType
+from kubat.registry.enums import STANDARD_CODES
 
 FIELDS = ["id", "lat", "lon", "class", "kw", "name", "city", "evses", "status"]
 SERVER_CLUSTER_ABOVE = 2000
@@ -52,7 +52,7 @@ def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.Locatio
     """
     country = (params.get("country") or "").strip()
     connector = (params.get("connector") or "").strip()
-    if connector and connector not in ConnectorType.values:
+    if connector and connector not in STANDARD_CODES:
         raise InvalidInput(f"unknown connector standard {connector!r}", field="connector")
     status = (params.get("status") or "").strip().upper()
     if status and status not in labels.LIVE_STATUSES:

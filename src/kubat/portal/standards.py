@@ -26,6 +26,8 @@ RULES: dict[str, Promise] = {
     "opening-times": _("Opening times are published"),
     "evse-id-emi3": _("Every charging point has an eMI3 EVSE ID"),
     "status-fresh": _("Live status is fresh"),
+    "tariff-known": _("Every tariff a connector names is published"),
+    "dc-ad-hoc-tariff": _("Fast charging can be paid without a contract"),
 }
 
 

@@ -1,4 +1,10 @@
-"""The secretariat's view of the registry. Edits go through services so derived values hold."""
+"""The secretariat's view of the registry: the admin road into the one write path.
+
+Django's forms validate and build the rows in memory (`commit=False`); `registry.services`
+saves them, so an edit by hand keeps derived values, counters and search rows, is stamped
+with the time it was made, and leaves a status event with the source `admin`. EVSEs are never
+deleted (set them REMOVED, as OCPI does, so their history stays); connectors may be.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,6 @@ from django.http import HttpRequest
 
 from kubat.registry import services
 from kubat.registry.models import EVSE, Connector, Location, Party
-
-# The summary of a location taken in save_model, consumed in save_related of the same request.
-_BEFORE: dict[int, services.Summary | None] = {}
 
 
 @admin.register(Party)
@@ -26,8 +29,9 @@ class PartyAdmin(admin.ModelAdmin[Party]):
 class EvseInline(admin.TabularInline[EVSE, Location]):
     model = EVSE
     fields = ["uid", "evse_id", "status", "max_power_kw", "last_updated"]
-    readonly_fields = ["max_power_kw"]
+    readonly_fields = ["max_power_kw", "last_updated"]
     extra = 0
+    can_delete = False
     show_change_link = True
 
 
@@ -43,6 +47,7 @@ class ConnectorInline(admin.TabularInline[Connector, EVSE]):
         "max_electric_power",
         "last_updated",
     ]
+    readonly_fields = ["last_updated"]
     extra = 0
 
 
@@ -63,21 +68,25 @@ class LocationAdmin(admin.ModelAdmin[Location]):
     ]
     list_filter = ["country_code", "charging_class", "publish", "source", "region"]
     search_fields = ["ocpi_id", "name", "city", "address"]
-    readonly_fields = ["max_power_kw", "charging_class", "evse_count", "lat", "lon", "created_at"]
+    readonly_fields = [
+        "max_power_kw",
+        "charging_class",
+        "evse_count",
+        "lat",
+        "lon",
+        "source",
+        "last_updated",
+        "created_at",
+    ]
     list_select_related = ["party"]
     inlines = [EvseInline]
 
     def save_model(self, request: HttpRequest, obj: Location, form: Any, change: bool) -> None:
-        # The counters move by the difference, so take the old state before anything is saved.
-        _BEFORE[id(request)] = (
-            services.summary_of(Location.objects.get(pk=obj.pk)) if change else None
-        )
-        super().save_model(request, obj, form, change)
+        services.save_edited_location(location=obj)
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        before = _BEFORE.pop(id(request), None)
-        services.refresh_location(location=form.instance, before=before)
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for evse in formset.save(commit=False):
+            services.save_edited_evse(evse=evse)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
         for location in queryset:
@@ -93,14 +102,18 @@ class EvseAdmin(admin.ModelAdmin[EVSE]):
     list_filter = ["status"]
     search_fields = ["uid", "evse_id"]
     raw_id_fields = ["location"]
-    readonly_fields = ["max_power_kw"]
     inlines = [ConnectorInline]
 
-    def save_model(self, request: HttpRequest, obj: EVSE, form: Any, change: bool) -> None:
-        _BEFORE[id(request)] = services.summary_of(Location.objects.get(pk=obj.location_id))
-        super().save_model(request, obj, form, change)
+    readonly_fields = ["max_power_kw", "last_updated"]
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        before = _BEFORE.pop(id(request), None)
-        services.refresh_location(location=form.instance.location, before=before)
+    def has_delete_permission(self, request: HttpRequest, obj: EVSE | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: EVSE, form: Any, change: bool) -> None:
+        services.save_edited_evse(evse=obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for connector in formset.save(commit=False):
+            services.save_edited_connector(connector=connector)
+        for connector in formset.deleted_objects:
+            services.save_edited_connector(connector=connector, delete=True)

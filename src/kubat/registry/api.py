@@ -19,7 +19,7 @@ from kubat.accounts.auth import token_or_session
 from kubat.core import geo
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
-from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import compliance, presenters, selectors, services
 from kubat.registry.enums import ConnectorType, Source, Status
 from kubat.registry.imports import ImportRejected, import_locations
@@ -70,6 +70,10 @@ class LocationOut(Schema):
     evse_count: int
     status_counts: dict[str, int]
     connector_standards: list[str]
+    publicity: str = Field(
+        description="public (in service) or planned (pipeline: every EVSE PLANNED); "
+        "see docs/open-data.md"
+    )
     source: str = Field(description='"demo" marks generated demo data')
     last_updated: datetime
     distance_km: float | None = Field(None, description="Only with near=")
@@ -217,23 +221,8 @@ class OperatorComplianceOut(Schema):
     summary="An operator's locations against its country's charging-standard profile",
 )
 def operator_compliance(request: HttpRequest, party: str) -> dict[str, object]:
-    found = services.get_party(key=party)
-    report = compliance.OperatorReport(party=found.key, name=found.name)
-    failing: list[dict[str, object]] = []
-    now = timezone.now()
-    for location in selectors.iter_locations(party=found):
-        result = compliance.check_location(location, now=now)
-        compliance.tally(report, result)
-        if not result.compliant:
-            failing.append(
-                {
-                    "id": location.pk,
-                    "ocpi_id": location.ocpi_id,
-                    "name": location.name,
-                    **result.as_dict(),
-                }
-            )
-    return {**report.as_dict(), "non_compliant_locations": failing}
+    report = selectors.compliance_report(party=services.get_party(key=party), public_only=True)
+    return {**report.operators[0].as_dict(), "non_compliant_locations": report.failing}
 
 
 def _detail(location_id: int) -> dict[str, object]:
@@ -259,6 +248,7 @@ class ErrorOut(Schema):
         400: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
+        409: ErrorOut,
     },
     summary="Create or replace a location (operator of the party, or the secretariat)",
 )
@@ -276,7 +266,7 @@ def put_location(
     party = services.get_party(key=f"{country_code}*{party_id}")
     services.assert_can_write(user=request.user, party=party)
     with transaction.atomic():
-        location, created = services.save_location(party=party, data=payload, source=Source.MANUAL)
+        location, created = services.save_location(party=party, data=payload, source=Source.API)
     return Reply(201 if created else 200, _detail(location.pk))
 
 

@@ -10,6 +10,9 @@ change. Rules, each with the id a violation names:
     opening-times          opening times are published
     evse-id-emi3           every EVSE has an eMI3 EVSE ID of its own party: KG*KUB*E0001
     status-fresh           live status, for sources fed live (OCPI), is younger than the limit
+    tariff-known           every tariff a connector names (tariff_ids) is one its party published
+    dc-ad-hoc-tariff       where the profile asks it, every DC connector names an AD_HOC_PAYMENT
+                           tariff (a driver without a contract can pay)
 
 Nothing is stored: the result is computed from the rows when asked, so a changed profile
 applies at once, and a non-conforming location pushed over OCPI is kept and flagged, not
@@ -20,14 +23,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from kubat.protocols.ocpi.v2_2_1.enums import TariffType
+from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import PowerType, Status
-from kubat.registry.models import Location
+from kubat.registry.models import EVSE, Location
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,7 @@ class Profile:
     require_operator_contact: bool
     require_opening_times: bool
     require_evse_id: bool
+    require_dc_ad_hoc_tariff: bool
     live_sources: frozenset[str]
     max_status_age: timedelta
     raw: dict[str, Any] = field(compare=False, repr=False)
@@ -53,6 +60,7 @@ class Violation:
     rule: str
     message: str
     evse_uid: str | None = None
+    standard: str | None = None  # the connector standard a connector-allowed violation names
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,20 +110,63 @@ def load_profile(country_code: str) -> Profile | None:
         require_operator_contact=bool(required["operator_contact"]),
         require_opening_times=bool(required["opening_times"]),
         require_evse_id=bool(required["evse_id_emi3"]),
+        require_dc_ad_hoc_tariff=bool(required.get("dc_ad_hoc_tariff", False)),
         live_sources=frozenset(live["applies_to_sources"]),
         max_status_age=timedelta(minutes=live["max_age_minutes"]),
         raw=raw,
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Plug:
+    """A connector as the standard rules see it; `evse_uid` None for a planned one."""
+
+    standard: str
+    dc: bool
+    evse_uid: str | None = None
+
+
+def standard_violations(profile: Profile, plugs: Iterable[Plug]) -> list[Violation]:
+    """The connector-standard rules (connector-allowed, dc-standard, ac-standard).
+
+    One implementation for a station in the registry and one planned in a permit application
+    (kubat.permits.standards), so a permit is judged by the rules the station will be.
+    """
+    found: list[Violation] = []
+    standards_dc: set[str] = set()
+    standards_ac: set[str] = set()
+    for plug in plugs:
+        if plug.standard not in profile.allowed:
+            found.append(
+                Violation(
+                    "connector-allowed",
+                    f"connector standard {plug.standard} is not in the profile",
+                    plug.evse_uid,
+                    plug.standard,
+                )
+            )
+        (standards_dc if plug.dc else standards_ac).add(plug.standard)
+    if standards_dc and not standards_dc & profile.dc_must_offer_any:
+        wanted = " or ".join(sorted(profile.dc_must_offer_any))
+        found.append(Violation("dc-standard", f"DC charging must offer {wanted}"))
+    if standards_ac and not standards_ac & profile.ac_must_offer_any:
+        wanted = " or ".join(sorted(profile.ac_must_offer_any))
+        found.append(Violation("ac-standard", f"AC charging must offer {wanted}"))
+    return found
+
+
 def _emi3(country_code: str, party_id: str) -> re.Pattern[str]:
     return re.compile(rf"^{country_code}\*?{party_id}\*?E[A-Z0-9*]{{1,30}}$", re.IGNORECASE)
 
 
-def check_location(location: Location, *, now: datetime) -> Compliance:
+def check_location(
+    location: Location, *, now: datetime, tariffs: Mapping[str, str] | None = None
+) -> Compliance:
     """Every violation of its country's profile by one location (EVSEs and connectors loaded).
 
     Load the location through registry selectors so EVSEs and connectors come prefetched.
+    `tariffs` (upper-cased tariff id → type) is the party's, looked up when not given; pass it
+    when checking many locations of one party.
     """
     profile = load_profile(location.country_code)
     if profile is None:
@@ -123,23 +174,12 @@ def check_location(location: Location, *, now: datetime) -> Compliance:
     party = location.party
     found: list[Violation] = []
     evses = [e for e in location.evses.all() if e.status != Status.REMOVED]
-    standards_dc: set[str] = set()
-    standards_ac: set[str] = set()
+    plugs: list[Plug] = []
     id_pattern = _emi3(party.country_code, party.party_id)
     for evse in evses:
-        for connector in evse.connectors.all():
-            if connector.standard not in profile.allowed:
-                found.append(
-                    Violation(
-                        "connector-allowed",
-                        f"connector standard {connector.standard} is not in the profile",
-                        evse.uid,
-                    )
-                )
-            if connector.power_type == PowerType.DC:
-                standards_dc.add(connector.standard)
-            else:
-                standards_ac.add(connector.standard)
+        plugs.extend(
+            Plug(c.standard, c.power_type == PowerType.DC, evse.uid) for c in evse.connectors.all()
+        )
         if profile.require_evse_id and not (evse.evse_id and id_pattern.match(evse.evse_id)):
             shown = evse.evse_id or "none"
             found.append(
@@ -157,12 +197,10 @@ def check_location(location: Location, *, now: datetime) -> Compliance:
             found.append(
                 Violation("status-fresh", f"live status older than {minutes} minutes", evse.uid)
             )
-    if standards_dc and not standards_dc & profile.dc_must_offer_any:
-        wanted = " or ".join(sorted(profile.dc_must_offer_any))
-        found.append(Violation("dc-standard", f"DC charging must offer {wanted}"))
-    if standards_ac and not standards_ac & profile.ac_must_offer_any:
-        wanted = " or ".join(sorted(profile.ac_must_offer_any))
-        found.append(Violation("ac-standard", f"AC charging must offer {wanted}"))
+    found[:0] = standard_violations(profile, plugs)
+    if tariffs is None:
+        tariffs = registry_tariffs.tariff_types(party=party)
+    found.extend(_tariff_violations(profile, evses, tariffs))
     if profile.require_operator_contact and not (party.contact_email or party.contact_phone):
         found.append(
             Violation("operator-contact", f"operator {party.key} publishes no e-mail or phone")
@@ -170,6 +208,39 @@ def check_location(location: Location, *, now: datetime) -> Compliance:
     if profile.require_opening_times and not location.opening_times:
         found.append(Violation("opening-times", "opening times are not published"))
     return Compliance(location.country_code, profile.version, tuple(found))
+
+
+def _tariff_violations(
+    profile: Profile, evses: Iterable[EVSE], tariffs: Mapping[str, str]
+) -> list[Violation]:
+    found: list[Violation] = []
+    for evse in evses:
+        for connector in evse.connectors.all():
+            named = [str(t) for t in connector.tariff_ids or []]
+            for tariff_id in named:
+                if tariff_id.upper() not in tariffs:
+                    found.append(
+                        Violation(
+                            "tariff-known",
+                            f"connector {connector.ocpi_id} names tariff {tariff_id}, "
+                            "which its operator has not published",
+                            evse.uid,
+                        )
+                    )
+            ad_hoc = any(tariffs.get(t.upper()) == TariffType.AD_HOC_PAYMENT for t in named)
+            if (
+                profile.require_dc_ad_hoc_tariff
+                and connector.power_type == PowerType.DC
+                and not (ad_hoc)
+            ):
+                found.append(
+                    Violation(
+                        "dc-ad-hoc-tariff",
+                        f"DC connector {connector.ocpi_id} names no AD_HOC_PAYMENT tariff",
+                        evse.uid,
+                    )
+                )
+    return found
 
 
 @dataclass(slots=True)

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kubat.accounts.models import Organisation
-from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import services
 from kubat.registry.enums import Source
-from kubat.registry.models import Party
+from kubat.registry.models import Location, Party
 
 # name, lat, lon, region, number of locations
 KG_TOWNS = [
@@ -465,6 +465,11 @@ def _pavilion_hub(builder: _Builder, party: Party) -> tuple[Party, ocpi.Location
         "last_updated": BASE_TIME,
     }
     return party, ocpi.Location.model_validate(data), "Astana"
+
+
+def has_data() -> bool:
+    """Whether the registry already holds locations (`kubat demo --if-empty` then does nothing)."""
+    return Location.objects.exists()
 
 
 def load_demo(*, seed: int) -> dict[str, int]:

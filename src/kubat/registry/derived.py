@@ -1,4 +1,7 @@
-"""Values derived from connectors: power in kW and the charging class.
+"""Values derived from connectors: power in kW, the charging class, a location's summary.
+
+Pure functions of the rows' values (no database), so the write path, the bulk loader and a
+rebuild all derive the same numbers.
 
 Power follows OCPI's definitions: max_electric_power (W) when the connector states it,
 otherwise voltage × amperage, times 3 for AC_3_PHASE (OCPI gives line-to-neutral voltage).
@@ -7,9 +10,11 @@ Classes: AC when no connector is DC; DC below 150 kW; HPC (high power) from 150 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from kubat.registry.enums import ChargingClass, PowerType
+from kubat.registry.enums import ANY_STANDARD, STANDARD_CODES, ChargingClass, PowerType, Status
 
 HPC_THRESHOLD_KW = 150.0
 
@@ -35,3 +40,90 @@ _CLASS_RANK = {ChargingClass.AC.value: 0, ChargingClass.DC.value: 1, ChargingCla
 def highest_class(classes: Iterable[str]) -> str:
     """The most powerful class among an EVSE set; empty string when there is none."""
     return max(classes, key=_CLASS_RANK.__getitem__, default="")
+
+
+StatKey = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PlugSpec:
+    """The part of a connector that derived values depend on."""
+
+    standard: str
+    power_type: str
+    max_voltage: int
+    max_amperage: int
+    max_electric_power: int | None
+
+    @property
+    def kw(self) -> float:
+        return connector_power_kw(
+            power_type=self.power_type,
+            max_voltage=self.max_voltage,
+            max_amperage=self.max_amperage,
+            max_electric_power=self.max_electric_power,
+        )
+
+
+@dataclass(slots=True)
+class Summary:
+    """Derived values of one location: its columns, search rows and counter contribution."""
+
+    max_power_kw: float = 0.0
+    charging_class: str = ""
+    evse_count: int = 0
+    evse_max_kw: list[float] = field(default_factory=list)
+    points: dict[int, float] = field(default_factory=dict)  # standard code → max kW
+    contribution: Counter[StatKey] = field(default_factory=Counter)
+
+
+def summarise(
+    *, publish: bool, region: str, party_key: str, evses: Sequence[tuple[str, Sequence[PlugSpec]]]
+) -> Summary:
+    """Derive a location's values from its EVSEs, given as (status, connectors) pairs.
+
+    REMOVED EVSEs have left the public dataset: they count for nothing. PLANNED EVSEs give the
+    location its power, class and search rows (so the pipeline can be found and mapped) but are
+    not yet in service: `evse_count` and the national counters hold EVSEs in service only, and
+    a published location is a public charging station only once one EVSE is in service; until
+    then it counts as a planned location. An unpublished location gets no search rows and no
+    share of the national counters. (The same three-way split is `registry.publicity`.)
+    """
+    summary = Summary()
+    classes = []
+    in_service: Counter[StatKey] = Counter()
+    for status, plugs in evses:
+        kw = max((p.kw for p in plugs), default=0.0)
+        summary.evse_max_kw.append(kw)
+        if status == Status.REMOVED:
+            continue
+        evse_class = charging_class(
+            max_kw=kw, has_dc=any(p.power_type == PowerType.DC for p in plugs)
+        )
+        classes.append(evse_class)
+        summary.max_power_kw = max(summary.max_power_kw, kw)
+        for plug in plugs:
+            code = STANDARD_CODES[plug.standard]
+            summary.points[code] = max(summary.points.get(code, 0.0), plug.kw)
+        if status == Status.PLANNED:
+            continue
+        summary.evse_count += 1
+        in_service[("evses_by_power_class", evse_class)] += 1
+        for plug in plugs:
+            in_service[("connectors_by_standard", plug.standard)] += 1
+            in_service[("connectors", "")] += 1
+    summary.charging_class = highest_class(classes)
+    if not publish:
+        summary.points = {}
+        return summary
+    if classes:
+        summary.points[ANY_STANDARD] = summary.max_power_kw
+    if summary.evse_count:
+        summary.contribution = in_service
+        summary.contribution[("locations", "")] += 1
+        summary.contribution[("evses", "")] += summary.evse_count
+        summary.contribution[("locations_by_region", region or "")] += 1
+        summary.contribution[("locations_by_operator", party_key)] += 1
+    elif classes:
+        summary.contribution[("planned_locations", "")] += 1
+    return summary

@@ -1,7 +1,8 @@
 """The open-data file formats: CSV with one row per connector, and GeoJSON; both streamed.
 
 The CSV columns are the contract of both `kubat export` and `kubat import` (docs/open-data.md
-documents each). Exports hold public locations and their non-REMOVED EVSEs only.
+documents each). Exports hold public and planned locations (registry.publicity; the column
+`publicity` says which) and their non-REMOVED EVSEs only.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from kubat.ocpi.v2_2_1.types import format_datetime
-from kubat.registry import presenters
+from kubat.protocols.ocpi.v2_2_1.types import format_datetime
+from kubat.registry import presenters, publicity
 from kubat.registry.enums import Status
 from kubat.registry.models import Location
 
@@ -53,6 +54,7 @@ CSV_COLUMNS = [
     "max_electric_power",
     "power_kw",
     "connector_last_updated",
+    "publicity",
     "source",
 ]
 
@@ -114,6 +116,7 @@ def csv_rows(location: Location) -> Iterator[list[object]]:
                 "" if c["max_electric_power"] is None else c["max_electric_power"],
                 c["power_kw"],
                 format_datetime(connector.last_updated),
+                publicity.of(location).value,
                 location.source,
             ]
 

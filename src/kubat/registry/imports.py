@@ -18,13 +18,16 @@ from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
 from kubat.core.errors import InvalidInput
-from kubat.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import services
 from kubat.registry.enums import Source
 from kubat.registry.exchange import CSV_COLUMNS
-from kubat.registry.models import Location, Party
+from kubat.registry.models import Party
 
-REQUIRED_CSV_COLUMNS = [c for c in CSV_COLUMNS if c not in {"power_kw", "source", "region"}]
+# Derived or Kubat's own: an import may carry them (an export read back) but needs none.
+REQUIRED_CSV_COLUMNS = [
+    c for c in CSV_COLUMNS if c not in {"power_kw", "source", "region", "publicity"}
+]
 _LOCATION_COLUMNS = {
     "id": "location_id",
     "name": "location_name",
@@ -210,6 +213,9 @@ def import_locations(
 ) -> ImportReport:
     """Validate every location in `text`, then write them all, or raise ImportRejected.
 
+    A row older than the location Kubat holds (its last_updated) is a rejection too: an
+    import never overwrites newer data, and the file lands whole or not at all.
+
     `fmt` is "csv" or "json". Parties are created on first sight. With an `actor`, each
     party must be theirs to write (services.assert_can_write); without one (the command line,
     run by the secretariat) any party may be written.
@@ -221,7 +227,7 @@ def import_locations(
         candidates = _json_candidates(text)
     else:
         raise InvalidInput("format must be csv or json", field="file_format")
-    valid: list[tuple[ocpi.Location, str, str]] = []
+    valid: list[tuple[ocpi.Location, str, str, str]] = []
     seen: dict[tuple[str, str, str], str] = {}
     for candidate in candidates:
         try:
@@ -241,7 +247,9 @@ def import_locations(
             )
             continue
         seen[key] = candidate.where
-        valid.append((obj, candidate.region, Source.DEMO if candidate.demo else source))
+        valid.append(
+            (obj, candidate.region, Source.DEMO if candidate.demo else source, candidate.where)
+        )
     if report.rejected:
         raise ImportRejected(report)
     _write(valid, actor=actor, report=report)
@@ -249,14 +257,14 @@ def import_locations(
 
 
 def _write(
-    valid: list[tuple[ocpi.Location, str, str]],
+    valid: list[tuple[ocpi.Location, str, str, str]],
     *,
     actor: account_services.AnyUser | None,
     report: ImportReport,
 ) -> None:
     parties: dict[tuple[str, str], Party] = {}
     new: dict[str, list[tuple[Party, ocpi.Location, str]]] = {}
-    for obj, region, source in valid:
+    for obj, region, source, where in valid:
         key = (obj.country_code.upper(), obj.party_id.upper())
         party = parties.get(key)
         if party is None:
@@ -266,11 +274,17 @@ def _write(
             )
             if actor is not None:
                 services.assert_can_write(user=actor, party=party)
-        if Location.objects.filter(party=party, ocpi_id=obj.id).exists():
-            services.save_location(party=party, data=obj, source=source, region=region)
-            report.updated += 1
-        else:
+        if services.find_location(party=party, location_id=obj.id) is None:
             new.setdefault(source, []).append((party, obj, region))
+            continue
+        try:
+            services.save_location(party=party, data=obj, source=source, region=region)
+        except services.OutOfOrder as exc:
+            report.rejected.append(Rejection(where, exc.field or "last_updated", exc.message))
+        else:
+            report.updated += 1
+    if report.rejected:
+        raise ImportRejected(report)
     for source, items in sorted(new.items()):
         services.bulk_create_locations(items=items, source=source)
         report.created += len(items)

@@ -2,7 +2,8 @@
 
 Field names follow OCPI so that mapping to and from the wire is mechanical. Kubat adds the
 administrative region, the data source and values derived from the connectors (maximum power,
-charging class), kept up to date by `registry.services`, never by save() overrides.
+charging class), kept up to date by `registry.services`, the one module that writes these
+rows, never by save() overrides.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from django.db import models
 
 from kubat.registry.enums import (
+    CONNECTOR_FORMAT_CHOICES,
+    CONNECTOR_TYPE_CHOICES,
+    PARKING_TYPE_CHOICES,
+    POWER_TYPE_CHOICES,
+    STATUS_CHOICES,
     ChargingClass,
-    ConnectorFormat,
-    ConnectorType,
-    ParkingType,
-    PowerType,
     Source,
     Status,
 )
@@ -37,7 +39,7 @@ class Party(models.Model):
         related_name="parties",
         help_text="Operator accounts of this organisation may write the party's locations.",
     )
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,7 +81,7 @@ class Location(models.Model):
     lon = models.FloatField()
     related_locations = models.JSONField(null=True, blank=True)
     parking_type = models.CharField(
-        max_length=20, choices=ParkingType.choices, null=True, blank=True
+        max_length=20, choices=PARKING_TYPE_CHOICES, null=True, blank=True
     )
     directions = models.JSONField(null=True, blank=True)
     operator = models.JSONField(null=True, blank=True, help_text="OCPI BusinessDetails.")
@@ -93,7 +95,7 @@ class Location(models.Model):
     energy_mix = models.JSONField(null=True, blank=True)
     last_updated = models.DateTimeField(db_index=True)
 
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
     max_power_kw = models.FloatField(default=0)
     charging_class = models.CharField(max_length=3, choices=ChargingClass.choices, blank=True)
     evse_count = models.PositiveIntegerField(default=0)
@@ -113,7 +115,7 @@ class EVSE(models.Model):
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="evses")
     uid = models.CharField(max_length=36)
     evse_id = models.CharField(max_length=48, null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNKNOWN)
+    status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=Status.UNKNOWN)
     status_schedule = models.JSONField(null=True, blank=True)
     capabilities = models.JSONField(null=True, blank=True)
     floor_level = models.CharField(max_length=4, null=True, blank=True)
@@ -142,9 +144,9 @@ class EVSE(models.Model):
 class Connector(models.Model):
     evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="connectors")
     ocpi_id = models.CharField(max_length=36)
-    standard = models.CharField(max_length=24, choices=ConnectorType.choices)
-    format = models.CharField(max_length=6, choices=ConnectorFormat.choices)
-    power_type = models.CharField(max_length=16, choices=PowerType.choices)
+    standard = models.CharField(max_length=24, choices=CONNECTOR_TYPE_CHOICES)
+    format = models.CharField(max_length=6, choices=CONNECTOR_FORMAT_CHOICES)
+    power_type = models.CharField(max_length=16, choices=POWER_TYPE_CHOICES)
     max_voltage = models.PositiveIntegerField()
     max_amperage = models.PositiveIntegerField()
     max_electric_power = models.PositiveIntegerField(null=True, blank=True, help_text="W")
@@ -207,7 +209,7 @@ class EVSEStatusEvent(models.Model):
     evse = models.ForeignKey(
         EVSE, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
-    status = models.CharField(max_length=12, choices=Status.choices)
+    status = models.CharField(max_length=12, choices=STATUS_CHOICES)
     reported_at = models.DateTimeField(help_text="The operator's last_updated for this status.")
     received_at = models.DateTimeField(help_text="When Kubat accepted it; the partition key.")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.OCPI)
@@ -218,3 +220,50 @@ class EVSEStatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evse_id} {self.status} @ {self.reported_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Tariff(models.Model):
+    """An operator's OCPI Tariff as it stands now; what it was before is in TariffVersion.
+
+    The whole object is kept as received (validated, in `body`), with the columns Kubat
+    queries by beside it. Connectors name tariffs by id in `tariff_ids` (registry.compliance
+    checks that each resolves).
+    """
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="tariffs")
+    ocpi_id = models.CharField(max_length=36)
+    currency = models.CharField(max_length=3)
+    type = models.CharField(max_length=16, blank=True)
+    start_date_time = models.DateTimeField(null=True, blank=True)
+    end_date_time = models.DateTimeField(null=True, blank=True)
+    body = models.JSONField(help_text="The OCPI Tariff object as stored and sent.")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["party", "ocpi_id"], name="tariff_party_id_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.key}/{self.ocpi_id} ({self.currency})"
+
+
+class TariffVersion(models.Model):
+    """A tariff as it was, and when: the price history, appended on every change.
+
+    `valid_from` is the version's own last_updated; `valid_until` is when Kubat received the
+    version that replaced it, or the tariff's deletion (None while it is current).
+    """
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    ocpi_id = models.CharField(max_length=36)
+    body = models.JSONField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["party", "ocpi_id", "valid_from"], name="tariffversion_key_time")
+        ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubat.registry import publicity
 from kubat.registry.derived import connector_power_kw
 from kubat.registry.models import EVSE, Connector, Location
 from kubat.registry.selectors import status_counts
@@ -79,6 +80,7 @@ def location_summary(location: Location, distance_km: float | None = None) -> di
         "evse_count": location.evse_count,
         "status_counts": status_counts(location),
         "connector_standards": connector_standards(location),
+        "publicity": publicity.of(location).value,
         "source": location.source,
         "last_updated": location.last_updated,
         "distance_km": distance_km,

@@ -1,7 +1,7 @@
 """Registry reads: search with filters and cursors, single locations, national statistics.
 
-Only published locations are public. Searches page by cursor (keyset), never by OFFSET, so a
-deep page costs what the first one does.
+Which locations are public is `registry.publicity`. Searches page by cursor (keyset), never
+by OFFSET, so a deep page costs what the first one does.
 """
 
 from __future__ import annotations
@@ -11,15 +11,19 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.core.geo import BBox
-from kubat.registry import services, spatial
+from kubat.registry import compliance, publicity, services, spatial
+from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import ANY_STANDARD, STANDARD_CODES, Source, Status
 from kubat.registry.models import EVSE, Connector, Location, Party, SearchPoint, StatCounter
+from kubat.registry.publicity import Publicity
 
 MAX_LIMIT = 1000
 DEFAULT_NEAR_RADIUS_KM = 50.0
@@ -59,6 +63,14 @@ def location_count() -> int:
     return Location.objects.count()
 
 
+def demo_evses_in_service() -> list[int]:
+    """Primary keys of the demo EVSEs that are neither PLANNED nor REMOVED, in order."""
+    rows = EVSE.objects.filter(location__source=Source.DEMO).exclude(
+        status__in=[Status.PLANNED, Status.REMOVED]
+    )
+    return list(rows.order_by("pk").values_list("pk", flat=True))
+
+
 def has_demo_data() -> bool:
     return Location.objects.filter(source=Source.DEMO).exists()
 
@@ -95,9 +107,9 @@ def _codes(filters: LocationFilters) -> list[int]:
 
 
 def _public_queryset(filters: LocationFilters) -> QuerySet[Location]:
-    qs = Location.objects.filter(publish=True)
-    if not filters.includes_pipeline:
-        qs = qs.filter(evse_count__gt=0)
+    qs = Location.objects.filter(
+        publicity.LISTED if filters.includes_pipeline else publicity.PUBLIC
+    )
     if filters.text:
         words = filters.text.strip()
         qs = qs.filter(
@@ -264,7 +276,7 @@ def get_location(*, location_id: int) -> Location:
 
 def get_public_location(*, location_id: int) -> Location:
     found = _with_details([location_id])
-    if not found or not found[0].publish:
+    if not found or publicity.of(found[0]) not in {Publicity.PUBLIC, Publicity.PLANNED}:
         raise NotFound(f"no public location with id {location_id}", field="id")
     return found[0]
 
@@ -292,7 +304,7 @@ def national_stats(*, country_code: str | None = None) -> dict[str, object]:
             breakdowns[dimension][key] += value
     party_names = {p.key: p.name for p in Party.objects.all()}
     operators = breakdowns.get("locations_by_operator", {})
-    newest = Location.objects.filter(publish=True, evse_count__gt=0)
+    newest = Location.objects.filter(publicity.PUBLIC)
     if country_code:
         newest = newest.filter(country_code=country_code)
     last = newest.order_by("-last_updated").values_list("last_updated", flat=True).first()
@@ -318,8 +330,11 @@ def national_stats(*, country_code: str | None = None) -> dict[str, object]:
 def iter_locations(
     *, country_code: str | None = None, party: Party | None = None, public_only: bool = True
 ) -> Iterator[Location]:
-    """Locations with EVSEs and connectors, in id order, a chunk at a time (for exports)."""
-    qs = Location.objects.filter(publish=True) if public_only else Location.objects.all()
+    """Locations with EVSEs and connectors, in id order, a chunk at a time (for exports).
+
+    `public_only`: the open data's set, public and planned locations (registry.publicity).
+    """
+    qs = Location.objects.filter(publicity.LISTED) if public_only else Location.objects.all()
     if country_code:
         qs = qs.filter(country_code=country_code)
     if party is not None:
@@ -331,6 +346,53 @@ def iter_locations(
             return
         yield from _with_details(ids)
         last = ids[-1]
+
+
+@dataclass(slots=True)
+class ComplianceReport:
+    """Profile compliance per operator, and each failing location with its violations."""
+
+    operators: list[compliance.OperatorReport]
+    failing: list[dict[str, Any]]
+
+
+def compliance_report(
+    *, country_code: str | None = None, party: Party | None = None, public_only: bool
+) -> ComplianceReport:
+    """Every location (public ones only, or all for the secretariat) against its profile.
+
+    One report for the API (`/operators/{party}/compliance`, public only) and
+    `kubat check-standards` (all). A location fails when it breaks a rule of its profile. With
+    `party`, the report holds that operator even when it has no location.
+    """
+    now = timezone.now()
+    operators: dict[str, compliance.OperatorReport] = {}
+    if party is not None:
+        operators[party.key] = compliance.OperatorReport(party=party.key, name=party.name)
+    failing: list[dict[str, Any]] = []
+    tariffs: dict[int, dict[str, str]] = {}
+    for location in iter_locations(country_code=country_code, party=party, public_only=public_only):
+        if location.party_id not in tariffs:
+            tariffs[location.party_id] = registry_tariffs.tariff_types(party=location.party_id)
+        result = compliance.check_location(location, now=now, tariffs=tariffs[location.party_id])
+        key = location.party.key
+        report = operators.setdefault(
+            key, compliance.OperatorReport(party=key, name=location.party.name)
+        )
+        compliance.tally(report, result)
+        if result.violations:
+            failing.append(
+                {
+                    "id": location.pk,
+                    "ocpi_id": location.ocpi_id,
+                    "party": key,
+                    "name": location.name,
+                    **result.as_dict(),
+                }
+            )
+    return ComplianceReport(
+        operators=sorted(operators.values(), key=lambda r: r.party), failing=failing
+    )
 
 
 MAP_POINT_LIMIT = 20_000

@@ -7,11 +7,10 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import KubatError
-from kubat.registry import compliance, selectors, services
+from kubat.registry import selectors, services
 
 
 class Command(BaseCommand):
@@ -35,29 +34,9 @@ class Command(BaseCommand):
             party = services.get_party(key=options["operator"]) if options["operator"] else None
         except KubatError as exc:
             raise CommandError(f"{exc.field}: {exc.message}", returncode=2) from exc
-        now = timezone.now()
-        operators: dict[str, compliance.OperatorReport] = {}
-        locations: list[dict[str, Any]] = []
-        for location in selectors.iter_locations(
-            country_code=country, party=party, public_only=False
-        ):
-            result = compliance.check_location(location, now=now)
-            key = location.party.key
-            report = operators.setdefault(
-                key, compliance.OperatorReport(party=key, name=location.party.name)
-            )
-            compliance.tally(report, result)
-            if result.violations:
-                locations.append(
-                    {
-                        "id": location.pk,
-                        "ocpi_id": location.ocpi_id,
-                        "party": key,
-                        "name": location.name,
-                        **result.as_dict(),
-                    }
-                )
-        summary = [r.as_dict() for r in sorted(operators.values(), key=lambda r: r.party)]
+        report = selectors.compliance_report(country_code=country, party=party, public_only=False)
+        summary = [r.as_dict() for r in report.operators]
+        locations = report.failing
         if options["json"]:
             self.stdout.write(json.dumps({"operators": summary, "locations": locations}, indent=2))
         else:

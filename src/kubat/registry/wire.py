@@ -1,5 +1,9 @@
 """Explicit mapping between OCPI 2.2.1 Location objects and the registry's rows.
 
+The registry owns it (the protocol package knows nothing of Django); the write path
+(`registry.services`) maps objects to columns with it, and the OCPI sender and receiver map rows
+back to wire objects.
+
 Optional OCPI fields that were absent stay NULL in the database and absent on the way out, so a
 PUT followed by a GET gives back the same object.
 """
@@ -8,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubat.ocpi.v2_2_1 import locations as ocpi
-from kubat.ocpi.v2_2_1.types import format_datetime
+from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 from kubat.registry.models import EVSE, Connector, Location
 
 
@@ -162,7 +166,7 @@ def location_to_ocpi(location: Location, evses: list[EVSE] | None = None) -> dic
     _put(out, "images", location.images)
     _put(out, "energy_mix", location.energy_mix)
     # OCPI: "when this Location or one of its EVSEs or Connectors was last updated"; a status
-    # report moves only its EVSE's (registry.live), so the location's is the newest of them.
+    # report moves only its EVSE's (registry.services), so the location's is the newest of them.
     newest = max([location.last_updated, *(e.last_updated for e in evses)])
     out["last_updated"] = format_datetime(newest)
     return out

@@ -18,6 +18,13 @@ def _utc(value: datetime) -> datetime:
 DateTime = Annotated[datetime, AfterValidator(_utc)]
 URL = Annotated[str, StringConstraints(max_length=255, pattern=r"^https?://\S+$")]
 
+# CiString(n): printable ASCII, compared case-insensitively (16.2). Kubat stores them as sent
+# and matches them case-insensitively; party keys are upper-cased on the way in.
+Ci2 = Annotated[str, StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")]
+Ci3 = Annotated[str, StringConstraints(min_length=3, max_length=3, pattern=r"^[A-Za-z0-9]{3}$")]
+Ci36 = Annotated[str, StringConstraints(min_length=1, max_length=36, pattern=r"^[\x20-\x7e]*$")]
+Ci48 = Annotated[str, StringConstraints(max_length=48, pattern=r"^[\x20-\x7e]*$")]
+
 
 def format_datetime(value: datetime) -> str:
     """RFC 3339 in UTC with a Z, fractional seconds only when there are any."""

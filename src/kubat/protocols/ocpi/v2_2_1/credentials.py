@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from kubat.ocpi.v2_2_1.locations import BusinessDetails, Ci2, Ci3
-from kubat.ocpi.v2_2_1.types import URL, OcpiObject
+from kubat.protocols.ocpi.v2_2_1.locations import BusinessDetails
+from kubat.protocols.ocpi.v2_2_1.types import URL, Ci2, Ci3, OcpiObject
 
 # Tokens are string(64) of printable ASCII (spec 7.2.1, "CiString" is not used for them).
 Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]

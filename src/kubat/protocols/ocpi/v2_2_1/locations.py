@@ -2,62 +2,37 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from kubat.ocpi.v2_2_1.types import URL, DateTime, DisplayText, OcpiObject
-from kubat.registry.enums import (
+from kubat.protocols.ocpi.v2_2_1.enums import (
     Capability,
     ConnectorFormat,
     ConnectorType,
+    EnergySourceCategory,
+    EnvironmentalImpactCategory,
     Facility,
+    ImageCategory,
     ParkingRestriction,
     ParkingType,
     PowerType,
     Status,
+    TokenType,
+)
+from kubat.protocols.ocpi.v2_2_1.types import (
+    URL,
+    Ci2,
+    Ci3,
+    Ci36,
+    Ci48,
+    DateTime,
+    DisplayText,
+    OcpiObject,
 )
 
-Ci2 = Annotated[str, StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")]
-Ci3 = Annotated[str, StringConstraints(min_length=3, max_length=3, pattern=r"^[A-Za-z0-9]{3}$")]
-Ci36 = Annotated[str, StringConstraints(min_length=1, max_length=36, pattern=r"^[\x20-\x7e]*$")]
-Ci48 = Annotated[str, StringConstraints(max_length=48, pattern=r"^[\x20-\x7e]*$")]
 Latitude = Annotated[str, StringConstraints(max_length=10, pattern=r"^-?[0-9]{1,2}\.[0-9]{5,7}$")]
 Longitude = Annotated[str, StringConstraints(max_length=11, pattern=r"^-?[0-9]{1,3}\.[0-9]{5,7}$")]
-
-
-class ImageCategory(StrEnum):
-    CHARGER = "CHARGER"
-    ENTRANCE = "ENTRANCE"
-    LOCATION = "LOCATION"
-    NETWORK = "NETWORK"
-    OPERATOR = "OPERATOR"
-    OTHER = "OTHER"
-    OWNER = "OWNER"
-
-
-class TokenType(StrEnum):
-    AD_HOC_USER = "AD_HOC_USER"
-    APP_USER = "APP_USER"
-    OTHER = "OTHER"
-    RFID = "RFID"
-
-
-class EnergySourceCategory(StrEnum):
-    NUCLEAR = "NUCLEAR"
-    GENERAL_FOSSIL = "GENERAL_FOSSIL"
-    COAL = "COAL"
-    GAS = "GAS"
-    GENERAL_GREEN = "GENERAL_GREEN"
-    SOLAR = "SOLAR"
-    WIND = "WIND"
-    WATER = "WATER"
-
-
-class EnvironmentalImpactCategory(StrEnum):
-    NUCLEAR_WASTE = "NUCLEAR_WASTE"
-    CARBON_DIOXIDE = "CARBON_DIOXIDE"
 
 
 class GeoLocation(OcpiObject):

@@ -1,0 +1,1 @@
+"""OCPI (Open Charge Point Interface) wire objects, one sub-package per version."""

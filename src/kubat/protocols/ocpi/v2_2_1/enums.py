@@ -1,0 +1,197 @@
+"""OCPI 2.2.1 vocabularies (Locations module, chapter 8.4): each member's value is the wire string.
+
+The registry builds its Django choices from these, so a value can only ever be one OCPI defines.
+Member names are Python identifiers; where the wire string is not one (`IEC_60309_2_single_16`)
+the value keeps the specification's spelling.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ConnectorType(StrEnum):
+    CHADEMO = "CHADEMO"
+    CHAOJI = "CHAOJI"
+    DOMESTIC_A = "DOMESTIC_A"
+    DOMESTIC_B = "DOMESTIC_B"
+    DOMESTIC_C = "DOMESTIC_C"
+    DOMESTIC_D = "DOMESTIC_D"
+    DOMESTIC_E = "DOMESTIC_E"
+    DOMESTIC_F = "DOMESTIC_F"
+    DOMESTIC_G = "DOMESTIC_G"
+    DOMESTIC_H = "DOMESTIC_H"
+    DOMESTIC_I = "DOMESTIC_I"
+    DOMESTIC_J = "DOMESTIC_J"
+    DOMESTIC_K = "DOMESTIC_K"
+    DOMESTIC_L = "DOMESTIC_L"
+    DOMESTIC_M = "DOMESTIC_M"
+    DOMESTIC_N = "DOMESTIC_N"
+    DOMESTIC_O = "DOMESTIC_O"
+    GBT_AC = "GBT_AC"
+    GBT_DC = "GBT_DC"
+    IEC_60309_2_SINGLE_16 = "IEC_60309_2_single_16"
+    IEC_60309_2_THREE_16 = "IEC_60309_2_three_16"
+    IEC_60309_2_THREE_32 = "IEC_60309_2_three_32"
+    IEC_60309_2_THREE_64 = "IEC_60309_2_three_64"
+    IEC_62196_T1 = "IEC_62196_T1"
+    IEC_62196_T1_COMBO = "IEC_62196_T1_COMBO"
+    IEC_62196_T2 = "IEC_62196_T2"
+    IEC_62196_T2_COMBO = "IEC_62196_T2_COMBO"
+    IEC_62196_T3A = "IEC_62196_T3A"
+    IEC_62196_T3C = "IEC_62196_T3C"
+    NEMA_5_20 = "NEMA_5_20"
+    NEMA_6_30 = "NEMA_6_30"
+    NEMA_6_50 = "NEMA_6_50"
+    NEMA_10_30 = "NEMA_10_30"
+    NEMA_10_50 = "NEMA_10_50"
+    NEMA_14_30 = "NEMA_14_30"
+    NEMA_14_50 = "NEMA_14_50"
+    PANTOGRAPH_BOTTOM_UP = "PANTOGRAPH_BOTTOM_UP"
+    PANTOGRAPH_TOP_DOWN = "PANTOGRAPH_TOP_DOWN"
+    TESLA_R = "TESLA_R"
+    TESLA_S = "TESLA_S"
+
+
+class ConnectorFormat(StrEnum):
+    SOCKET = "SOCKET"
+    CABLE = "CABLE"
+
+
+class PowerType(StrEnum):
+    AC_1_PHASE = "AC_1_PHASE"
+    AC_2_PHASE = "AC_2_PHASE"
+    AC_2_PHASE_SPLIT = "AC_2_PHASE_SPLIT"
+    AC_3_PHASE = "AC_3_PHASE"
+    DC = "DC"
+
+
+class Status(StrEnum):
+    AVAILABLE = "AVAILABLE"
+    BLOCKED = "BLOCKED"
+    CHARGING = "CHARGING"
+    INOPERATIVE = "INOPERATIVE"
+    OUTOFORDER = "OUTOFORDER"
+    PLANNED = "PLANNED"
+    REMOVED = "REMOVED"
+    RESERVED = "RESERVED"
+    UNKNOWN = "UNKNOWN"
+
+
+class Capability(StrEnum):
+    CHARGING_PROFILE_CAPABLE = "CHARGING_PROFILE_CAPABLE"
+    CHARGING_PREFERENCES_CAPABLE = "CHARGING_PREFERENCES_CAPABLE"
+    CHIP_CARD_SUPPORT = "CHIP_CARD_SUPPORT"
+    CONTACTLESS_CARD_SUPPORT = "CONTACTLESS_CARD_SUPPORT"
+    CREDIT_CARD_PAYABLE = "CREDIT_CARD_PAYABLE"
+    DEBIT_CARD_PAYABLE = "DEBIT_CARD_PAYABLE"
+    PED_TERMINAL = "PED_TERMINAL"
+    REMOTE_START_STOP_CAPABLE = "REMOTE_START_STOP_CAPABLE"
+    RESERVABLE = "RESERVABLE"
+    RFID_READER = "RFID_READER"
+    START_SESSION_CONNECTOR_REQUIRED = "START_SESSION_CONNECTOR_REQUIRED"
+    TOKEN_GROUP_CAPABLE = "TOKEN_GROUP_CAPABLE"
+    UNLOCK_CAPABLE = "UNLOCK_CAPABLE"
+
+
+class ParkingType(StrEnum):
+    ALONG_MOTORWAY = "ALONG_MOTORWAY"
+    PARKING_GARAGE = "PARKING_GARAGE"
+    PARKING_LOT = "PARKING_LOT"
+    ON_DRIVEWAY = "ON_DRIVEWAY"
+    ON_STREET = "ON_STREET"
+    UNDERGROUND_GARAGE = "UNDERGROUND_GARAGE"
+
+
+class Facility(StrEnum):
+    HOTEL = "HOTEL"
+    RESTAURANT = "RESTAURANT"
+    CAFE = "CAFE"
+    MALL = "MALL"
+    SUPERMARKET = "SUPERMARKET"
+    SPORT = "SPORT"
+    RECREATION_AREA = "RECREATION_AREA"
+    NATURE = "NATURE"
+    MUSEUM = "MUSEUM"
+    BIKE_SHARING = "BIKE_SHARING"
+    BUS_STOP = "BUS_STOP"
+    TAXI_STAND = "TAXI_STAND"
+    TRAM_STOP = "TRAM_STOP"
+    METRO_STATION = "METRO_STATION"
+    TRAIN_STATION = "TRAIN_STATION"
+    AIRPORT = "AIRPORT"
+    PARKING_LOT = "PARKING_LOT"
+    CARPOOL_PARKING = "CARPOOL_PARKING"
+    FUEL_STATION = "FUEL_STATION"
+    WIFI = "WIFI"
+
+
+class ParkingRestriction(StrEnum):
+    EV_ONLY = "EV_ONLY"
+    PLUGGED = "PLUGGED"
+    DISABLED = "DISABLED"
+    CUSTOMERS = "CUSTOMERS"
+    MOTORCYCLES = "MOTORCYCLES"
+
+
+class ImageCategory(StrEnum):
+    CHARGER = "CHARGER"
+    ENTRANCE = "ENTRANCE"
+    LOCATION = "LOCATION"
+    NETWORK = "NETWORK"
+    OPERATOR = "OPERATOR"
+    OTHER = "OTHER"
+    OWNER = "OWNER"
+
+
+class TokenType(StrEnum):
+    AD_HOC_USER = "AD_HOC_USER"
+    APP_USER = "APP_USER"
+    OTHER = "OTHER"
+    RFID = "RFID"
+
+
+class EnergySourceCategory(StrEnum):
+    NUCLEAR = "NUCLEAR"
+    GENERAL_FOSSIL = "GENERAL_FOSSIL"
+    COAL = "COAL"
+    GAS = "GAS"
+    GENERAL_GREEN = "GENERAL_GREEN"
+    SOLAR = "SOLAR"
+    WIND = "WIND"
+    WATER = "WATER"
+
+
+class EnvironmentalImpactCategory(StrEnum):
+    NUCLEAR_WASTE = "NUCLEAR_WASTE"
+    CARBON_DIOXIDE = "CARBON_DIOXIDE"
+
+
+class TariffType(StrEnum):
+    AD_HOC_PAYMENT = "AD_HOC_PAYMENT"
+    PROFILE_CHEAP = "PROFILE_CHEAP"
+    PROFILE_FAST = "PROFILE_FAST"
+    PROFILE_GREEN = "PROFILE_GREEN"
+    REGULAR = "REGULAR"
+
+
+class TariffDimensionType(StrEnum):
+    ENERGY = "ENERGY"  # per kWh, step_size in Wh
+    FLAT = "FLAT"
+    PARKING_TIME = "PARKING_TIME"  # per hour not charging, step_size in seconds
+    TIME = "TIME"  # per hour charging, step_size in seconds
+
+
+class DayOfWeek(StrEnum):
+    MONDAY = "MONDAY"
+    TUESDAY = "TUESDAY"
+    WEDNESDAY = "WEDNESDAY"
+    THURSDAY = "THURSDAY"
+    FRIDAY = "FRIDAY"
+    SATURDAY = "SATURDAY"
+    SUNDAY = "SUNDAY"
+
+
+class ReservationRestrictionType(StrEnum):
+    RESERVATION = "RESERVATION"
+    RESERVATION_EXPIRES = "RESERVATION_EXPIRES"

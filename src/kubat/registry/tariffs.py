@@ -1,0 +1,119 @@
+"""Operators' tariffs (OCPI Tariffs module): the write path for Tariff rows and their history.
+
+A tariff is replaced whole (OCPI PUT) or deleted; `last_updated` orders writes as it does for
+locations (registry.services.OutOfOrder), so an older tariff never overwrites a newer one.
+Every accepted version is appended to TariffVersion with the period it was valid, so the price
+a driver saw on a given day can be told later. Runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kubat.core.errors import InvalidInput, NotFound
+from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi
+from kubat.protocols.ocpi.v2_2_1.types import format_datetime
+from kubat.registry.models import Party, Tariff, TariffVersion
+from kubat.registry.services import OutOfOrder, road_of
+
+
+def find_tariff(*, party: Party | int, tariff_id: str, lock: bool = False) -> Tariff | None:
+    """The party's tariff with this id (CiString), optionally locked FOR UPDATE."""
+    rows = Tariff.objects.filter(party=party)
+    if lock:
+        rows = rows.select_for_update()
+    return rows.filter(ocpi_id=tariff_id).first() or rows.filter(ocpi_id__iexact=tariff_id).first()
+
+
+def _body(data: ocpi.Tariff, ocpi_id: str) -> dict[str, Any]:
+    body = data.model_dump(mode="json", exclude_none=True)
+    body["id"] = ocpi_id
+    body["country_code"] = body["country_code"].upper()
+    body["party_id"] = body["party_id"].upper()
+    body["last_updated"] = format_datetime(data.last_updated)
+    for name in ("start_date_time", "end_date_time"):
+        value = getattr(data, name)
+        if value is not None:
+            body[name] = format_datetime(value)
+    return body
+
+
+def put_tariff(*, party: Party, data: ocpi.Tariff, source: str) -> tuple[Tariff, bool]:
+    """Create or replace the party's tariff `data.id`; returns it and whether it is new.
+
+    Raises InvalidInput when the object names another party, OutOfOrder when it is older than
+    the stored one (ordered roads).
+    """
+    road = road_of(source)
+    if (data.country_code.upper(), data.party_id.upper()) != (party.country_code, party.party_id):
+        raise InvalidInput(
+            f"tariff {data.id} belongs to {data.country_code}*{data.party_id}, not {party.key}",
+            field="party_id",
+        )
+    tariff = find_tariff(party=party, tariff_id=data.id, lock=True)
+    if tariff is not None and road.ordered and data.last_updated < tariff.last_updated:
+        raise OutOfOrder(
+            f"tariff last_updated {data.last_updated.isoformat()} is older than the stored "
+            f"{tariff.last_updated.isoformat()}; older data never overwrites newer",
+            field="last_updated",
+        )
+    created = tariff is None
+    ocpi_id = data.id if tariff is None else tariff.ocpi_id
+    fields = {
+        "currency": data.currency,
+        "type": data.type or "",
+        "start_date_time": data.start_date_time,
+        "end_date_time": data.end_date_time,
+        "body": _body(data, ocpi_id),
+        "source": source,
+        "last_updated": data.last_updated,
+    }
+    if tariff is None:
+        tariff = Tariff.objects.create(party=party, ocpi_id=ocpi_id, **fields)
+    else:
+        for name, value in fields.items():
+            setattr(tariff, name, value)
+        tariff.save()
+    now = timezone.now()
+    _close_versions(party=party, ocpi_id=ocpi_id, at=now)
+    TariffVersion.objects.create(
+        party=party,
+        ocpi_id=ocpi_id,
+        body=tariff.body,
+        source=source,
+        valid_from=data.last_updated,
+    )
+    return tariff, created
+
+
+def _close_versions(*, party: Party | int, ocpi_id: str, at: datetime) -> None:
+    TariffVersion.objects.filter(party=party, ocpi_id=ocpi_id, valid_until__isnull=True).update(
+        valid_until=at
+    )
+
+
+def delete_tariff(*, party: Party | int, tariff_id: str) -> None:
+    """Delete the party's tariff (OCPI DELETE); its history stays, closed now. NotFound."""
+    tariff = find_tariff(party=party, tariff_id=tariff_id, lock=True)
+    if tariff is None:
+        raise NotFound(f"unknown tariff {tariff_id}", field="tariff_id")
+    _close_versions(party=party, ocpi_id=tariff.ocpi_id, at=timezone.now())
+    tariff.delete()
+
+
+def tariff_history(*, party: Party | int, tariff_id: str) -> QuerySet[TariffVersion]:
+    """Every version of a tariff, oldest first, with the period each was valid."""
+    return TariffVersion.objects.filter(party=party, ocpi_id__iexact=tariff_id).order_by(
+        "valid_from", "pk"
+    )
+
+
+def tariff_types(*, party: Party | int) -> dict[str, str]:
+    """The party's tariffs as upper-cased id (CiString) → type ("" when the tariff has none),
+    for resolving Connector.tariff_ids."""
+    rows = Tariff.objects.filter(party=party).values_list("ocpi_id", "type")
+    return {ocpi_id.upper(): kind for ocpi_id, kind in rows}
