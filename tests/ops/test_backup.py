@@ -31,7 +31,7 @@ import datetime as dt, pathlib, random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from kubat.ocpi.v2_2_1.locations import Location
+from kubat.protocols.ocpi.v2_2_1.locations import Location
 from kubat.quotas import services as quota_services
 from kubat.quotas.enums import Channel
 from kubat.quotas.models import QuotaPeriod
@@ -45,10 +45,10 @@ party = services.get_or_create_party(country_code="KG", party_id="OPS")
 n = 0
 while not stop.exists():
     with transaction.atomic():
-        services.save_location(party=party, source="manual",
+        services.save_location(party=party, source="api",
             data=Location.model_validate(location(f"W{{n}}", party="KG*OPS")))
         if n % 3 == 0 and n:  # and replace an earlier one: counters move both ways
-            services.save_location(party=party, source="manual",
+            services.save_location(party=party, source="api",
                 data=Location.model_validate(location(f"W{{n - 3}}", party="KG*OPS",
                     evses=[])))
         quota_services.receive_request(

@@ -8,11 +8,11 @@ from pathlib import Path
 from tests.ops.procs import Site, database
 
 SEED = """
-from kubat.ocpi.v2_2_1.locations import Location
+from kubat.protocols.ocpi.v2_2_1.locations import Location
 from kubat.registry import services
 from tests.ocpi.factories import location
 party = services.get_or_create_party(country_code="KG", party_id="REP")
-services.save_location(party=party, source="manual",
+services.save_location(party=party, source="api",
                        data=Location.model_validate(location("{lid}", party="KG*REP")))
 print(1)
 """
