@@ -54,6 +54,8 @@ def test_token_a_opens_versions_and_details_only(client: Client) -> None:
         ("credentials", "RECEIVER"),
         ("locations", "SENDER"),
         ("locations", "RECEIVER"),
+        ("tariffs", "SENDER"),
+        ("tariffs", "RECEIVER"),
     }
     assert call(client, "GET", f"{BASE}/sender/locations", token=token_a).status_code == 401
 

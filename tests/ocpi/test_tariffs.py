@@ -127,3 +127,34 @@ def test_every_tariff_example_round_trips_through_the_sender(client: Client) -> 
         link = reply.headers.get("Link")
         url = link[link.index("/ocpi/") : link.index(">")] if link else None
     assert _numbers_as_floats(sent) == _numbers_as_floats(objects)
+
+
+def test_a_location_shows_the_reference_price_with_its_currency(client: Client) -> None:
+    registered_peer("KG*ABC")
+    tariff = {
+        "country_code": "KG",
+        "party_id": "ABC",
+        "id": "dc-adhoc",
+        "currency": "KGS",
+        "type": "AD_HOC_PAYMENT",
+        "elements": [
+            {"price_components": [{"type": "ENERGY", "price": 20, "vat": 12, "step_size": 1}]}
+        ],
+        "last_updated": "2026-01-01T00:00:00Z",
+    }
+    call(client, "PUT", "/ocpi/2.2.1/receiver/tariffs/KG/ABC/dc-adhoc", tariff)
+    plug = connector(tariff_ids=["DC-ADHOC"])
+    call(
+        client,
+        "PUT",
+        "/ocpi/2.2.1/receiver/locations/KG/ABC/BSK1",
+        location(evses=[evse("1", connectors=[plug])]),
+    )
+    pk = services.find_location(party=Tariff.objects.get().party, location_id="BSK1").pk
+    price = client.get(f"/api/v1/locations/{pk}").json()["evses"][0]["price"]
+    # 30 kWh at 20 KGS a kWh = 600 KGS, 672 with 12 % VAT.
+    assert price["currency"] == "KGS"
+    assert (price["excl_vat"], price["incl_vat"], price["vat_stated"]) == (600.0, 672.0, True)
+    assert price["session"] == "DC: 30 kWh in 45 min"
+    page = client.get(f"/locations/{pk}/").content.decode()
+    assert "672.00 KGS" in page

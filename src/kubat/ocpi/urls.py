@@ -1,35 +1,50 @@
-"""/ocpi: OCPI 2.2.1 as advertised in the version details (views.py)."""
+"""/ocpi: OCPI 2.2.1 as advertised in the version details (views.py).
 
-from django.urls import path, re_path
+Tolerant of real peers: implementations in the field join an advertised module URL and the
+object path with a separator or without one. Kubat advertises every module URL with a trailing
+slash and routes each path with or without a trailing slash, and with doubled slashes, to the
+same view.
+"""
+
+import re
+from collections.abc import Callable
+
+from django.http import HttpResponseBase
+from django.urls import URLPattern, re_path
 
 from kubat.ocpi import views
 
-LOC = "2.2.1/receiver/locations/<str:country_code>/<str:party_id>/<str:location_id>"
+
+def _route(
+    pattern: str, view: Callable[..., HttpResponseBase], name: str | None = None
+) -> URLPattern:
+    """`a/b/<x>` as a regex that takes `/+` between segments and an optional trailing `/`."""
+    parts = [
+        f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("<") else re.escape(part)
+        for part in pattern.split("/")
+    ]
+    return re_path(rf"^/*{'/+'.join(parts)}/*$", view, name=name)
+
+
+LOC = "2.2.1/receiver/locations/<country_code>/<party_id>/<location_id>"
+SENDER = "2.2.1/sender/locations/<location_id>"
 
 urlpatterns = [
-    path("versions", views.versions, name="ocpi-versions"),
-    path("2.2.1", views.version_details, name="ocpi-version-details"),
-    path("2.2.1/", views.version_details),
-    path("2.2.1/credentials", views.credentials, name="ocpi-credentials"),
-    path(LOC, views.receiver_object, name="ocpi-receiver-location"),
-    path(f"{LOC}/<str:evse_uid>", views.receiver_object, name="ocpi-receiver-evse"),
-    path(
-        f"{LOC}/<str:evse_uid>/<str:connector_id>",
-        views.receiver_object,
-        name="ocpi-receiver-connector",
-    ),
-    path(
-        "2.2.1/receiver/tariffs/<str:country_code>/<str:party_id>/<str:tariff_id>",
+    _route("versions", views.versions, "ocpi-versions"),
+    _route("2.2.1", views.version_details, "ocpi-version-details"),
+    _route("2.2.1/credentials", views.credentials, "ocpi-credentials"),
+    _route(LOC, views.receiver_object, "ocpi-receiver-location"),
+    _route(f"{LOC}/<evse_uid>", views.receiver_object, "ocpi-receiver-evse"),
+    _route(f"{LOC}/<evse_uid>/<connector_id>", views.receiver_object, "ocpi-receiver-connector"),
+    _route(
+        "2.2.1/receiver/tariffs/<country_code>/<party_id>/<tariff_id>",
         views.receiver_tariff,
-        name="ocpi-receiver-tariff",
+        "ocpi-receiver-tariff",
     ),
-    path("2.2.1/sender/tariffs", views.sender_tariffs, name="ocpi-sender-tariffs"),
-    path("2.2.1/sender/locations", views.sender_list, name="ocpi-sender-locations"),
-    path("2.2.1/sender/locations/<str:location_id>", views.sender_object),
-    path("2.2.1/sender/locations/<str:location_id>/<str:evse_uid>", views.sender_object),
-    path(
-        "2.2.1/sender/locations/<str:location_id>/<str:evse_uid>/<str:connector_id>",
-        views.sender_object,
-    ),
+    _route("2.2.1/sender/tariffs", views.sender_tariffs, "ocpi-sender-tariffs"),
+    _route("2.2.1/sender/locations", views.sender_list, "ocpi-sender-locations"),
+    _route(SENDER, views.sender_object),
+    _route(f"{SENDER}/<evse_uid>", views.sender_object),
+    _route(f"{SENDER}/<evse_uid>/<connector_id>", views.sender_object),
     re_path(r"^.*$", views.unknown),
 ]

@@ -26,21 +26,23 @@ def _versions(request: HttpRequest, caller: Caller) -> Reply:
 
 
 def _details(request: HttpRequest, caller: Caller) -> Reply:
+    """Module URLs end with a slash: peers that append the object path without a separator
+    and peers that add one both reach the module (urls.py routes a doubled slash too)."""
     base = f"{conf.base_url(request)}/{VERSION}"
     return Reply(
         {
             "version": VERSION,
             "endpoints": [
-                {"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials"},
-                {"identifier": "credentials", "role": "RECEIVER", "url": f"{base}/credentials"},
-                {"identifier": "locations", "role": "SENDER", "url": f"{base}/sender/locations"},
+                {"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials/"},
+                {"identifier": "credentials", "role": "RECEIVER", "url": f"{base}/credentials/"},
+                {"identifier": "locations", "role": "SENDER", "url": f"{base}/sender/locations/"},
                 {
                     "identifier": "locations",
                     "role": "RECEIVER",
-                    "url": f"{base}/receiver/locations",
+                    "url": f"{base}/receiver/locations/",
                 },
-                {"identifier": "tariffs", "role": "SENDER", "url": f"{base}/sender/tariffs"},
-                {"identifier": "tariffs", "role": "RECEIVER", "url": f"{base}/receiver/tariffs"},
+                {"identifier": "tariffs", "role": "SENDER", "url": f"{base}/sender/tariffs/"},
+                {"identifier": "tariffs", "role": "RECEIVER", "url": f"{base}/receiver/tariffs/"},
             ],
         }
     )

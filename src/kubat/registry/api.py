@@ -39,6 +39,16 @@ class ConnectorOut(Schema):
     last_updated: datetime
 
 
+class PriceOut(Schema):
+    session: str = Field(description="The reference session priced, e.g. DC: 30 kWh in 45 min")
+    currency: str = Field(description="ISO 4217, as the tariff states it")
+    excl_vat: float
+    incl_vat: float
+    vat_stated: bool = Field(description="False when the tariff states no VAT at all")
+    tariff_id: str
+    tariff_type: str | None
+
+
 class EvseOut(Schema):
     uid: str
     evse_id: str | None
@@ -48,6 +58,9 @@ class EvseOut(Schema):
     physical_reference: str | None
     floor_level: str | None
     connectors: list[ConnectorOut]
+    price: PriceOut | None = Field(
+        None, description="Ad-hoc price of the reference session (docs/open-data.md)"
+    )
     last_updated: datetime
 
 

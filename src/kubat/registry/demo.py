@@ -17,7 +17,9 @@ from typing import Any
 
 from kubat.accounts.models import Organisation
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi_tariffs
 from kubat.registry import services
+from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import Source
 from kubat.registry.models import Location, Party
 
@@ -281,6 +283,7 @@ class _Builder:
             "max_voltage": voltage,
             "max_amperage": amperage,
             "max_electric_power": int(kw * 1000),
+            "tariff_ids": [DEMO_TARIFF_DC if dc else DEMO_TARIFF_AC],
             "last_updated": self._stamp(),
         }
 
@@ -467,6 +470,44 @@ def _pavilion_hub(builder: _Builder, party: Party) -> tuple[Party, ocpi.Location
     return party, ocpi.Location.model_validate(data), "Astana"
 
 
+DEMO_TARIFF_DC, DEMO_TARIFF_AC = "DC-ADHOC", "AC-ADHOC"
+# Ad-hoc prices per kWh, an assumption for the demo (docs/facts.md has no tariff survey):
+# currency, DC, AC, VAT % (Kyrgyzstan 12 %; Kazakhstan 16 % from 2026).
+DEMO_PRICES = {"KG": ("KGS", 16.0, 10.0, 12.0), "KZ": ("KZT", 120.0, 70.0, 16.0)}
+
+
+def _demo_tariffs(rng: random.Random, parties: list[Party]) -> int:
+    """An AC and a DC ad-hoc tariff for every demo operator, each within 20 % of the base."""
+    count = 0
+    for party in parties:
+        currency, dc, ac, vat = DEMO_PRICES[party.country_code]
+        for tariff_id, per_kwh in ((DEMO_TARIFF_DC, dc), (DEMO_TARIFF_AC, ac)):
+            price = round(per_kwh * rng.uniform(0.8, 1.2), 1)
+            data = ocpi_tariffs.Tariff.model_validate(
+                {
+                    "country_code": party.country_code,
+                    "party_id": party.party_id,
+                    "id": tariff_id,
+                    "currency": currency,
+                    "type": "AD_HOC_PAYMENT",
+                    "tariff_alt_text": [
+                        {"language": "en", "text": f"{price} {currency} per kWh (demo data)"}
+                    ],
+                    "elements": [
+                        {
+                            "price_components": [
+                                {"type": "ENERGY", "price": price, "vat": vat, "step_size": 1}
+                            ]
+                        }
+                    ],
+                    "last_updated": BASE_TIME,
+                }
+            )
+            registry_tariffs.put_tariff(party=party, data=data, source=Source.DEMO)
+            count += 1
+    return count
+
+
 def has_data() -> bool:
     """Whether the registry already holds locations (`kubat demo --if-empty` then does nothing)."""
     return Location.objects.exists()
@@ -482,8 +523,10 @@ def load_demo(*, seed: int) -> dict[str, int]:
     items += _country(rng, builder, "KZ", KZ_TOWNS, KZ_CORRIDORS, kz_parties)
     items.append(_pavilion_hub(builder, kz_parties[-1]))
     created = services.bulk_create_locations(items=items, source=Source.DEMO)
+    tariffs = _demo_tariffs(random.Random(seed + 1), kg_parties + kz_parties)
     return {
         "parties": len(kg_parties) + len(kz_parties),
+        "tariffs": tariffs,
         "locations": len(created),
         "evses": sum(len(loc.evses or []) for _, loc, _ in items),
     }

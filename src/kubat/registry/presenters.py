@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubat.registry import publicity
+from kubat.registry import pricing, publicity
+from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.derived import connector_power_kw
 from kubat.registry.models import EVSE, Connector, Location
 from kubat.registry.selectors import status_counts
@@ -33,7 +34,16 @@ def connector_dict(connector: Connector) -> dict[str, Any]:
     }
 
 
-def evse_dict(evse: EVSE) -> dict[str, Any]:
+def evse_dict(evse: EVSE, tariffs: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An EVSE; with its party's `tariffs`, its reference-session price (registry.pricing)."""
+    connectors = list(evse.connectors.all())
+    price = None
+    if tariffs:
+        price = pricing.evse_price(
+            dc=any(c.power_type == "DC" for c in connectors),
+            tariff_ids=[str(t) for c in connectors for t in c.tariff_ids or []],
+            tariffs=tariffs,
+        )
     return {
         "uid": evse.uid,
         "evse_id": evse.evse_id,
@@ -42,7 +52,8 @@ def evse_dict(evse: EVSE) -> dict[str, Any]:
         "capabilities": evse.capabilities or [],
         "physical_reference": evse.physical_reference,
         "floor_level": evse.floor_level,
-        "connectors": [connector_dict(c) for c in evse.connectors.all()],
+        "connectors": [connector_dict(c) for c in connectors],
+        "price": price,
         "last_updated": evse.last_updated,
     }
 
@@ -90,6 +101,7 @@ def location_summary(location: Location, distance_km: float | None = None) -> di
 def location_detail(location: Location) -> dict[str, Any]:
     """The single-location form: the summary plus EVSEs, hours and the operator's contact."""
     party = location.party
+    tariffs = registry_tariffs.tariff_objects(party=party)
     return {
         **location_summary(location),
         "parking_type": location.parking_type,
@@ -101,5 +113,5 @@ def location_detail(location: Location) -> dict[str, Any]:
             "email": party.contact_email or None,
             "phone": party.contact_phone or None,
         },
-        "evses": [evse_dict(e) for e in location.evses.all() if e.status != "REMOVED"],
+        "evses": [evse_dict(e, tariffs) for e in location.evses.all() if e.status != "REMOVED"],
     }

@@ -112,6 +112,12 @@ def tariff_history(*, party: Party | int, tariff_id: str) -> QuerySet[TariffVers
     )
 
 
+def tariff_objects(*, party: Party | int) -> dict[str, dict[str, Any]]:
+    """The party's tariffs as upper-cased id (CiString) → OCPI object, for pricing."""
+    rows = Tariff.objects.filter(party=party).values_list("ocpi_id", "body")
+    return {ocpi_id.upper(): dict(body) for ocpi_id, body in rows}
+
+
 def tariff_types(*, party: Party | int) -> dict[str, str]:
     """The party's tariffs as upper-cased id (CiString) → type ("" when the tariff has none),
     for resolving Connector.tariff_ids."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from kubat.protocols.ocpi.v2_2_1.enums import (
     Capability,
@@ -75,6 +75,13 @@ class Hours(OcpiObject):
     regular_hours: list[RegularHours] | None = None
     exceptional_openings: list[ExceptionalPeriod] | None = None
     exceptional_closings: list[ExceptionalPeriod] | None = None
+
+    @model_validator(mode="after")
+    def _hours_when_not_always_open(self) -> Hours:
+        """8.4.14: regular_hours "SHALL be set" when twentyfourseven is false."""
+        if not self.twentyfourseven and not self.regular_hours:
+            raise ValueError("regular_hours must be given when twentyfourseven is false")
+        return self
 
 
 class EnergySource(OcpiObject):
@@ -165,3 +172,10 @@ class Location(OcpiObject):
     images: list[Image] | None = None
     energy_mix: EnergyMix | None = None
     last_updated: DateTime
+
+    @model_validator(mode="after")
+    def _allowed_to_only_when_unpublished(self) -> Location:
+        """8.3.1: publish_allowed_to "is only allowed to be set if publish is set to false"."""
+        if self.publish and self.publish_allowed_to:
+            raise ValueError("publish_allowed_to is only allowed when publish is false")
+        return self

@@ -27,11 +27,15 @@ Ci48 = Annotated[str, StringConstraints(max_length=48, pattern=r"^[\x20-\x7e]*$"
 
 
 def format_datetime(value: datetime) -> str:
-    """RFC 3339 in UTC with a Z, fractional seconds only when there are any."""
+    """RFC 3339 in UTC with a Z; milliseconds only when there are any.
+
+    OCPI's DateTime is string(25) (16.4): at most three fractional digits, so microseconds
+    are cut (not rounded, so a timestamp never moves past the moment it stands for).
+    """
     value = value.astimezone(UTC)
     text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
+    if millis := value.microsecond // 1000:
+        text += f".{millis:03d}".rstrip("0")
     return text + "Z"
 
 
