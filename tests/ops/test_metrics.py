@@ -83,6 +83,8 @@ def test_ocpi_updates_are_counted_accepted_and_refused(client: Client) -> None:
             before, name, object=obj, outcome=outcome
         )
 
+    routes = {labels["route"] for labels, _ in after["kubat_http_requests_total"]}
+    assert "/ocpi/2.2.1/receiver/locations/<country_code>/<party_id>/<location_id>/" in routes
     assert delta("location", "accepted") == 1
     assert delta("evse", "accepted") == 1
     assert delta("evse", "refused") == 1

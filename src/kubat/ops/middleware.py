@@ -40,11 +40,19 @@ def _who(request: HttpRequest) -> str:
     return str(user.get_username()) if user.is_authenticated else ""
 
 
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
 def _route(request: HttpRequest) -> tuple[str, str]:
+    """The URL pattern that answered (bounded label values), regex patterns made readable:
+    `ocpi/^/*2\\.2\\.1/+versions/*$` becomes `/ocpi/2.2.1/versions/`."""
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "<unmatched>", ""
-    return "/" + match.route.lstrip("^").rstrip("$"), match.url_name or ""
+    route = _GROUP.sub(r"<\1>", match.route)
+    for regex, plain in (("^", ""), ("$", ""), ("/*", "/"), ("/+", "/"), ("\\.", ".")):
+        route = route.replace(regex, plain)
+    return re.sub("/{2,}", "/", "/" + route), match.url_name or ""
 
 
 class RequestLogMiddleware:
