@@ -11,9 +11,11 @@ SEED = """
 from kubat.protocols.ocpi.v2_2_1.locations import Location
 from kubat.registry import services
 from tests.ocpi.factories import location
-party = services.get_or_create_party(country_code="KG", party_id="REP")
-services.save_location(party=party, source="api",
-                       data=Location.model_validate(location("{lid}", party="KG*REP")))
+from django.db import transaction
+with transaction.atomic():  # the write path locks its rows (select_for_update)
+    party = services.get_or_create_party(country_code="KG", party_id="REP")
+    services.save_location(party=party, source="api",
+                           data=Location.model_validate(location("{lid}", party="KG*REP")))
 print(1)
 """
 PROBE = """
