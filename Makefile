@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/kubat
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test test-sqlite test-postgres lint fmt bench fuzz messages chromium clean
+.PHONY: install run test test-sqlite test-postgres lint fmt bench fuzz messages chromium clean \
+	ops-tools rehearse
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +27,21 @@ chromium:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
 
+# pg_dump/pg_restore (kubat backup and restore on PostgreSQL) and systemd-analyze (the unit
+# check in tests/ops/test_deploy.py), installed from Debian when missing and we run as root.
+ops-tools:
+	@if ! command -v pg_dump >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-client; fi
+	@if ! command -v systemd-analyze >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd; fi
+
+# The production configuration end to end on this machine (deploy/rehearse.py): PostgreSQL,
+# KUBAT_DEBUG=false, gunicorn and the worker as the systemd units start them, check --deploy,
+# health, metrics, a backup and its restore. Its databases (names containing "ops") are dropped.
+REHEARSE_URL ?= $(PG_URL)_ops_rehearse
+rehearse: install messages ops-tools
+	$(BIN)/python deploy/rehearse.py --database-url $(REHEARSE_URL)
+
 run: install messages
 	$(BIN)/kubat migrate --noinput
 	$(BIN)/kubat demo --if-empty
@@ -33,23 +49,23 @@ run: install messages
 
 test: install lint test-sqlite test-postgres
 
-test-sqlite: install messages chromium
+test-sqlite: install messages chromium ops-tools
 	KUBAT_DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest
 
 # Skips every test with a message saying how to enable it when PostgreSQL is not reachable.
-test-postgres: install messages
+test-postgres: install messages ops-tools
 	KUBAT_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m 'not browser'
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench deploy
+	$(BIN)/ruff format --check src tests bench deploy
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	KUBAT_DATABASE_URL=sqlite:///var/lint.sqlite3 $(BIN)/kubat makemigrations --check --dry-run
 
 fmt: install
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench deploy
+	$(BIN)/ruff check --fix src tests bench deploy
 
 # Every benchmark prints JSON; each creates its own database (PostgreSQL: <name>_bench and the
 # like), so none touches your data. wrk (Debian package) is the OCPI ingest load generator.

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "kubat.permits",
     "kubat.portal",
     "kubat.insights",
+    "kubat.ops",
 ]
 
 # The apps whose generated demo data `kubat demo` loads, in dependency order (each has a
@@ -122,6 +123,8 @@ INSTALLED_APPS = [
 KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi", "insights"]
 
 MIDDLEWARE = [
+    # First, so it times and logs every answer (also the guards' 400s) with its request id.
+    "kubat.ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kubat.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -213,11 +216,19 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("KUBAT_FROM_EMAIL", "kubat@localhost")
 
+# JSON lines on stderr (structlog renders them, kubat.ops.logs); KUBAT_LOG_FORMAT=text for a
+# terminal. One line per request at INFO from the `kubat.request` logger (KUBAT_REQUEST_LOG).
+KUBAT_LOG_FORMAT = os.environ.get("KUBAT_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"kubat": {"()": "kubat.ops.logs.formatter", "style": KUBAT_LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kubat"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KUBAT_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "kubat.request": {"level": os.environ.get("KUBAT_REQUEST_LOG", "INFO")},
+        "kubat.ops": {"level": "INFO"},
+    },
 }
 
 # Licence stated in every open-data download.
@@ -345,3 +356,26 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("kubat.core.middleware.RefuseNulMiddleware"),
     "kubat.ocpi.transport.BoundedBodyMiddleware",
 )
+# --- Operations (kubat.ops; docs/operations.md) ---------------------------------------------
+# Periodic-job intervals "name=seconds,..." (0 turns a job off), extra jobs as JSON, the lease
+# a running job holds (renewed every third; a killed worker's job is taken over after it), and
+# how often an idle worker looks for due jobs.
+KUBAT_WORKER_EVERY = os.environ.get("KUBAT_WORKER_EVERY", "")
+KUBAT_WORKER_EXTRA_JOBS = os.environ.get("KUBAT_WORKER_EXTRA_JOBS", "")
+KUBAT_WORKER_LEASE_SECONDS = float(os.environ.get("KUBAT_WORKER_LEASE_SECONDS", "60"))
+KUBAT_WORKER_POLL_SECONDS = float(os.environ.get("KUBAT_WORKER_POLL_SECONDS", "1"))
+# /readyz fails when no worker was seen for this long (0: do not check the worker).
+KUBAT_READY_WORKER_SECONDS = int(os.environ.get("KUBAT_READY_WORKER_SECONDS", "300"))
+# /metrics answers a bearer token or a client address in the list (IPs or CIDRs); neither set:
+# it answers nobody.
+KUBAT_METRICS_TOKEN = os.environ.get("KUBAT_METRICS_TOKEN", "")
+KUBAT_METRICS_ALLOW = [
+    a.strip() for a in os.environ.get("KUBAT_METRICS_ALLOW", "").split(",") if a.strip()
+]
+KUBAT_BACKUP_DIR = Path(os.environ.get("KUBAT_BACKUP_DIR", VAR_DIR / "backups"))
+# Probes and scrapers talk plain HTTP to the instance itself: never redirect them to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# A read replica for the public reads (anonymous GETs): see kubat.ops.routers.
+if replica_url := os.environ.get("KUBAT_DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {**_database(replica_url), "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["kubat.ops.routers.ReplicaRouter"]

@@ -7,6 +7,7 @@ from kubat.api import api
 from kubat.portal.i18n import portal_patterns
 
 urlpatterns = [
+    path("", include("kubat.ops.urls")),  # /healthz, /readyz, /metrics
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # `/+`: a peer that joins URLs with a doubled slash still reaches OCPI (kubat.ocpi.urls).

@@ -224,6 +224,8 @@ def endpoint(
             if handler is None:
                 raise MethodNotAllowed(f"{request.method} is not served here")
             caller = authenticate(request, allow_token_a=request.method in token_a)
+            # Who called, for the request log line (kubat.ops): the parties, never the token.
+            request.ocpi_parties = sorted(f"{c}*{p}" for c, p in caller.parties)  # type: ignore[attr-defined]
             reply = handler(request, caller, **kwargs)
             body = envelope(reply.data, message=reply.message)
         except KubatError as exc:

@@ -7,10 +7,12 @@ server in front is needed for a single machine.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -24,6 +26,11 @@ class Command(BaseCommand):
             "--workers", type=int, default=2, help="Worker processes; about one per core."
         )
         parser.add_argument("--threads", type=int, default=1, help="Threads per worker.")
+        parser.add_argument(
+            "--access-log",
+            action="store_true",
+            help="Also gunicorn's plain-text access log (Kubat logs each request as JSON).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:
@@ -41,9 +48,16 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--threads",
             str(options["threads"]),
-            "--access-logfile",
-            "-",
         ]
+        if options["access_log"]:
+            argv += ["--access-logfile", "-"]
+        # Metrics of all worker processes are summed at scrape time from files in this
+        # directory (prometheus-client multiprocess mode); a new server starts from zero.
+        metrics_dir = os.environ.setdefault(
+            "PROMETHEUS_MULTIPROC_DIR", str(settings.VAR_DIR / "metrics")
+        )
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        os.makedirs(metrics_dir, exist_ok=True)
         self.stdout.write(f"Kubat at http://{options['host']}:{options['port']}/")
         self.stdout.flush()
         os.execv(sys.executable, argv)
