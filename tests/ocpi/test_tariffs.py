@@ -158,3 +158,13 @@ def test_a_location_shows_the_reference_price_with_its_currency(client: Client) 
     assert price["session"] == "DC: 30 kWh in 45 min"
     page = client.get(f"/locations/{pk}/").content.decode()
     assert "672.00 KGS" in page
+
+
+def test_a_tariff_with_a_date_that_does_not_exist_is_refused(client: Client) -> None:
+    obj = example("tariff_1_simple_2hour.json")
+    obj["elements"][0]["restrictions"] = {"start_date": "2026-02-30"}
+    registered_peer("DE*ALL")
+    reply = call(client, "PUT", _url(obj), obj).json()
+    assert reply["status_code"] == 2001
+    assert "start_date" in reply["status_message"]
+    assert not Tariff.objects.exists()

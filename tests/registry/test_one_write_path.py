@@ -78,7 +78,7 @@ def _evse(uid: str, at: datetime, rng: random.Random, party: str) -> dict[str, A
     return {
         "uid": uid,
         "evse_id": f"{cc}*{pid}*E{uid}",
-        "status": rng.choice(STATUSES[:-2]),
+        "status": rng.choice([*STATUSES[:-2], "PLANNED"]),
         "connectors": [_connector(str(n), at, rng) for n in range(1, rng.randint(1, 2) + 1)],
         "last_updated": format_datetime(at),
     }
@@ -231,7 +231,7 @@ class Roads:
             return None
         location, evse = found
         at = self.tick()
-        status = self.rng.choice(STATUSES[:-1])
+        status = self.rng.choice(STATUSES)  # PLANNED and REMOVED too: both refresh the location
         body = {"status": status, "last_updated": format_datetime(at)}
         reply = self._ocpi("patch", f"{location.ocpi_id}/{evse.uid}", body)
         return Write("ocpi", reply["status_code"] == 1000, location.ocpi_id, at, evse.uid, True)
@@ -265,10 +265,10 @@ class Roads:
         return Write("ocpi", report["saved"] == 2, None)
 
     def admin_status(self) -> Write | None:
-        found = self._existing()
-        if found is None:
+        evses = list(EVSE.objects.select_related("location"))  # the permit's station too
+        if not evses:
             return None
-        _, evse = found
+        evse = self.rng.choice(evses)
         status = self.rng.choice(STATUSES)
         response = self.admin.post(
             f"/admin/registry/evse/{evse.pk}/change/",

@@ -60,3 +60,14 @@ def test_an_energy_threshold_switches_elements_mid_session() -> None:
     price = session_price(tariff, DC_SESSION)
     assert price.excl_vat == 20 * 10 + 10 * 20  # 20 kWh at 10, then 10 kWh at 20
     assert price.tax_included is False
+
+
+def test_a_tariff_that_prices_nothing_of_the_session_has_no_price_not_a_free_one() -> None:
+    night_only = {
+        "currency": "KGS",
+        "elements": [
+            {"price_components": [{"type": "ENERGY", "price": 8, "step_size": 1}],
+             "restrictions": {"start_time": "23:00", "end_time": "06:00"}},
+        ],
+    }  # fmt: skip
+    assert session_price(night_only, DC_SESSION) is None

@@ -77,6 +77,7 @@ class LocationAdmin(admin.ModelAdmin[Location]):
         "source",
         "last_updated",
         "created_at",
+        "country_code",  # derived from `country` (alpha-3) by the write path
     ]
     list_select_related = ["party"]
     inlines = [EvseInline]
@@ -105,6 +106,11 @@ class EvseAdmin(admin.ModelAdmin[EVSE]):
     inlines = [ConnectorInline]
 
     readonly_fields = ["max_power_kw", "last_updated"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: EVSE | None = None) -> list[str]:
+        """An EVSE stays at its location: moving it would leave the old one's derived values."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "location"] if obj is not None else fields
 
     def has_delete_permission(self, request: HttpRequest, obj: EVSE | None = None) -> bool:
         return False

@@ -252,8 +252,8 @@ class Tariff(models.Model):
 class TariffVersion(models.Model):
     """A tariff as it was, and when: the price history, appended on every change.
 
-    `valid_from` is the version's own last_updated; `valid_until` is when Kubat received the
-    version that replaced it, or the tariff's deletion (None while it is current).
+    `valid_from` is the version's own last_updated; `valid_until` is the next version's
+    last_updated, or the time of the tariff's deletion (None while it is current).
     """
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")

@@ -102,8 +102,10 @@ def _applies(restrictions: dict[str, Any] | None, *, at: datetime, kwh: float, m
     return True
 
 
-def session_price(tariff: dict[str, Any], session: ReferenceSession) -> SessionPrice:
-    """The price of `session` under the OCPI Tariff object `tariff` (see the module docstring)."""
+def session_price(tariff: dict[str, Any], session: ReferenceSession) -> SessionPrice | None:
+    """The price of `session` under the OCPI Tariff object `tariff` (see the module docstring);
+    None when no element prices any part of it (a night-only tariff at noon, say): unknown,
+    which is not the same as free."""
     elements = tariff["elements"]
     kw = session.kwh / (session.minutes / 60)
     per_minute_kwh = session.kwh / session.minutes
@@ -134,6 +136,8 @@ def session_price(tariff: dict[str, Any], session: ReferenceSession) -> SessionP
                     used[(index, kind)] += 60
                 elif kind == TariffDimensionType.FLAT and minute == 0 and flat is None:
                     flat = (index, component)
+    if not used and flat is None:
+        return None
     excl = incl = 0.0
     stated_vat = False
     for (index, kind), amount in used.items():
@@ -172,6 +176,8 @@ def evse_price(
         return None
     chosen = next((t for t in known if t.get("type") == "AD_HOC_PAYMENT"), known[0])
     price = session_price(chosen, DC_SESSION if dc else AC_SESSION)
+    if price is None:
+        return None
     return {
         **price.as_dict(),
         "tariff_id": chosen["id"],

@@ -514,6 +514,9 @@ def _touch_location(location: Location, at: datetime) -> None:
 # --- Status reports: the lean path -------------------------------------------------------------
 
 _STATUSES = frozenset(Status)
+# Statuses whose EVSE is not in service: a change into or out of one changes the location's
+# derived values (registry.derived.summarise), so it never takes the lean path.
+OUT_OF_SERVICE = frozenset({Status.PLANNED, Status.REMOVED})
 
 # A status report may be at most this far ahead of Kubat's clock. The sender list finds
 # locations whose EVSE status changed since date_from through the status history's time index,
@@ -521,10 +524,11 @@ _STATUSES = frozenset(Status)
 # it reports (selectors in kubat.ocpi).
 MAX_CLOCK_AHEAD = timedelta(hours=1)
 
-# One statement, one round trip: lock and update the EVSE if the report is newer and no
-# REMOVED transition is involved, and append the event. Zero rows back means "take the slow
-# path", which tells unknown from out of order and handles REMOVED with a full refresh of
-# derived values. The location row is read, not locked or written (see the module docstring).
+# One statement, one round trip: lock and update the EVSE if the report is newer and neither
+# its stored nor its new status is PLANNED or REMOVED (OUT_OF_SERVICE), and append the event.
+# Zero rows back means "take the slow path", which tells unknown from out of order and handles
+# those transitions with a full refresh of derived values. The location row is read, not locked
+# or written (see the module docstring).
 _FAST_STATUS_SQL = """
 WITH upd AS (
     UPDATE registry_evse
@@ -533,7 +537,7 @@ WITH upd AS (
             SELECT id FROM registry_location
             WHERE party_id = %(party)s AND ocpi_id = %(location)s
         )
-      AND uid = %(uid)s AND status <> 'REMOVED' AND last_updated <= %(at)s
+      AND uid = %(uid)s AND status NOT IN ('REMOVED', 'PLANNED') AND last_updated <= %(at)s
     RETURNING id
 ), ev AS (
     INSERT INTO registry_evsestatusevent (evse_id, status, reported_at, received_at, source)
@@ -570,7 +574,8 @@ def record_evse_status(
 
     The hot path of OCPI ingest: on PostgreSQL one statement (see _FAST_STATUS_SQL), atomic on
     its own, so outside a transaction it costs one round trip and no BEGIN/COMMIT. A change to
-    or from REMOVED changes the public dataset, so it takes the slow path, which refreshes
+    or from PLANNED or REMOVED changes what the location counts as (in service, pipeline,
+    gone), so it takes the slow path, which refreshes
     derived values and counters in a transaction (joining the caller's, if any). Raises
     NotFound (unknown location or EVSE), OutOfOrder, and InvalidInput for a status OCPI does
     not define or a report more than MAX_CLOCK_AHEAD in the future.
@@ -585,7 +590,7 @@ def record_evse_status(
             f"last_updated {at.isoformat()} is in the future (Kubat's clock: {now.isoformat()})",
             field="last_updated",
         )
-    if road.ordered and status != Status.REMOVED and connection.vendor == "postgresql":
+    if road.ordered and status not in OUT_OF_SERVICE and connection.vendor == "postgresql":
         params = {
             "party": party_pk,
             "location": location_id,
@@ -626,13 +631,15 @@ def _record_status_slow(
     if evse is None:
         raise NotFound(f"unknown EVSE {evse_uid} at location {location_id}", field="evse_uid")
     _check_order(road=road, stored=evse.last_updated, pushed=at, what=f"EVSE {evse.uid}")
-    crosses_removed = Status.REMOVED in (evse.status, status) and evse.status != status
-    before = summary_of(location) if crosses_removed else None
+    # Into or out of PLANNED or REMOVED changes what the location counts as (in service,
+    # pipeline, gone): its derived values, counters and publicity are refreshed.
+    crosses = evse.status != status and bool({evse.status, status} & OUT_OF_SERVICE)
+    before = summary_of(location) if crosses else None
     EVSE.objects.filter(pk=evse.pk).update(
         status=status, last_updated=max(at, evse.last_updated), status_updated_at=timezone.now()
     )
     _append_events([(evse.pk, status, at)], source=source)
-    if crosses_removed:
+    if crosses:
         refresh_location(location=location, before=before)
 
 
@@ -715,14 +722,18 @@ def replay_status_reports(*, reports: Sequence[tuple[int, str, datetime]], sourc
     refused (it would change the public dataset without a refresh). Returns events appended.
     """
     road_of(source)
-    if any(status == Status.REMOVED for _, status, _ in reports):
-        raise InvalidInput("a replayed report cannot remove an EVSE", field="status")
+    if any(status in OUT_OF_SERVICE for _, status, _ in reports):
+        raise InvalidInput(
+            "a replayed report cannot plan or remove an EVSE (it would need a refresh)",
+            field="status",
+        )
     ordered = sorted(reports, key=lambda r: (r[2], r[0]))
     _append_events(ordered, source=source)
     newest = {pk: (status, at) for pk, status, at in ordered}
     now = timezone.now()
     for pk, (status, at) in newest.items():
-        EVSE.objects.filter(pk=pk, last_updated__lte=at).exclude(status=Status.REMOVED).update(
+        rows = EVSE.objects.filter(pk=pk, last_updated__lte=at)
+        rows.exclude(status__in=OUT_OF_SERVICE).update(
             status=status, last_updated=at, status_updated_at=now
         )
     return len(ordered)

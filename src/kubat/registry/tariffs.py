@@ -54,6 +54,8 @@ def put_tariff(*, party: Party, data: ocpi.Tariff, source: str) -> tuple[Tariff,
             f"tariff {data.id} belongs to {data.country_code}*{data.party_id}, not {party.key}",
             field="party_id",
         )
+    # Lock the party first, as save_location does: two first writes of one id would both insert.
+    Party.objects.select_for_update().filter(pk=party.pk).first()
     tariff = find_tariff(party=party, tariff_id=data.id, lock=True)
     if tariff is not None and road.ordered and data.last_updated < tariff.last_updated:
         raise OutOfOrder(
@@ -78,8 +80,10 @@ def put_tariff(*, party: Party, data: ocpi.Tariff, source: str) -> tuple[Tariff,
         for name, value in fields.items():
             setattr(tariff, name, value)
         tariff.save()
-    now = timezone.now()
-    _close_versions(party=party, ocpi_id=ocpi_id, at=now)
+    # The previous version was valid until this one began, so the periods neither overlap nor
+    # leave a gap (an unordered road may push an older time: then it ends when received).
+    ends = data.last_updated if road.ordered else timezone.now()
+    _close_versions(party=party, ocpi_id=ocpi_id, at=ends)
     TariffVersion.objects.create(
         party=party,
         ocpi_id=ocpi_id,

@@ -6,9 +6,10 @@ is not the same as 0 %). Step sizes are in Wh (ENERGY) or seconds (TIME, PARKING
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from kubat.protocols.ocpi.v2_2_1.enums import (
     DayOfWeek,
@@ -23,7 +24,17 @@ Amount = Annotated[float, Field(ge=0, le=1_000_000)]
 Percentage = Annotated[float, Field(ge=0, le=100)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 TimeOfDay = Annotated[str, StringConstraints(pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")]
-LocalDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+
+
+def _real_date(value: str) -> str:
+    """A calendar date that exists (2026-02-30 does not), kept as the text it was sent as."""
+    date.fromisoformat(value)
+    return value
+
+
+LocalDate = Annotated[
+    str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_real_date)
+]
 
 
 class Price(OcpiObject):
