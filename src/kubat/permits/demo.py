@@ -25,7 +25,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -154,10 +156,17 @@ class People:
     reviewers: dict[int, User]  # agency pk -> a reviewer
 
 
+@cache
+def _demo_password_hash() -> str:
+    """One hash of the shared demo password for every demo account (hashing is slow on purpose)."""
+    return make_password(SHARED_SECRETARIAT_PASSWORD)
+
+
 def _user(username: str, organisation: Organisation, role: Role) -> User:
+    """A demo account; every one logs in with the shared demo password (README lists them)."""
     user, created = User.objects.get_or_create(username=username)
     if created:
-        user.set_unusable_password()
+        user.password = _demo_password_hash()
         user.save()
     account_services.join_organisation(user=user, organisation=organisation)
     account_services.grant_role(user=user, role=role)
