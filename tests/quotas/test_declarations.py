@@ -326,3 +326,13 @@ def test_resale_lookup_says_whether_a_buyer_country_is_barred_and_until_when(cli
     assert (bad.status_code, bad.json()["field"]) == (400, "buyer_country")
     cert.refresh_from_db()
     assert cert.customs_declaration == req.declaration_number
+
+
+def test_confirming_the_outcome_of_an_unknown_period_is_a_404_naming_it(client) -> None:
+    user = f.user("sec-404", Role.SECRETARIAT)
+    token = account_services.issue_token(user=user)
+    response = client.post(
+        "/api/v1/quotas/periods/0/confirm-outcome", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 404
+    assert response.json()["field"] == "period_id"

@@ -405,7 +405,8 @@ def confirm_period_outcome(
 ) -> QuotaPeriod:
     """Confirm a period's outcome (no draw exceeded its volume) and release every security held.
 
-    Secretariat or customs (PermissionDenied); Conflict when already confirmed. Securities are
+    Secretariat or customs (PermissionDenied); NotFound for an unknown period; Conflict when
+    already confirmed. Securities are
     held from the critical threshold on because, in a quota drawn at the declaration, a draw
     near the end may yet prove to be beyond the volume; once the period's total is confirmed,
     the duty forgone is final and the securities go back.
@@ -417,8 +418,13 @@ def confirm_period_outcome(
         raise PermissionDenied("the secretariat or customs confirms a period's outcome")
     now = now or timezone.now()
     balance = (
-        PeriodBalance.objects.select_for_update().select_related("period").get(period_id=period_id)
+        PeriodBalance.objects.select_for_update()
+        .select_related("period")
+        .filter(period_id=period_id)
+        .first()
     )
+    if balance is None:
+        raise NotFound(f"quota period {period_id} does not exist", field="period_id")
     period = balance.period
     if period.outcome_confirmed_at is not None:
         raise Conflict(
