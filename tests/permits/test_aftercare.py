@@ -14,6 +14,7 @@ from kubat.accounts.roles import Role
 from kubat.core.errors import Conflict, PermissionDenied
 from kubat.permits import aftercare, decisions, delivery, register, services
 from kubat.permits.models import ApprovalStatus, CaseStatus, DecisionKind, PermitCase
+from kubat.registry import services as registry_services
 from kubat.registry.models import EVSE, Location, StatCounter
 from tests.permits.factories import T0, World, in_review, make_user, make_world, pay
 
@@ -200,14 +201,27 @@ def test_a_transfer_moves_the_location_to_the_new_operator_in_the_registry() -> 
 def test_decommissioning_sets_the_evses_and_the_register_state() -> None:
     world = make_world("KZ")
     permit = _commissioned(world)
+    # The operator reports one point live; the other is still PLANNED (not built yet).
+    live = EVSE.objects.filter(location=permit.location).order_by("pk").first()
+    assert live is not None
+    registry_services.record_evse_status(
+        party=permit.location.party,
+        location_id=permit.location.ocpi_id,
+        evse_uid=live.uid,
+        status="AVAILABLE",
+        at=live.last_updated,
+        source="ocpi",
+    )
     case = aftercare.open_change(
         user=world.applicant, permit=permit, kind="decommission", decommission_mode="temporary"
     )
     _run(world, case)
     permit.refresh_from_db()
     assert register.state_of(permit) == "suspended"
-    statuses = set(EVSE.objects.filter(location=permit.location).values_list("status", flat=True))
-    assert statuses == {"INOPERATIVE"}
+    statuses = dict(EVSE.objects.filter(location=permit.location).values_list("pk", "status"))
+    # A temporary stop takes out of service what was in service; a planned point stays planned.
+    assert statuses.pop(live.pk) == "INOPERATIVE"
+    assert set(statuses.values()) == {"PLANNED"}
     final = aftercare.open_change(
         user=world.applicant, permit=permit, kind="decommission", decommission_mode="final"
     )

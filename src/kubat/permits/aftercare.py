@@ -379,8 +379,12 @@ def _apply_to_registry(case: PermitCase, permit: PermitCase, at: datetime) -> di
             "from_party": before,
             "to_party": party.key,
         }
-    status = Status.INOPERATIVE if case.decommission_mode == "temporary" else Status.REMOVED
-    for evse in location.evses.exclude(status=Status.REMOVED):
+    temporary = case.decommission_mode == "temporary"
+    status = Status.INOPERATIVE if temporary else Status.REMOVED
+    # A temporary stop takes out of service what was in service: a point still PLANNED (never
+    # built or never reported live) stays PLANNED, not a public station out of order.
+    untouched = [Status.REMOVED, Status.PLANNED] if temporary else [Status.REMOVED]
+    for evse in location.evses.exclude(status__in=untouched):
         registry_services.record_evse_status(
             party=location.party,
             location_id=location.ocpi_id,
