@@ -361,7 +361,9 @@ def write_origins() -> Iterator[list[str]]:
             ours = [
                 f
                 for f in traceback.extract_stack()[:-1]
-                if "/src/kubat/" in f.filename or "/tests/" in f.filename
+                if ("/src/kubat/" in f.filename or "/tests/" in f.filename)
+                # core.bulk runs SQL for its caller, as the ORM does: the caller is the origin
+                and not f.filename.endswith("/src/kubat/core/bulk.py")
             ]
             if not ours or not ours[-1].filename.endswith("/src/kubat/registry/services.py"):
                 where = ours[-1] if ours else None

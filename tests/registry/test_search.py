@@ -163,3 +163,44 @@ def test_text_finds_words_in_name_address_or_city():
             filters=selectors.LocationFilters(text=words, near=(42.87, 74.57))
         )
         assert sorted(loc.ocpi_id for loc in near.items) == expected
+
+
+def test_a_page_of_locations_carries_its_evses_and_connectors_in_five_queries(
+    django_assert_num_queries,
+):
+    owner = party("KG*TST")
+    for i in range(3):
+        services.save_location(
+            party=owner,
+            data=ocpi.Location.model_validate(
+                location_data(
+                    ocpi_id=f"P{i}",
+                    evses=[
+                        evse(f"P{i}-1", connector("1"), connector("2", "IEC_62196_T2", 22)),
+                        evse(f"P{i}-2", connector("1", "CHADEMO", 50)),
+                    ],
+                )
+            ),
+            source=Source.API,
+        )
+    with django_assert_num_queries(5):  # count, ids, locations with parties, EVSEs, connectors
+        page = selectors.search_locations(filters=selectors.LocationFilters(), limit=10)
+        shape = [
+            (
+                loc.ocpi_id,
+                loc.party.key,
+                [
+                    (e.uid, e.location.ocpi_id, [c.evse.uid for c in e.connectors.all()])
+                    for e in loc.evses.all()
+                ],
+            )
+            for loc in page.items
+        ]
+    assert shape == [
+        (
+            f"P{i}",
+            "KG*TST",
+            [(f"P{i}-1", f"P{i}", [f"P{i}-1"] * 2), (f"P{i}-2", f"P{i}", [f"P{i}-2"])],
+        )
+        for i in range(3)
+    ]

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from kubat.core import bulk
 from kubat.registry.derived import StatKey, Summary
 from kubat.registry.models import Location, SearchPoint, StatCounter
 
@@ -45,17 +46,22 @@ def apply_stat_delta(*, country_code: str, delta: Counter[StatKey]) -> None:
             rows.update(value=F("value") + value)
 
 
-def search_points(location: Location, summary: Summary) -> list[SearchPoint]:
-    """The SearchPoint rows of a location with this summary (unsaved)."""
+POINT_COLUMNS = ("location", "code", "lat", "lon", "max_kw")
+
+
+def search_point_rows(
+    location: Location, summary: Summary
+) -> list[tuple[int, int, float, float, float]]:
+    """The SearchPoint rows of a location with this summary, as values of POINT_COLUMNS."""
     return [
-        SearchPoint(location=location, code=code, lat=location.lat, lon=location.lon, max_kw=kw)
+        (location.pk, code, location.lat, location.lon, kw)
         for code, kw in sorted(summary.points.items())
     ]
 
 
 def replace_search_points(location: Location, summary: Summary) -> None:
     SearchPoint.objects.filter(location=location).delete()
-    SearchPoint.objects.bulk_create(search_points(location, summary))
+    bulk.insert_rows(SearchPoint, columns=POINT_COLUMNS, rows=search_point_rows(location, summary))
 
 
 def add_totals(

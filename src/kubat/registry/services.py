@@ -47,6 +47,7 @@ from django.utils import timezone
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
+from kubat.core import bulk
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
@@ -289,9 +290,10 @@ def effective_last_updated(location: Location) -> datetime:
 def _append_events(rows: Iterable[tuple[int, str, datetime]], *, source: str) -> None:
     """One EVSEStatusEvent per (EVSE pk, status, reported at) row, received now."""
     now = timezone.now()
-    EVSEStatusEvent.objects.bulk_create(
-        EVSEStatusEvent(evse_id=pk, status=status, reported_at=at, received_at=now, source=source)
-        for pk, status, at in rows
+    bulk.insert_rows(
+        EVSEStatusEvent,
+        columns=("evse", "status", "reported_at", "received_at", "source"),
+        rows=((pk, status, at, now, source) for pk, status, at in rows),
     )
 
 
@@ -698,16 +700,25 @@ def bulk_create_locations(
                 )
                 evse_objs.append(evse_obj)
         EVSE.objects.bulk_create(evse_rows)
-        Connector.objects.bulk_create(
-            Connector(evse=evse, **wire.connector_fields(c))
+        connectors = [
+            {"evse": evse.pk, **wire.connector_fields(c)}
             for evse, evse_obj in zip(evse_rows, evse_objs, strict=True)
             for c in evse_obj.connectors
-        )
+        ]
+        if connectors:
+            columns = list(connectors[0])
+            bulk.insert_rows(
+                Connector, columns=columns, rows=([c[k] for k in columns] for c in connectors)
+            )
         _append_events(((e.pk, e.status, e.last_updated) for e in evse_rows), source=source)
-        SearchPoint.objects.bulk_create(
-            point
-            for loc, summary in zip(rows, summaries, strict=True)
-            for point in index.search_points(loc, summary)
+        bulk.insert_rows(
+            SearchPoint,
+            columns=index.POINT_COLUMNS,
+            rows=(
+                point
+                for loc, summary in zip(rows, summaries, strict=True)
+                for point in index.search_point_rows(loc, summary)
+            ),
         )
         created.extend(rows)
     index.apply_totals(totals)
