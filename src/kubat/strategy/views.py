@@ -85,6 +85,7 @@ def _post(request: HttpRequest, action: Callable[[], str]) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(back, reverse("permits:login"))
     try:
+        services.require_secretariat(request.user)  # before any field is read
         with transaction.atomic():
             messages.success(request, action())
     except PermissionDenied as exc:
