@@ -41,3 +41,16 @@ def test_an_indicator_that_should_fall_reads_the_same_way() -> None:
 
 def test_no_live_value_gives_no_status() -> None:
     assert status(None, on=dt.date(2026, 7, 2)) == progress.NO_DATA
+
+
+def test_a_target_already_met_is_on_track_whatever_the_baseline() -> None:
+    mid = dt.date(2026, 7, 2)
+    # 55 stations where 50 were asked and 50 stood when the target was set.
+    assert status(55, baseline=50, target=50, on=mid) == progress.ON_TRACK
+    # 19 median days where at most 30 are asked: met, for an indicator that falls.
+    assert (
+        progress.status_of(
+            live=19, baseline=19, target=30, set_on=SET, year=2026, today=mid, falls=True
+        )
+        == progress.ON_TRACK
+    )

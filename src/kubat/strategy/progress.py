@@ -6,7 +6,9 @@ baseline), so it reads the same for an indicator that should rise (EVs registere
 that should fall (median permit days). Expected progress is the share of the time elapsed
 from the day the target was set to the end of the target's year. Then:
 
-- on track: progress ≥ expected (a target already reached is on track);
+- on track: progress ≥ expected, or the target is reached (the live value at or beyond it in
+  the indicator's direction: at or above for one that should rise, at or below for one that
+  should fall, whatever the baseline);
 - at risk: progress ≥ expected - 0.25 (a quarter of the way behind at most);
 - off track: further behind, or the year is over and the target not reached.
 
@@ -42,6 +44,11 @@ def expected(*, set_on: dt.date, year: int, today: dt.date) -> float:
     return max(0.0, min(1.0, (today - set_on).days / total))
 
 
+def reached(*, live: float, target: float, falls: bool = False) -> bool:
+    """The target is met: at or above it (an indicator that rises), at or below (one that falls)."""
+    return live <= target if falls else live >= target
+
+
 def status_of(
     *,
     live: float | None,
@@ -50,13 +57,14 @@ def status_of(
     set_on: dt.date,
     year: int,
     today: dt.date,
+    falls: bool = False,
 ) -> str:
     """on_track, at_risk, off_track or no_data by the rule in the module docstring."""
     if live is None:
         return NO_DATA
-    done = progress(live=live, baseline=baseline, target=target)
-    if done >= 1.0:
+    if reached(live=live, target=target, falls=falls):
         return ON_TRACK
+    done = progress(live=live, baseline=baseline, target=target)
     due = expected(set_on=set_on, year=year, today=today)
     if due >= 1.0:
         return OFF_TRACK

@@ -61,6 +61,7 @@ def target_rows(
                     set_on=target.set_at.date(),
                     year=target.year,
                     today=day,
+                    falls=bool(spec and spec.falls),
                 ),
             }
         )
