@@ -108,3 +108,9 @@ def test_a_wrong_value_on_the_desk_is_a_message_naming_the_field(
     )
     assert response.status_code == 200
     assert "year must be a number" in response.content.decode()
+
+
+def test_an_unknown_call_is_a_404_on_every_road(client: Client, desk_data: int) -> None:
+    assert client.get("/ppp/999999/").status_code == 404
+    client.force_login(investor("inv-c", "Gamma"))
+    assert client.post("/ppp/999999/express/", {"planned_kw": "1"}).status_code == 404

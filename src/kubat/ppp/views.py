@@ -21,6 +21,7 @@ from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
 from kubat.core.errors import InvalidInput, KubatError, NotFound, PermissionDenied
 from kubat.ppp import selectors, services
+from kubat.ppp.models import Call
 
 
 def _float(request: HttpRequest, name: str) -> float:
@@ -55,12 +56,16 @@ def call_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
+def _call(call_id: int) -> Call:
     try:
-        call = selectors.get_call(call_id=call_id)
+        return selectors.get_call(call_id=call_id)
     except NotFound as exc:
         raise Http404(exc.message) from None
+
+
+@require_GET
+def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
+    call = _call(call_id)
     user = request.user
     return render(
         request,
@@ -115,7 +120,7 @@ def publish(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def express(request: HttpRequest, call_id: int) -> HttpResponse:
-    call = selectors.get_call(call_id=call_id)
+    call = _call(call_id)
 
     def action() -> None:
         services.submit_expression(
@@ -131,7 +136,7 @@ def express(request: HttpRequest, call_id: int) -> HttpResponse:
 
 @require_POST
 def award(request: HttpRequest, call_id: int) -> HttpResponse:
-    call = selectors.get_call(call_id=call_id)
+    call = _call(call_id)
 
     def action() -> None:
         try:

@@ -21,7 +21,7 @@ from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
 from kubat.core.errors import InvalidInput, KubatError, PermissionDenied
 from kubat.portal import labels
-from kubat.strategy import emissions, indicators, reports, selectors, services
+from kubat.strategy import emissions, indicators, progress, reports, selectors, services
 from kubat.strategy.models import Action, ActionStatus, QuarterlyReport
 
 COUNTRIES = ("KG", "KZ")
@@ -53,7 +53,8 @@ def strategy_page(request: HttpRequest) -> HttpResponse:
             "decisions": selectors.decisions(),
             "reports": QuarterlyReport.objects.defer("csv", "pdf")[:8],
             "is_secretariat": account_services.has_role(request.user, Role.SECRETARIAT),
-            "at_risk_margin": 25,
+            "at_risk_margin": round(100 * progress.AT_RISK_MARGIN),
+            "section": "home",
         },
     )
 
@@ -76,6 +77,7 @@ def desk(request: HttpRequest) -> HttpResponse:
             "countries": COUNTRIES,
             "statuses": ActionStatus.choices,
             "this_year": selectors.today().year,
+            "is_secretariat": True,
         },
     )
 
@@ -225,6 +227,7 @@ def emissions_page(request: HttpRequest) -> HttpResponse:
             "factor": params.grid.get(country),
             "params": params,
             "total_avoided_t": round(sum(r["avoided_kg"] for r in rows) / 1000, 1),
+            "section": "emissions",
         },
     )
 
@@ -247,6 +250,7 @@ def investor_page(request: HttpRequest) -> HttpResponse:
             "country": country,
             "countries": _countries(),
             "view": selectors.investor_view(country_code=country),
+            "section": "investors",
         },
     )
 
