@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -115,12 +116,14 @@ INSTALLED_APPS = [
     "kubat.permits",
     "kubat.portal",
     "kubat.insights",
+    "kubat.ppp",
+    "kubat.strategy",
     "kubat.ops",
 ]
 
 # The apps whose generated demo data `kubat demo` loads, in dependency order (each has a
 # `demo` module with load_demo(*, seed)).
-KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi", "insights"]
+KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi", "insights", "ppp", "strategy"]
 
 MIDDLEWARE = [
     # First, so it times and logs every answer (also the guards' 400s) with its request id.
@@ -374,3 +377,17 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if replica_url := os.environ.get("KUBAT_DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = {**_database(replica_url), "TEST": {"MIRROR": "default"}}
     DATABASE_ROUTERS = ["kubat.ops.routers.ReplicaRouter"]
+
+# Energy and emissions (kubat.strategy.energy; docs/strategy.md). Grid factors in kg CO2/kWh as
+# (low, central, high) per country, from the generation mix (docs/facts.md: Kyrgyzstan about
+# 0.12, 0.05-0.15, mostly hydro; Kazakhstan about 0.75, 0.65-0.82, two-thirds coal): a policy
+# figure, so JSON in KUBAT_GRID_FACTORS replaces it. The fleet estimate's parameters are
+# assumptions stated on the emissions page: 12,000 km a year, 0.18 kWh/km at the charger,
+# and a petrol car of the same class at 7.3 l/100 km x 2.31 kg CO2/l = 0.169 kg/km.
+KUBAT_GRID_FACTORS: dict[str, list[float]] = json.loads(
+    os.environ.get("KUBAT_GRID_FACTORS", "")
+    or '{"KG": [0.05, 0.12, 0.15], "KZ": [0.65, 0.75, 0.82]}'
+)
+KUBAT_EV_ANNUAL_KM = float(os.environ.get("KUBAT_EV_ANNUAL_KM", "12000"))
+KUBAT_EV_KWH_PER_KM = float(os.environ.get("KUBAT_EV_KWH_PER_KM", "0.18"))
+KUBAT_PETROL_KG_CO2_PER_KM = float(os.environ.get("KUBAT_PETROL_KG_CO2_PER_KM", "0.169"))

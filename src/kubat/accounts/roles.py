@@ -9,3 +9,4 @@ class Role(models.TextChoices):
     AGENCY_REVIEWER = "agency_reviewer", "Agency reviewer"
     IMPORTER = "importer", "Importer or customs broker"
     CUSTOMS = "customs", "Customs officer"
+    INVESTOR = "investor", "Investor (PPP calls)"

@@ -49,6 +49,7 @@ DEFAULTS: tuple[Job, ...] = (
     Job("ocpi-pull", 900, ("ocpi", "pull", "--all")),
     Job("quotas-lapse", 86400, ("quotas", "lapse")),
     Job("ocpi-maintain", 86400, ("ocpi", "maintain")),
+    Job("strategy-overdue", 86400, ("strategy", "notify-overdue")),
 )
 
 

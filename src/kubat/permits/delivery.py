@@ -159,17 +159,14 @@ def planned_location(case: PermitCase, at: datetime) -> ocpi.Location:
     )
 
 
-def commission_case(*, user: AnyUser, case: PermitCase, now: datetime | None = None) -> Location:
-    """The applicant commissions the station; it enters the registry, linked to the permit.
+def enter_pipeline(*, case: PermitCase, at: datetime) -> Location:
+    """Write the permitted station into the registry with every EVSE PLANNED (the pipeline)
+    and link it to the case; the case's state does not change.
 
-    The location is published under the case's OCPI party (created on first sight, named
-    after the applicant) with every EVSE PLANNED; it turns AVAILABLE when its operator
-    reports status over OCPI.
+    Commissioning calls it; so does a PPP award's permit at its issue (kubat.ppp), so that an
+    awarded site is pipeline from its permit on. The location id is `permit-<case>`, so a
+    second call (commissioning after the issue) updates the same location, never a copy.
     """
-    case = lock_case(case)
-    require_applicant(user, case)
-    require_status(case, CaseStatus.GRID_ACCEPTED)
-    at = moment(now)
     party = registry_services.get_or_create_party(
         country_code=case.country_code,
         party_id=case.party_id,
@@ -183,6 +180,24 @@ def commission_case(*, user: AnyUser, case: PermitCase, now: datetime | None = N
         source=Source.DEMO if case.source == "demo" else Source.PERMIT,
         region=case.region,
     )
+    case.location = location
+    case.save(update_fields=["location"])
+    return location
+
+
+def commission_case(*, user: AnyUser, case: PermitCase, now: datetime | None = None) -> Location:
+    """The applicant commissions the station; it enters the registry, linked to the permit.
+
+    The location is published under the case's OCPI party (created on first sight, named
+    after the applicant) with every EVSE PLANNED; it turns AVAILABLE when its operator
+    reports status over OCPI.
+    """
+    case = lock_case(case)
+    require_applicant(user, case)
+    require_status(case, CaseStatus.GRID_ACCEPTED)
+    at = moment(now)
+    location = enter_pipeline(case=case, at=at)
+    party = location.party
     case.status = CaseStatus.IN_REGISTRY
     case.commissioned_at = at
     case.location = location

@@ -254,7 +254,11 @@ def pipeline_sites(*, country_code: str | None = None) -> list[dict[str, Any]]:
     """
     # Only new stations are new sites: a modification, transfer or decommissioning is a case
     # about a station already in the registry.
-    cases = PermitCase.objects.filter(status__in=PIPELINE_STATUSES, kind=CaseKind.NEW)
+    # A case already in the registry as pipeline (a PPP award's permit, delivery.enter_pipeline)
+    # is counted there, not twice.
+    cases = PermitCase.objects.filter(
+        status__in=PIPELINE_STATUSES, kind=CaseKind.NEW, location__isnull=True
+    )
     if country_code:
         cases = cases.filter(country_code=country_code)
     return [

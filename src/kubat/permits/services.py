@@ -28,8 +28,17 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
+from kubat.accounts.models import Organisation
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
-from kubat.permits import attachments, decisions, notifications, payments, selectors, webhooks
+from kubat.permits import (
+    attachments,
+    decisions,
+    notifications,
+    payments,
+    selectors,
+    signals,
+    webhooks,
+)
 from kubat.permits.models import (
     GIVEN_APPROVAL,
     OPEN_APPROVAL,
@@ -141,13 +150,30 @@ def create_draft(
     organisation = selectors.applicant_organisation(user)
     if organisation is None:
         raise PermissionDenied("applying needs membership of an investor or operator organisation")
+    return create_draft_for(
+        organisation=organisation, application=application, user=user, now=now, source=source
+    )
+
+
+def create_draft_for(
+    *,
+    organisation: Organisation,
+    application: Application,
+    user: AnyUser | None,
+    now: datetime | None = None,
+    source: str = "portal",
+    note: str = "",
+) -> PermitCase:
+    """Save a new draft for `organisation`, opened by `user` (an applicant, or the secretariat
+    when an award of a PPP call opens the winner's case pre-filled; `note` says so in the
+    audit trail). The applicant then completes and submits it as any other draft."""
     at = moment(now)
     case = PermitCase(
         applicant=organisation, created_by=acting_user(user), created_at=at, source=source
     )
     _apply(case, application)
     case.save()
-    audit(case=case, action=AuditAction.CREATED, at=at, user=user)
+    audit(case=case, action=AuditAction.CREATED, at=at, user=user, note=note)
     return case
 
 
@@ -409,6 +435,7 @@ def issue_if_all_given(case: PermitCase, at: datetime, user: AnyUser | None) -> 
     case.save()
     decisions.record_decision(case=case, kind=DecisionKind.PERMIT, at=at, public=True)
     audit(case=case, action=AuditAction.ISSUED, at=at, user=user, note=case.permit_number)
+    signals.permit_issued.send(sender=PermitCase, case=case, at=at)
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,

@@ -511,3 +511,17 @@ def live_status(statuses: set[str]) -> str:
     if statuses & {Status.OUTOFORDER, Status.INOPERATIVE}:
         return "OUT_OF_SERVICE"
     return "UNKNOWN"
+
+
+def operators_by_region(*, country_code: str) -> dict[str, list[str]]:
+    """Per region, the names of the operators with a public location there (sorted)."""
+    rows = (
+        Location.objects.filter(publicity.PUBLIC, country_code=country_code)
+        .values_list("region", "party__name")
+        .distinct()
+        .order_by()
+    )
+    found: dict[str, set[str]] = defaultdict(set)
+    for region, name in rows:
+        found[region or ""].add(name)
+    return {region: sorted(names) for region, names in sorted(found.items())}
