@@ -114,6 +114,7 @@ def _load(evses: int, registrations: int) -> dict[str, float]:
         )
         region_pick = _case("i", [(str(k), w) for k, (_, _, _, _, w) in enumerate(regions)])
         n_locations = max(1, evses // 4)
+        # Derived columns (max_power_kw ... dc_points) are left empty: rebuild_derived fills them.
         cur.execute(
             f"""
             INSERT INTO registry_location (party_id, ocpi_id, publish, name, address, city,
