@@ -244,9 +244,6 @@ KUBAT_MAP_TILE_ATTRIBUTION = os.environ.get(
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
 
-# Insights: how old (seconds) a stored national adequacy or compatibility report may be before
-# a reader's request computes it again; `kubat insights refresh` (cron) keeps it younger.
-KUBAT_INSIGHTS_REPORT_MAX_AGE = int(os.environ.get("KUBAT_INSIGHTS_REPORT_MAX_AGE", "600"))
 # OCPI peers: networks Kubat may call although they are not public (comma-separated CIDRs;
 # empty by default; tests and local development 127.0.0.0/8,::1/128), see kubat.ocpi.outbound.
 KUBAT_OCPI_ALLOWED_PEER_NETWORKS = os.environ.get("KUBAT_OCPI_ALLOWED_PEER_NETWORKS", "")

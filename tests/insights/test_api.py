@@ -98,17 +98,13 @@ def test_candidate_upload_by_api_is_all_or_nothing_naming_the_line(client):
 
 
 @pytest.mark.django_db
-def test_readers_get_the_stored_national_report_until_it_is_refreshed(client, settings):
-    from django.core.management import call_command
-
+def test_readers_get_the_live_national_report_never_a_stale_copy(client):
     register(100)
     first = client.get("/api/v1/insights/adequacy/KG").json()
     assert first["totals"]["bev"] == 100
     assert "computed_at" in first
     register(50)
-    assert client.get("/api/v1/insights/adequacy/KG").json()["totals"]["bev"] == 100
-    call_command("insights", "refresh")
     assert client.get("/api/v1/insights/adequacy/KG").json()["totals"]["bev"] == 150
-    settings.KUBAT_INSIGHTS_REPORT_MAX_AGE = 0
-    register(10)
-    assert client.get("/api/v1/insights/adequacy/KG").json()["totals"]["bev"] == 160
+    station("R1", region="Chuy", points=[("GBT_DC", 60, "AVAILABLE")])
+    served = client.get("/api/v1/insights/compatibility/KG").json()
+    assert served["served_vehicles"] == 150

@@ -393,7 +393,18 @@ def _derived() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
             )
         ),
         sorted(SearchPoint.objects.values_list("location_id", "code", "lat", "lon", "max_kw")),
-        sorted(Location.objects.values_list("pk", "max_power_kw", "charging_class", "evse_count")),
+        sorted(
+            Location.objects.values_list(
+                "pk",
+                "max_power_kw",
+                "charging_class",
+                "evse_count",
+                "dc_standards",
+                "dc_kw",
+                "dc_max_kw",
+                "dc_points",
+            )
+        ),
         sorted(EVSE.objects.values_list("pk", "max_power_kw")),
     )
 
@@ -480,6 +491,8 @@ def test_every_road_keeps_history_order_and_derived_values(
         _check(write, before, Snapshot.take())
     assert write_origins == []
     maintained = _derived()
+    dimensions = {dimension for _, dimension, _, _ in maintained[0]}
+    assert {"watts_by_region_class", "dc_stations_by_region_standards"} <= dimensions
     services.rebuild_derived()
     assert _derived() == maintained
     assert refused > 0, "no write was refused: the ordering rule went untested"

@@ -1,5 +1,9 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.db.models import QuerySet
+
+from kubat.fleet import services
 from kubat.fleet.models import DomesticProduction, EVModel, Registration
 
 
@@ -49,6 +53,17 @@ class RegistrationAdmin(admin.ModelAdmin[Registration]):
         "model",
     )
     raw_id_fields = ("ev_model",)
+
+    # Through the fleet's write path, so the maintained registration counts follow the edit.
+    def save_model(self, request: Any, obj: Registration, form: Any, change: bool) -> None:
+        services.save_registration(registration=obj)
+
+    def delete_model(self, request: Any, obj: Registration) -> None:
+        services.delete_registration(registration=obj)
+
+    def delete_queryset(self, request: Any, queryset: QuerySet[Registration]) -> None:
+        for registration in queryset:
+            services.delete_registration(registration=registration)
 
 
 @admin.register(DomesticProduction)

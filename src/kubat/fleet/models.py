@@ -122,3 +122,33 @@ class ProductionExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.production} -> {self.destination_country}: {self.units}"
+
+
+class RegistrationCount(models.Model):
+    """Registrations per country, region, year, powertrain and catalogue model, maintained.
+
+    Kept by the fleet's one write path (`fleet.services.import_registrations`, the admin through
+    `fleet.services.save_registration` / `delete_registration`) so that insights reads a few
+    hundred rows instead of grouping millions; `fleet.services.rebuild_registration_counts`
+    recomputes it from the rows, and a test proves both agree. `model_id` is the EVModel's pk,
+    0 when the registration's model is not in the catalogue (a plain integer, not a foreign
+    key, so that "unknown" is a value the unique constraint sees on every database).
+    """
+
+    country_code = models.CharField(max_length=2)
+    region = models.CharField(max_length=80, blank=True)
+    year = models.PositiveSmallIntegerField()
+    powertrain = models.CharField(max_length=4, choices=Powertrain.choices)
+    model_id = models.PositiveIntegerField(default=0)
+    vehicles = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["country_code", "region", "year", "powertrain", "model_id"],
+                name="fleet_registrationcount_unique",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.country_code} {self.region} {self.year} {self.powertrain}: {self.vehicles}"

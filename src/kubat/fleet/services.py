@@ -1,6 +1,9 @@
 """Fleet writes and look-ups: the model catalogue, registrations (CSV, all-or-nothing), production.
 
-Services run inside the caller's transaction and never commit halfway.
+Services run inside the caller's transaction and never commit halfway. Every write of a
+registration goes through this module (`import_registrations`, `save_registration`,
+`delete_registration`), which keeps `RegistrationCount` (registrations per country, region,
+year, powertrain and model) in step, so insights never groups the registrations themselves.
 """
 
 from __future__ import annotations
@@ -10,19 +13,27 @@ import datetime as dt
 import io
 import json
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from typing import Any, cast
 
-from django.db.models import CharField, Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Count, F, Q
 from django.db.models.functions import ExtractYear
 
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
 from kubat.fleet.enums import Origin, Powertrain, Source
-from kubat.fleet.models import DomesticProduction, EVModel, ProductionExport, Registration
+from kubat.fleet.models import (
+    DomesticProduction,
+    EVModel,
+    ProductionExport,
+    Registration,
+    RegistrationCount,
+)
 from kubat.fleet.vin import normalise_vin, vin_problem
 
 REGISTRATION_COLUMNS = (
@@ -159,8 +170,117 @@ def import_registrations(
         report.rejected.sort(key=lambda r: r["line"])
         return report
     Registration.objects.bulk_create([r for _, r in pending], batch_size=2000)
+    apply_registration_delta(Counter(count_key(r) for _, r in pending))
     report.created = len(pending)
     return report
+
+
+# --- Maintained counts: RegistrationCount ------------------------------------------------------
+
+CountKey = tuple[str, str, int, str, int]  # country, region, year, powertrain, model id (0: none)
+
+
+def count_key(registration: Registration) -> CountKey:
+    """The RegistrationCount row a registration counts in."""
+    return (
+        registration.country_code,
+        registration.region,
+        registration.registered_on.year,
+        registration.powertrain,
+        registration.ev_model_id or 0,
+    )
+
+
+def apply_registration_delta(delta: Mapping[CountKey, int]) -> None:
+    """Add `delta` to the registration counts, inside the caller's transaction.
+
+    Rows are updated in sorted key order so that two concurrent imports lock them in the same
+    order and cannot deadlock; a missing row is created under a savepoint, and a concurrent
+    creation of the same row falls back to the update (the registry's StatCounter does the same).
+    """
+    for key, value in sorted(delta.items()):
+        if value == 0:
+            continue
+        country, region, year, powertrain, model_id = key
+        rows = RegistrationCount.objects.filter(
+            country_code=country, region=region, year=year, powertrain=powertrain, model_id=model_id
+        )
+        if rows.update(vehicles=F("vehicles") + value):
+            continue
+        try:
+            with transaction.atomic():
+                RegistrationCount.objects.create(
+                    country_code=country,
+                    region=region,
+                    year=year,
+                    powertrain=powertrain,
+                    model_id=model_id,
+                    vehicles=value,
+                )
+        except IntegrityError:
+            rows.update(vehicles=F("vehicles") + value)
+
+
+def save_registration(*, registration: Registration) -> None:
+    """Save one registration edited by hand (the admin) and move its count if its region,
+    year, powertrain or model changed."""
+    delta: Counter[CountKey] = Counter({count_key(registration): 1})
+    if registration.pk is not None:
+        stored = Registration.objects.filter(pk=registration.pk).first()
+        if stored is not None:
+            delta[count_key(stored)] -= 1
+    registration.save()
+    apply_registration_delta(delta)
+
+
+def delete_registration(*, registration: Registration) -> None:
+    """Delete one registration (the admin) and take it out of the counts."""
+    stored = Registration.objects.filter(pk=registration.pk).first()
+    if stored is None:
+        return
+    stored.delete()
+    apply_registration_delta({count_key(stored): -1})
+
+
+def rebuild_registration_counts() -> int:
+    """Recompute RegistrationCount from the registrations, set-based (one GROUP BY).
+
+    For a restore, a bulk SQL load (the benchmarks) and the proof that the maintained counts
+    are right. Returns the number of count rows.
+    """
+    RegistrationCount.objects.all().delete()
+    rows = (
+        Registration.objects.annotate(year=ExtractYear("registered_on"))
+        .values_list("country_code", "region", "year", "powertrain", "ev_model_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    RegistrationCount.objects.bulk_create(
+        (
+            RegistrationCount(
+                country_code=cc,
+                region=region,
+                year=year,
+                powertrain=powertrain,
+                model_id=model_id or 0,
+                vehicles=n,
+            )
+            for cc, region, year, powertrain, model_id, n in rows
+        ),
+        batch_size=2000,
+    )
+    return RegistrationCount.objects.count()
+
+
+def registration_counts(*, country_code: str) -> list[tuple[str, int, str, int | None, int]]:
+    """(region, year, powertrain, model id or None, vehicles) of one country: the maintained
+    counts, a few hundred rows whatever the size of the register."""
+    rows = (
+        RegistrationCount.objects.filter(country_code=country_code)
+        .exclude(vehicles=0)
+        .values_list("region", "year", "powertrain", "model_id", "vehicles")
+    )
+    return [(r, int(y), p, m or None, int(n)) for r, y, p, m, n in rows]
 
 
 def parse_registrations_csv(*, text: str) -> list[dict[str, str]]:

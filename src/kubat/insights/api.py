@@ -36,8 +36,8 @@ def adequacy(request: HttpRequest, country: str, year: int | None = None) -> dic
 
     `gap_kw` = need - installed (positive: short). PLANNED and REMOVED EVSEs and unpublished
     locations are not supply; `pipeline_kw` is PLANNED EVSEs plus permits in progress.
-    Without `year`, the stored national report (at most KUBAT_INSIGHTS_REPORT_MAX_AGE
-    seconds old, see `computed_at`); with a year, computed now.
+    Computed live from the counters the registry and the fleet maintain on every write
+    (`computed_at` says when); with a year, at the end of that year.
     """
     if year is None:
         return selectors.published_report(kind="adequacy", country=country)

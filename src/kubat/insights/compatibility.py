@@ -18,7 +18,7 @@ Units: vehicles and shares in [0, 1]; no geometry.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kubat.insights.regions import region_key, region_label
@@ -39,6 +39,10 @@ def _inlets(cohort: str) -> frozenset[str]:
     return frozenset() if cohort in (NO_DC, UNKNOWN) else frozenset(cohort.split("+"))
 
 
+StationSet = tuple[str, frozenset[str], int]  # region, DC standards, stations
+StationLookup = Callable[[frozenset[str], frozenset[str], int | None], list[Station]]
+
+
 def compatibility_report(
     *,
     cohorts: Iterable[tuple[str, int | None, int]],
@@ -47,11 +51,46 @@ def compatibility_report(
     top_additions: int = 10,
     stations_per_region: int | None = None,
 ) -> dict[str, Any]:
+    """`compatibility_by_sets` over a list of stations (the from-rows computation, and tests)."""
+    listed = sorted(stations, key=lambda s: s.location_id)
+    sets: dict[tuple[str, frozenset[str]], int] = defaultdict(int)
+    for station in listed:
+        sets[(station.region, station.standards)] += 1
+
+    def lookup(
+        regions: frozenset[str], standards: frozenset[str], limit: int | None
+    ) -> list[Station]:
+        found = [s for s in listed if s.region in regions and s.standards == standards]
+        return found[:limit]
+
+    return compatibility_by_sets(
+        cohorts=cohorts,
+        models=models,
+        station_sets=[(r, std, n) for (r, std), n in sets.items()],
+        stations_of=lookup,
+        top_additions=top_additions,
+        stations_per_region=stations_per_region,
+    )
+
+
+def compatibility_by_sets(
+    *,
+    cohorts: Iterable[tuple[str, int | None, int]],
+    models: Mapping[int, Mapping[str, Any]],
+    station_sets: Iterable[StationSet],
+    stations_of: StationLookup,
+    top_additions: int = 10,
+    stations_per_region: int | None = None,
+) -> dict[str, Any]:
     """Per region: fleet, served share, cohorts with their usable stations, station reach
-    (the `stations_per_region` that reach most cars, or all when None).
+    (the `stations_per_region` that reach most cars, or all when None), best additions.
 
     cohorts: (region, catalogue model id or None, vehicles); models: id → {dc: standards};
-    stations: public DC stations in service. Regions match by `region_key`.
+    station_sets: (region, DC standards, number of public DC stations in service with exactly
+    those standards); stations_of(region spellings, standards, limit): those stations, in
+    location id order, at most `limit` (None: all). Stations with the same standards in a
+    region reach the same cars, so everything is computed per set and only the stations that
+    are listed are looked up. Regions match by `region_key`.
     """
     names: dict[str, set[str]] = defaultdict(set)
     fleet: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -59,24 +98,42 @@ def compatibility_report(
         key = region_key(region)
         names[key].add(region)
         fleet[key][cohort_of(models.get(model_id) if model_id is not None else None)] += n
-    by_region: dict[str, list[Station]] = defaultdict(list)
-    for station in stations:
-        key = region_key(station.region)
-        names[key].add(station.region)
-        by_region[key].append(station)
+    by_region: dict[str, dict[frozenset[str], int]] = defaultdict(lambda: defaultdict(int))
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for region, standards, count in station_sets:
+        if count <= 0:
+            continue
+        key = region_key(region)
+        names[key].add(region)
+        spellings[key].add(region)
+        by_region[key][standards] += count
+    cache: dict[tuple[str, frozenset[str]], list[Station]] = {}
+
+    def first(key: str, standards: frozenset[str], limit: int | None) -> list[Station]:
+        """The first `limit` stations of a set (None: all), fetched once per set."""
+        have = cache.get((key, standards))
+        enough = have is not None and (
+            len(have) >= by_region[key][standards] or (limit is not None and len(have) >= limit)
+        )
+        if have is None or not enough:
+            have = stations_of(frozenset(spellings[key]), standards, limit)
+            cache[(key, standards)] = have
+        return have[:limit]
+
     regions: list[dict[str, Any]] = []
-    additions: list[dict[str, Any]] = []
+    candidates: list[tuple[int, int, str, str, frozenset[str], str]] = []
     for key in sorted(names):
         label = region_label(names[key])
         cars = fleet.get(key, {})
         total = sum(cars.values())
-        here = by_region.get(key, [])
-        present = frozenset().union(*(s.standards for s in here)) if here else frozenset()
+        here = by_region.get(key, {})
+        present = frozenset().union(*here) if here else frozenset()
         cohort_rows: list[dict[str, Any]] = []
         served = 0
-        for cohort, n in sorted(cars.items(), key=lambda kv: -kv[1]):
+        # Largest first, ties by name: the order must not depend on the order rows arrive in.
+        for cohort, n in sorted(cars.items(), key=lambda kv: (-kv[1], kv[0])):
             inlets = _inlets(cohort)
-            usable = sum(1 for s in here if s.standards & inlets)
+            usable = sum(count for standards, count in here.items() if standards & inlets)
             if usable:
                 served += n
             cohort_rows.append(
@@ -94,44 +151,52 @@ def compatibility_report(
             if inlets and not (inlets & present):
                 for standard in inlets:
                     unserved_by_standard[standard] += n
-        station_rows: list[dict[str, Any]] = []
-        for station in here:
-            reach = sum(n for c, n in cars.items() if _inlets(c) & station.standards)
-            station_rows.append(
-                {
-                    "location_id": station.location_id,
-                    "name": station.name,
-                    "lat": station.lat,
-                    "lon": station.lon,
-                    "standards": sorted(station.standards),
-                    "dc_kw": station.dc_kw,
-                    "vehicles_served": reach,
-                    "share_of_region": round(reach / total, 4) if total else None,
-                }
-            )
-            for standard in sorted({s for c in cars for s in _inlets(c)} - station.standards):
+        reach = {
+            standards: sum(n for c, n in cars.items() if _inlets(c) & standards)
+            for standards in here
+        }
+        wanted = {s for c in cars for s in _inlets(c)}
+        for standards in here:
+            for standard in sorted(wanted - standards):
                 more_here = sum(
                     n
                     for c, n in cars.items()
-                    if standard in _inlets(c) and not (_inlets(c) & station.standards)
+                    if standard in _inlets(c) and not (_inlets(c) & standards)
                 )
                 if more_here:
-                    additions.append(
-                        {
-                            "region": label,
-                            "location_id": station.location_id,
-                            "name": station.name,
-                            "add_standard": standard,
-                            "newly_served_in_region": unserved_by_standard.get(standard, 0),
-                            "more_vehicles_at_station": more_here,
-                        }
-                    )
+                    newly = unserved_by_standard.get(standard, 0)
+                    candidates.append((newly, more_here, key, label, standards, standard))
+        station_rows: list[dict[str, Any]] = []
+        listed = 0
+        last_reach: int | None = None
+        for standards in sorted(here, key=lambda st: -reach[st]):
+            if (
+                stations_per_region is not None
+                and listed >= stations_per_region
+                and reach[standards] != last_reach
+            ):
+                break
+            for station in first(key, standards, stations_per_region):
+                station_rows.append(
+                    {
+                        "location_id": station.location_id,
+                        "name": station.name,
+                        "lat": station.lat,
+                        "lon": station.lon,
+                        "standards": sorted(station.standards),
+                        "dc_kw": station.dc_kw,
+                        "vehicles_served": reach[standards],
+                        "share_of_region": round(reach[standards] / total, 4) if total else None,
+                    }
+                )
+            listed = len(station_rows)
+            last_reach = reach[standards]
         station_rows.sort(key=lambda r: (-r["vehicles_served"], r["location_id"]))
         regions.append(
             {
                 "region": label,
                 "vehicles": total,
-                "dc_stations": len(here),
+                "dc_stations": sum(here.values()),
                 "standards_present": sorted(present),
                 "served_vehicles": served,
                 "served_share": round(served / total, 4) if total else None,
@@ -140,6 +205,27 @@ def compatibility_report(
                 "stations": station_rows[:stations_per_region],
             }
         )
+    additions: list[dict[str, Any]] = []
+    candidates.sort(key=lambda c: (-c[0], -c[1]))
+    index = 0
+    while index < len(candidates) and len(additions) < top_additions:
+        score = candidates[index][:2]
+        tied = []
+        while index < len(candidates) and candidates[index][:2] == score:
+            tied.append(candidates[index])
+            index += 1
+        for newly, more_here, key, label, standards, standard in tied:
+            for station in first(key, standards, top_additions):
+                additions.append(
+                    {
+                        "region": label,
+                        "location_id": station.location_id,
+                        "name": station.name,
+                        "add_standard": standard,
+                        "newly_served_in_region": newly,
+                        "more_vehicles_at_station": more_here,
+                    }
+                )
     additions.sort(
         key=lambda a: (
             -a["newly_served_in_region"],

@@ -131,27 +131,3 @@ class ProjectionScenario(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code} {self.name}"
-
-
-class ReportSnapshot(models.Model):
-    """A computed national report (adequacy or compatibility) as served to readers.
-
-    Computing one aggregates every registration and public EVSE of a country (seconds at
-    millions of rows); readers get the stored copy while it is younger than
-    KUBAT_INSIGHTS_REPORT_MAX_AGE, and `kubat insights refresh` (cron, every few minutes)
-    keeps it fresh. Each answer carries its `computed_at`.
-    """
-
-    kind = models.CharField(max_length=20)
-    country_code = models.CharField(max_length=2)
-    body = models.JSONField()
-    computed_at = models.DateTimeField()
-    seconds = models.FloatField(help_text="How long the computation took.")
-
-    class Meta:
-        constraints = (
-            models.UniqueConstraint(fields=["kind", "country_code"], name="insights_report_unique"),
-        )
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.country_code} {self.computed_at:%Y-%m-%d %H:%M}"

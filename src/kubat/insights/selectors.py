@@ -1,14 +1,14 @@
 """Insights reads: each answer assembled from `sources` and computed by the pure modules.
 
-`adequacy_for` and `compatibility_for` compute from the live rows. Readers of the national
-reports (API, pages) get `published_report`: the stored copy while it is younger than
-KUBAT_INSIGHTS_REPORT_MAX_AGE, because at millions of rows a report takes seconds to compute;
-`kubat insights refresh` (cron) keeps the copies fresh, and each says when it was computed.
+`adequacy_for` and `compatibility_for` are live: they read the counters the registry and the
+fleet maintain on every write (see `sources`), tens of milliseconds at a million EVSEs and
+five million registrations. `from_rows=True` computes the same answer by scanning the rows,
+the reference the tests compare the counters with. `published_report` is the live answer with
+its `computed_at` (the stored copy it used to serve was retired: see docs/insights.md).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from kubat.core.countries import to_alpha2
@@ -18,7 +18,6 @@ from kubat.insights.models import (
     CandidateSite,
     Corridor,
     ProjectionScenario,
-    ReportSnapshot,
     SitingRun,
     SupplySnapshot,
 )
@@ -32,15 +31,24 @@ def country_code(value: str, *, field: str = "country") -> str:
     return to_alpha2(value, field=field)
 
 
-def adequacy_for(*, country: str, year: int | None = None) -> dict[str, Any]:
-    """Adequacy of a country at the end of `year` (default: this year); see `adequacy`."""
+def adequacy_for(
+    *, country: str, year: int | None = None, from_rows: bool = False
+) -> dict[str, Any]:
+    """Adequacy of a country at the end of `year` (default: this year); see `adequacy`.
+    Live from the maintained counters, or by scanning the rows when `from_rows`."""
     cc = country_code(country)
     rules = rules_for(cc)
     this_year = sources.today().year
     report = adequacy.adequacy_report(
-        fleet=sources.fleet_counts(country_code=cc),
-        supply=sources.supply_by_region(country_code=cc),
-        planned=sources.planned_by_region(country_code=cc),
+        fleet=(sources.fleet_counts_from_rows if from_rows else sources.fleet_counts)(
+            country_code=cc
+        ),
+        supply=(sources.supply_by_region_from_rows if from_rows else sources.supply_by_region)(
+            country_code=cc
+        ),
+        planned=(sources.planned_by_region_from_rows if from_rows else sources.planned_by_region)(
+            country_code=cc
+        ),
         permits=sources.permit_pipeline(country_code=cc),
         snapshots=SupplySnapshot.objects.filter(country_code=cc, year__lt=this_year).values(
             "region", "year", "installed_kw", "dc_kw", "points", "dc_points"
@@ -57,18 +65,41 @@ def adequacy_for(*, country: str, year: int | None = None) -> dict[str, Any]:
 
 
 def compatibility_for(
-    *, country: str, top_additions: int = 10, stations_per_region: int | None = 50
+    *,
+    country: str,
+    top_additions: int = 10,
+    stations_per_region: int | None = 50,
+    from_rows: bool = False,
 ) -> dict[str, Any]:
     """Fleet–network compatibility of a country; see `compatibility`. Each region lists the
-    `stations_per_region` stations that reach most cars (None: all, for the CSV)."""
+    `stations_per_region` stations that reach most cars (None: all, for the CSV). Live from
+    the maintained counters (only the listed stations are read), or from the rows."""
     cc = country_code(country)
-    report = compatibility.compatibility_report(
-        cohorts=sources.fleet_cohorts(country_code=cc),
-        models=sources.model_inlets(),
-        stations=sources.dc_stations(country_code=cc),
-        top_additions=top_additions,
-        stations_per_region=stations_per_region,
-    )
+    if from_rows:
+        report = compatibility.compatibility_report(
+            cohorts=sources.fleet_cohorts_from_rows(country_code=cc),
+            models=sources.model_inlets(),
+            stations=sources.dc_stations(country_code=cc),
+            top_additions=top_additions,
+            stations_per_region=stations_per_region,
+        )
+    else:
+
+        def stations_of(
+            regions: frozenset[str], standards: frozenset[str], limit: int | None
+        ) -> list[sources.Station]:
+            return sources.dc_stations_with(
+                country_code=cc, regions=regions, standards=standards, limit=limit
+            )
+
+        report = compatibility.compatibility_by_sets(
+            cohorts=sources.fleet_cohorts(country_code=cc),
+            models=sources.model_inlets(),
+            station_sets=sources.dc_station_sets(country_code=cc),
+            stations_of=stations_of,
+            top_additions=top_additions,
+            stations_per_region=stations_per_region,
+        )
     return {
         "country": cc,
         "contains_demo_data": sources.fleet_has_demo(country_code=cc),
@@ -195,22 +226,13 @@ def projection_for(*, country: str, horizon: int = 2035) -> dict[str, Any]:
 
 
 def published_report(*, kind: str, country: str) -> dict[str, Any]:
-    """The national `kind` report ("adequacy" or "compatibility") as readers get it: the
-    stored copy while younger than KUBAT_INSIGHTS_REPORT_MAX_AGE seconds, else computed now
-    and stored. The answer says when it was computed (`computed_at`, UTC)."""
-    from django.conf import settings
-    from django.db import IntegrityError, transaction
+    """The national `kind` report ("adequacy" or "compatibility") as readers get it: computed
+    live from the maintained counters (fast at any size, so no stored copy can be stale), with
+    the moment it was computed (`computed_at`, UTC)."""
     from django.utils import timezone
 
-    from kubat.insights import services
-
-    cc = country_code(country)
-    stored = ReportSnapshot.objects.filter(kind=kind, country_code=cc).first()
-    max_age = dt.timedelta(seconds=settings.KUBAT_INSIGHTS_REPORT_MAX_AGE)
-    if stored is None or timezone.now() - stored.computed_at > max_age:
-        try:
-            with transaction.atomic():
-                stored = services.refresh_report(kind=kind, country=cc)
-        except IntegrityError:  # another request stored it first: serve that one
-            stored = ReportSnapshot.objects.get(kind=kind, country_code=cc)
-    return {**stored.body, "computed_at": stored.computed_at.isoformat()}
+    computed_at = timezone.now()
+    body = (
+        adequacy_for(country=country) if kind == "adequacy" else compatibility_for(country=country)
+    )
+    return {**body, "computed_at": computed_at.isoformat()}

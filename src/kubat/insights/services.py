@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -28,7 +27,6 @@ from kubat.insights.models import (
     CandidateSite,
     Corridor,
     ProjectionScenario,
-    ReportSnapshot,
     SitingRun,
     Source,
     SupplySnapshot,
@@ -552,38 +550,3 @@ def save_scenario(
         },
     )
     return scenario
-
-
-REPORT_KINDS = ("adequacy", "compatibility")
-
-
-def refresh_report(*, kind: str, country: str) -> ReportSnapshot:
-    """Compute one national report now and store it as the copy readers are served."""
-    from kubat.insights import selectors
-
-    if kind not in REPORT_KINDS:
-        raise InvalidInput(f"must be one of {', '.join(REPORT_KINDS)}", field="kind")
-    cc = to_alpha2(country, field="country")
-    started = time.perf_counter()
-    body = (
-        selectors.adequacy_for(country=cc)
-        if kind == "adequacy"
-        else selectors.compatibility_for(country=cc)
-    )
-    seconds = time.perf_counter() - started
-    snapshot, _ = ReportSnapshot.objects.update_or_create(
-        kind=kind,
-        country_code=cc,
-        defaults={"body": body, "computed_at": dt.datetime.now(tz=dt.UTC), "seconds": seconds},
-    )
-    return snapshot
-
-
-def refresh_reports(*, countries: tuple[str, ...] = ("KG", "KZ")) -> list[dict[str, Any]]:
-    """Every national report of every country (`kubat insights refresh`, from cron)."""
-    done = []
-    for country in countries:
-        for kind in REPORT_KINDS:
-            snap = refresh_report(kind=kind, country=country)
-            done.append({"kind": kind, "country": country, "seconds": round(snap.seconds, 3)})
-    return done

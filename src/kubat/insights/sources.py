@@ -6,6 +6,14 @@ for one location or one VIN, do not answer. Nothing here
 writes. Permit applications are read through `kubat.permits.selectors`, quota volumes through
 `kubat.quotas.selectors`.
 
+The national answers read maintained counters, not rows: the registry's StatCounter keeps per
+region the EVSEs and watts in service by charging class, the PLANNED EVSEs and watts, and the
+public DC stations per set of DC standards (`registry.derived`, kept by its one write path),
+and each location keeps its own DC station columns; the fleet's RegistrationCount keeps
+registrations per region, year, powertrain and model (`fleet.services`). Those are a few
+hundred rows whatever the size of the network and the register. The `*_from_rows` functions
+compute the same figures by scanning the rows: the reference the counters are checked against.
+
 Supply rule, used everywhere, the registry's own (`registry.publicity`): a public EVSE in
 service is an EVSE of a published location whose status is neither PLANNED (a permitted
 station not yet built) nor REMOVED; its location is then public. PLANNED EVSEs of published
@@ -24,12 +32,14 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import ExtractYear
 
+from kubat.fleet import services as fleet_services
 from kubat.fleet.models import DomesticProduction, EVModel, Registration
 from kubat.permits import selectors as permit_selectors
 from kubat.quotas import selectors as quota_selectors
-from kubat.registry.enums import PowerType, Status
+from kubat.registry.derived import STANDARD_SEPARATOR, split_key
+from kubat.registry.enums import ChargingClass, PowerType, Status
 from kubat.registry.enums import Source as RegistrySource
-from kubat.registry.models import EVSE, Connector
+from kubat.registry.models import EVSE, Connector, Location, StatCounter
 
 NOT_SUPPLY = (Status.PLANNED, Status.REMOVED)
 
@@ -51,7 +61,7 @@ class Station:
     demo: bool
 
 
-def fleet_counts(*, country_code: str) -> list[tuple[str, int, str, int]]:
+def fleet_counts_from_rows(*, country_code: str) -> list[tuple[str, int, str, int]]:
     """(region, year registered, powertrain, vehicles) for one country's registrations."""
     rows = (
         Registration.objects.filter(country_code=country_code)
@@ -63,7 +73,7 @@ def fleet_counts(*, country_code: str) -> list[tuple[str, int, str, int]]:
     return [(r, int(y), p, int(n)) for r, y, p, n in rows]
 
 
-def fleet_cohorts(*, country_code: str) -> list[tuple[str, int | None, int]]:
+def fleet_cohorts_from_rows(*, country_code: str) -> list[tuple[str, int | None, int]]:
     """(region, catalogue model id or None, vehicles) for one country's registrations."""
     rows = (
         Registration.objects.filter(country_code=country_code)
@@ -72,6 +82,105 @@ def fleet_cohorts(*, country_code: str) -> list[tuple[str, int | None, int]]:
         .order_by()
     )
     return [(r, m, int(n)) for r, m, n in rows]
+
+
+def fleet_counts(*, country_code: str) -> list[tuple[str, int, str, int]]:
+    """(region, year registered, powertrain, vehicles): the fleet's maintained counts."""
+    found: dict[tuple[str, int, str], int] = defaultdict(int)
+    for region, year, powertrain, _, n in fleet_services.registration_counts(
+        country_code=country_code
+    ):
+        found[(region, year, powertrain)] += n
+    return [(r, y, p, n) for (r, y, p), n in found.items()]
+
+
+def fleet_cohorts(*, country_code: str) -> list[tuple[str, int | None, int]]:
+    """(region, catalogue model id or None, vehicles): the fleet's maintained counts."""
+    found: dict[tuple[str, int | None], int] = defaultdict(int)
+    for region, _, _, model_id, n in fleet_services.registration_counts(country_code=country_code):
+        found[(region, model_id)] += n
+    return [(r, m, n) for (r, m), n in found.items()]
+
+
+def _counters(country_code: str, *dimensions: str) -> list[tuple[str, str, int]]:
+    rows = (
+        StatCounter.objects.filter(country_code=country_code, dimension__in=dimensions)
+        .exclude(value=0)
+        .values_list("dimension", "key", "value")
+    )
+    return [(d, k, int(v)) for d, k, v in rows]
+
+
+def supply_by_region(*, country_code: str) -> list[dict[str, Any]]:
+    """Per region and DC/AC: kW and EVSE count in service, from the registry's counters."""
+    cells: dict[tuple[str, bool], dict[str, float]] = defaultdict(lambda: {"kw": 0.0, "points": 0})
+    for dimension, key, value in _counters(
+        country_code, "evses_by_region_class", "watts_by_region_class"
+    ):
+        region, charging_class = split_key(key)
+        cell = cells[(region, charging_class != ChargingClass.AC)]
+        if dimension == "watts_by_region_class":
+            cell["kw"] += value / 1000.0
+        else:
+            cell["points"] += value
+    return [
+        {"region": r, "dc": dc, "kw": round(c["kw"], 3), "points": int(c["points"])}
+        for (r, dc), c in cells.items()
+    ]
+
+
+def planned_by_region(*, country_code: str) -> list[dict[str, Any]]:
+    """Per region: kW and count of PLANNED EVSEs, from the registry's counters."""
+    cells: dict[str, dict[str, float]] = defaultdict(lambda: {"kw": 0.0, "points": 0})
+    for dimension, region, value in _counters(
+        country_code, "planned_evses_by_region", "planned_watts_by_region"
+    ):
+        if dimension == "planned_watts_by_region":
+            cells[region]["kw"] += value / 1000.0
+        else:
+            cells[region]["points"] += value
+    return [
+        {"region": r, "kw": round(c["kw"], 3), "points": int(c["points"])} for r, c in cells.items()
+    ]
+
+
+def dc_station_sets(*, country_code: str) -> list[tuple[str, frozenset[str], int]]:
+    """(region, DC standards, stations): public DC stations in service per standard set."""
+    found = []
+    for _, key, value in _counters(country_code, "dc_stations_by_region_standards"):
+        region, standards = split_key(key)
+        found.append((region, frozenset(standards.split(STANDARD_SEPARATOR)), value))
+    return found
+
+
+def dc_stations_with(
+    *, country_code: str, regions: frozenset[str], standards: frozenset[str], limit: int | None
+) -> list[Station]:
+    """The public DC stations of `regions` whose in-service DC standards are exactly
+    `standards`, in location id order, at most `limit` (an index lookup on Location)."""
+    rows = Location.objects.filter(
+        country_code=country_code,
+        region__in=sorted(regions),
+        dc_standards=STANDARD_SEPARATOR.join(sorted(standards)),
+        dc_points__gt=0,
+    ).order_by("pk")
+    return [_station(loc) for loc in (rows if limit is None else rows[:limit])]
+
+
+def _station(location: Location) -> Station:
+    return Station(
+        location_id=location.pk,
+        name=location.name,
+        country_code=location.country_code,
+        region=location.region,
+        lat=location.lat,
+        lon=location.lon,
+        standards=frozenset(location.dc_standards.split(STANDARD_SEPARATOR)),
+        dc_kw=location.dc_kw,
+        max_point_kw=location.dc_max_kw,
+        dc_points=location.dc_points,
+        demo=location.source == RegistrySource.DEMO,
+    )
 
 
 def model_inlets() -> dict[int, dict[str, Any]]:
@@ -95,7 +204,7 @@ def _dc_exists() -> Exists:
     return Exists(Connector.objects.filter(evse=OuterRef("pk"), power_type=PowerType.DC))
 
 
-def supply_by_region(*, country_code: str) -> list[dict[str, Any]]:
+def supply_by_region_from_rows(*, country_code: str) -> list[dict[str, Any]]:
     """Per region and DC/AC: kW and EVSE count of public EVSEs in service (rule in module doc)."""
     rows = (
         EVSE.objects.filter(location__country_code=country_code, location__publish=True)
@@ -116,7 +225,7 @@ def supply_by_region(*, country_code: str) -> list[dict[str, Any]]:
     ]
 
 
-def planned_by_region(*, country_code: str) -> list[dict[str, Any]]:
+def planned_by_region_from_rows(*, country_code: str) -> list[dict[str, Any]]:
     """Per region: kW and count of PLANNED EVSEs (commissioned permits not yet in service)."""
     rows = (
         EVSE.objects.filter(

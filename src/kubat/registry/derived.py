@@ -6,6 +6,21 @@ rebuild all derive the same numbers.
 Power follows OCPI's definitions: max_electric_power (W) when the connector states it,
 otherwise voltage × amperage, times 3 for AC_3_PHASE (OCPI gives line-to-neutral voltage).
 Classes: AC when no connector is DC; DC below 150 kW; HPC (high power) from 150 kW.
+
+Counter dimensions (StatCounter rows; `key` as shown, region is the location's raw region):
+
+| dimension | key | value |
+|---|---|---|
+| evses, connectors, locations, planned_locations | "" | count in service (planned: none yet) |
+| evses_by_power_class, connectors_by_standard | class / standard | count in service |
+| locations_by_region, locations_by_operator | region / party key | public stations |
+| evses_by_region_class | "region|class" | EVSEs in service |
+| watts_by_region_class | "region|class" | their power in W (an EVSE counts its best connector) |
+| planned_evses_by_region, planned_watts_by_region | region | PLANNED EVSEs, their W |
+| dc_stations_by_region_standards | "region|A+B" | stations whose in-service DC standards are A, B |
+
+The regional rows are what insights' adequacy and compatibility read instead of scanning EVSEs
+(watts, not kW, because counters are integers and connector power is exact in W).
 """
 
 from __future__ import annotations
@@ -17,6 +32,24 @@ from dataclasses import dataclass, field
 from kubat.registry.enums import ANY_STANDARD, STANDARD_CODES, ChargingClass, PowerType, Status
 
 HPC_THRESHOLD_KW = 150.0
+KEY_SEPARATOR = "|"
+STANDARD_SEPARATOR = "+"
+
+
+def watts(kw: float) -> int:
+    """kW as whole watts (connector power is stated in W or V × A, so nothing is lost)."""
+    return round(kw * 1000)
+
+
+def region_class_key(region: str, charging_class: str) -> str:
+    return f"{region}{KEY_SEPARATOR}{charging_class}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(region, rest) of a regional counter key, split at the last separator (a class or a
+    standard set never contains it, so a region that does still splits right)."""
+    region, _, rest = key.rpartition(KEY_SEPARATOR)
+    return region, rest
 
 
 def connector_power_kw(
@@ -74,6 +107,11 @@ class Summary:
     evse_count: int = 0
     evse_max_kw: list[float] = field(default_factory=list)
     points: dict[int, float] = field(default_factory=dict)  # standard code → max kW
+    # The location as a public DC station: in-service EVSEs with a DC connector, published only.
+    dc_standards: str = ""  # their DC connector standards, sorted, joined by "+"
+    dc_kw: float = 0.0  # sum of their power
+    dc_max_kw: float = 0.0  # the most powerful of them
+    dc_points: int = 0
     contribution: Counter[StatKey] = field(default_factory=Counter)
 
 
@@ -92,6 +130,8 @@ def summarise(
     summary = Summary()
     classes = []
     in_service: Counter[StatKey] = Counter()
+    planned: Counter[StatKey] = Counter()
+    dc_standards: set[str] = set()
     for status, plugs in evses:
         kw = max((p.kw for p in plugs), default=0.0)
         summary.evse_max_kw.append(kw)
@@ -106,16 +146,29 @@ def summarise(
             code = STANDARD_CODES[plug.standard]
             summary.points[code] = max(summary.points.get(code, 0.0), plug.kw)
         if status == Status.PLANNED:
+            planned[("planned_evses_by_region", region)] += 1
+            planned[("planned_watts_by_region", region)] += watts(kw)
             continue
         summary.evse_count += 1
         in_service[("evses_by_power_class", evse_class)] += 1
+        in_service[("evses_by_region_class", region_class_key(region, evse_class))] += 1
+        in_service[("watts_by_region_class", region_class_key(region, evse_class))] += watts(kw)
+        dc_plugs = [p.standard for p in plugs if p.power_type == PowerType.DC]
+        if dc_plugs:
+            dc_standards.update(dc_plugs)
+            summary.dc_kw += kw
+            summary.dc_max_kw = max(summary.dc_max_kw, kw)
+            summary.dc_points += 1
         for plug in plugs:
             in_service[("connectors_by_standard", plug.standard)] += 1
             in_service[("connectors", "")] += 1
     summary.charging_class = highest_class(classes)
     if not publish:
         summary.points = {}
+        summary.dc_kw, summary.dc_max_kw, summary.dc_points = 0.0, 0.0, 0
         return summary
+    summary.dc_standards = STANDARD_SEPARATOR.join(sorted(dc_standards))
+    summary.dc_kw = round(summary.dc_kw, 3)
     if classes:
         summary.points[ANY_STANDARD] = summary.max_power_kw
     if summary.evse_count:
@@ -124,6 +177,10 @@ def summarise(
         summary.contribution[("evses", "")] += summary.evse_count
         summary.contribution[("locations_by_region", region or "")] += 1
         summary.contribution[("locations_by_operator", party_key)] += 1
+        if summary.dc_points:
+            key = f"{region or ''}{KEY_SEPARATOR}{summary.dc_standards}"
+            summary.contribution[("dc_stations_by_region_standards", key)] += 1
     elif classes:
         summary.contribution[("planned_locations", "")] += 1
+    summary.contribution.update(planned)
     return summary

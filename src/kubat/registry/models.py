@@ -99,13 +99,24 @@ class Location(models.Model):
     max_power_kw = models.FloatField(default=0)
     charging_class = models.CharField(max_length=3, choices=ChargingClass.choices, blank=True)
     evse_count = models.PositiveIntegerField(default=0)
+    # The location as a public DC station (registry.derived.Summary): in-service DC EVSEs of a
+    # published location, kept by the write path so insights reads stations without a scan.
+    dc_standards = models.CharField(max_length=200, blank=True)
+    dc_kw = models.FloatField(default=0)
+    dc_max_kw = models.FloatField(default=0)
+    dc_points = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["party", "ocpi_id"], name="location_party_id_unique")
         ]
-        indexes = [models.Index(fields=["country_code", "city"], name="location_country_city")]
+        indexes = [
+            models.Index(fields=["country_code", "city"], name="location_country_city"),
+            models.Index(
+                fields=["country_code", "region", "dc_standards"], name="location_dc_station"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.party.key}/{self.ocpi_id} {self.name}"
@@ -186,7 +197,7 @@ class StatCounter(models.Model):
 
     country_code = models.CharField(max_length=2)
     dimension = models.CharField(max_length=40)
-    key = models.CharField(max_length=100, blank=True)
+    key = models.CharField(max_length=300, blank=True)
     value = models.BigIntegerField(default=0)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""`kubat insights import-corridors FILE.geojson`, `load-corridors`, `refresh`, `snapshot`,
+"""`kubat insights import-corridors FILE.geojson`, `load-corridors`, `snapshot`,
 `import-candidates FILE.csv`, `site`: the insights maintenance commands.
 
 Bad input exits 2 with one line naming the feature or field; nothing is written then.
@@ -35,7 +35,6 @@ class Command(BaseCommand):
         imp = sub.add_parser("import-corridors", help="Import road lines from GeoJSON.")
         imp.add_argument("path", type=Path)
         sub.add_parser("load-corridors", help="Create or update the shipped main roads.")
-        sub.add_parser("refresh", help="Recompute the stored national reports (cron).")
         snap = sub.add_parser("snapshot", help="Record this year's supply per region.")
         snap.add_argument("--country", required=True)
         snap.add_argument("--year", type=int, required=True)
@@ -65,8 +64,6 @@ class Command(BaseCommand):
             return services.import_corridors(text=_read(options["path"]))
         if action == "load-corridors":
             return services.load_shipped_corridors()
-        if action == "refresh":
-            return services.refresh_reports()
         if action == "snapshot":
             return {
                 "regions": services.record_supply_snapshot(
