@@ -154,3 +154,14 @@ def test_the_snapshot_command_writes_today_and_refuses_a_negative_keep() -> None
     assert len(snapshots.listing()) == 1
     with pytest.raises(CommandError, match="--keep-days"):
         call_command("open_data_snapshot", "--keep-days", "-1")
+
+
+def test_a_snapshot_validates_with_frictionless_where_it_lies() -> None:
+    from frictionless import validate
+
+    from tests.registry.test_data_package import _registry_with_prices
+
+    _registry_with_prices()
+    snapshot = snapshots.write(now=datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
+    report = validate(str(snapshot.path / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "fieldName", "rowNumber", "note"])
