@@ -60,3 +60,11 @@ def _no_public_rate_limit(settings: pytest.FixtureRequest) -> None:
     """Test clients all come from 127.0.0.1: the anonymous API limit is off unless a test of
     the limit turns it on (tests/core/test_security.py)."""
     settings.KUBAT_PUBLIC_RATE_LIMIT = 0  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _snapshots_in_tmp(
+    settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Open-data snapshots (registry.snapshots) go to a directory of the test's own, never var/."""
+    settings.KUBAT_OPEN_DATA_SNAPSHOT_DIR = tmp_path_factory.mktemp("snapshots")  # type: ignore[attr-defined]

@@ -233,6 +233,18 @@ LOGGING = {
 KUBAT_DATA_LICENCE = os.environ.get(
     "KUBAT_DATA_LICENCE", "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 )
+# The same licence for machines: its SPDX identifier and its text, in datapackage.json and the
+# downloads' Link header (change all three together).
+KUBAT_DATA_LICENCE_ID = os.environ.get("KUBAT_DATA_LICENCE_ID", "CC-BY-4.0")
+KUBAT_DATA_LICENCE_URL = os.environ.get(
+    "KUBAT_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+# Dated daily snapshots of the open data (registry.snapshots): where they are written and how
+# many days are kept (older ones are pruned by the job that writes the next one).
+KUBAT_OPEN_DATA_SNAPSHOT_DIR = Path(
+    os.environ.get("KUBAT_OPEN_DATA_SNAPSHOT_DIR", VAR_DIR / "open-data-snapshots")
+)
+KUBAT_OPEN_DATA_SNAPSHOT_DAYS = int(os.environ.get("KUBAT_OPEN_DATA_SNAPSHOT_DAYS", "30"))
 
 # Map background tiles for the portal; {s}, {z}, {x}, {y} as Leaflet expects. Empty: no tiles,
 # the map then shows the shipped country borders and the markers only (also what tests use).

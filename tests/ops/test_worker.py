@@ -78,6 +78,7 @@ def test_every_periodic_command_runs_under_the_worker() -> None:
         "quotas-lapse": "ok",
         "ocpi-maintain": "ok",
         "strategy-overdue": "ok",
+        "open-data-snapshot": "ok",
     }
 
 

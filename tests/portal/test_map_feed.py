@@ -14,7 +14,9 @@ def _rows(client: Client, query: str) -> list[list[Any]]:
     response = client.get("/portal-api/markers" + query)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["fields"] == ["id", "lat", "lon", "class", "kw", "name", "city", "evses", "status"]
+    assert body["fields"] == [
+        *("id", "lat", "lon", "class", "kw", "name", "city", "evses", "status", "price")
+    ]
     assert body["count"] == len(body["rows"])
     return body["rows"]  # type: ignore[no-any-return]
 

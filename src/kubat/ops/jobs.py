@@ -10,6 +10,7 @@ job off, for those who keep it in cron):
 | ocpi-pull     | `kubat ocpi pull --all` | 900   | mirrors peers, keeps partitions ahead   |
 | quotas-lapse  | `kubat quotas lapse`    | 86400 | validity is counted in days             |
 | ocpi-maintain | `kubat ocpi maintain`   | 86400 | partitions are made a year ahead        |
+| open-data-snapshot | `kubat open-data-snapshot` | 86400 | one dated snapshot a day |
 
 `KUBAT_WORKER_EXTRA_JOBS` adds jobs as JSON:
 `{"clearsessions": {"command": ["clearsessions"], "every": 86400}}`, or `{"call":
@@ -50,6 +51,7 @@ DEFAULTS: tuple[Job, ...] = (
     Job("quotas-lapse", 86400, ("quotas", "lapse")),
     Job("ocpi-maintain", 86400, ("ocpi", "maintain")),
     Job("strategy-overdue", 86400, ("strategy", "notify-overdue")),
+    Job("open-data-snapshot", 86400, ("open_data_snapshot",)),
 )
 
 

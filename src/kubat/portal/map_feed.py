@@ -1,7 +1,10 @@
 """The map's data: filter options for the page and compact markers for a view.
 
 The browser asks /portal-api/markers for the box it shows (padded), with the map's filters, and
-gets one row per location: [id, lat, lon, class, kW, name, city, EVSEs, live status]. Arrays
+gets one row per location: [id, lat, lon, class, kW, name, city, EVSEs, live status, price]
+(price: [amount incl. VAT, currency, VAT stated, "DC" or "AC"] of the cheapest priced EVSE's
+reference session, registry.pricing, or null; a "price up to" filter keeps only locations
+with an EVSE at most `max_price` in `currency`, never converting currencies). Arrays
 instead of objects keep 10,000 markers near 600 kB of JSON (about 150 kB gzipped) and parse in
 a few milliseconds; registry.selectors.map_points does the query (at most 20,000 rows).
 
@@ -37,7 +40,7 @@ from kubat.portal import labels
 from kubat.registry import selectors as registry_selectors
 from kubat.registry.enums import STANDARD_CODES
 
-FIELDS = ["id", "lat", "lon", "class", "kw", "name", "city", "evses", "status"]
+FIELDS = ["id", "lat", "lon", "class", "kw", "name", "city", "evses", "status", "price"]
 SERVER_CLUSTER_ABOVE = 2000
 CLIENT_ZOOM = 14  # from this zoom on, the browser always gets points
 CELL_PX = 80
@@ -62,6 +65,14 @@ def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.Locatio
     text = (params.get("text") or "").strip()
     if len(text) > 100:
         raise InvalidInput("at most 100 characters", field="text")
+    max_price_text = (params.get("max_price") or "").strip()
+    currency = (params.get("currency") or "").strip().upper()
+    max_price = None
+    if max_price_text:
+        amount = parse_number(max_price_text, field="max_price", low=0, high=1e9)
+        if not (len(currency) == 3 and currency.isalpha()):
+            raise InvalidInput("max_price needs currency (ISO 4217, e.g. KGS)", field="currency")
+        max_price = (amount, currency)
     filters = registry_selectors.LocationFilters(
         country_code=to_alpha2(country, field="country") if country else None,
         standards=(connector,) if connector else (),
@@ -70,8 +81,27 @@ def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.Locatio
         operator=(params.get("operator") or "").strip() or None,
         bbox=parse_bbox(bbox) if bbox else None,
         text=text or None,
+        max_price=max_price,
     )
     return filters, status
+
+
+def _price(prices: list[dict[str, Any]]) -> list[Any] | None:
+    cheapest = registry_selectors.cheapest_price(prices)
+    if cheapest is None:
+        return None
+    return [
+        cheapest["incl_vat"],
+        cheapest["currency"],
+        cheapest["vat_stated"],
+        cheapest["session"][:2],
+    ]
+
+
+def _rows(points: list[dict[str, Any]]) -> list[list[Any]]:
+    """Marker rows with the price of each location (priced together: see location_prices)."""
+    prices = registry_selectors.location_prices([p["id"] for p in points])
+    return [[*_row(p), _price(prices.get(p["id"], []))] for p in points]
 
 
 def _row(p: dict[str, Any]) -> list[Any]:
@@ -132,7 +162,7 @@ def markers(params: Mapping[str, str], *, cluster_above: int | None = None) -> d
     zoom = int(parse_number(zoom_text, field="zoom", low=0, high=22)) if zoom_text else None
     threshold = SERVER_CLUSTER_ABOVE if cluster_above is None else cluster_above
     if zoom is None or zoom >= CLIENT_ZOOM or len(points) <= threshold:
-        rows = [_row(p) for p in points]
+        rows = _rows(points)
         return {
             "mode": "points",
             "fields": FIELDS,
@@ -155,7 +185,7 @@ def markers(params: Mapping[str, str], *, cluster_above: int | None = None) -> d
         "mode": "clusters",
         "fields": FIELDS,
         "clusters": cluster(points, zoom=zoom),
-        "rows": [_row(p) for p in in_view[:LIST_ROWS]],
+        "rows": _rows(in_view[:LIST_ROWS]),
         "in_view": len(in_view),
         "count": len(points),
         "truncated": truncated,
@@ -195,6 +225,11 @@ def page_context() -> dict[str, Any]:
             "youAreHere": _("You are here"),
             "kw": _("kW"),
             "cluster": _("%(count)s stations, %(available)s available: zoom in"),
+            "priceFrom": _("from %(price)s %(currency)s"),
+            "inclVat": _("incl. VAT"),
+            "noVat": _("no VAT stated"),
+            "sessionDC": _("30 kWh in 45 minutes, the reference DC session"),
+            "sessionAC": _("11 kWh in 2 hours, the reference AC session"),
         },
     }
     return {
@@ -204,5 +239,6 @@ def page_context() -> dict[str, Any]:
         "statuses": list(labels.LIVE_STATUSES.items()),
         "classes": list(labels.CLASSES.items()),
         "min_kw_options": [7, 22, 50, 100, 150],
+        "currencies": registry_selectors.price_currencies(),
         "map_config": config,
     }

@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kubat.portal import labels
-from kubat.registry import compliance
+from kubat.registry import compliance, snapshots
 from kubat.registry.models import Location
 
 RULES: dict[str, Promise] = {
@@ -85,4 +85,23 @@ def open_data_downloads() -> list[dict[str, str]]:
             "media": "application/geo+json",
         },
         {"format": "CSV", "url": reverse("open-data-csv"), "media": "text/csv"},
+        {
+            "format": "Data Package",
+            "url": reverse("open-data-package"),
+            "media": "application/json",
+        },
+    ]
+
+
+def open_data_snapshots() -> list[dict[str, object]]:
+    """The dated snapshots kept (registry.snapshots), newest first, with each file's address."""
+    return [
+        {
+            "date": s.day,
+            "files": [
+                (name, reverse("open-data-snapshot-file", args=[s.day.isoformat(), name]))
+                for name in snapshots.FILES
+            ],
+        }
+        for s in snapshots.listing()
     ]

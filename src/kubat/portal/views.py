@@ -127,6 +127,8 @@ def open_data(request: HttpRequest) -> HttpResponse:
         {
             "licence": settings.KUBAT_DATA_LICENCE,
             "downloads": standards.open_data_downloads(),
+            "snapshots": standards.open_data_snapshots(),
+            "keep_days": settings.KUBAT_OPEN_DATA_SNAPSHOT_DAYS,
             "year": timezone.now().year,
             "today": timezone.now().date(),
         },

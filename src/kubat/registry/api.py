@@ -150,6 +150,17 @@ class LocationQuery(Schema):
     bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat")
     near: str | None = Field(None, description="lat,lon: sort by distance, add distance_km")
     radius_km: float | None = Field(None, gt=0, le=20000, description="With near=; default 50")
+    max_price: float | None = Field(
+        None,
+        ge=0,
+        description="Price up to: locations with an EVSE whose reference session (DC 30 kWh in "
+        "45 min, AC 11 kWh in 2 h) costs at most this, VAT included, in `currency` (required "
+        "with it; prices are never converted, so stations priced in another currency and "
+        "unpriced ones do not match)",
+    )
+    currency: str | None = Field(
+        None, pattern="^[A-Za-z]{3}$", description="ISO 4217 currency of max_price: KGS, KZT"
+    )
     limit: int = Field(100, ge=1, le=selectors.MAX_LIMIT)
     cursor: str | None = None
 
@@ -157,6 +168,10 @@ class LocationQuery(Schema):
 def filters_from_query(query: LocationQuery) -> selectors.LocationFilters:
     if query.radius_km is not None and query.near is None:
         raise InvalidInput("radius_km needs near=lat,lon", field="radius_km")
+    if query.max_price is not None and not query.currency:
+        raise InvalidInput("max_price needs currency (ISO 4217, e.g. KGS)", field="currency")
+    if query.currency and query.max_price is None:
+        raise InvalidInput("currency is only used with max_price", field="max_price")
     return selectors.LocationFilters(
         country_code=to_alpha2(query.country, field="country") if query.country else None,
         region=query.region or None,
@@ -169,6 +184,9 @@ def filters_from_query(query: LocationQuery) -> selectors.LocationFilters:
         near=geo.parse_lat_lon(query.near, field="near") if query.near else None,
         radius_km=query.radius_km,
         text=query.text or None,
+        max_price=(query.max_price, query.currency.upper())
+        if query.max_price is not None and query.currency
+        else None,
     )
 
 

@@ -15,10 +15,12 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import transaction
+
 from kubat.accounts.models import Organisation
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi_tariffs
-from kubat.registry import services
+from kubat.registry import services, snapshots
 from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import Source
 from kubat.registry.models import Location, Party
@@ -524,6 +526,8 @@ def load_demo(*, seed: int) -> dict[str, int]:
     items.append(_pavilion_hub(builder, kz_parties[-1]))
     created = services.bulk_create_locations(items=items, source=Source.DEMO)
     tariffs = _demo_tariffs(random.Random(seed + 1), kg_parties + kz_parties)
+    # The open-data page lists dated snapshots: write today's once the demo is committed.
+    transaction.on_commit(snapshots.write)
     return {
         "parties": len(kg_parties) + len(kz_parties),
         "tariffs": tariffs,

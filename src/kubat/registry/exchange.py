@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from kubat.core import csvsafe
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 from kubat.registry import presenters, publicity
+from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import Status
 from kubat.registry.models import Location
 
@@ -55,9 +56,16 @@ CSV_COLUMNS = [
     "max_electric_power",
     "power_kw",
     "connector_last_updated",
+    "price_session",
+    "price_currency",
+    "price_excl_vat",
+    "price_incl_vat",
+    "price_vat_stated",
     "publicity",
     "source",
 ]
+# Computed from the operator's tariff (registry.pricing); ignored on import.
+PRICE_COLUMNS = [c for c in CSV_COLUMNS if c.startswith("price_")]
 
 
 def provenance(generated_at: datetime) -> str:
@@ -68,7 +76,39 @@ def provenance(generated_at: datetime) -> str:
     )
 
 
-def csv_rows(location: Location) -> Iterator[list[object]]:
+class TariffCache:
+    """Each party's tariff objects, read once per export (a party has many locations)."""
+
+    def __init__(self) -> None:
+        self._by_party: dict[int, dict[str, dict[str, Any]]] = {}
+
+    def of(self, location: Location) -> dict[str, dict[str, Any]]:
+        if location.party_id not in self._by_party:
+            self._by_party[location.party_id] = registry_tariffs.tariff_objects(
+                party=location.party_id
+            )
+        return self._by_party[location.party_id]
+
+
+def _price_cells(price: dict[str, Any] | None) -> list[object]:
+    """The price columns: session, currency, excl. and incl. VAT, whether VAT is stated; all
+    empty when the EVSE has no price (no tariff, or one that prices nothing of the session)."""
+    if price is None:
+        return ["", "", "", "", ""]
+    return [
+        price["session"],
+        price["currency"],
+        f"{price['excl_vat']:.2f}",
+        f"{price['incl_vat']:.2f}",
+        "true" if price["vat_stated"] else "false",
+    ]
+
+
+def csv_rows(
+    location: Location, tariffs: dict[str, dict[str, Any]] | None = None
+) -> Iterator[list[object]]:
+    """The CSV rows of one location, one per connector; `tariffs` (the party's, upper-cased id →
+    object) fills the price columns."""
     party = location.party
     operator = (location.operator or {}).get("name") or party.name
     hours = (
@@ -105,6 +145,7 @@ def csv_rows(location: Location) -> Iterator[list[object]]:
             ";".join(evse.capabilities or []),
             format_datetime(evse.last_updated),
         ]
+        price = presenters.evse_dict(evse, tariffs)["price"] if tariffs else None
         for connector in evse.connectors.all():
             c = presenters.connector_dict(connector)
             yield [
@@ -119,23 +160,26 @@ def csv_rows(location: Location) -> Iterator[list[object]]:
                 "" if c["max_electric_power"] is None else c["max_electric_power"],
                 c["power_kw"],
                 format_datetime(connector.last_updated),
+                *_price_cells(price),
                 publicity.of(location).value,
                 location.source,
             ]
 
 
 def stream_csv(locations: Iterable[Location], *, generated_at: datetime) -> Iterator[str]:
-    """CSV text in chunks: a `#` comment line with licence and time, the header, the rows.
+    """CSV text in chunks (RFC 4180): the header first, then the rows. Licence, time and source
+    are in the data package beside it (datapackage), not in the file, so that any reader takes
+    the first line for the header.
 
     Text cells that a spreadsheet would run as a formula are neutralised (core.csvsafe);
     coordinates and ratings stay numbers.
     """
     buffer = io.StringIO()
-    writer = csvsafe.writer(buffer, lineterminator="\n")
-    yield f"# {provenance(generated_at)}\n"
+    writer = csvsafe.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
+    cache = TariffCache()
     for location in locations:
-        for row in csv_rows(location):
+        for row in csv_rows(location, cache.of(location)):
             writer.writerow(row)
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
@@ -144,10 +188,10 @@ def stream_csv(locations: Iterable[Location], *, generated_at: datetime) -> Iter
     yield buffer.getvalue()
 
 
-def _feature(location: Location) -> dict[str, Any]:
+def _feature(location: Location, tariffs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     properties = presenters.location_summary(location)
     properties["evses"] = [
-        presenters.evse_dict(e) for e in location.evses.all() if e.status != Status.REMOVED
+        presenters.evse_dict(e, tariffs) for e in location.evses.all() if e.status != Status.REMOVED
     ]
     return {
         "type": "Feature",
@@ -168,8 +212,10 @@ def stream_geojson(locations: Iterable[Location], *, generated_at: datetime) -> 
     yield json.dumps(head)[:-1] + ', "features": ['
     separator = ""
     chunk: list[str] = []
+    cache = TariffCache()
     for location in locations:
-        chunk.append(separator + json.dumps(_feature(location), cls=DjangoJSONEncoder))
+        feature = _feature(location, cache.of(location))
+        chunk.append(separator + json.dumps(feature, cls=DjangoJSONEncoder))
         separator = ","
         if len(chunk) >= 200:
             yield "".join(chunk)

@@ -23,12 +23,12 @@ from kubat.core.errors import InvalidInput, PermissionDenied
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import bounds, services
 from kubat.registry.enums import Source
-from kubat.registry.exchange import CSV_COLUMNS
+from kubat.registry.exchange import CSV_COLUMNS, PRICE_COLUMNS
 from kubat.registry.models import Party
 
 # Derived or Kubat's own: an import may carry them (an export read back) but needs none.
 REQUIRED_CSV_COLUMNS = [
-    c for c in CSV_COLUMNS if c not in {"power_kw", "source", "region", "publicity"}
+    c for c in CSV_COLUMNS if c not in {"power_kw", "source", "region", "publicity", *PRICE_COLUMNS}
 ]
 _LOCATION_COLUMNS = {
     "id": "location_id",

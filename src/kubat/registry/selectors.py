@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.core.geo import BBox
-from kubat.registry import compliance, publicity, services, spatial
+from kubat.registry import compliance, pricing, publicity, services, spatial
 from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import ANY_STANDARD, STANDARD_CODES, Source, Status
 from kubat.registry.models import EVSE, Connector, Location, Party, SearchPoint, StatCounter
@@ -45,6 +46,8 @@ class LocationFilters:
     near: tuple[float, float] | None = None
     radius_km: float | None = None
     text: str | None = None
+    # "price up to": (amount including VAT, ISO 4217 currency); see location_prices.
+    max_price: tuple[float, str] | None = None
 
     @property
     def includes_pipeline(self) -> bool:
@@ -160,6 +163,9 @@ def _public_queryset(filters: LocationFilters) -> QuerySet[Location]:
     if filters.bbox:
         sql, params = spatial.in_box_sql(box=filters.bbox, codes=[ANY_STANDARD])
         qs = qs.filter(pk__in=RawSQL(sql, params))
+    if filters.max_price is not None:
+        ids = list(qs.values_list("pk", flat=True))
+        qs = qs.filter(pk__in=priced_up_to(ids, *filters.max_price))
     return qs
 
 
@@ -200,7 +206,83 @@ def _extra_for_near(filters: LocationFilters) -> spatial.Extra:
         sql.append("l.lon BETWEEN %s AND %s AND l.lat BETWEEN %s AND %s")
         b = filters.bbox
         params += [b.min_lon, b.max_lon, b.min_lat, b.max_lat]
+    if filters.max_price is not None:
+        base = _public_queryset(
+            LocationFilters(
+                **{**_as_kwargs(filters), "max_price": None, "near": None, "radius_km": None}
+            )
+        )
+        ids = priced_up_to(list(base.values_list("pk", flat=True)), *filters.max_price) or [0]
+        sql.append(f"l.id IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
     return spatial.Extra(" AND ".join(sql), tuple(params))
+
+
+def _as_kwargs(filters: LocationFilters) -> dict[str, Any]:
+    return {name: getattr(filters, name) for name in LocationFilters.__slots__}
+
+
+def location_prices(location_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Location id → the reference-session price of each priced, non-REMOVED EVSE (the dicts
+    of registry.pricing.evse_price), in EVSE order.
+
+    Prices are computed, not stored (a tariff changes them all), so this reads the connectors'
+    power types and tariff ids and prices each distinct (party, DC or AC, tariff ids) once: an
+    operator's stations share a handful of combinations, so 10,000 locations cost a few
+    hundred pricings.
+    """
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    tariffs: dict[int, dict[str, dict[str, Any]]] = {}
+    memo: dict[tuple[int, bool, tuple[str, ...]], dict[str, Any] | None] = {}
+    for start in range(0, len(location_ids), 5000):
+        chunk = location_ids[start : start + 5000]
+        rows = (
+            Connector.objects.filter(evse__location_id__in=chunk)
+            .exclude(evse__status=Status.REMOVED)
+            .order_by("evse_id", "pk")
+            .values_list("evse__location_id", "evse__location__party_id", "evse_id",
+                         "power_type", "tariff_ids")
+        )  # fmt: skip
+        evses: dict[int, list[Any]] = {}
+        for location_id, party_id, evse_id, power_type, tariff_ids in rows:
+            entry = evses.setdefault(evse_id, [location_id, party_id, False, []])
+            entry[2] |= power_type == "DC"
+            entry[3].extend(str(t) for t in tariff_ids or [])
+        for location_id, party_id, dc, ids in evses.values():
+            if not ids:
+                continue
+            key = (party_id, dc, tuple(ids))
+            if key not in memo:
+                if party_id not in tariffs:
+                    tariffs[party_id] = registry_tariffs.tariff_objects(party=party_id)
+                memo[key] = pricing.evse_price(dc=dc, tariff_ids=ids, tariffs=tariffs[party_id])
+            if memo[key] is not None:
+                out[location_id].append(memo[key])  # type: ignore[arg-type]
+    return out
+
+
+def cheapest_price(prices: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The lowest price including VAT among a location's EVSE prices (None when unpriced)."""
+    return min(prices, key=lambda p: p["incl_vat"], default=None)
+
+
+def price_currencies() -> list[str]:
+    """The currencies the registry's tariffs price in (for a "price up to" filter's choices)."""
+    from kubat.registry.models import Tariff
+
+    return sorted(set(Tariff.objects.values_list("currency", flat=True)))
+
+
+def priced_up_to(location_ids: list[int], amount: float, currency: str) -> list[int]:
+    """Of `location_ids`, those with an EVSE whose reference session costs at most `amount`
+    including VAT in `currency`. Prices are never converted: a station priced in another
+    currency does not match, and an unpriced one never does."""
+    prices = location_prices(location_ids)
+    return [
+        pk
+        for pk in location_ids
+        if any(p["currency"] == currency and p["incl_vat"] <= amount for p in prices.get(pk, []))
+    ]
 
 
 def _with_details(ids: list[int]) -> list[Location]:
@@ -376,15 +458,26 @@ def national_stats(*, country_code: str | None = None) -> dict[str, object]:
 
 
 def iter_locations(
-    *, country_code: str | None = None, party: Party | None = None, public_only: bool = True
+    *,
+    country_code: str | None = None,
+    party: Party | None = None,
+    public_only: bool = True,
+    updated_since: datetime | None = None,
 ) -> Iterator[Location]:
     """Locations with EVSEs and connectors, in id order, a chunk at a time (for exports).
 
     `public_only`: the open data's set, public and planned locations (registry.publicity).
+    `updated_since`: only locations changed at or after it, their own `last_updated` or an
+    EVSE's (a status report moves only the EVSE's, registry.services): an incremental download.
     """
     qs = Location.objects.filter(publicity.LISTED) if public_only else Location.objects.all()
     if country_code:
         qs = qs.filter(country_code=country_code)
+    if updated_since is not None:
+        qs = qs.filter(
+            Q(last_updated__gte=updated_since)
+            | Exists(EVSE.objects.filter(location=OuterRef("pk"), last_updated__gte=updated_since))
+        )
     if party is not None:
         qs = qs.filter(party=party)
     last = 0

@@ -9,8 +9,9 @@
   var statusBox = document.getElementById("map-status");
   var listBox = document.getElementById("station-list");
   var listCount = document.getElementById("list-count");
-  var SERVER_FILTERS = ["country", "connector", "min_kw", "status", "operator"];
-  var ALL_FILTERS = ["q"].concat(SERVER_FILTERS);
+  var SERVER_FILTERS = ["country", "connector", "min_kw", "max_price", "status", "operator"];
+  // The currency of "price up to" is sent with max_price only (a price never goes without one).
+  var ALL_FILTERS = ["q", "currency"].concat(SERVER_FILTERS);
   var LIST_MAX = 50;
   // Generous boxes around each country (south-west, north-east), for the first view.
   var COUNTRY_BOUNDS = {
@@ -24,6 +25,8 @@
   }
   var numberFormat = new Intl.NumberFormat(document.documentElement.lang || "en");
   function num(value) { return numberFormat.format(value); }
+  var priceFormat = new Intl.NumberFormat(document.documentElement.lang || "en",
+    { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -106,10 +109,25 @@
     return (cfg.classes[r[3]] || r[3] || "") + " · " + num(r[4]) + " " + cfg.text.kw + " · " +
       fmt(cfg.text.points, { count: num(r[7]) });
   }
+  // r[9]: [amount incl. VAT, currency, VAT stated, "DC"|"AC"] of the cheapest reference session.
+  function priceText(r) {
+    var p = r[9];
+    if (!p) { return ""; }
+    return fmt(cfg.text.priceFrom, { price: priceFormat.format(p[0]), currency: p[1] }) + " " +
+      (p[2] ? cfg.text.inclVat : cfg.text.noVat);
+  }
+  function priceHtml(r, tag) {
+    if (!r[9]) { return ""; }
+    var session = r[9][3] === "DC" ? cfg.text.sessionDC : cfg.text.sessionAC;
+    return "<" + tag + ' class="price" title="' + escapeHtml(session) + '">' +
+      escapeHtml(priceText(r)) + "</" + tag + ">";
+  }
   function popup(layer) {
     var r = layer.row;
     return '<div class="popup"><a class="popup-title" href="' + locationUrl(r[0]) + '">' +
       escapeHtml(r[5]) + "</a><br>" + escapeHtml(r[6]) + "<br>" + escapeHtml(describe(r)) +
+      (r[9] ? "<br>" + priceHtml(r, "span") + ' <span class="muted small">(' +
+        escapeHtml(r[9][3] === "DC" ? cfg.text.sessionDC : cfg.text.sessionAC) + ")</span>" : "") +
       '<br><span class="badge st-' + r[8] + '">' + escapeHtml(cfg.statuses[r[8]] || r[8]) +
       '</span> <a class="popup-more" href="' + locationUrl(r[0]) + '">' +
       escapeHtml(cfg.text.details) + " →</a></div>";
@@ -128,6 +146,7 @@
       var value = form.elements[name].value;
       if (value) { q.set(name, value); }
     });
+    if (q.has("max_price")) { q.set("currency", form.elements.currency.value); }
     // The registry matches the words in names, addresses and cities.
     if (textFilter()) { q.set("text", textFilter()); }
     return q;
@@ -284,7 +303,7 @@
       html.push('<li><a href="' + locationUrl(r[0]) + '"><span class="mk mk-' + (r[3] || "AC") +
         " st-" + r[8] + '" aria-hidden="true"></span><span class="name">' + escapeHtml(r[5]) +
         '</span><span class="meta">' + escapeHtml(r[6]) + " · " + escapeHtml(describe(r)) +
-        '</span><span class="badge st-' + r[8] + '">' + escapeHtml(cfg.statuses[r[8]] || r[8]) +
+        "</span>" + priceHtml(r, "span") + '<span class="badge st-' + r[8] + '">' + escapeHtml(cfg.statuses[r[8]] || r[8]) +
         "</span></a></li>");
     }
     listBox.innerHTML = html.join("");
@@ -297,6 +316,7 @@
       var value = form.elements[name].value.trim();
       if (value) { q.set(name, value); }
     });
+    if (q.has("max_price")) { q.set("currency", form.elements.currency.value); }
     var c = map.getCenter();
     q.set("lat", c.lat.toFixed(5));
     q.set("lon", c.lng.toFixed(5));
@@ -315,6 +335,9 @@
       }
     });
   }
+  form.elements.currency.addEventListener("change", function () {
+    if (form.elements.max_price.value) { apply(false); }
+  });
   SERVER_FILTERS.forEach(function (name) {
     form.elements[name].addEventListener("change", function () {
       if (name === "country") { map.fitBounds(COUNTRY_BOUNDS[form.elements.country.value] || COUNTRY_BOUNDS[""]); }
