@@ -266,6 +266,8 @@ def check_fits_column(value: Decimal | None, *, column: str, field: str) -> None
     """
     if value is None:
         return
+    if not isinstance(value, Decimal):  # an int or float from a caller in Python
+        value = Decimal(str(value))
     limits = RequestedVehicle._meta.get_field(column)
     assert isinstance(limits, DecimalField)
     digits, places = limits.max_digits or 0, limits.decimal_places or 0
