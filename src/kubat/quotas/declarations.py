@@ -222,7 +222,9 @@ def _refusals(
     drawn = live - reserved
     who = declarant_refusal(period=period, declarant=declarant_data)
     cap = period.per_declarant_cap
-    used = _live_in_period(period=period, declarant=declarant)
+    # Only a capped period counts the declarant's certificates (a join that grows with the
+    # period's certificates, on every receipt of a rush when it was counted for all).
+    used = _live_in_period(period=period, declarant=declarant) if cap is not None else 0
     refusals: list[Refusal | None] = []
     seen: set[str] = set()
     for vehicle, vin in zip(vehicles, vins, strict=True):
