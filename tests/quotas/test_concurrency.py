@@ -86,3 +86,104 @@ def test_concurrent_clients_never_over_allocate_in_strict_order():
     users = [f.customs(f"officer{i}") for i in range(4)]
     assert _rush(period, users, vins_per_client=4) == []
     assert _assert_consistent(period) == 30
+
+
+def _lock_waiters() -> int:
+    """Backends of this database waiting on a lock (another transaction's row or index key)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_two_registrations_of_one_number_at_once_give_one_declaration_and_one_409(client):
+    """The race the early check cannot see: the first registration has inserted the number but
+    not committed when the second checks; the second then waits on the unique index and must
+    end in 409 naming `number`, never an IntegrityError (a 500)."""
+    import time
+
+    from kubat.accounts import services as account_services
+
+    period = f.period(volume=10, opens_at=timezone.now())
+    first_officer, second_officer = f.customs("first"), f.customs("second")
+    token = account_services.issue_token(user=second_officer)
+    number = f.number(when=timezone.now())
+    inserted, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                declarations.register_declaration(
+                    user=first_officer,
+                    period_id=period.pk,
+                    number=number,
+                    declarant=f.resident(f.pin(1)),
+                    vehicles=f.vehicles([f.vin(1)]),
+                )
+                inserted.set()
+                release.wait(timeout=30)  # hold the uncommitted row while the second arrives
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            inserted.set()
+            connection.close()
+
+    answers = []
+
+    def second() -> None:
+        try:
+            answers.append(
+                client.post(
+                    "/api/v1/quotas/declarations",
+                    {
+                        "period": period.pk,
+                        "number": number,
+                        "declarant": {
+                            "kind": "person",
+                            "tax_id": f.pin(2),
+                            "citizenship": "KG",
+                            "residence_country": "KG",
+                        },
+                        "vehicles": [
+                            {
+                                "vin": f.vin(2),
+                                "make": "BYD",
+                                "model": "Atto 3",
+                                "powertrain": "BEV",
+                                "tariff_code": "8703 80 000 2",
+                                "customs_value": "20000",
+                                "currency": "USD",
+                            }
+                        ],
+                    },
+                    content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {token}",
+                )
+            )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert inserted.wait(timeout=30)
+    two = threading.Thread(target=second)
+    two.start()
+    deadline = time.monotonic() + 20
+    while _lock_waiters() == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    waited = _lock_waiters() > 0  # the second is blocked on the first's index entry
+    release.set()
+    one.join(timeout=30)
+    two.join(timeout=30)
+    assert errors == []
+    assert waited, "the second registration never reached the unique index"
+    assert len(answers) == 1
+    assert answers[0].status_code == 409, answers[0].content
+    assert answers[0].json()["field"] == "number"
+    assert period.requests.count() == 1
+    assert period.requests.get().submitted_by == first_officer

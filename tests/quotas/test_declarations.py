@@ -336,3 +336,69 @@ def test_confirming_the_outcome_of_an_unknown_period_is_a_404_naming_it(client) 
     )
     assert response.status_code == 404
     assert response.json()["field"] == "period_id"
+
+
+def test_amounts_beyond_the_columns_digits_are_refused_naming_the_field_and_nothing_recorded():
+    p = f.period()
+    officer = f.customs()
+    # customs_value is numeric(14, 2): 12 digits before the point, 2 after.
+    for value, field in (
+        (Decimal("1000000000000"), "vehicles[1].customs_value"),
+        (Decimal("20000.001"), "vehicles[1].customs_value"),
+    ):
+        vehicles = [*f.vehicles([f.vin(1)]), *f.vehicles([f.vin(2)], customs_value=value)]
+        with pytest.raises(InvalidInput) as caught:
+            declarations.register_declaration(
+                user=officer,
+                period_id=p.pk,
+                number=f.number(),
+                declarant=f.resident(),
+                vehicles=vehicles,
+                now=f.at(1),
+            )
+        assert caught.value.field == field
+    # battery_kwh is numeric(6, 1).
+    with pytest.raises(InvalidInput) as caught:
+        declarations.register_declaration(
+            user=officer,
+            period_id=p.pk,
+            number=f.number(),
+            declarant=f.resident(),
+            vehicles=f.vehicles([f.vin(3)], battery_kwh=Decimal("123456")),
+            now=f.at(1),
+        )
+    assert caught.value.field == "vehicles[0].battery_kwh"
+    # The largest value that fits is accepted.
+    declarations.register_declaration(
+        user=officer,
+        period_id=p.pk,
+        number=f.number(),
+        declarant=f.resident(),
+        vehicles=f.vehicles([f.vin(4)], customs_value=Decimal("999999999999.99")),
+        now=f.at(1),
+    )
+    assert p.requests.count() == 1
+
+
+def test_customs_desk_form_refuses_an_oversized_customs_value_with_a_400(client):
+    from django.utils import timezone
+
+    p = f.period(opens_at=timezone.now() - dt.timedelta(hours=1))
+    officer = f.customs("desk-officer")
+    client.force_login(officer)
+    line = f"{f.vin(7)}, BYD, Atto 3, BEV, 8703 80 000 2, 99999999999999999999, USD, CN"
+    response = client.post(
+        "/quotas/customs/",
+        {
+            "period": p.pk,
+            "number": f.number(when=timezone.now()),
+            "declarant_kind": "person",
+            "declarant_tax_id": f.PERSON_PIN,
+            "declarant_citizenship": "KG",
+            "declarant_residence": "KG",
+            "vehicles": line,
+        },
+    )
+    assert response.status_code == 400
+    assert b"customs_value" in response.content
+    assert not p.requests.exists()

@@ -28,10 +28,10 @@ import secrets
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
@@ -59,6 +59,7 @@ from kubat.quotas.models import (
     SubQuota,
 )
 
+T = TypeVar("T")
 RECEIPT_GRACE = dt.timedelta(milliseconds=150)
 WAIT_LIMIT_S = 60.0
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
@@ -524,6 +525,10 @@ class _ProcessSettler:
         self.condition = threading.Condition()
         self.busy = False
         self.settled_through = -1
+        # Requests this process's threads wait for, and the answers the settler read for them
+        # in one go (instead of each woken thread reading its own request and vehicles).
+        self.waiting: set[int] = set()
+        self.answers: dict[int, Any] = {}
 
 
 _settlers: dict[int, _ProcessSettler] = {}
@@ -547,50 +552,88 @@ def due_window(*, period: QuotaPeriod, now: dt.datetime) -> int:
     return window_of(period=period, at=now - RECEIPT_GRACE) - 1
 
 
-def wait_for_decision(*, request: QuotaRequest, period: QuotaPeriod) -> None:
+def wait_for_decision(
+    *,
+    request: QuotaRequest,
+    period: QuotaPeriod,
+    prefetch: Callable[[list[int]], dict[int, T]] | None = None,
+) -> T | None:
     """Block until `request` is decided, settling its window when it is due.
 
     Called at the edge after the receipt transaction committed (so that other requests of the
     window can see it); opens its own short transactions. In each process one thread settles
     (under the balance row lock, so processes still serialise in the database) while the
-    others wait for it; then each reads its own result.
+    others wait for it. With `prefetch` (request ids -> answers, for the decided ones), the
+    settling thread also reads the answers of every request this process waits for, in one
+    call, and each woken thread returns its own; None when there is no prefetched answer (the
+    caller reads it), and after WAIT_LIMIT_S with the request still pending.
     """
     pending = QuotaRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING)
     settler = _settler(period.pk)
     force = False
-    # Never hang a client: past this, it gets its request as it stands (VINs still "pending")
-    # and reads the decision later with GET; `kubat quotas settle` finishes the window.
-    give_up = time.monotonic() + WAIT_LIMIT_S
-    while time.monotonic() < give_up:
-        now = timezone.now()
-        ready = settle_at(period=period, window=request.window)
-        if now < ready:
-            _release_connection()
-            time.sleep((ready - now).total_seconds())
-            continue
-        lead = False
-        with settler.condition:
-            while force or settler.settled_through < request.window:
-                if not settler.busy:
-                    settler.busy = lead = True
-                    break
+    with settler.condition:
+        settler.waiting.add(request.pk)
+    try:
+        # Never hang a client: past this, it gets its request as it stands (VINs still
+        # "pending") and reads the decision later with GET; `kubat quotas settle` finishes it.
+        give_up = time.monotonic() + WAIT_LIMIT_S
+        while time.monotonic() < give_up:
+            now = timezone.now()
+            ready = settle_at(period=period, window=request.window)
+            if now < ready:
                 _release_connection()
-                settler.condition.wait(timeout=2.0)
-        if lead:
-            through = -1
-            try:
-                with transaction.atomic():
-                    now = timezone.now()
-                    settle_due(period_id=period.pk, now=now)
-                    through = due_window(period=period, now=now)
-            finally:
-                with settler.condition:
-                    settler.busy = False
-                    settler.settled_through = max(settler.settled_through, through)
-                    settler.condition.notify_all()
-        if not pending.exists():
-            return
-        # Still pending although its window is settled: the receipt committed after the
-        # grace. Settle again, ourselves, which takes it with the next batch.
-        force = True
-        time.sleep(0.02)
+                time.sleep((ready - now).total_seconds())
+                continue
+            lead = False
+            with settler.condition:
+                while force or settler.settled_through < request.window:
+                    if not settler.busy:
+                        settler.busy = lead = True
+                        break
+                    _release_connection()
+                    settler.condition.wait(timeout=2.0)
+            if lead:
+                _lead_settlement(settler=settler, period=period, prefetch=prefetch)
+            with settler.condition:
+                if request.pk in settler.answers:
+                    return cast(T, settler.answers.pop(request.pk))
+            if not pending.exists():
+                return None
+            # Still pending although its window is settled: the receipt committed after the
+            # grace. Settle again, ourselves, which takes it with the next batch.
+            force = True
+            time.sleep(0.02)
+        return None
+    finally:
+        with settler.condition:
+            settler.waiting.discard(request.pk)
+            settler.answers.pop(request.pk, None)
+
+
+def _lead_settlement(
+    *,
+    settler: _ProcessSettler,
+    period: QuotaPeriod,
+    prefetch: Callable[[list[int]], dict[int, Any]] | None,
+) -> None:
+    """Settle every due window (one transaction under the balance lock), then read the answers
+    of this process's waiting requests, and wake the waiting threads."""
+    through = -1
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            settle_due(period_id=period.pk, now=now)
+            through = due_window(period=period, now=now)
+        if prefetch is not None:
+            with settler.condition:
+                ids = sorted(settler.waiting)
+            answers = prefetch(ids)
+            with settler.condition:
+                settler.answers.update(
+                    (pk, a) for pk, a in answers.items() if pk in settler.waiting
+                )
+    finally:
+        with settler.condition:
+            settler.busy = False
+            settler.settled_through = max(settler.settled_through, through)
+            settler.condition.notify_all()

@@ -35,7 +35,7 @@ from kubat.quotas import (
     selectors,
     services,
 )
-from kubat.quotas.enums import Channel, DeclarantClass
+from kubat.quotas.enums import Channel, DeclarantClass, RequestStatus
 from kubat.quotas.models import Certificate, QuotaRequest, RequestedVehicle
 
 router = Router(tags=["quotas"])
@@ -254,30 +254,59 @@ class AuditOut(Schema):
     cleared_delta: int
 
 
-def application_out(request: QuotaRequest) -> dict[str, Any]:
-    # Plain rows, not model instances: the answer to every declaration of a rush is built here.
-    rows: list[dict[str, Any]] = [
-        dict(row)
-        for row in RequestedVehicle.objects.filter(request=request)
-        .order_by("position")
+_VEHICLE_ROW = (
+    "position",
+    "vin",
+    "make",
+    "model",
+    "powertrain",
+    "decision",
+    "reason",
+    "reason_detail",
+    "tariff_code",
+    "customs_value",
+    "currency",
+    "origin_country",
+)
+
+
+def _vehicle_rows(requests: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The vehicles of `requests` with their certificate, as plain rows (one query): the
+    answer to every declaration of a rush is built from these."""
+    rows: dict[int, list[dict[str, Any]]] = {pk: [] for pk in requests}
+    for row in (
+        RequestedVehicle.objects.filter(request_id__in=requests)
+        .order_by("request_id", "position")
         .values(
-            "position",
-            "vin",
-            "make",
-            "model",
-            "powertrain",
-            "decision",
-            "reason",
-            "reason_detail",
-            "tariff_code",
-            "customs_value",
-            "currency",
-            "origin_country",
+            "request_id",
+            *_VEHICLE_ROW,
             cert_number=F("certificate__number"),
             cert_security=F("certificate__security_amount"),
             cert_security_status=F("certificate__security_status"),
         )
-    ]
+    ):
+        rows[row.pop("request_id")].append(row)
+    return rows
+
+
+def decided_answers(requests: list[int]) -> dict[int, dict[str, Any]]:
+    """The answers of those of `requests` that are decided, in two queries (the settling
+    thread reads them for every request its process waits for: allocation.wait_for_decision)."""
+    decided = list(
+        QuotaRequest.objects.select_related("declarant", "customs_post").filter(
+            pk__in=requests, status=RequestStatus.DECIDED
+        )
+    )
+    rows = _vehicle_rows([r.pk for r in decided])
+    return {r.pk: application_out(r, rows=rows[r.pk]) for r in decided}
+
+
+def application_out(
+    request: QuotaRequest, *, rows: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A declaration or reservation with its vehicles; `rows` when they were read already."""
+    if rows is None:
+        rows = _vehicle_rows([request.pk])[request.pk]
     for row in rows:
         row["certificate"] = row.pop("cert_number")
         row["security_amount"] = row.pop("cert_security")
@@ -357,7 +386,11 @@ def _vehicles(payload: list[VehicleIn]) -> list[services.VehicleIn]:
 
 def _decided(received: QuotaRequest) -> dict[str, Any]:
     """Wait (outside the receipt transaction) for the window's settlement, then the answer."""
-    allocation.wait_for_decision(request=received, period=received.period)
+    answer = allocation.wait_for_decision(
+        request=received, period=received.period, prefetch=decided_answers
+    )
+    if answer is not None:
+        return answer
     return application_out(
         QuotaRequest.objects.select_related("declarant", "customs_post").get(pk=received.pk)
     )

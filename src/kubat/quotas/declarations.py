@@ -28,7 +28,8 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib.auth.models import User
-from django.db.models import Exists
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, Exists
 from django.utils import timezone
 
 from kubat.accounts import services as account_services
@@ -221,7 +222,9 @@ def _refusals(
     drawn = live - reserved
     who = declarant_refusal(period=period, declarant=declarant_data)
     cap = period.per_declarant_cap
-    used = _live_in_period(period=period, declarant=declarant)
+    # Only a capped period counts the declarant's certificates (a join that grows with the
+    # period's certificates, on every receipt of a rush when it was counted for all).
+    used = _live_in_period(period=period, declarant=declarant) if cap is not None else 0
     refusals: list[Refusal | None] = []
     seen: set[str] = set()
     for vehicle, vin in zip(vehicles, vins, strict=True):
@@ -256,12 +259,44 @@ def _check_open(*, period: QuotaPeriod, now: dt.datetime) -> None:
         )
 
 
+def check_fits_column(value: Decimal | None, *, column: str, field: str) -> None:
+    """InvalidInput naming `field` when `value` does not fit `RequestedVehicle.<column>`.
+
+    The column's own max_digits and decimal_places are the limit (one place for it), checked
+    before anything is written: a customs value of 10^12 or with three decimals used to reach
+    the database and fail there (a 500 on PostgreSQL, "numeric field overflow").
+    """
+    if value is None:
+        return
+    if not isinstance(value, Decimal):  # an int or float from a caller in Python
+        value = Decimal(str(value))
+    limits = RequestedVehicle._meta.get_field(column)
+    assert isinstance(limits, DecimalField)
+    digits, places = limits.max_digits or 0, limits.decimal_places or 0
+    if not value.is_finite():
+        raise InvalidInput("must be a finite number", field=field)
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if -exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
+        raise InvalidInput(f"at most {places} decimal places", field=field)
+    if abs(value) >= Decimal(10) ** (digits - places):
+        raise InvalidInput(
+            f"at most {digits - places} digits before the decimal point", field=field
+        )
+
+
 def _check_vehicles(vehicles: Sequence[VehicleIn], *, declaration: bool) -> None:
-    """1-100 vehicles; a declaration also states each one's tariff code and customs value."""
+    """1-100 vehicles, amounts that fit their columns; a declaration also states each one's
+    tariff code and customs value."""
     if not 1 <= len(vehicles) <= MAX_VEHICLES_PER_REQUEST:
         raise InvalidInput(
             f"a declaration lists 1 to {MAX_VEHICLES_PER_REQUEST} vehicles", field="vehicles"
         )
+    for i, v in enumerate(vehicles):
+        check_fits_column(
+            v.customs_value, column="customs_value", field=f"vehicles[{i}].customs_value"
+        )
+        check_fits_column(v.battery_kwh, column="battery_kwh", field=f"vehicles[{i}].battery_kwh")
     if not declaration:
         return
     for i, v in enumerate(vehicles):
@@ -349,6 +384,30 @@ def _customs_post(*, period: QuotaPeriod, number: str, now: dt.datetime) -> tupl
 # --- receipt ---------------------------------------------------------------------------------
 
 
+def _insert_request(request: QuotaRequest) -> None:
+    """Insert the request; a declaration number registered meanwhile is a Conflict on `number`.
+
+    `_customs_post` already refused a number registered before, but two posts (or a retrying
+    client) registering the same number at the same moment both pass that read; the partial
+    unique index then lets one in and makes the other wait and fail. A savepoint keeps the
+    caller's transaction usable, and the failure becomes the same 409 as the early check
+    instead of an IntegrityError (a 500).
+    """
+    try:
+        with transaction.atomic():
+            request.save(force_insert=True)
+    except IntegrityError:
+        if request.declaration_number and (
+            QuotaRequest.objects.filter(
+                kind=RequestKind.DECLARATION, declaration_number=request.declaration_number
+            ).exists()
+        ):
+            raise Conflict(
+                f"declaration {request.declaration_number} is already registered", field="number"
+            ) from None
+        raise
+
+
 def _receive(
     *,
     user: User,
@@ -370,7 +429,7 @@ def _receive(
         and not period.sub_quotas.filter(declarant_class=holder.declarant_class).exists()
     ):
         raise Conflict(f"this period has no sub-quota for {holder.declarant_class} declarants")
-    request = QuotaRequest.objects.create(
+    request = QuotaRequest(
         period=period,
         declarant=holder,
         submitted_by=cast(Any, user),
@@ -385,6 +444,7 @@ def _receive(
         window=allocation.window_of(period=period, at=now),
         source=source,
     )
+    _insert_request(request)
     vins, refusals = _refusals(
         period=period, declarant_data=declarant, declarant=holder, vehicles=vehicles, now=now
     )
