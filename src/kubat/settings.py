@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "kubat.fleet",
     "kubat.quotas",
     "kubat.permits",
+    "kubat.reports",
     "kubat.portal",
     "kubat.insights",
     "kubat.ops",
@@ -120,7 +121,7 @@ INSTALLED_APPS = [
 
 # The apps whose generated demo data `kubat demo` loads, in dependency order (each has a
 # `demo` module with load_demo(*, seed)).
-KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi", "insights"]
+KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi", "reports", "insights"]
 
 MIDDLEWARE = [
     # First, so it times and logs every answer (also the guards' 400s) with its request id.
@@ -325,6 +326,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # (per process), or KUBAT_CACHE=database for one count across processes (run
 # `kubat createcachetable` once).
 KUBAT_PUBLIC_RATE_LIMIT = int(os.environ.get("KUBAT_PUBLIC_RATE_LIMIT", "120"))
+# Drivers' reports an address may submit a minute without an account (0: no limit).
+KUBAT_REPORT_RATE_LIMIT = int(os.environ.get("KUBAT_REPORT_RATE_LIMIT", "5"))
 if os.environ.get("KUBAT_CACHE", "").strip().lower() == "database":
     CACHES = {
         "default": {

@@ -19,5 +19,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language for the switcher
     # Portal pages: /map/ in the reader's language, /ru/map/ etc. in a fixed one.
     *portal_patterns(path("", include("kubat.insights.urls"))),
+    *portal_patterns(path("", include("kubat.reports.urls"))),
     *portal_patterns(path("", include("kubat.portal.urls"))),
 ]

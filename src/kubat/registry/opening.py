@@ -125,6 +125,26 @@ def open_windows(
     return windows
 
 
+EPOCH = date(1970, 1, 1)
+
+
+def _seconds_by_day_fixed(tz: ZoneInfo, start: datetime, end: datetime) -> dict[date, int] | None:
+    """The always-open case in integer arithmetic, when the zone's offset is the same at both
+    ends (no DST change inside: Kyrgyzstan and Kazakhstan have none); None otherwise."""
+    offset = start.utcoffset() if start.tzinfo is tz else tz.utcoffset(start)
+    if offset is None or offset != tz.utcoffset(end):
+        return None
+    shift = int(offset.total_seconds())
+    a, b = int(start.timestamp()) + shift, int(end.timestamp()) + shift
+    out: dict[date, int] = {}
+    while a < b:
+        day = a // 86400
+        piece = min(b, (day + 1) * 86400)
+        out[EPOCH + timedelta(days=day)] = piece - a
+        a = piece
+    return out
+
+
 def open_seconds_by_day(
     hours: Mapping[str, Any] | None, tz: ZoneInfo, start: datetime, end: datetime
 ) -> dict[date, int]:
@@ -133,6 +153,12 @@ def open_seconds_by_day(
     Whole seconds: each window's ends are truncated to the second, so adding the pieces of a
     split interval gives the same total as the interval in one piece.
     """
+    if end <= start:
+        return {}
+    if always_open(hours) and not (hours or {}).get("exceptional_openings"):
+        fast = _seconds_by_day_fixed(tz, start, end)
+        if fast is not None:
+            return fast
     out: dict[date, int] = {}
     for w_start, w_end in open_windows(hours, tz, start, end):
         cursor = w_start

@@ -139,20 +139,41 @@ def apply_event(
     cursor.reported_at = max(cursor.reported_at, at)
 
 
+
+
 def _upsert(table: str, key: str, totals: Totals) -> None:
-    """Add the totals to the rollup rows: one statement per batch, additive on conflict."""
+    """Add the totals to the rollup rows, additive on conflict: on PostgreSQL one statement per
+    batch over arrays (unnest), so neither a round trip per row nor a query of thousands of
+    placeholders; on SQLite (in process, no round trips) executemany."""
     if not totals:
         return
     columns = ", ".join(ROLLUP_COLUMNS)
     increments = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in ROLLUP_COLUMNS)
+    keys = list(totals)
+    values = list(totals.values())
+    if connection.vendor == "postgresql":
+        arrays: list[list[int] | list[date]] = [
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            *([int(v.get(c, 0)) for v in values] for c in ROLLUP_COLUMNS),
+        ]
+        types = ["bigint", "date", *(["bigint"] * len(ROLLUP_COLUMNS))]
+        unnest = ", ".join(f"%s::{t}[]" for t in types)
+        sql = (
+            f"INSERT INTO {table} (evse_id, {key}, {columns}) SELECT * FROM unnest({unnest}) "
+            f"ON CONFLICT (evse_id, {key}) DO UPDATE SET {increments}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, arrays)
+        return
     marks = ", ".join(["%s"] * (2 + len(ROLLUP_COLUMNS)))
     sql = (
         f"INSERT INTO {table} (evse_id, {key}, {columns}) VALUES ({marks}) "
         f"ON CONFLICT (evse_id, {key}) DO UPDATE SET {increments}"
     )
     rows: list[list[int | date]] = [
-        [evse, day, *(int(values.get(c, 0)) for c in ROLLUP_COLUMNS)]
-        for (evse, day), values in totals.items()
+        [k[0], k[1], *(int(v.get(c, 0)) for c in ROLLUP_COLUMNS)]
+        for k, v in zip(keys, values, strict=True)
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

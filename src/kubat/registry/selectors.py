@@ -486,3 +486,8 @@ def live_status(statuses: set[str]) -> str:
     if statuses & {Status.OUTOFORDER, Status.INOPERATIVE}:
         return "OUT_OF_SERVICE"
     return "UNKNOWN"
+
+
+def parties_of_country(*, country_code: str) -> list[Party]:
+    """Every party of a country (alpha-2), by key: the operators a scorecard lists."""
+    return list(Party.objects.filter(country_code=country_code.upper()).order_by("party_id"))
