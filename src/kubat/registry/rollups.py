@@ -139,8 +139,6 @@ def apply_event(
     cursor.reported_at = max(cursor.reported_at, at)
 
 
-
-
 def _upsert(table: str, key: str, totals: Totals) -> None:
     """Add the totals to the rollup rows, additive on conflict: on PostgreSQL one statement per
     batch over arrays (unnest), so neither a round trip per row nor a query of thousands of
