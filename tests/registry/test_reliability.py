@@ -169,3 +169,18 @@ def test_rapid_network_below_target_is_a_profile_violation() -> None:
     found = reliability.network_violations(party=evse.location.party, period=Period(2026))
     assert [v.rule for v in found] == ["rapid-reliability"]
     assert "95.0%" in found[0].message
+
+
+def test_the_operator_compliance_api_names_a_rapid_network_below_target(
+    client: pytest.FixtureRequest,
+) -> None:
+    evse = _station()
+    # This year's history: 10 hours of reports, the first hour out of order (90 %).
+    reports = [
+        (evse.pk, "OUTOFORDER" if i < 6 else "AVAILABLE", T0 + timedelta(minutes=10 * i))
+        for i in range(1, 61)
+    ]
+    services.replay_status_reports(reports=reports, source=Source.OCPI)
+    rollups.fold_status_events(lag=NO_LAG)
+    body = client.get("/api/v1/operators/KG*TST/compliance").json()  # type: ignore[attr-defined]
+    assert [v["rule"] for v in body["network_violations"]] == ["rapid-reliability"]
