@@ -60,6 +60,7 @@ def _no_public_rate_limit(settings: pytest.FixtureRequest) -> None:
     """Test clients all come from 127.0.0.1: the anonymous API limit is off unless a test of
     the limit turns it on (tests/core/test_security.py)."""
     settings.KUBAT_PUBLIC_RATE_LIMIT = 0  # type: ignore[attr-defined]
+    settings.KUBAT_REPORT_RATE_LIMIT = 0  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

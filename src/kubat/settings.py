@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "kubat.fleet",
     "kubat.quotas",
     "kubat.permits",
+    "kubat.reports",
     "kubat.portal",
     "kubat.insights",
     "kubat.ppp",
@@ -123,7 +124,17 @@ INSTALLED_APPS = [
 
 # The apps whose generated demo data `kubat demo` loads, in dependency order (each has a
 # `demo` module with load_demo(*, seed)).
-KUBAT_DEMO_APPS = ["registry", "fleet", "quotas", "permits", "ocpi", "insights", "ppp", "strategy"]
+KUBAT_DEMO_APPS = [
+    "registry",
+    "fleet",
+    "quotas",
+    "permits",
+    "ocpi",
+    "reports",
+    "insights",
+    "ppp",
+    "strategy",
+]
 
 MIDDLEWARE = [
     # First, so it times and logs every answer (also the guards' 400s) with its request id.
@@ -337,6 +348,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # (per process), or KUBAT_CACHE=database for one count across processes (run
 # `kubat createcachetable` once).
 KUBAT_PUBLIC_RATE_LIMIT = int(os.environ.get("KUBAT_PUBLIC_RATE_LIMIT", "120"))
+# Drivers' reports an address may submit a minute without an account (0: no limit).
+KUBAT_REPORT_RATE_LIMIT = int(os.environ.get("KUBAT_REPORT_RATE_LIMIT", "5"))
 if os.environ.get("KUBAT_CACHE", "").strip().lower() == "database":
     CACHES = {
         "default": {

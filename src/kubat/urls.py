@@ -21,5 +21,6 @@ urlpatterns = [
     *portal_patterns(path("", include("kubat.insights.urls"))),
     *portal_patterns(path("", include("kubat.ppp.urls"))),
     *portal_patterns(path("", include("kubat.strategy.urls"))),
+    *portal_patterns(path("", include("kubat.reports.urls"))),
     *portal_patterns(path("", include("kubat.portal.urls"))),
 ]

@@ -79,6 +79,7 @@ def test_every_periodic_command_runs_under_the_worker() -> None:
         "ocpi-maintain": "ok",
         "strategy-overdue": "ok",
         "open-data-snapshot": "ok",
+        "status-rollup": "ok",
     }
 
 

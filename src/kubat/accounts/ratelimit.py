@@ -38,11 +38,18 @@ def _authenticated(request: HttpRequest) -> bool:
     return False
 
 
-def over_limit(request: HttpRequest, *, limit: int, now: float | None = None) -> int | None:
-    """Seconds to wait when this anonymous request is over the limit, else None (counted)."""
+def over_limit(
+    request: HttpRequest, *, limit: int, now: float | None = None, scope: str = ""
+) -> int | None:
+    """Seconds to wait when this anonymous request is over the limit, else None (counted).
+
+    `scope` keeps separate counts per purpose (drivers' reports use "reports"), so reading the
+    API does not use up an address's reports; the API's own count has no scope.
+    """
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
-    key = f"kubat:ratelimit:{client_address(request)}:{window}"
+    where = f"{scope}:" if scope else ""
+    key = f"kubat:ratelimit:{where}{client_address(request)}:{window}"
     cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
     try:
         count = cache.incr(key)

@@ -1,4 +1,4 @@
-"""/api/v1/insights: adequacy, compatibility, corridors and siting (public reads).
+"""/api/v1/insights: adequacy, compatibility, corridors, siting, reliability (public reads).
 
 Every answer is JSON computed from the registry and fleet at the time of the request;
 `contains_demo_data` says when generated demo rows are part of it. Bad values get 400 naming
@@ -18,8 +18,9 @@ from kubat.accounts import services as account_services
 from kubat.accounts.auth import token_or_session
 from kubat.accounts.roles import Role
 from kubat.core.errors import InvalidInput, PermissionDenied
-from kubat.insights import selectors, services
+from kubat.insights import selectors, services, sources
 from kubat.insights.models import SitingRun
+from kubat.registry.reliability import Period
 
 router = Router(tags=["insights"])
 
@@ -200,3 +201,54 @@ def edit_scenario(request: HttpRequest, country: str, name: str, body: ScenarioI
         "name": scenario.name,
         "parameters": scenario.parameters,
     }
+
+
+def _period(year: int | None, month: int | None) -> Period:
+    if year is None:
+        year = sources.today().year
+    return Period(year, month)
+
+
+@router.get("/reliability/{country}")
+def reliability_scorecards(
+    request: HttpRequest, country: str, year: int | None = None, month: int | None = None
+) -> dict[str, Any]:
+    """Operator scorecards: reliability by UK PCPR 2023 reg. 7 (UNKNOWN, BLOCKED and time
+    without data count as reliable), the strict figure (only working time), utilisation (share
+    of open time CHARGING), the shares working / ineligible / without data / not reliable
+    (fractions 0-1, null when nothing was measured), the rapid network (the profile's kW
+    threshold) against the profile's target, and the drivers' reports of the period beside it.
+    A year (default this one) or one month of it; only opening hours count.
+    """
+    period = _period(year, month)
+    cc = selectors.country_code(country)
+    return {
+        "country": cc,
+        "period": period.label,
+        "method": "UK Public Charge Point Regulations 2023, reg. 7",
+        "operators": selectors.scorecards(country=cc, period=period),
+        "national": selectors.reliability_for(period=period, country=cc),
+        "national_rapid": selectors.reliability_for(period=period, country=cc, rapid_only=True),
+    }
+
+
+@router.get("/reliability")
+def reliability_figure(
+    request: HttpRequest,
+    year: int | None = None,
+    month: int | None = None,
+    operator: str | None = None,
+    country: str | None = None,
+    region: str | None = None,
+    evse: int | None = None,
+    rapid: bool = False,
+) -> dict[str, Any]:
+    """One figure for an operator (`KG*ECH`), a country and region, an EVSE (its id) or all."""
+    return selectors.reliability_for(
+        period=_period(year, month),
+        operator=operator,
+        country=country,
+        region=region,
+        evse=evse,
+        rapid_only=rapid,
+    )

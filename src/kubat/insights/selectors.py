@@ -22,6 +22,10 @@ from kubat.insights.models import (
     SupplySnapshot,
 )
 from kubat.insights.rules import rules_for
+from kubat.registry import reliability as registry_reliability
+from kubat.registry import selectors as registry_selectors
+from kubat.registry import services as registry_services
+from kubat.reports import selectors as reports_selectors
 
 COUNTRIES = ("KG", "KZ")
 
@@ -236,3 +240,89 @@ def published_report(*, kind: str, country: str) -> dict[str, Any]:
         adequacy_for(country=country) if kind == "adequacy" else compatibility_for(country=country)
     )
     return {**body, "computed_at": computed_at.isoformat()}
+
+
+# --- Reliability and utilisation (issue 13): registry.reliability's method, drivers' reports --
+
+
+def reliability_for(
+    *,
+    period: registry_reliability.Period,
+    operator: str | None = None,
+    country: str | None = None,
+    region: str | None = None,
+    evse: int | None = None,
+    rapid_only: bool = False,
+) -> dict[str, Any]:
+    """One reliability figure (UK PCPR 2023 reg. 7, see registry.reliability) for an operator
+    (party key such as "KG*ECH"), a country and region, an EVSE (pk) or everything, over a
+    month or year: the figure by the rule, the strict figure, utilisation and the shares
+    working / ineligible / without data / not reliable (fractions 0–1, None when nothing was
+    measured). With `operator`, the drivers' reports of the period sit beside it.
+
+    For other apps (the strategy desk's reliability indicator reads it). Raises InvalidInput
+    naming the field, NotFound for an unknown operator.
+    """
+    party = registry_services.get_party(key=operator) if operator else None
+    cc = country_code(country) if country else None
+    min_kw = registry_reliability.rapid_target(cc or (party.country_code if party else ""))[0]
+    figure = registry_reliability.reliability_by(
+        period=period,
+        party=party,
+        country_code=cc,
+        region=region or None,
+        evse=evse,
+        rapid_min_kw=min_kw if rapid_only else None,
+    )[()]
+    out: dict[str, Any] = {"period": period.label, **figure.as_dict()}
+    if party is not None:
+        reports = reports_selectors.counts_by_party(first=period.first, end=period.end)
+        out["drivers_reports"] = reports.get(
+            party.pk, {"not_working": 0, "wrong_detail": 0, "open": 0}
+        )
+    return out
+
+
+def scorecards(*, country: str, period: registry_reliability.Period) -> list[dict[str, Any]]:
+    """Every operator of a country: its reliability and utilisation, its rapid network against
+    the profile's target, and its drivers' reports beside its own status data. A network whose
+    status data says working while drivers report faults is flagged `reports_contradict`
+    (at least one not-working report per 10 EVSEs in the period while reliability ≥ target).
+    """
+    cc = country_code(country)
+    min_kw, target = registry_reliability.rapid_target(cc)
+    overall = registry_reliability.reliability_by(period=period, group="party", country_code=cc)
+    rapid = registry_reliability.reliability_by(
+        period=period, group="party", country_code=cc, rapid_min_kw=min_kw
+    )
+    reports = reports_selectors.counts_by_party(first=period.first, end=period.end)
+    parties = {p.pk: p for p in registry_selectors.parties_of_country(country_code=cc)}
+    rows: list[dict[str, Any]] = []
+    for pk, party in sorted(parties.items(), key=lambda item: item[1].key):
+        figure = overall.get((pk,))
+        if figure is None and pk not in reports:
+            continue
+        fast = rapid.get((pk,))
+        counted = reports.get(pk, {"not_working": 0, "wrong_detail": 0, "open": 0})
+        figures = figure.as_dict() if figure else registry_reliability.reliability_of({}).as_dict()
+        rapid_figure = fast.reliability if fast else None
+        evses = figures["evses"] or 0
+        rows.append(
+            {
+                "party": party.key,
+                "name": party.name,
+                **figures,
+                "rapid": fast.as_dict() if fast else None,
+                "rapid_target": target,
+                "rapid_meets_target": None if rapid_figure is None else rapid_figure >= target,
+                "drivers_reports": counted,
+                "reports_contradict": bool(
+                    figure
+                    and figure.reliability is not None
+                    and figure.reliability >= target
+                    and evses
+                    and counted["not_working"] * 10 >= evses
+                ),
+            }
+        )
+    return rows

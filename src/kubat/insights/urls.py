@@ -16,5 +16,7 @@ urlpatterns = [
     path("insights/projection/", views.projection_page, name="projection"),
     path("insights/projection.csv", views.projection_csv, name="projection_csv"),
     path("insights/siting/", views.siting_page, name="siting"),
+    path("insights/reliability/", views.reliability_page, name="reliability"),
+    path("insights/reliability.csv", views.reliability_csv, name="reliability_csv"),
     path("insights/siting/runs/<int:run_id>.csv", views.siting_csv, name="siting_csv"),
 ]

@@ -13,9 +13,11 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
-from kubat.core.errors import NotFound
-from kubat.insights import figures, selectors
+from kubat.core.errors import InvalidInput, NotFound
+from kubat.insights import figures, selectors, sources
 from kubat.portal import labels
+from kubat.registry import reliability as registry_reliability
+from kubat.registry.reliability import Period
 
 COUNTRIES = ("KG", "KZ")
 
@@ -299,5 +301,92 @@ def projection_csv(request: HttpRequest) -> HttpResponse:
             (s["scenario"]["name"], *(r[c] for c in PROJECTION_COLUMNS))
             for s in report["scenarios"]
             for r in s["years"]
+        ),
+    )
+
+
+def _period_of(request: HttpRequest) -> Period:
+    """The page's period: ?year= (default this year) and optional ?month=; bad values → 400."""
+    try:
+        year = int(request.GET.get("year") or sources.today().year)
+        month = int(request.GET["month"]) if request.GET.get("month") else None
+    except ValueError:
+        raise InvalidInput("year and month are whole numbers", field="year") from None
+    return Period(year, month)
+
+
+@require_GET
+def reliability_page(request: HttpRequest) -> HttpResponse:
+    country = _country(request)
+    try:
+        period = _period_of(request)
+    except InvalidInput as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    target = registry_reliability.rapid_target(country)
+    context = _base(request, country, "reliability") | {
+        "period": period,
+        "rows": selectors.scorecards(country=country, period=period),
+        "national": selectors.reliability_for(period=period, country=country),
+        "national_rapid": selectors.reliability_for(
+            period=period, country=country, rapid_only=True
+        ),
+        "rapid_min_kw": target[0],
+        "rapid_target": target[1],
+        "months": range(1, 13),
+    }
+    return render(request, "insights/reliability.html", context)
+
+
+@require_GET
+def reliability_csv(request: HttpRequest) -> HttpResponse:
+    country = _country(request)
+    try:
+        period = _period_of(request)
+    except InvalidInput as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    rows = selectors.scorecards(country=country, period=period)
+    header = [
+        "party",
+        "name",
+        "period",
+        "evses",
+        "measured_hours",
+        "reliability",
+        "strict_reliability",
+        "utilisation",
+        "share_working",
+        "share_ineligible",
+        "share_without_data",
+        "share_not_reliable",
+        "rapid_reliability",
+        "rapid_target",
+        "reports_not_working",
+        "reports_wrong_detail",
+        "reports_open",
+    ]
+    return _csv(
+        f"reliability-{country}-{period.label}.csv",
+        header,
+        (
+            [
+                r["party"],
+                r["name"],
+                period.label,
+                r["evses"],
+                r["measured_hours"],
+                r["reliability"],
+                r["strict_reliability"],
+                r["utilisation"],
+                r["share_working"],
+                r["share_ineligible"],
+                r["share_without_data"],
+                r["share_not_reliable"],
+                (r["rapid"] or {}).get("reliability"),
+                r["rapid_target"],
+                r["drivers_reports"]["not_working"],
+                r["drivers_reports"]["wrong_detail"],
+                r["drivers_reports"]["open"],
+            ]
+            for r in rows
         ),
     )

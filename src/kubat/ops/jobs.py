@@ -11,6 +11,7 @@ job off, for those who keep it in cron):
 | quotas-lapse  | `kubat quotas lapse`    | 86400 | validity is counted in days             |
 | ocpi-maintain | `kubat ocpi maintain`   | 86400 | partitions are made a year ahead        |
 | open-data-snapshot | `kubat open-data-snapshot` | 86400 | one dated snapshot a day |
+| status-rollup | `kubat status-rollup`   | 60    | figures lag ingest by a minute (--settle) |
 
 `KUBAT_WORKER_EXTRA_JOBS` adds jobs as JSON:
 `{"clearsessions": {"command": ["clearsessions"], "every": 86400}}`, or `{"call":
@@ -52,6 +53,7 @@ DEFAULTS: tuple[Job, ...] = (
     Job("ocpi-maintain", 86400, ("ocpi", "maintain")),
     Job("strategy-overdue", 86400, ("strategy", "notify-overdue")),
     Job("open-data-snapshot", 86400, ("open_data_snapshot",)),
+    Job("status-rollup", 60, ("status-rollup", "--settle")),
 )
 
 

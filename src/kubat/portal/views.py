@@ -15,6 +15,7 @@ from kubat.core.errors import InvalidInput, NotFound
 from kubat.portal import charts, labels, map_feed, standards
 from kubat.registry import presenters
 from kubat.registry import selectors as registry_selectors
+from kubat.reports import selectors as reports_selectors
 
 COUNTRY_CODES = ("KG", "KZ")
 
@@ -101,6 +102,7 @@ def location(request: HttpRequest, location_id: int) -> HttpResponse:
         + f"?lat={detail['latitude']:.5f}&lon={detail['longitude']:.5f}&zoom=16",
     }
     context["live_status_label"] = labels.label(labels.LIVE_STATUSES, context["live_status"])
+    context["open_reports"] = reports_selectors.open_reports(location_id=found.pk)
     return render(request, "portal/location.html", context)
 
 

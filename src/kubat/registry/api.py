@@ -22,7 +22,7 @@ from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
 from kubat.core.jsonguard import TooLarge
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
-from kubat.registry import bounds, compliance, presenters, selectors, services
+from kubat.registry import bounds, compliance, presenters, reliability, selectors, services
 from kubat.registry.enums import ConnectorType, Source, Status
 from kubat.registry.imports import ImportRejected, assert_may_import, import_locations
 
@@ -246,6 +246,11 @@ class OperatorComplianceOut(Schema):
     non_compliant_locations: list[dict[str, object]] = Field(
         description="id, ocpi_id, name and the compliance result of each failing location"
     )
+    network_violations: list[dict[str, object]] = Field(
+        default_factory=list,
+        description="rules the operator's network breaks as a whole (rapid-reliability: its "
+        "rapid points' reliability this calendar year below the profile's target)",
+    )
 
 
 @router.get(
@@ -254,8 +259,16 @@ class OperatorComplianceOut(Schema):
     summary="An operator's locations against its country's charging-standard profile",
 )
 def operator_compliance(request: HttpRequest, party: str) -> dict[str, object]:
-    report = selectors.compliance_report(party=services.get_party(key=party), public_only=True)
-    return {**report.operators[0].as_dict(), "non_compliant_locations": report.failing}
+    found = services.get_party(key=party)
+    report = selectors.compliance_report(party=found, public_only=True)
+    network = reliability.network_violations(
+        party=found, period=reliability.Period(timezone.now().year)
+    )
+    return {
+        **report.operators[0].as_dict(),
+        "non_compliant_locations": report.failing,
+        "network_violations": [{"rule": v.rule, "message": v.message} for v in network],
+    }
 
 
 def _detail(location_id: int) -> dict[str, object]:

@@ -278,3 +278,88 @@ class TariffVersion(models.Model):
         indexes = [
             models.Index(fields=["party", "ocpi_id", "valid_from"], name="tariffversion_key_time")
         ]
+
+
+# The columns of a status rollup row: open seconds in each OCPI status, and without data (the
+# last status was older than the profile's freshness limit). registry.rollups maintains them.
+ROLLUP_COLUMNS = (
+    "available_s",
+    "blocked_s",
+    "charging_s",
+    "inoperative_s",
+    "outoforder_s",
+    "planned_s",
+    "removed_s",
+    "reserved_s",
+    "unknown_s",
+    "nodata_s",
+)
+
+
+class _StatusSeconds(models.Model):
+    """Seconds within opening hours spent in each status (docs/decisions/0004-status-rollups.md)."""
+
+    evse = models.ForeignKey(
+        EVSE, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    available_s = models.BigIntegerField(default=0)
+    blocked_s = models.BigIntegerField(default=0)
+    charging_s = models.BigIntegerField(default=0)
+    inoperative_s = models.BigIntegerField(default=0)
+    outoforder_s = models.BigIntegerField(default=0)
+    planned_s = models.BigIntegerField(default=0)
+    removed_s = models.BigIntegerField(default=0)
+    reserved_s = models.BigIntegerField(default=0)
+    unknown_s = models.BigIntegerField(default=0)
+    nodata_s = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class EVSEStatusDay(_StatusSeconds):
+    """One EVSE's open seconds per status on one local day (the location's time zone)."""
+
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = "EVSE status day"
+        constraints = [
+            models.UniqueConstraint(fields=["evse", "day"], name="evsestatusday_evse_day_unique")
+        ]
+        indexes = [models.Index(fields=["day"], name="evsestatusday_day")]
+
+
+class EVSEStatusMonth(_StatusSeconds):
+    """The same per local month (`month` is its first day): what national figures read."""
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = "EVSE status month"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evse", "month"], name="evsestatusmonth_evse_month_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="evsestatusmonth_month")]
+
+
+class EVSEStatusCursor(models.Model):
+    """Where the rollup of one EVSE stands: its last folded status, reported when, counted to."""
+
+    evse_id = models.BigIntegerField(primary_key=True)
+    status = models.CharField(max_length=12, choices=STATUS_CHOICES)
+    reported_at = models.DateTimeField(help_text="The last folded report (freshness runs from it).")
+    settled_until = models.DateTimeField(help_text="Time before this is in the rollups.")
+
+    class Meta:
+        verbose_name = "EVSE status cursor"
+
+
+class StatusRollupMark(models.Model):
+    """The last status event folded into the rollups (one row, name 'status')."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    last_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField()

@@ -618,3 +618,8 @@ def operators_by_region(*, country_code: str) -> dict[str, list[str]]:
     for region, name in rows:
         found[region or ""].add(name)
     return {region: sorted(names) for region, names in sorted(found.items())}
+
+
+def parties_of_country(*, country_code: str) -> list[Party]:
+    """Every party of a country (alpha-2), by key: the operators a scorecard lists."""
+    return list(Party.objects.filter(country_code=country_code.upper()).order_by("party_id"))
