@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from kubat.permits import demo as permits_demo
@@ -59,7 +59,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def demo(transactional_db: None, settings: SettingsWrapper, tmp_path: Path) -> int:
+def demo(transactional_db: None, settings: Settings, tmp_path: Path) -> int:
     """The demo data of the pages checked; returns a location's id for its page."""
     settings.KUBAT_MAP_TILE_URL = ""
     settings.MEDIA_ROOT = tmp_path / "private"

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from kubat.accounts.models import Organisation
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
 from kubat.permits import decisions, notifications, selectors
@@ -105,8 +107,9 @@ def appeal_refusal(
     notifications.notify(
         to=notifications.secretariat_addresses(),
         case=case,
-        subject="A refusal is appealed",
-        body=f"Decide the appeal by {case.appeal_decision_due_at:%Y-%m-%d %H:%M} UTC.",
+        subject=gettext("A refusal is appealed"),
+        body=gettext("Decide the appeal by %(when)s UTC.")
+        % {"when": f"{case.appeal_decision_due_at:%Y-%m-%d %H:%M}"},
     )
     return case
 
@@ -160,7 +163,7 @@ def decide_appeal(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=f"Your appeal is {case.appeal_outcome}",
+        subject=gettext("Your appeal is %(outcome)s") % {"outcome": case.appeal_outcome},
         body=case.appeal_reason,
     )
     return case
@@ -431,6 +434,7 @@ def apply_change(case: PermitCase, at: datetime, user: AnyUser | None) -> None:
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=f"{case.get_kind_display()} of permit {permit.permit_number} decided",
-        body="The registry and the public register are updated.",
+        subject=gettext("%(kind)s of permit %(number)s decided")
+        % {"kind": case.get_kind_display(), "number": permit.permit_number},
+        body=gettext("The registry and the public register are updated."),
     )

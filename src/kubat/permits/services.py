@@ -25,6 +25,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.translation import gettext
 from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
@@ -293,8 +294,9 @@ def submit_case(*, user: AnyUser, case: PermitCase, now: datetime | None = None)
     notifications.notify(
         to=notifications.secretariat_addresses(),
         case=case,
-        subject="New application to check for completeness",
-        body=f"Check completeness by {case.completeness_due_at:%Y-%m-%d %H:%M} UTC.",
+        subject=gettext("New application to check for completeness"),
+        body=gettext("Check completeness by %(when)s UTC.")
+        % {"when": f"{case.completeness_due_at:%Y-%m-%d %H:%M}"},
     )
     return case
 
@@ -331,8 +333,9 @@ def check_completeness(
         notifications.notify(
             to=notifications.applicant_addresses(case),
             case=case,
-            subject="Your application is incomplete",
-            body=f"The secretariat returned it: {case.returned_reason}",
+            subject=gettext("Your application is incomplete"),
+            body=gettext("The secretariat returned it: %(reason)s")
+            % {"reason": case.returned_reason},
         )
         return case
     unpaid = payments.fee_problem(case)
@@ -384,8 +387,8 @@ def start_ready_approvals(case: PermitCase, at: datetime) -> None:
         notifications.notify(
             to=notifications.agency_addresses(approval.agency),
             case=case,
-            subject=f"{approval.title}: a case is in your queue",
-            body=f"Decide by {approval.due_at:%Y-%m-%d %H:%M} UTC.",
+            subject=gettext("%(approval)s: a case is in your queue") % {"approval": approval.title},
+            body=gettext("Decide by %(when)s UTC.") % {"when": f"{approval.due_at:%Y-%m-%d %H:%M}"},
         )
 
 
@@ -412,8 +415,8 @@ def issue_if_all_given(case: PermitCase, at: datetime, user: AnyUser | None) -> 
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=f"Permit {case.permit_number} issued",
-        body="Every approval is given; the permit PDF is on the case page. Build away.",
+        subject=gettext("Permit %(number)s issued") % {"number": case.permit_number},
+        body=gettext("Every approval is given; the permit PDF is on the case page. Build away."),
     )
 
 
@@ -450,8 +453,8 @@ def _close_case_rejected(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject="Your application was rejected",
-        body=f"Reasons: {case.rejection_reason}",
+        subject=gettext("Your application was rejected"),
+        body=gettext("Reasons: %(reasons)s") % {"reasons": case.rejection_reason},
     )
 
 
@@ -548,8 +551,8 @@ def request_information(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=f"{approval.agency.name} asks for information",
-        body=f"{info.question}\n\nTheir clock stands still until you answer.",
+        subject=gettext("%(agency)s asks for information") % {"agency": approval.agency.name},
+        body=f"{info.question}\n\n" + gettext("Their clock stands still until you answer."),
     )
     return info
 
@@ -594,9 +597,13 @@ def answer_information(
     notifications.notify(
         to=notifications.agency_addresses(approval.agency),
         case=case,
-        subject=f"{approval.title}: the applicant answered",
-        body=f"Q: {info_request.question}\nA: {info_request.answer}\n"
-        f"Decide by {approval.due_at:%Y-%m-%d %H:%M} UTC.",
+        subject=gettext("%(approval)s: the applicant answered") % {"approval": approval.title},
+        body=gettext("Q: %(question)s\nA: %(answer)s\nDecide by %(when)s UTC.")
+        % {
+            "question": info_request.question,
+            "answer": info_request.answer,
+            "when": f"{approval.due_at:%Y-%m-%d %H:%M}",
+        },
     )
     return info_request
 

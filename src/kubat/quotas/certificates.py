@@ -94,9 +94,7 @@ def certificate_pdf(*, certificate: Certificate, verify_url: str) -> bytes:
     pdf.drawString(20 * mm, top - 60 * mm - 6 * mm, label)
     # The address in Helvetica: ASCII, so it stays searchable text in the PDF.
     pdf.setFont("Helvetica", 9)
-    pdf.drawString(
-        20 * mm + pdf.stringWidth(label, regular, 9), top - 60 * mm - 6 * mm, verify_url
-    )
+    pdf.drawString(20 * mm + pdf.stringWidth(label, regular, 9), top - 60 * mm - 6 * mm, verify_url)
     pdf.setFont(regular, 9)
     pdf.drawString(
         20 * mm,
