@@ -84,10 +84,10 @@ def accept_grid(
     case = lock_case(case)
     agency = selectors.reviewer_agency(user)
     if agency is None or agency.pk != case.grid_agency_id:
-        raise PermissionDenied("only the distribution company's reviewers accept the grid")
+        raise PermissionDenied(gettext("only the distribution company's reviewers accept the grid"))
     require_status(case, CaseStatus.GRID_REQUESTED)
     if not meter_number.strip():
-        raise InvalidInput("give the meter number installed", field="meter_number")
+        raise InvalidInput(gettext("give the meter number installed"), field="meter_number")
     at = moment(now)
     case.status = CaseStatus.GRID_ACCEPTED
     case.grid_accepted_at = at
