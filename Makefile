@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/kubat
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install run test test-sqlite test-postgres lint fmt bench fuzz messages chromium clean \
-	ops-tools rehearse axe
+	ops-tools rehearse axe fonts
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ messages: install
 chromium:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
+
+# DejaVu Sans for PDFs in Russian, Kyrgyz and Kazakh (kubat.core.pdffonts; Helvetica otherwise).
+fonts:
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-dejavu-core; fi
 
 # axe-core for the accessibility tests (tests/accessibility): npm installs the version pinned in
 # package-lock.json into ./node_modules; Playwright injects node_modules/axe-core/axe.min.js.
@@ -53,18 +58,18 @@ REHEARSE_URL ?= $(PG_URL)_ops_rehearse
 rehearse: install messages ops-tools
 	$(BIN)/python deploy/rehearse.py --database-url $(REHEARSE_URL)
 
-run: install messages
+run: install messages fonts
 	$(BIN)/kubat migrate --noinput
 	$(BIN)/kubat demo --if-empty
 	$(BIN)/kubat serve --host 127.0.0.1 --port 8000
 
 test: install lint test-sqlite test-postgres
 
-test-sqlite: install messages chromium axe ops-tools
+test-sqlite: install messages chromium axe fonts ops-tools
 	KUBAT_DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest
 
 # Skips every test with a message saying how to enable it when PostgreSQL is not reachable.
-test-postgres: install messages ops-tools
+test-postgres: install messages fonts ops-tools
 	KUBAT_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m 'not browser'
 
 lint: install
