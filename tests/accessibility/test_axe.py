@@ -91,11 +91,10 @@ def _describe(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_public_pages_have_no_serious_or_critical_axe_violations(
-    browser: Any, live_server: LiveServer, demo: int, language: str
+def test_public_pages_have_no_serious_or_critical_axe_violations_in_four_languages(
+    browser: Any, live_server: LiveServer, demo: int
 ) -> None:
-    prefix = "" if language == "en" else f"/{language}"
+    # One test for the four languages: the demo data is loaded once (it dominates the time).
     pages = {
         "home": "/",
         "map": "/map/",
@@ -104,35 +103,40 @@ def test_public_pages_have_no_serious_or_critical_axe_violations(
         "permits-transparency": "/permits/transparency/",
         "open-data": "/open-data/",
     }
-    # bypass_csp: axe is injected as a script tag, which Kubat's CSP rightly forbids.
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, locale=language, bypass_csp=True
-    )
-    page = context.new_page()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     found: dict[str, list[dict[str, Any]]] = {}
-    try:
-        for name, path in pages.items():
-            response = page.goto(live_server.url + prefix + path)
-            assert response is not None, prefix + path
-            assert response.status == 200, prefix + path
-            assert page.get_attribute("html", "lang") == language, prefix + path
-            if name == "map":
-                page.wait_for_selector("html[data-map-state=ready]", timeout=20_000)
-            violations = _violations(page)
-            if violations:
-                found[prefix + path] = violations
-                page.screenshot(path=str(ARTIFACTS / f"{language}-{name}.png"), full_page=True)
-    finally:
-        context.close()
-    (ARTIFACTS / f"{language}.json").write_text(
+    checked = 0
+    for language in LANGUAGES:
+        prefix = "" if language == "en" else f"/{language}"
+        # bypass_csp: axe is injected as a script tag, which Kubat's CSP rightly forbids.
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 800}, locale=language, bypass_csp=True
+        )
+        page = context.new_page()
+        try:
+            for name, path in pages.items():
+                response = page.goto(live_server.url + prefix + path)
+                assert response is not None, prefix + path
+                assert response.status == 200, prefix + path
+                assert page.get_attribute("html", "lang") == language, prefix + path
+                if name == "map":
+                    page.wait_for_selector("html[data-map-state=ready]", timeout=30_000)
+                violations = _violations(page)
+                checked += 1
+                if violations:
+                    found[prefix + path] = violations
+                    page.screenshot(path=str(ARTIFACTS / f"{language}-{name}.png"), full_page=True)
+        finally:
+            context.close()
+    (ARTIFACTS / "violations.json").write_text(
         json.dumps({p: [v["id"] for v in vs] for p, vs in found.items()}, indent=1)
     )
+    assert checked == len(pages) * len(LANGUAGES)
     assert found == {}, "\n".join(f"{p}:\n{_describe(v)}" for p, v in found.items())
 
 
 def test_every_page_starts_with_a_skip_link_that_moves_focus_to_the_content(
-    browser: Any, live_server: LiveServer, demo: int
+    browser: Any, live_server: LiveServer, transactional_db: None
 ) -> None:
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
