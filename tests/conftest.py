@@ -60,3 +60,13 @@ def _no_public_rate_limit(settings: pytest.FixtureRequest) -> None:
     """Test clients all come from 127.0.0.1: the anonymous API limit is off unless a test of
     the limit turns it on (tests/core/test_security.py)."""
     settings.KUBAT_PUBLIC_RATE_LIMIT = 0  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each test starts in English: a request served in Russian leaves Russian active in the
+    thread (Django's LocaleMiddleware does not deactivate), and services translate their
+    refusals in the active language."""
+    from django.utils import translation
+
+    translation.activate("en")
