@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/kubat
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install run test test-sqlite test-postgres lint fmt bench fuzz messages chromium clean \
-	ops-tools rehearse
+	ops-tools rehearse axe fonts
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,22 @@ chromium:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
 
+# DejaVu Sans for PDFs in Russian, Kyrgyz and Kazakh (kubat.core.pdffonts; Helvetica otherwise).
+fonts:
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-dejavu-core; fi
+
+# axe-core for the accessibility tests (tests/accessibility): npm installs the version pinned in
+# package-lock.json into ./node_modules; Playwright injects node_modules/axe-core/axe.min.js.
+# Debian's npm is installed first when missing and we run as root.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; fi
+	npm ci --no-audit --no-fund
+	touch $@
+
+axe: node_modules/axe-core/axe.min.js
+
 # pg_dump/pg_restore (kubat backup and restore on PostgreSQL) and systemd-analyze (the unit
 # check in tests/ops/test_deploy.py), installed from Debian when missing and we run as root.
 ops-tools:
@@ -42,18 +58,18 @@ REHEARSE_URL ?= $(PG_URL)_ops_rehearse
 rehearse: install messages ops-tools
 	$(BIN)/python deploy/rehearse.py --database-url $(REHEARSE_URL)
 
-run: install messages
+run: install messages fonts
 	$(BIN)/kubat migrate --noinput
 	$(BIN)/kubat demo --if-empty
 	$(BIN)/kubat serve --host 127.0.0.1 --port 8000
 
 test: install lint test-sqlite test-postgres
 
-test-sqlite: install messages chromium ops-tools
+test-sqlite: install messages chromium axe fonts ops-tools
 	KUBAT_DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest
 
 # Skips every test with a message saying how to enable it when PostgreSQL is not reachable.
-test-postgres: install messages ops-tools
+test-postgres: install messages fonts ops-tools
 	KUBAT_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m 'not browser'
 
 lint: install
@@ -87,4 +103,4 @@ fuzz: install messages
 	  $(BIN)/pytest -q tests/core/test_fuzz.py tests/api/test_schemathesis.py
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

@@ -69,3 +69,13 @@ def _snapshots_in_tmp(
 ) -> None:
     """Open-data snapshots (registry.snapshots) go to a directory of the test's own, never var/."""
     settings.KUBAT_OPEN_DATA_SNAPSHOT_DIR = tmp_path_factory.mktemp("snapshots")  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each test starts in English: a request served in Russian leaves Russian active in the
+    thread (Django's LocaleMiddleware does not deactivate), and services translate their
+    refusals in the active language."""
+    from django.utils import translation
+
+    translation.activate("en")

@@ -23,6 +23,7 @@ from typing import Any, cast
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Count, F, Q
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext
 
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
@@ -97,27 +98,36 @@ def _registration_from_row(
     if problem := vin_problem(vin):
         raise InvalidInput(problem, field="vin")
     if vin in seen:
-        raise InvalidInput("VIN repeated in this file", field="vin")
+        raise InvalidInput(gettext("VIN repeated in this file"), field="vin")
     powertrain = (row.get("powertrain") or "").strip().upper()
     if powertrain not in Powertrain.values:
-        raise InvalidInput(f"powertrain must be one of {Powertrain.values}", field="powertrain")
+        raise InvalidInput(
+            gettext("powertrain must be one of %(values)s") % {"values": Powertrain.values},
+            field="powertrain",
+        )
     origin = (row.get("origin") or "").strip().lower()
     if origin not in Origin.values:
-        raise InvalidInput(f"origin must be one of {Origin.values}", field="origin")
+        raise InvalidInput(
+            gettext("origin must be one of %(values)s") % {"values": Origin.values}, field="origin"
+        )
     try:
         registered_on = dt.date.fromisoformat((row.get("registered_on") or "").strip())
     except ValueError:
-        raise InvalidInput("date must be YYYY-MM-DD", field="registered_on") from None
+        raise InvalidInput(gettext("date must be YYYY-MM-DD"), field="registered_on") from None
     make, model = (row.get("make") or "").strip(), (row.get("model") or "").strip()
     if not make or not model:
-        raise InvalidInput("make and model are required", field="model")
+        raise InvalidInput(gettext("make and model are required"), field="model")
     region = (row.get("region") or "").strip()
     # PostgreSQL refuses an over-long value with a DataError that would abort the whole import
     # as a crash; say which column is too long instead, like any other bad line.
     for name, value in (("make", make), ("model", model), ("region", region)):
         limit = cast(CharField[str, str], Registration._meta.get_field(name)).max_length
         if limit is not None and len(value) > limit:
-            raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
+            raise InvalidInput(
+                gettext("%(name)s is longer than %(limit)s characters")
+                % {"name": name, "limit": limit},
+                field=name,
+            )
     key = (make.lower(), model.lower())
     if key not in known:
         known[key] = find_model(make=make, model=model)
@@ -289,10 +299,15 @@ def parse_registrations_csv(*, text: str) -> list[dict[str, str]]:
     try:
         missing = [c for c in REGISTRATION_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise InvalidInput(f"CSV header lacks {', '.join(missing)}", field="file")
+            raise InvalidInput(
+                gettext("CSV header lacks %(value1)s") % {"value1": ", ".join(missing)},
+                field="file",
+            )
         return list(reader)
     except csv.Error as exc:  # e.g. a field over the csv module's size limit
-        raise InvalidInput(f"not a readable CSV: {exc}", field="file") from None
+        raise InvalidInput(
+            gettext("not a readable CSV: %(exc)s") % {"exc": exc}, field="file"
+        ) from None
 
 
 def record_production(
@@ -321,20 +336,24 @@ def record_production(
         ("home_market_units", home_market_units),
     ):
         if value is not None and value < 0:
-            raise InvalidInput(f"{name.replace('_', ' ')} cannot be negative", field=name)
+            raise InvalidInput(
+                gettext("%(value1)s cannot be negative") % {"value1": name.replace("_", " ")},
+                field=name,
+            )
     country = to_alpha2(country_code)
     destinations: dict[str, int] = {}
     for code, units in (exports or {}).items():
         destination = to_alpha2(code, field="exports")
         if destination == country:
-            raise InvalidInput("an export goes to another country", field="exports")
+            raise InvalidInput(gettext("an export goes to another country"), field="exports")
         if units < 0:
-            raise InvalidInput("exported units cannot be negative", field="exports")
+            raise InvalidInput(gettext("exported units cannot be negative"), field="exports")
         destinations[destination] = destinations.get(destination, 0) + units
     shipped = (home_market_units or 0) + sum(destinations.values())
     if produced_units is not None and shipped > produced_units:
         raise InvalidInput(
-            f"home market and exports ({shipped}) exceed the {produced_units} produced",
+            gettext("home market and exports (%(shipped)s) exceed the %(produced_units)s produced")
+            % {"shipped": shipped, "produced_units": produced_units},
             field="exports",
         )
     row, _ = DomesticProduction.objects.update_or_create(

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from kubat.accounts.models import Organisation
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
 from kubat.permits import decisions, notifications, selectors
@@ -87,12 +89,17 @@ def appeal_refusal(
     require_status(case, CaseStatus.REJECTED)
     at = moment(now)
     if case.appeal_outcome:
-        raise Conflict(f"the appeal of case {case.reference} is already decided")
+        raise Conflict(
+            gettext("the appeal of case %(reference)s is already decided")
+            % {"reference": case.reference}
+        )
     if case.appeal_due_at is None or at > case.appeal_due_at:
         closed = f"{case.appeal_due_at:%Y-%m-%d}" if case.appeal_due_at else "never opened"
-        raise Conflict(f"the appeal window closed ({closed})", field="appeal")
+        raise Conflict(
+            gettext("the appeal window closed (%(closed)s)") % {"closed": closed}, field="appeal"
+        )
     if not grounds.strip():
-        raise InvalidInput("say why the refusal is wrong", field="grounds")
+        raise InvalidInput(gettext("say why the refusal is wrong"), field="grounds")
     term = rules_for(case.country_code).appeal.decision
     case.status = CaseStatus.APPEALED
     case.appealed_at = at
@@ -105,8 +112,9 @@ def appeal_refusal(
     notifications.notify(
         to=notifications.secretariat_addresses(),
         case=case,
-        subject="A refusal is appealed",
-        body=f"Decide the appeal by {case.appeal_decision_due_at:%Y-%m-%d %H:%M} UTC.",
+        subject=gettext("A refusal is appealed"),
+        body=gettext("Decide the appeal by %(when)s UTC.")
+        % {"when": f"{case.appeal_decision_due_at:%Y-%m-%d %H:%M}"},
     )
     return case
 
@@ -116,11 +124,11 @@ def decide_appeal(
 ) -> PermitCase:
     """The appeal body grants (review reopens) or dismisses (refusal stands), with reasons."""
     if not selectors.is_secretariat(user):
-        raise PermissionDenied("appeals are decided by the secretariat's appeals panel")
+        raise PermissionDenied(gettext("appeals are decided by the secretariat's appeals panel"))
     case = lock_case(case)
     require_status(case, CaseStatus.APPEALED)
     if not reason.strip():
-        raise InvalidInput("an appeal decision gives its reasons", field="reason")
+        raise InvalidInput(gettext("an appeal decision gives its reasons"), field="reason")
     at = moment(now)
     case.appeal_decided_at = at
     case.appeal_outcome = "granted" if grant else "dismissed"
@@ -160,7 +168,7 @@ def decide_appeal(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=f"Your appeal is {case.appeal_outcome}",
+        subject=gettext("Your appeal is %(outcome)s") % {"outcome": case.appeal_outcome},
         body=case.appeal_reason,
     )
     return case
@@ -173,9 +181,11 @@ def resubmit_refused(*, user: AnyUser, case: PermitCase, now: datetime | None = 
     require_status(case, CaseStatus.REJECTED)
     at = moment(now)
     if case.resubmission_due_at is None or at > case.resubmission_due_at:
-        raise Conflict("the resubmission window has closed", field="resubmission")
+        raise Conflict(gettext("the resubmission window has closed"), field="resubmission")
     if case.changes.filter(kind=CaseKind.NEW).exists():
-        raise Conflict(f"case {case.reference} is already resubmitted")
+        raise Conflict(
+            gettext("case %(reference)s is already resubmitted") % {"reference": case.reference}
+        )
     fields = Application.model_fields.keys()
     draft = PermitCase(
         applicant=case.applicant,
@@ -231,17 +241,23 @@ def open_change(
     (or already finally decommissioned) or another change of it is open.
     """
     if kind not in (CaseKind.MODIFICATION, CaseKind.TRANSFER, CaseKind.DECOMMISSION):
-        raise InvalidInput("kind is modification, transfer or decommission", field="kind")
+        raise InvalidInput(gettext("kind is modification, transfer or decommission"), field="kind")
     organisation = selectors.applicant_organisation(user)
     permit = lock_case(permit)
     if organisation is None or organisation.pk != _holder_of(permit).pk:
-        raise PermissionDenied("only the permit holder's members change the station")
+        raise PermissionDenied(gettext("only the permit holder's members change the station"))
     require_status(permit, CaseStatus.IN_REGISTRY)
     if permit.register_state == "decommissioned":
-        raise Conflict(f"permit {permit.permit_number} is finally decommissioned")
+        raise Conflict(
+            gettext("permit %(permit_number)s is finally decommissioned")
+            % {"permit_number": permit.permit_number}
+        )
     open_kinds = (CaseStatus.CHANGED, CaseStatus.REJECTED)
     if permit.changes.exclude(kind=CaseKind.NEW).exclude(status__in=open_kinds).exists():
-        raise Conflict(f"another change of permit {permit.permit_number} is open")
+        raise Conflict(
+            gettext("another change of permit %(permit_number)s is open")
+            % {"permit_number": permit.permit_number}
+        )
     at = moment(now)
     case = PermitCase(
         applicant=organisation,
@@ -255,26 +271,37 @@ def open_change(
     )
     if kind == CaseKind.MODIFICATION:
         if not planned_evses:
-            raise InvalidInput("plan the station's EVSEs after the change", field="planned_evses")
+            raise InvalidInput(
+                gettext("plan the station's EVSEs after the change"), field="planned_evses"
+            )
         groups = [EvseGroup.model_validate(g) for g in planned_evses]
         case.planned_evses = [g.model_dump() for g in groups]
         if grid_capacity_kw is not None:
             case.grid_capacity_kw = grid_capacity_kw
     elif kind == CaseKind.TRANSFER:
         if transfer_to is None or transfer_to.kind not in selectors.APPLICANT_KINDS:
-            raise InvalidInput("name the operator or investor taking over", field="transfer_to")
+            raise InvalidInput(
+                gettext("name the operator or investor taking over"), field="transfer_to"
+            )
         if transfer_to.pk == organisation.pk:
-            raise InvalidInput("a transfer goes to another organisation", field="transfer_to")
+            raise InvalidInput(
+                gettext("a transfer goes to another organisation"), field="transfer_to"
+            )
         party_id = transfer_party_id.strip().upper()
         if len(party_id) != 3 or not party_id.isalnum():
-            raise InvalidInput("the new OCPI party id is 3 letters or digits", field="party_id")
+            raise InvalidInput(
+                gettext("the new OCPI party id is 3 letters or digits"), field="party_id"
+            )
         case.transfer_to = transfer_to
         case.transfer_party_id = party_id
     else:
         if decommission_mode not in DECOMMISSION_MODES:
-            raise InvalidInput("mode is temporary or final", field="decommission_mode")
+            raise InvalidInput(gettext("mode is temporary or final"), field="decommission_mode")
         if decommission_mode == "temporary" and permit.register_state == "suspended":
-            raise Conflict(f"permit {permit.permit_number} is already suspended")
+            raise Conflict(
+                gettext("permit %(permit_number)s is already suspended")
+                % {"permit_number": permit.permit_number}
+            )
         case.decommission_mode = decommission_mode
     case.save()
     audit(
@@ -308,7 +335,7 @@ def consent_transfer(*, user: AnyUser, case: PermitCase, now: datetime | None = 
         or organisation is None
         or organisation.pk != case.transfer_to_id
     ):
-        raise PermissionDenied("only the receiving organisation accepts a transfer")
+        raise PermissionDenied(gettext("only the receiving organisation accepts a transfer"))
     require_status(case, CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.RETURNED)
     if case.transfer_consented_at is not None:
         return case
@@ -345,7 +372,10 @@ def _modified_location(permit: PermitCase, at: datetime) -> ocpi.Location:
 def _apply_to_registry(case: PermitCase, permit: PermitCase, at: datetime) -> dict[str, object]:
     location = permit.location
     if location is None:
-        raise Conflict(f"permit {permit.permit_number} has no registry location")
+        raise Conflict(
+            gettext("permit %(permit_number)s has no registry location")
+            % {"permit_number": permit.permit_number}
+        )
     source = Source.DEMO if permit.source == "demo" else Source.PERMIT
     if case.kind == CaseKind.MODIFICATION:
         permit.planned_evses = case.planned_evses
@@ -431,6 +461,7 @@ def apply_change(case: PermitCase, at: datetime, user: AnyUser | None) -> None:
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=f"{case.get_kind_display()} of permit {permit.permit_number} decided",
-        body="The registry and the public register are updated.",
+        subject=gettext("%(kind)s of permit %(number)s decided")
+        % {"kind": case.get_kind_display(), "number": permit.permit_number},
+        body=gettext("The registry and the public register are updated."),
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
@@ -77,7 +78,10 @@ def _case(request: HttpRequest, case_id: int) -> PermitCase:
 def _approval(request: HttpRequest, approval_id: int) -> Approval:
     approval = Approval.objects.select_related("case", "agency").filter(pk=approval_id).first()
     if approval is None or not selectors.can_view(request.user, approval.case):
-        raise NotFound(f"approval {approval_id} does not exist", field="approval_id")
+        raise NotFound(
+            gettext("approval %(approval_id)s does not exist") % {"approval_id": approval_id},
+            field="approval_id",
+        )
     return approval
 
 
@@ -153,7 +157,10 @@ def attach(
     if question is not None:
         info = InfoRequest.objects.filter(pk=question, approval__case=case).first()
         if info is None:
-            raise NotFound(f"question {question} is not on this case", field="question")
+            raise NotFound(
+                gettext("question %(question)s is not on this case") % {"question": question},
+                field="question",
+            )
     with transaction.atomic():
         services.add_attachment(
             user=request.user, case=case, upload=file, kind=kind, info_request=info
@@ -247,7 +254,10 @@ def ask(request: HttpRequest, approval_id: int, payload: QuestionIn) -> Reply[Ca
 def answer(request: HttpRequest, question_id: int, payload: AnswerIn) -> Case:
     info = InfoRequest.objects.select_related("approval__case").filter(pk=question_id).first()
     if info is None or not selectors.can_view(request.user, info.approval.case):
-        raise NotFound(f"question {question_id} does not exist", field="question_id")
+        raise NotFound(
+            gettext("question %(question_id)s does not exist") % {"question_id": question_id},
+            field="question_id",
+        )
     with transaction.atomic():
         services.answer_information(user=request.user, info_request=info, answer=payload.answer)
     return _detail(info.approval.case)
@@ -274,7 +284,9 @@ def step(request: HttpRequest, case_id: int, step: str) -> Case:
             STEPS[step](user=request.user, case=case)
         else:
             raise NotFound(
-                f"no step {step!r}: construction, grid-request, commission", field="step"
+                gettext("no step %(step)s: construction, grid-request, commission")
+                % {"step": repr(step)},
+                field="step",
             )
     return _detail(case)
 
@@ -369,7 +381,9 @@ def open_change(request: HttpRequest, case_id: int, payload: ChangeIn) -> Reply[
         recipient = Organisation.objects.filter(pk=payload.transfer_to).first()
         if recipient is None:
             raise NotFound(
-                f"organisation {payload.transfer_to} does not exist", field="transfer_to"
+                gettext("organisation %(transfer_to)s does not exist")
+                % {"transfer_to": payload.transfer_to},
+                field="transfer_to",
             )
     with transaction.atomic():
         case = aftercare.open_change(

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput
 
@@ -32,7 +33,7 @@ def sniff(head: bytes) -> tuple[str, str]:
     for magic, content_type, suffix in SIGNATURES:
         if head.startswith(magic):
             return content_type, suffix
-    raise InvalidInput("only PDF, JPEG and PNG files are accepted", field="file")
+    raise InvalidInput(gettext("only PDF, JPEG and PNG files are accepted"), field="file")
 
 
 def named_for(name: str, suffix: str) -> str:
@@ -52,10 +53,11 @@ def check_upload(upload: UploadedFile[bytes]) -> tuple[str, str]:
     """
     size = upload.size or 0
     if size == 0:
-        raise InvalidInput("the file is empty", field="file")
+        raise InvalidInput(gettext("the file is empty"), field="file")
     if size > max_bytes():
         raise InvalidInput(
-            f"the file is {size / 1048576:.1f} MiB; the limit is {max_bytes() / 1048576:.0f} MiB",
+            gettext("the file is %(value1)s MiB; the limit is %(value2)s MiB")
+            % {"value1": f"{size / 1048576:.1f}", "value2": f"{max_bytes() / 1048576:.0f}"},
             field="file",
         )
     upload.seek(0)

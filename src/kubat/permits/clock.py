@@ -10,6 +10,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from kubat.permits import decisions, notifications
 from kubat.permits.models import (
     Approval,
@@ -116,6 +118,7 @@ def _escalate(
     notifications.notify(
         to=notifications.secretariat_addresses(),
         case=case,
-        subject=f"Overdue: {what}",
-        body=f"{what} is past its deadline and silence does not count as consent here.",
+        subject=gettext("Overdue: %(what)s") % {"what": what},
+        body=gettext("%(what)s is past its deadline and silence does not count as consent here.")
+        % {"what": what},
     )

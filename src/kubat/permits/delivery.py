@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from kubat.core.countries import to_alpha3
 from kubat.core.errors import InvalidInput, PermissionDenied
 from kubat.permits import notifications, selectors
@@ -68,8 +70,9 @@ def request_grid_acceptance(
     notifications.notify(
         to=notifications.agency_addresses(case.grid_agency),
         case=case,
-        subject="Grid acceptance and meter installation requested",
-        body=f"Accept the connection by {case.grid_due_at:%Y-%m-%d %H:%M} UTC.",
+        subject=gettext("Grid acceptance and meter installation requested"),
+        body=gettext("Accept the connection by %(when)s UTC.")
+        % {"when": f"{case.grid_due_at:%Y-%m-%d %H:%M}"},
     )
     return case
 
@@ -81,10 +84,10 @@ def accept_grid(
     case = lock_case(case)
     agency = selectors.reviewer_agency(user)
     if agency is None or agency.pk != case.grid_agency_id:
-        raise PermissionDenied("only the distribution company's reviewers accept the grid")
+        raise PermissionDenied(gettext("only the distribution company's reviewers accept the grid"))
     require_status(case, CaseStatus.GRID_REQUESTED)
     if not meter_number.strip():
-        raise InvalidInput("give the meter number installed", field="meter_number")
+        raise InvalidInput(gettext("give the meter number installed"), field="meter_number")
     at = moment(now)
     case.status = CaseStatus.GRID_ACCEPTED
     case.grid_accepted_at = at
@@ -94,8 +97,9 @@ def accept_grid(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject="Grid connection accepted",
-        body=f"Meter {case.meter_number} is installed; you can commission the station.",
+        subject=gettext("Grid connection accepted"),
+        body=gettext("Meter %(meter)s is installed; you can commission the station.")
+        % {"meter": case.meter_number},
     )
     return case
 

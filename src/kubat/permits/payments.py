@@ -40,6 +40,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from kubat.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from kubat.permits import selectors
@@ -141,9 +142,11 @@ def _amount(value: object, *, field: str = "amount") -> Decimal:
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise InvalidInput(f"{value!r} is not an amount", field=field) from None
+        raise InvalidInput(
+            gettext("%(value)s is not an amount") % {"value": repr(value)}, field=field
+        ) from None
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput("an amount is positive with at most two decimals", field=field)
+        raise InvalidInput(gettext("an amount is positive with at most two decimals"), field=field)
     return amount
 
 
@@ -165,16 +168,26 @@ def _record(
     if existing is not None:
         if existing.case_id != case.pk or existing.amount != amount:
             raise Conflict(
-                f"transaction {transaction_id} is already recorded for another payment",
+                gettext("transaction %(transaction_id)s is already recorded for another payment")
+                % {"transaction_id": transaction_id},
                 field="transaction_id",
             )
         return existing  # the same notice again: already recorded, nothing changes
     if case.fee_amount is None:
-        raise Conflict(f"case {case.reference} has no fee yet: it is not submitted")
+        raise Conflict(
+            gettext("case %(reference)s has no fee yet: it is not submitted")
+            % {"reference": case.reference}
+        )
     if currency != case.fee_currency:
-        raise InvalidInput(f"the fee is in {case.fee_currency}, not {currency}", field="currency")
+        raise InvalidInput(
+            gettext("the fee is in %(fee_currency)s, not %(currency)s")
+            % {"fee_currency": case.fee_currency, "currency": currency},
+            field="currency",
+        )
     if case.fee_outstanding <= 0:
-        raise Conflict(f"the fee of case {case.reference} is already paid")
+        raise Conflict(
+            gettext("the fee of case %(reference)s is already paid") % {"reference": case.reference}
+        )
     payment = Payment.objects.create(
         case=case,
         amount=amount,
@@ -212,10 +225,10 @@ def confirm_payment(
     counted twice.
     """
     if not selectors.is_secretariat(user):
-        raise PermissionDenied("only the secretariat confirms payments by hand")
+        raise PermissionDenied(gettext("only the secretariat confirms payments by hand"))
     if not transaction_id.strip():
         raise InvalidInput(
-            "give the bank's or cashier's transaction number", field="transaction_id"
+            gettext("give the bank's or cashier's transaction number"), field="transaction_id"
         )
     return _record(
         case=case,
@@ -285,27 +298,34 @@ class LocalHmacProvider:
         try:
             sent_at = int(parts.get("t", ""))
         except ValueError:
-            raise NotAuthenticated(f"no valid {SIGNATURE_HEADER} header") from None
+            raise NotAuthenticated(
+                gettext("no valid %(SIGNATURE_HEADER)s header")
+                % {"SIGNATURE_HEADER": SIGNATURE_HEADER}
+            ) from None
         expected = hmac_header(secret=self.secret(), body=body, at=sent_at)
         if not hmac.compare_digest(expected, f"t={sent_at},v1={parts.get('v1', '')}"):
-            raise NotAuthenticated("the callback's signature does not match")
+            raise NotAuthenticated(gettext("the callback's signature does not match"))
         if abs(time.time() - sent_at) > CALLBACK_TOLERANCE_S:
-            raise NotAuthenticated("the callback's timestamp is too old or in the future")
+            raise NotAuthenticated(gettext("the callback's timestamp is too old or in the future"))
         try:
             data = json.loads(body)
         except ValueError:
-            raise InvalidInput("the body is not JSON", field="body") from None
+            raise InvalidInput(gettext("the body is not JSON"), field="body") from None
         if not isinstance(data, dict):
-            raise InvalidInput("the body is a JSON object", field="body")
+            raise InvalidInput(gettext("the body is a JSON object"), field="body")
         for name in ("reference", "amount", "currency", "transaction_id", "paid_at"):
             if not isinstance(data.get(name), str) or not data[name].strip():
-                raise InvalidInput(f"{name} is required (a string)", field=name)
+                raise InvalidInput(
+                    gettext("%(name)s is required (a string)") % {"name": name}, field=name
+                )
         try:
             paid_at = datetime.fromisoformat(data["paid_at"])
         except ValueError:
-            raise InvalidInput("paid_at is not an ISO 8601 date-time", field="paid_at") from None
+            raise InvalidInput(
+                gettext("paid_at is not an ISO 8601 date-time"), field="paid_at"
+            ) from None
         if paid_at.tzinfo is None:
-            raise InvalidInput("paid_at needs a time zone", field="paid_at")
+            raise InvalidInput(gettext("paid_at needs a time zone"), field="paid_at")
         return PaymentNotice(
             reference=data["reference"].strip().upper(),
             amount=_amount(data["amount"]),
@@ -328,7 +348,9 @@ def get_provider(code: str) -> PaymentProvider:
     """The configured provider called `code`; NotFound for any other."""
     provider = _providers().get(code)
     if provider is None:
-        raise NotFound(f"no payment provider {code!r}", field="provider")
+        raise NotFound(
+            gettext("no payment provider %(code)s") % {"code": repr(code)}, field="provider"
+        )
     return provider
 
 
@@ -342,10 +364,18 @@ def record_provider_payment(
     adapter = get_provider(provider)
     notice = adapter.parse_callback(body=body, headers=headers)
     if not is_valid_reference(notice.reference):
-        raise InvalidInput(f"{notice.reference!r} is not a valid reference", field="reference")
+        raise InvalidInput(
+            gettext("%(reference)s is not a valid reference")
+            % {"reference": repr(notice.reference)},
+            field="reference",
+        )
     case = PermitCase.objects.filter(payment_reference=notice.reference).first()
     if case is None:
-        raise NotFound(f"no case has payment reference {notice.reference}", field="reference")
+        raise NotFound(
+            gettext("no case has payment reference %(reference)s")
+            % {"reference": notice.reference},
+            field="reference",
+        )
     return _record(
         case=case,
         amount=notice.amount,

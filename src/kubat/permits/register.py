@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.permits.models import CaseStatus, Decision, DecisionKind, PermitCase
@@ -81,7 +82,9 @@ def _state_since(case: PermitCase) -> datetime | None:
 
 def _state_filter(state: str) -> Q:
     if state not in STATES:
-        raise InvalidInput(f"state is one of {', '.join(STATES)}", field="state")
+        raise InvalidInput(
+            gettext("state is one of %(value1)s") % {"value1": ", ".join(STATES)}, field="state"
+        )
     if state in ("suspended", "decommissioned"):
         return Q(register_state=state)
     unchanged = Q(register_state="")
@@ -110,7 +113,9 @@ def entries(
     if country:
         code = country.strip().upper()
         if len(code) != 2 or not code.isalpha():
-            raise InvalidInput("country is an ISO 3166-1 alpha-2 code such as KG", field="country")
+            raise InvalidInput(
+                gettext("country is an ISO 3166-1 alpha-2 code such as KG"), field="country"
+            )
         cases = cases.filter(country_code=code)
     if state:
         cases = cases.filter(_state_filter(state))
@@ -119,7 +124,7 @@ def entries(
     text = q.strip()
     if text:
         if len(text) > 100:
-            raise InvalidInput("search text is at most 100 characters", field="q")
+            raise InvalidInput(gettext("search text is at most 100 characters"), field="q")
         cases = cases.filter(
             Q(permit_number__icontains=text)
             | Q(site_name__icontains=text)
@@ -135,7 +140,9 @@ def get_entry(*, number: str) -> PermitCase:
     """The permitted case with this permit number; NotFound otherwise."""
     case = entries().filter(permit_number=number).first()
     if case is None:
-        raise NotFound(f"no permit {number} in the register", field="number")
+        raise NotFound(
+            gettext("no permit %(number)s in the register") % {"number": number}, field="number"
+        )
     return case
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kubat.accounts import services as account_services
@@ -75,14 +76,17 @@ def visible_case(*, user: AnyUser, case_id: int) -> PermitCase:
     """The case, if `user` may see it; NotFound otherwise (also when it does not exist)."""
     case = PermitCase.objects.select_related("applicant").filter(pk=case_id).first()
     if case is None or not can_view(user, case):
-        raise NotFound(f"permit case {case_id} does not exist")
+        raise NotFound(gettext("permit case %(case_id)s does not exist") % {"case_id": case_id})
     return case
 
 
 def visible_attachment(*, user: AnyUser, attachment_id: int) -> Attachment:
     attachment = Attachment.objects.select_related("case").filter(pk=attachment_id).first()
     if attachment is None or not can_view(user, attachment.case):
-        raise NotFound(f"attachment {attachment_id} does not exist")
+        raise NotFound(
+            gettext("attachment %(attachment_id)s does not exist")
+            % {"attachment_id": attachment_id}
+        )
     return attachment
 
 

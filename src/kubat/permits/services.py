@@ -25,6 +25,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.translation import gettext
 from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
@@ -114,14 +115,17 @@ def lock_case(case: PermitCase) -> PermitCase:
 def require_applicant(user: AnyUser, case: PermitCase) -> None:
     """PermissionDenied unless the user belongs to the case's applicant organisation."""
     if not selectors.is_applicant_of(user, case):
-        raise PermissionDenied("only the applicant organisation's members may do this")
+        raise PermissionDenied(gettext("only the applicant organisation's members may do this"))
 
 
 def require_status(case: PermitCase, *allowed: CaseStatus) -> None:
     """Conflict unless the case is in one of the allowed states: each step has its moment."""
     if case.status not in allowed:
         names = ", ".join(str(s.label) for s in allowed)
-        raise Conflict(f"case {case.reference} is {case.get_status_display()}, not {names}")
+        raise Conflict(
+            gettext("case %(reference)s is %(value1)s, not %(names)s")
+            % {"reference": case.reference, "value1": case.get_status_display(), "names": names}
+        )
 
 
 # The application -----------------------------------------------------------------------------
@@ -134,7 +138,9 @@ def parse_application(data: dict[str, object]) -> Application:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"])
-        raise InvalidInput(f"{where}: {error['msg']}", field=where) from None
+        raise InvalidInput(
+            gettext("%(where)s: %(value1)s") % {"where": where, "value1": error["msg"]}, field=where
+        ) from None
 
 
 def _apply(case: PermitCase, application: Application) -> None:
@@ -149,7 +155,9 @@ def create_draft(
     """Save a new draft for the user's investor or operator organisation."""
     organisation = selectors.applicant_organisation(user)
     if organisation is None:
-        raise PermissionDenied("applying needs membership of an investor or operator organisation")
+        raise PermissionDenied(
+            gettext("applying needs membership of an investor or operator organisation")
+        )
     return create_draft_for(
         organisation=organisation, application=application, user=user, now=now, source=source
     )
@@ -184,9 +192,12 @@ def update_draft(
     require_applicant(user, case)
     require_status(case, *EDITABLE)
     if case.kind != CaseKind.NEW:
-        raise Conflict(f"a {case.get_kind_display()} case keeps the permit's application")
+        raise Conflict(
+            gettext("a %(value1)s case keeps the permit's application")
+            % {"value1": case.get_kind_display()}
+        )
     if application.country_code != case.country_code:
-        raise InvalidInput("the country of a case cannot change", field="country_code")
+        raise InvalidInput(gettext("the country of a case cannot change"), field="country_code")
     _apply(case, application)
     case.save()
     audit(case=case, action=AuditAction.UPDATED, at=moment(now), user=user)
@@ -208,11 +219,13 @@ def add_attachment(
     """
     require_applicant(user, case)
     if kind not in AttachmentKind.values:
-        raise InvalidInput(f"unknown document kind {kind!r}", field="kind")
+        raise InvalidInput(
+            gettext("unknown document kind %(kind)s") % {"kind": repr(kind)}, field="kind"
+        )
     if info_request is None:
         require_status(case, *EDITABLE)
     elif info_request.answered_at is not None or info_request.approval.case_id != case.pk:
-        raise Conflict("that information request is not open on this case")
+        raise Conflict(gettext("that information request is not open on this case"))
     content_type, suffix = attachments.check_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -275,8 +288,11 @@ def assigned_agency(case: PermitCase, authority: str) -> AgencyAssignment:
     )
     if assignment is None:
         raise Conflict(
-            f"no agency acts as {authority} for {case.region} ({case.country_code}); "
-            "the secretariat must assign one"
+            gettext(
+                "no agency acts as %(authority)s for %(region)s (%(country_code)s); "
+                "the secretariat must assign one"
+            )
+            % {"authority": authority, "region": case.region, "country_code": case.country_code}
         )
     return assignment
 
@@ -319,8 +335,9 @@ def submit_case(*, user: AnyUser, case: PermitCase, now: datetime | None = None)
     notifications.notify(
         to=notifications.secretariat_addresses(),
         case=case,
-        subject="New application to check for completeness",
-        body=f"Check completeness by {case.completeness_due_at:%Y-%m-%d %H:%M} UTC.",
+        subject=gettext("New application to check for completeness"),
+        body=gettext("Check completeness by %(when)s UTC.")
+        % {"when": f"{case.completeness_due_at:%Y-%m-%d %H:%M}"},
     )
     return case
 
@@ -343,13 +360,13 @@ def check_completeness(
     approvals (a notification) is issued at acceptance.
     """
     if not selectors.is_secretariat(user):
-        raise PermissionDenied("the completeness check is the secretariat's")
+        raise PermissionDenied(gettext("the completeness check is the secretariat's"))
     case = lock_case(case)
     require_status(case, CaseStatus.SUBMITTED)
     at = moment(now)
     if not complete:
         if not reason.strip():
-            raise InvalidInput("say what is missing", field="reason")
+            raise InvalidInput(gettext("say what is missing"), field="reason")
         case.status = CaseStatus.RETURNED
         case.returned_reason = reason.strip()
         case.save()
@@ -357,8 +374,9 @@ def check_completeness(
         notifications.notify(
             to=notifications.applicant_addresses(case),
             case=case,
-            subject="Your application is incomplete",
-            body=f"The secretariat returned it: {case.returned_reason}",
+            subject=gettext("Your application is incomplete"),
+            body=gettext("The secretariat returned it: %(reason)s")
+            % {"reason": case.returned_reason},
         )
         return case
     unpaid = payments.fee_problem(case)
@@ -410,8 +428,8 @@ def start_ready_approvals(case: PermitCase, at: datetime) -> None:
         notifications.notify(
             to=notifications.agency_addresses(approval.agency),
             case=case,
-            subject=f"{approval.title}: a case is in your queue",
-            body=f"Decide by {approval.due_at:%Y-%m-%d %H:%M} UTC.",
+            subject=gettext("%(approval)s: a case is in your queue") % {"approval": approval.title},
+            body=gettext("Decide by %(when)s UTC.") % {"when": f"{approval.due_at:%Y-%m-%d %H:%M}"},
         )
 
 
@@ -439,8 +457,8 @@ def issue_if_all_given(case: PermitCase, at: datetime, user: AnyUser | None) -> 
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=f"Permit {case.permit_number} issued",
-        body="Every approval is given; the permit PDF is on the case page. Build away.",
+        subject=gettext("Permit %(number)s issued") % {"number": case.permit_number},
+        body=gettext("Every approval is given; the permit PDF is on the case page. Build away."),
     )
 
 
@@ -450,7 +468,10 @@ def issue_if_all_given(case: PermitCase, at: datetime, user: AnyUser | None) -> 
 def _require_reviewer_of(user: AnyUser, approval: Approval) -> None:
     agency = selectors.reviewer_agency(user)
     if agency is None or agency.pk != approval.agency_id:
-        raise PermissionDenied(f"only {approval.agency.name}'s reviewers decide this approval")
+        raise PermissionDenied(
+            gettext("only %(name)s's reviewers decide this approval")
+            % {"name": approval.agency.name}
+        )
 
 
 def _locked_open_approval(approval: Approval) -> tuple[PermitCase, Approval]:
@@ -477,8 +498,8 @@ def _close_case_rejected(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject="Your application was rejected",
-        body=f"Reasons: {case.rejection_reason}",
+        subject=gettext("Your application was rejected"),
+        body=gettext("Reasons: %(reasons)s") % {"reasons": case.rejection_reason},
     )
 
 
@@ -499,10 +520,13 @@ def decide_approval(
     _require_reviewer_of(user, approval)
     case, approval = _locked_open_approval(approval)
     if approval.status not in OPEN_APPROVAL:
-        raise Conflict(f"{approval.title} is already {approval.get_status_display()}")
+        raise Conflict(
+            gettext("%(title)s is already %(value1)s")
+            % {"title": approval.title, "value1": approval.get_status_display()}
+        )
     at = moment(now)
     if not approve and not reason.strip():
-        raise InvalidInput("a rejection needs its reason", field="reason")
+        raise InvalidInput(gettext("a rejection needs its reason"), field="reason")
     approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     approval.decided_at = at
     approval.decided_by = acting_user(user)
@@ -547,9 +571,12 @@ def request_information(
     _require_reviewer_of(user, approval)
     case, approval = _locked_open_approval(approval)
     if approval.status != ApprovalStatus.PENDING:
-        raise Conflict(f"{approval.title} is {approval.get_status_display()}")
+        raise Conflict(
+            gettext("%(title)s is %(value1)s")
+            % {"title": approval.title, "value1": approval.get_status_display()}
+        )
     if not question.strip():
-        raise InvalidInput("ask a question", field="question")
+        raise InvalidInput(gettext("ask a question"), field="question")
     at = moment(now)
     assert approval.due_at is not None
     approval.status = ApprovalStatus.INFO_REQUESTED
@@ -575,8 +602,8 @@ def request_information(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=f"{approval.agency.name} asks for information",
-        body=f"{info.question}\n\nTheir clock stands still until you answer.",
+        subject=gettext("%(agency)s asks for information") % {"agency": approval.agency.name},
+        body=f"{info.question}\n\n" + gettext("Their clock stands still until you answer."),
     )
     return info
 
@@ -591,9 +618,9 @@ def answer_information(
     case, approval = _locked_open_approval(approval)
     info_request = InfoRequest.objects.get(pk=info_request.pk)
     if info_request.answered_at is not None:
-        raise Conflict("this question is already answered")
+        raise Conflict(gettext("this question is already answered"))
     if not answer.strip():
-        raise InvalidInput("write an answer", field="answer")
+        raise InvalidInput(gettext("write an answer"), field="answer")
     at = moment(now)
     info_request.answer = answer.strip()
     info_request.answered_at = at
@@ -621,9 +648,13 @@ def answer_information(
     notifications.notify(
         to=notifications.agency_addresses(approval.agency),
         case=case,
-        subject=f"{approval.title}: the applicant answered",
-        body=f"Q: {info_request.question}\nA: {info_request.answer}\n"
-        f"Decide by {approval.due_at:%Y-%m-%d %H:%M} UTC.",
+        subject=gettext("%(approval)s: the applicant answered") % {"approval": approval.title},
+        body=gettext("Q: %(question)s\nA: %(answer)s\nDecide by %(when)s UTC.")
+        % {
+            "question": info_request.question,
+            "answer": info_request.answer,
+            "when": f"{approval.due_at:%Y-%m-%d %H:%M}",
+        },
     )
     return info_request
 

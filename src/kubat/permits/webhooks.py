@@ -42,6 +42,7 @@ from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kubat.accounts.models import Organisation
 from kubat.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -73,7 +74,9 @@ def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except OSError:
-        raise InvalidInput(f"the host {host} does not resolve", field="url") from None
+        raise InvalidInput(
+            gettext("the host %(host)s does not resolve") % {"host": host}, field="url"
+        ) from None
     return [ipaddress.ip_address(str(info[4][0])) for info in infos]
 
 
@@ -81,18 +84,18 @@ def check_url(url: str) -> str:
     """The URL if Kubat may send to it (see the module docstring); InvalidInput naming `url`."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InvalidInput("a webhook URL is http(s)://host/path", field="url")
+        raise InvalidInput(gettext("a webhook URL is http(s)://host/path"), field="url")
     if parts.username or parts.password:
-        raise InvalidInput("a webhook URL carries no credentials", field="url")
+        raise InvalidInput(gettext("a webhook URL carries no credentials"), field="url")
     allow_loopback = bool(settings.KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK)
     addresses = _addresses(parts.hostname)
     loopback = all(a.is_loopback for a in addresses)
     if loopback and not allow_loopback:
-        raise InvalidInput("loopback webhook URLs are for development only", field="url")
+        raise InvalidInput(gettext("loopback webhook URLs are for development only"), field="url")
     if not loopback and any(not a.is_global for a in addresses):
-        raise InvalidInput("a webhook URL must reach a public address", field="url")
+        raise InvalidInput(gettext("a webhook URL must reach a public address"), field="url")
     if parts.scheme == "http" and not loopback:
-        raise InvalidInput("a webhook URL uses https", field="url")
+        raise InvalidInput(gettext("a webhook URL uses https"), field="url")
     return url.strip()
 
 
@@ -102,7 +105,7 @@ def check_url(url: str) -> str:
 def _organisation(user: selectors.AnyUser) -> Organisation:
     organisation = selectors.applicant_organisation(user)
     if organisation is None:
-        raise PermissionDenied("webhooks are for investor and operator organisations")
+        raise PermissionDenied(gettext("webhooks are for investor and operator organisations"))
     return organisation
 
 
@@ -133,7 +136,11 @@ def own_subscription(*, user: selectors.AnyUser, subscription_id: int) -> Webhoo
         pk=subscription_id, organisation=_organisation(user)
     ).first()
     if found is None:
-        raise NotFound(f"webhook {subscription_id} does not exist", field="id")
+        raise NotFound(
+            gettext("webhook %(subscription_id)s does not exist")
+            % {"subscription_id": subscription_id},
+            field="id",
+        )
     return found
 
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
 from kubat.accounts import services as account_services
@@ -516,7 +517,7 @@ def vehicle_status(request: HttpRequest, vin: str, buyer_country: str | None = N
 def audit_log(request: HttpRequest, period: int | None = None, limit: int = 200) -> Any:
     """The audit log, newest first (secretariat only)."""
     if not account_services.has_role(request.user, Role.SECRETARIAT):
-        raise PermissionDenied("the audit log is for the secretariat")
+        raise PermissionDenied(gettext("the audit log is for the secretariat"))
     chosen = services.get_period(period_id=period) if period is not None else None
     return list(audit.events_for(period=chosen)[: max(1, min(limit, 5000))])
 
@@ -529,7 +530,7 @@ def _report_reader(http: HttpRequest) -> None:
         account_services.has_role(http.user, Role.SECRETARIAT)
         or account_services.has_role(http.user, Role.CUSTOMS)
     ):
-        raise PermissionDenied("quota reports are for the secretariat and customs")
+        raise PermissionDenied(gettext("quota reports are for the secretariat and customs"))
 
 
 def _report(
@@ -542,7 +543,10 @@ def _report(
     subtitle: str,
 ) -> Any:
     if fmt not in REPORT_FORMATS:
-        raise InvalidInput(f"format is one of {', '.join(REPORT_FORMATS)}", field="format")
+        raise InvalidInput(
+            gettext("format is one of %(value1)s") % {"value1": ", ".join(REPORT_FORMATS)},
+            field="format",
+        )
     if fmt == "csv":
         response = HttpResponse(
             reports.as_csv(rows=rows, columns=columns), content_type="text/csv; charset=utf-8"

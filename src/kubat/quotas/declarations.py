@@ -31,6 +31,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, Exists
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
@@ -254,8 +255,12 @@ def _refusals(
 def _check_open(*, period: QuotaPeriod, now: dt.datetime) -> None:
     if not period.opens_at <= now < period.closes_at:
         raise Conflict(
-            f"{period.name} is open from {period.opens_at:%Y-%m-%d %H:%M} "
-            f"to {period.closes_at:%Y-%m-%d %H:%M} UTC"
+            gettext("%(name)s is open from %(opens_at)s to %(closes_at)s UTC")
+            % {
+                "name": period.name,
+                "opens_at": f"{period.opens_at:%Y-%m-%d %H:%M}",
+                "closes_at": f"{period.closes_at:%Y-%m-%d %H:%M}",
+            }
         )
 
 
@@ -290,7 +295,9 @@ def _check_vehicles(vehicles: Sequence[VehicleIn], *, declaration: bool) -> None
     tariff code and customs value."""
     if not 1 <= len(vehicles) <= MAX_VEHICLES_PER_REQUEST:
         raise InvalidInput(
-            f"a declaration lists 1 to {MAX_VEHICLES_PER_REQUEST} vehicles", field="vehicles"
+            gettext("a declaration lists 1 to %(MAX_VEHICLES_PER_REQUEST)s vehicles")
+            % {"MAX_VEHICLES_PER_REQUEST": MAX_VEHICLES_PER_REQUEST},
+            field="vehicles",
         )
     for i, v in enumerate(vehicles):
         check_fits_column(
@@ -302,22 +309,23 @@ def _check_vehicles(vehicles: Sequence[VehicleIn], *, declaration: bool) -> None
     for i, v in enumerate(vehicles):
         if not _compact_code(v.tariff_code):
             raise InvalidInput(
-                "a declared vehicle has its tariff code", field=f"vehicles[{i}].tariff_code"
+                gettext("a declared vehicle has its tariff code"),
+                field=f"vehicles[{i}].tariff_code",
             )
         if v.customs_value is None or not v.customs_value.is_finite() or v.customs_value <= 0:
             raise InvalidInput(
-                "a declared vehicle has a positive customs value",
+                gettext("a declared vehicle has a positive customs value"),
                 field=f"vehicles[{i}].customs_value",
             )
         if not (len(v.currency.strip()) == 3 and v.currency.strip().isalpha()):
             raise InvalidInput(
-                "currency is an ISO 4217 code such as KGS, KZT or USD",
+                gettext("currency is an ISO 4217 code such as KGS, KZT or USD"),
                 field=f"vehicles[{i}].currency",
             )
         origin = v.origin_country.strip()
         if origin and not (len(origin) == 2 and origin.isalpha()):
             raise InvalidInput(
-                "origin is an ISO 3166 alpha-2 code", field=f"vehicles[{i}].origin_country"
+                gettext("origin is an ISO 3166 alpha-2 code"), field=f"vehicles[{i}].origin_country"
             )
 
 
@@ -325,12 +333,14 @@ def _declarant_row(*, period: QuotaPeriod, data: DeclarantIn) -> Declarant:
     """The declarant's row, created on first sight (kind and class checked against the period)."""
     if data.kind not in period.declarant_kinds:
         raise InvalidInput(
-            f"this period admits declarants of kind {', '.join(period.declarant_kinds)}",
+            gettext("this period admits declarants of kind %(value1)s")
+            % {"value1": ", ".join(period.declarant_kinds)},
             field="declarant.kind",
         )
     if data.declarant_class not in DeclarantClass.values:
         raise InvalidInput(
-            f"class must be among {DeclarantClass.values}", field="declarant.declarant_class"
+            gettext("class must be among %(values)s") % {"values": DeclarantClass.values},
+            field="declarant.declarant_class",
         )
     tax_id = validate_tax_id(country_code=period.country_code, kind=data.kind, tax_id=data.tax_id)
     # INSERT ... ON CONFLICT DO NOTHING, then read: no savepoint round trips, and two posts
@@ -350,7 +360,9 @@ def _declarant_row(*, period: QuotaPeriod, data: DeclarantIn) -> Declarant:
     declarant = Declarant.objects.get(country_code=period.country_code, tax_id=tax_id)
     if declarant.kind != data.kind:
         raise InvalidInput(
-            f"declarant {tax_id} is registered as a {declarant.kind}", field="declarant.kind"
+            gettext("declarant %(tax_id)s is registered as a %(kind)s")
+            % {"tax_id": tax_id, "kind": declarant.kind},
+            field="declarant.kind",
         )
     return declarant
 
@@ -369,15 +381,21 @@ def _customs_post(*, period: QuotaPeriod, number: str, now: dt.datetime) -> tupl
     )
     if post is None:
         raise InvalidInput(
-            f"{parsed.post_code} is not a {period.country_code} customs post", field="number"
+            gettext("%(post_code)s is not a %(country_code)s customs post")
+            % {"post_code": parsed.post_code, "country_code": period.country_code},
+            field="number",
         )
     if parsed.registered_on > (now + _DATE_SLACK).date():
         raise InvalidInput(
-            f"the number's date {parsed.registered_on:%d.%m.%Y} is after its acceptance",
+            gettext("the number's date %(registered_on)s is after its acceptance")
+            % {"registered_on": f"{parsed.registered_on:%d.%m.%Y}"},
             field="number",
         )
     if getattr(post, "taken", False):
-        raise Conflict(f"declaration {parsed.number} is already registered", field="number")
+        raise Conflict(
+            gettext("declaration %(number)s is already registered") % {"number": parsed.number},
+            field="number",
+        )
     return parsed.number, post
 
 
@@ -422,13 +440,19 @@ def _receive(
     source: str = Source.MANUAL,
 ) -> QuotaRequest:
     if channel not in Channel.values:
-        raise InvalidInput(f"channel must be among {Channel.values}", field="channel")
+        raise InvalidInput(
+            gettext("channel must be among %(values)s") % {"values": Channel.values},
+            field="channel",
+        )
     holder = _declarant_row(period=period, data=declarant)
     if (
         getattr(period, "sub_quota_count", 1)
         and not period.sub_quotas.filter(declarant_class=holder.declarant_class).exists()
     ):
-        raise Conflict(f"this period has no sub-quota for {holder.declarant_class} declarants")
+        raise Conflict(
+            gettext("this period has no sub-quota for %(declarant_class)s declarants")
+            % {"declarant_class": holder.declarant_class}
+        )
     request = QuotaRequest(
         period=period,
         declarant=holder,
@@ -523,7 +547,7 @@ def register_declaration(
     pending for its window's settlement (`allocation.wait_for_decision`).
     """
     if not account_services.has_role(user, Role.CUSTOMS):
-        raise PermissionDenied("only customs registers a declaration")
+        raise PermissionDenied(gettext("only customs registers a declaration"))
     now = now or timezone.now()
     period = get_period(period_id=period_id)
     _check_open(period=period, now=now)
@@ -561,13 +585,16 @@ def reserve_units(
     `reservation_days` and then lapse.
     """
     if not account_services.has_role(user, Role.IMPORTER):
-        raise PermissionDenied("only importer accounts reserve quota")
+        raise PermissionDenied(gettext("only importer accounts reserve quota"))
     now = now or timezone.now()
     period = get_period(period_id=period_id)
     if period.reservation_days is None:
         raise Conflict(
-            f"{period.name} reserves nothing: the quota is drawn when customs accepts the "
-            "declaration; ask for a pre-check instead"
+            gettext(
+                "%(name)s reserves nothing: the quota is drawn when customs accepts "
+                "the declaration; ask for a pre-check instead"
+            )
+            % {"name": period.name}
         )
     _check_open(period=period, now=now)
     _check_vehicles(vehicles, declaration=False)
@@ -602,13 +629,14 @@ def precheck(
         account_services.has_role(user, Role.IMPORTER)
         or account_services.has_role(user, Role.CUSTOMS)
     ):
-        raise PermissionDenied("only importer or customs accounts may pre-check quota")
+        raise PermissionDenied(gettext("only importer or customs accounts may pre-check quota"))
     now = now or timezone.now()
     period = get_period(period_id=period_id)
     _check_vehicles(vehicles, declaration=False)
     if declarant.kind not in period.declarant_kinds:
         raise InvalidInput(
-            f"this period admits declarants of kind {', '.join(period.declarant_kinds)}",
+            gettext("this period admits declarants of kind %(value1)s")
+            % {"value1": ", ".join(period.declarant_kinds)},
             field="declarant.kind",
         )
     tax_id = validate_tax_id(
@@ -652,7 +680,7 @@ def decimal_or_none(text: str, *, field: str) -> Decimal | None:
     try:
         value = Decimal(text)
     except ArithmeticError:
-        raise InvalidInput("must be a number", field=field) from None
+        raise InvalidInput(gettext("must be a number"), field=field) from None
     if not value.is_finite():
-        raise InvalidInput("must be a number", field=field)
+        raise InvalidInput(gettext("must be a number"), field=field)
     return value

@@ -16,6 +16,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from kubat.core.errors import InvalidInput
 from kubat.quotas.enums import DeclarantKind
 
@@ -42,40 +44,52 @@ def validate_tax_id(*, country_code: str, kind: str, tax_id: str) -> str:
     """The compact number when it is valid for the country and kind; InvalidInput otherwise."""
     number = "".join(tax_id.split()).replace("-", "")
     if not number.isdigit():
-        raise InvalidInput("a declarant number has digits only", field="declarant.tax_id")
+        raise InvalidInput(gettext("a declarant number has digits only"), field="declarant.tax_id")
     if country_code == "KG":
         if len(number) != 14:
-            raise InvalidInput("a Kyrgyz PIN or INN has 14 digits", field="declarant.tax_id")
+            raise InvalidInput(
+                gettext("a Kyrgyz PIN or INN has 14 digits"), field="declarant.tax_id"
+            )
         if kind == DeclarantKind.PERSON and (
             number[0] not in "12"
             or not _is_date(int(number[5:9]), int(number[3:5]), int(number[1:3]))
         ):
             raise InvalidInput(
-                "a Kyrgyz PIN starts with 1 or 2 and the birth date DDMMYYYY",
+                gettext("a Kyrgyz PIN starts with 1 or 2 and the birth date DDMMYYYY"),
                 field="declarant.tax_id",
             )
         return number
     if country_code == "KZ":
         label = "IIN" if kind == DeclarantKind.PERSON else "BIN"
         if len(number) != 12:
-            raise InvalidInput(f"a Kazakh {label} has 12 digits", field="declarant.tax_id")
+            raise InvalidInput(
+                gettext("a Kazakh %(label)s has 12 digits") % {"label": label},
+                field="declarant.tax_id",
+            )
         if kz_check_digit(number[:11]) != int(number[11]):
-            raise InvalidInput(f"the {label} check digit is wrong", field="declarant.tax_id")
+            raise InvalidInput(
+                gettext("the %(label)s check digit is wrong") % {"label": label},
+                field="declarant.tax_id",
+            )
         if kind == DeclarantKind.PERSON:
             century = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
             if number[6] not in century or not _is_date(
                 century[number[6]] + int(number[0:2]), int(number[2:4]), int(number[4:6])
             ):
                 raise InvalidInput(
-                    "an IIN starts with the birth date YYMMDD and a digit 1-6",
+                    gettext("an IIN starts with the birth date YYMMDD and a digit 1-6"),
                     field="declarant.tax_id",
                 )
         elif number[4] not in "456":
             raise InvalidInput(
-                "a BIN has 4, 5 or 6 in position 5 (legal entity type)", field="declarant.tax_id"
+                gettext("a BIN has 4, 5 or 6 in position 5 (legal entity type)"),
+                field="declarant.tax_id",
             )
         return number
-    raise InvalidInput(f"no declarant rules for country {country_code}", field="declarant.country")
+    raise InvalidInput(
+        gettext("no declarant rules for country %(country_code)s") % {"country_code": country_code},
+        field="declarant.country",
+    )
 
 
 def make_kz_number(first11: str) -> str:
@@ -110,18 +124,24 @@ def parse_declaration_number(*, country_code: str, number: str) -> DeclarationNu
     pattern = DECLARATION_NUMBER.get(country_code)
     if pattern is None:
         raise InvalidInput(
-            f"no declaration number format for country {country_code}", field="number"
+            gettext("no declaration number format for country %(country_code)s")
+            % {"country_code": country_code},
+            field="number",
         )
     match = pattern.fullmatch(compact)
     if match is None:
         raise InvalidInput(
-            "a declaration number reads CCCCCCCC/DDMMYY/NNNNNNN "
-            "(customs post code, registration date, serial)",
+            gettext(
+                "a declaration number reads CCCCCCCC/DDMMYY/NNNNNNN (customs post "
+                "code, registration date, serial)"
+            ),
             field="number",
         )
     text = match["date"]
     if not _is_date(2000 + int(text[4:6]), int(text[2:4]), int(text[0:2])):
-        raise InvalidInput(f"{text} is not a date DDMMYY", field="number")
+        raise InvalidInput(
+            gettext("%(text)s is not a date DDMMYY") % {"text": text}, field="number"
+        )
     return DeclarationNumber(
         number=compact,
         post_code=match["post"],

@@ -84,13 +84,15 @@ class QuotaPeriod(models.Model):
         max_digits=5,
         decimal_places=2,
         default=Decimal("15"),
-        help_text=_("The duty outside the quota, % of customs value (the duty forgone)."),
+        help_text=_("The duty outside the quota in per cent of customs value (the duty forgone)."),
     )
     security_pct = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal("15"),
-        help_text=_("Security for the duty forgone on draws once critical, % of customs value."),
+        help_text=_(
+            "Security for the duty forgone on draws once critical, in per cent of customs value."
+        ),
     )
     critical_at = models.DateTimeField(null=True, blank=True)
     outcome_confirmed_at = models.DateTimeField(null=True, blank=True)

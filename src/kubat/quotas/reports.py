@@ -23,10 +23,12 @@ from typing import Any
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from kubat.core.pdffonts import pdf_fonts
 from kubat.fleet import services as fleet_services
 from kubat.quotas.enums import LIVE_CERTIFICATE, CertificateStatus, RequestKind
 from kubat.quotas.models import Certificate, QuotaPeriod
@@ -152,6 +154,7 @@ def as_pdf(
 ) -> bytes:
     """A landscape A4 table, as many pages as it takes, with the totals line the caller gives
     in `subtitle`. Rendered on demand (reportlab; no system library)."""
+    regular, bold = pdf_fonts()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=landscape(A4), invariant=True)
     pdf.setTitle(title)
@@ -159,27 +162,27 @@ def as_pdf(
     col_w = (width - 30 * mm) / len(columns)
 
     def header() -> float:
-        pdf.setFont("Helvetica-Bold", 14)
+        pdf.setFont(bold, 14)
         pdf.drawString(15 * mm, height - 15 * mm, title)
-        pdf.setFont("Helvetica", 9)
+        pdf.setFont(regular, 9)
         pdf.drawString(15 * mm, height - 21 * mm, subtitle)
-        pdf.setFont("Helvetica-Bold", 8)
+        pdf.setFont(bold, 8)
         for i, c in enumerate(columns):
             pdf.drawString(15 * mm + i * col_w, height - 30 * mm, c)
         return height - 36 * mm
 
     y = header()
-    pdf.setFont("Helvetica", 8)
+    pdf.setFont(regular, 8)
     for row in rows:
         if y < 15 * mm:
             pdf.showPage()
             y = header()
-            pdf.setFont("Helvetica", 8)
+            pdf.setFont(regular, 8)
         for i, c in enumerate(columns):
             pdf.drawString(15 * mm + i * col_w, y, str(row[c])[:32])
         y -= 5 * mm
     if not rows:
-        pdf.drawString(15 * mm, y, "Nothing to report.")
+        pdf.drawString(15 * mm, y, gettext("Nothing to report."))
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
@@ -113,15 +114,21 @@ def check_period(*, period: QuotaPeriod) -> None:
 def _check_period(period: QuotaPeriod) -> None:
     unknown = set(period.powertrains) - set(Powertrain.values)
     if not period.powertrains or unknown:
-        raise InvalidInput(f"powertrains must be among {Powertrain.values}", field="powertrains")
+        raise InvalidInput(
+            gettext("powertrains must be among %(values)s") % {"values": Powertrain.values},
+            field="powertrains",
+        )
     if not period.declarant_kinds or set(period.declarant_kinds) - set(DeclarantKind.values):
         raise InvalidInput(
-            f"declarant kinds must be among {DeclarantKind.values}", field="declarant_kinds"
+            gettext("declarant kinds must be among %(values)s") % {"values": DeclarantKind.values},
+            field="declarant_kinds",
         )
     if period.closes_at <= period.opens_at:
-        raise InvalidInput("a period closes after it opens", field="closes_at")
+        raise InvalidInput(gettext("a period closes after it opens"), field="closes_at")
     if not 1 <= period.critical_threshold_pct <= 100:
-        raise InvalidInput("critical threshold is a percentage", field="critical_threshold_pct")
+        raise InvalidInput(
+            gettext("critical threshold is a percentage"), field="critical_threshold_pct"
+        )
 
 
 def save_period(*, period: QuotaPeriod) -> QuotaPeriod:
@@ -138,13 +145,16 @@ def save_period(*, period: QuotaPeriod) -> QuotaPeriod:
     balance = PeriodBalance.objects.select_for_update().get(period_id=period.pk)
     if period.volume < balance.allocated:
         raise Conflict(
-            f"{balance.allocated} units are already allocated: volume cannot be lower",
+            gettext("%(allocated)s units are already allocated: volume cannot be lower")
+            % {"allocated": balance.allocated},
             field="volume",
         )
     reserved = sum(SubQuota.objects.filter(period_id=period.pk).values_list("volume", flat=True))
     if period.volume < reserved:
         raise Conflict(
-            f"sub-quotas reserve {reserved} units: volume cannot be lower", field="volume"
+            gettext("sub-quotas reserve %(reserved)s units: volume cannot be lower")
+            % {"reserved": reserved},
+            field="volume",
         )
     period.save()
     balance.volume = period.volume
@@ -155,18 +165,21 @@ def save_period(*, period: QuotaPeriod) -> QuotaPeriod:
 def set_sub_quota(*, period: QuotaPeriod, declarant_class: str, volume: int) -> SubQuota:
     """Reserve `volume` units for one declarant class; sub-quotas together fit the volume."""
     if declarant_class not in DeclarantClass.values:
-        raise InvalidInput(f"class must be among {DeclarantClass.values}", field="declarant_class")
+        raise InvalidInput(
+            gettext("class must be among %(values)s") % {"values": DeclarantClass.values},
+            field="declarant_class",
+        )
     PeriodBalance.objects.select_for_update().get(period_id=period.pk)
     others = sum(
         period.sub_quotas.exclude(declarant_class=declarant_class).values_list("volume", flat=True)
     )
     if others + volume > period.volume:
-        raise InvalidInput("sub-quotas together exceed the period volume", field="volume")
+        raise InvalidInput(gettext("sub-quotas together exceed the period volume"), field="volume")
     sub, _ = SubQuota.objects.get_or_create(
         period=period, declarant_class=declarant_class, defaults={"volume": volume}
     )
     if volume < sub.allocated:
-        raise Conflict("sub-quota cannot fall below what it has allocated", field="volume")
+        raise Conflict(gettext("sub-quota cannot fall below what it has allocated"), field="volume")
     sub.volume = volume
     sub.save(update_fields=["volume"])
     return sub
@@ -180,7 +193,9 @@ def get_period(*, period_id: int) -> QuotaPeriod:
             .get(pk=period_id)
         )
     except QuotaPeriod.DoesNotExist:
-        raise NotFound(f"quota period {period_id} does not exist") from None
+        raise NotFound(
+            gettext("quota period %(period_id)s does not exist") % {"period_id": period_id}
+        ) from None
 
 
 # --- after allocation: withdrawal, clearance, lapse ------------------------------------------
@@ -197,7 +212,9 @@ def get_request(*, user: User, request_id: int) -> QuotaRequest:
         QuotaRequest.objects.select_related("period", "declarant").filter(pk=request_id).first()
     )
     if request is None or not _can_act_for(user, request):
-        raise NotFound(f"request {request_id} does not exist")
+        raise NotFound(
+            gettext("request %(request_id)s does not exist") % {"request_id": request_id}
+        )
     return request
 
 
@@ -261,11 +278,13 @@ def withdraw_request(
         .get(period_id=request.period_id)
     )
     if request.status == RequestStatus.WITHDRAWN:
-        raise Conflict(f"request {request_id} is already withdrawn")
+        raise Conflict(
+            gettext("request %(request_id)s is already withdrawn") % {"request_id": request_id}
+        )
     live = list(Certificate.objects.filter(vehicle__request=request, status__in=LIVE_CERTIFICATE))
     issued = [c for c in live if c.status == CertificateStatus.ISSUED]
     if live and not issued:
-        raise Conflict("every certificate of this request is cleared: nothing to withdraw")
+        raise Conflict(gettext("every certificate of this request is cleared: nothing to withdraw"))
     events = _return_units(
         certificates=issued,
         status=CertificateStatus.WITHDRAWN,
@@ -315,7 +334,7 @@ def clear_certificate(
     uncleared, or its validity has run out (it lapses instead).
     """
     if not account_services.has_role(user, Role.CUSTOMS):
-        raise PermissionDenied("only customs may clear a quota certificate")
+        raise PermissionDenied(gettext("only customs may clear a quota certificate"))
     now = now or timezone.now()
     cert = _certificate(number=number)
     cert = Certificate.objects.select_related("vehicle__request").get(pk=cert.pk)
@@ -326,9 +345,15 @@ def clear_certificate(
     )
     cert.refresh_from_db()
     if cert.status != CertificateStatus.ISSUED:
-        raise Conflict(f"certificate {cert.number} is {cert.status}, not awaiting clearance")
+        raise Conflict(
+            gettext("certificate %(number)s is %(status)s, not awaiting clearance")
+            % {"number": cert.number, "status": cert.status}
+        )
     if cert.valid_until < now:
-        raise Conflict(f"certificate {cert.number} expired on {cert.valid_until:%Y-%m-%d}")
+        raise Conflict(
+            gettext("certificate %(number)s expired on %(valid_until)s")
+            % {"number": cert.number, "valid_until": f"{cert.valid_until:%Y-%m-%d}"}
+        )
     cert.status = CertificateStatus.CLEARED
     cert.cleared_at = now
     # The goods declaration that drew the unit, unless customs names another (a reservation's).
@@ -415,7 +440,7 @@ def confirm_period_outcome(
         account_services.has_role(user, Role.SECRETARIAT)
         or account_services.has_role(user, Role.CUSTOMS)
     ):
-        raise PermissionDenied("the secretariat or customs confirms a period's outcome")
+        raise PermissionDenied(gettext("the secretariat or customs confirms a period's outcome"))
     now = now or timezone.now()
     balance = (
         PeriodBalance.objects.select_for_update()
@@ -424,11 +449,18 @@ def confirm_period_outcome(
         .first()
     )
     if balance is None:
-        raise NotFound(f"quota period {period_id} does not exist", field="period_id")
+        raise NotFound(
+            gettext("quota period %(period_id)s does not exist") % {"period_id": period_id},
+            field="period_id",
+        )
     period = balance.period
     if period.outcome_confirmed_at is not None:
         raise Conflict(
-            f"{period.name}'s outcome was confirmed on {period.outcome_confirmed_at:%Y-%m-%d}"
+            gettext("%(name)s's outcome was confirmed on %(outcome_confirmed_at)s")
+            % {
+                "name": period.name,
+                "outcome_confirmed_at": f"{period.outcome_confirmed_at:%Y-%m-%d}",
+            }
         )
     released = Certificate.objects.filter(
         period=period, security_status=SecurityStatus.HELD
@@ -457,14 +489,14 @@ def confirm_period_outcome(
 def _certificate(*, number: str) -> Certificate:
     # No number holds a NUL, and PostgreSQL refuses one in a query with a DataError (a 500).
     if "\x00" in number:
-        raise NotFound("no certificate number contains a NUL character")
+        raise NotFound(gettext("no certificate number contains a NUL character"))
     cert = (
         Certificate.objects.select_related("period", "vehicle")
         .filter(number=number.strip().upper())
         .first()
     )
     if cert is None:
-        raise NotFound(f"certificate {number} does not exist")
+        raise NotFound(gettext("certificate %(number)s does not exist") % {"number": number})
     return cert
 
 

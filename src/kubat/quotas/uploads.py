@@ -15,6 +15,8 @@ import io
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 from kubat.core.errors import InvalidInput
 from kubat.quotas.identifiers import validate_tax_id
 from kubat.quotas.services import DeclarantIn, VehicleIn
@@ -35,21 +37,22 @@ def _vehicle(values: dict[str, str]) -> VehicleIn:
     kwh_text = (values.get("battery_kwh") or "").strip()
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
     if year_text and not (year_text.isascii() and year_text.isdecimal()):
-        raise InvalidInput("model year must be a number", field="model_year")
+        raise InvalidInput(gettext("model year must be a number"), field="model_year")
     try:
         kwh = Decimal(kwh_text) if kwh_text else None
     except InvalidOperation:
-        raise InvalidInput("battery kWh must be a number", field="battery_kwh") from None
+        raise InvalidInput(gettext("battery kWh must be a number"), field="battery_kwh") from None
     # The same bounds as the API's VehicleIn: the column holds 6 digits with one decimal, and
     # NaN or 1e9 would otherwise fail only when saved.
     if kwh is not None and not (
         kwh.is_finite() and 0 <= kwh <= 1000 and kwh == kwh.quantize(Decimal("0.1"))
     ):
         raise InvalidInput(
-            "battery kWh must be between 0 and 1000 with at most one decimal", field="battery_kwh"
+            gettext("battery kWh must be between 0 and 1000 with at most one decimal"),
+            field="battery_kwh",
         )
     if not all((values.get(k) or "").strip() for k in ("vin", "make", "model", "powertrain")):
-        raise InvalidInput("vin, make, model and powertrain are required", field="vehicle")
+        raise InvalidInput(gettext("vin, make, model and powertrain are required"), field="vehicle")
     return VehicleIn(
         vin=values["vin"].strip(),
         make=values["make"].strip(),
@@ -102,10 +105,10 @@ def parse_declared_lines(text: str) -> tuple[list[VehicleIn], list[str]]:
                 value = Decimal(value_text) if value_text else None
             except InvalidOperation:
                 raise InvalidInput(
-                    "customs value must be a number", field="customs_value"
+                    gettext("customs value must be a number"), field="customs_value"
                 ) from None
             if value is not None and not (value.is_finite() and value > 0):
-                raise InvalidInput("customs value must be positive", field="customs_value")
+                raise InvalidInput(gettext("customs value must be positive"), field="customs_value")
             vehicles.append(
                 replace(
                     base,
@@ -131,7 +134,9 @@ def parse_csv(*, text: str, country_code: str) -> ParsedUpload:
     try:
         return _parse_rows(reader, parsed, country_code=country_code)
     except csv.Error as exc:  # e.g. a field over the csv module's size limit
-        raise InvalidInput(f"not a readable CSV: {exc}", field="file") from None
+        raise InvalidInput(
+            gettext("not a readable CSV: %(exc)s") % {"exc": exc}, field="file"
+        ) from None
 
 
 def _parse_rows(
@@ -173,5 +178,7 @@ def decode_csv_upload(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"the file is not UTF-8 text (byte {exc.start}); save the CSV as UTF-8", field="file"
+            gettext("the file is not UTF-8 text (byte %(start)s); save the CSV as UTF-8")
+            % {"start": exc.start},
+            field="file",
         ) from None
