@@ -77,6 +77,7 @@ def test_every_periodic_command_runs_under_the_worker() -> None:
         "ocpi-pull": "ok",
         "quotas-lapse": "ok",
         "ocpi-maintain": "ok",
+        "ocpi-renew": "ok",
     }
 
 

@@ -31,6 +31,7 @@ EVERY = {
     "ocpi-pull": 4,
     "quotas-lapse": 4,
     "ocpi-maintain": 4,
+    "ocpi-renew": 4,
     "slow": SLOW_EVERY,
 }
 RUNS = """

@@ -10,6 +10,7 @@ job off, for those who keep it in cron):
 | ocpi-pull     | `kubat ocpi pull --all` | 900   | mirrors peers, keeps partitions ahead   |
 | quotas-lapse  | `kubat quotas lapse`    | 86400 | validity is counted in days             |
 | ocpi-maintain | `kubat ocpi maintain`   | 86400 | partitions are made a year ahead        |
+| ocpi-renew    | `kubat ocpi renew --due`| 86400 | tokens renewed within a month (28 days) |
 
 `KUBAT_WORKER_EXTRA_JOBS` adds jobs as JSON:
 `{"clearsessions": {"command": ["clearsessions"], "every": 86400}}`, or `{"call":
@@ -49,6 +50,7 @@ DEFAULTS: tuple[Job, ...] = (
     Job("ocpi-pull", 900, ("ocpi", "pull", "--all")),
     Job("quotas-lapse", 86400, ("quotas", "lapse")),
     Job("ocpi-maintain", 86400, ("ocpi", "maintain")),
+    Job("ocpi-renew", 86400, ("ocpi", "renew", "--due")),
 )
 
 
