@@ -68,3 +68,15 @@ def test_a_2_2_1_write_leaves_the_2_3_0_fields_alone() -> None:
     assert stored.name == "Renamed"
     assert stored.help_phone == "+996312000000"
     assert stored.parking_places is not None
+
+
+def test_the_api_and_the_page_show_the_2_3_0_additions(client: Any) -> None:
+    stored = _save(v230.Location.model_validate(_body_230()))
+    detail = client.get(f"/api/v1/locations/{stored.pk}").json()
+    assert detail["help_phone"] == "+996312000000"
+    by_uid = {e["uid"]: e for e in detail["evses"]}
+    assert by_uid["1"]["accepted_service_providers"] == ["Kubat Pay"]
+    assert by_uid["2"]["accepted_service_providers"] == []
+    page = client.get(f"/ru/locations/{stored.pk}/").content.decode()
+    assert "Линия помощи водителям" in page
+    assert 'href="tel:+996312000000"' in page
