@@ -69,7 +69,7 @@ def test_location_breaking_the_standard_profile_is_stored_and_flagged(
     client: Client, token_c: str
 ) -> None:
     ccs_only = location(evses=[evse("1", connectors=[connector(standard="IEC_62196_T2_COMBO")])])
-    assert call(client, "PUT", location_url(), ccs_only, token=token_c).status_code == 200
+    assert call(client, "PUT", location_url(), ccs_only, token=token_c).status_code == 201
     item = client.get("/api/v1/locations").json()["items"][0]
     detail = client.get(f"/api/v1/locations/{item['id']}").json()
     assert detail["compliance"]["compliant"] is False

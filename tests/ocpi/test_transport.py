@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.ocpi.factories import BASE, call, location, location_url, registered_peer
+from tests.ocpi.factories import (
+    BASE,
+    auth,
+    call,
+    connector,
+    evse,
+    location,
+    location_url,
+    registered_peer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,18 +68,34 @@ def test_request_ids_are_generated_when_absent(client: Client, peer: None) -> No
     assert len(response["X-Correlation-ID"]) == 36
 
 
-def test_routing_headers_are_returned_swapped(client: Client, peer: None) -> None:
-    response = call(
-        client,
-        "GET",
-        "/ocpi/versions",
-        HTTP_OCPI_FROM_COUNTRY_CODE="KG",
-        HTTP_OCPI_FROM_PARTY_ID="ABC",
-        HTTP_OCPI_TO_COUNTRY_CODE="KG",
-        HTTP_OCPI_TO_PARTY_ID="NAP",
-    )
+ROUTED = {
+    "HTTP_OCPI_FROM_COUNTRY_CODE": "KG",
+    "HTTP_OCPI_FROM_PARTY_ID": "ABC",
+    "HTTP_OCPI_TO_COUNTRY_CODE": "KG",
+    "HTTP_OCPI_TO_PARTY_ID": "NAP",
+}
+
+
+def test_functional_module_responses_return_the_routing_headers_swapped(
+    client: Client, peer: None
+) -> None:
+    call(client, "PUT", location_url(), location())
+    response = call(client, "GET", location_url(), **ROUTED)
+    assert response.json()["status_code"] == 1000
     assert response["OCPI-to-party-id"] == "ABC"
     assert response["OCPI-from-party-id"] == "NAP"
+    sender = call(client, "GET", f"{BASE}/sender/locations", **ROUTED)
+    assert sender["OCPI-to-country-code"] == "KG"
+    assert sender["OCPI-from-country-code"] == "KG"
+
+
+@pytest.mark.parametrize("path", ["/ocpi/versions", BASE, f"{BASE}/credentials"])
+def test_versions_and_credentials_never_carry_routing_headers(
+    client: Client, peer: None, path: str
+) -> None:
+    response = call(client, "GET", path, **ROUTED)
+    assert response.json()["status_code"] == 1000
+    assert not [h for h in response.headers if h.lower().startswith("ocpi-")]
 
 
 def test_routing_header_naming_another_party_is_refused(client: Client, peer: None) -> None:
@@ -89,7 +114,7 @@ def test_malformed_body_gets_2001_naming_the_field(client: Client, peer: None) -
     body = location()
     body["evses"][0]["connectors"][0]["power_type"] = "PLASMA"
     response = call(client, "PUT", location_url(), body)
-    assert response.status_code == 400
+    assert response.status_code == 200  # valid JSON reached the OCPI layer: no HTTP error
     assert response.json()["status_code"] == 2001
     assert "evses.0.connectors.0.power_type" in response.json()["status_message"]
 
@@ -101,8 +126,25 @@ def test_body_that_is_not_json_gets_2001(client: Client, peer: None) -> None:
         content_type="application/json",
         HTTP_AUTHORIZATION="Token operator-token-c",
     )
+    assert response.status_code == 400  # not JSON: the transport layer's error
     assert response.json()["status_code"] == 2001
     assert response.json()["status_message"].startswith("body")
+    as_text = client.put(
+        location_url(), data="{not json", content_type="text/plain", **auth("operator-token-c")
+    )
+    assert as_text.status_code == 400
+    assert as_text.json()["status_code"] == 2001
+
+
+def test_a_created_object_gets_201_and_an_update_200(client: Client, peer: None) -> None:
+    assert call(client, "PUT", location_url(), location()).status_code == 201
+    assert call(client, "PUT", location_url(), location(name="Renamed")).status_code == 200
+    new_evse = call(client, "PUT", location_url("BSK1", "9"), evse("9"))
+    assert new_evse.status_code == 201
+    assert call(client, "PUT", location_url("BSK1", "9"), evse("9")).status_code == 200
+    new_connector = call(client, "PUT", location_url("BSK1", "9", "2"), connector("2"))
+    assert new_connector.status_code == 201
+    assert new_connector.json()["status_code"] == 1000
 
 
 def test_unknown_location_gets_2003_with_http_404(client: Client, peer: None) -> None:

@@ -80,6 +80,7 @@ def test_every_periodic_command_runs_under_the_worker() -> None:
         "strategy-overdue": "ok",
         "open-data-snapshot": "ok",
         "status-rollup": "ok",
+        "ocpi-renew": "ok",
     }
 
 

@@ -32,6 +32,7 @@ EVERY = {
     "quotas-lapse": 4,
     "ocpi-maintain": 4,
     "strategy-overdue": 4,
+    "ocpi-renew": 4,
     "slow": SLOW_EVERY,
 }
 RUNS = """

@@ -27,26 +27,36 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from pydantic import ValidationError
 
 from kubat.core.errors import InvalidInput
 from kubat.ocpi import conf
 from kubat.ocpi.models import Peer
 from kubat.ocpi.outbound import PinnedTransport
-from kubat.ocpi.services import get_peer, mark_pulled, new_token, own_credentials, party_for_key
+from kubat.ocpi.services import (
+    forget_registration,
+    get_peer,
+    mark_pulled,
+    new_token,
+    own_credentials,
+    party_for_key,
+)
 from kubat.ocpi.transport import digest
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi_tariffs
 from kubat.protocols.ocpi.v2_2_1.credentials import Credentials, VersionDetails
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 from kubat.registry import bounds
 from kubat.registry import services as registry_services
+from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import Source
 
 logger = logging.getLogger(__name__)
@@ -185,6 +195,14 @@ def register(*, versions_url: str, token_a: str, party_key: str, our_base: str =
     url = next((e["url"] for e in endpoints if e["identifier"] == "credentials"), None)
     if url is None:
         raise PeerError(f"{versions_url}: the peer has no credentials endpoint")
+    if not _offers(endpoints, "locations", "SENDER"):
+        # Kubat registers with a platform to mirror its Locations; a registration that can
+        # never be pulled would sit in `pull --all` failing every quarter of an hour.
+        raise InvalidInput(
+            f"{versions_url} advertises no Locations sender: Kubat registers only with a "
+            "platform it can pull Locations from",
+            field="url",
+        )
     token_b = new_token()
     with transaction.atomic():
         peer = party.ocpi_peers.exclude(state=Peer.State.UNREGISTERED).first()
@@ -206,15 +224,102 @@ def register(*, versions_url: str, token_a: str, party_key: str, our_base: str =
         raise InvalidInput(f"the peer's credentials do not name {party.key}", field="party")
     version, endpoints = discover(versions_url=theirs.url, token=theirs.token, uniform=False)
     with transaction.atomic():
-        peer.their_token = theirs.token
-        peer.versions_url = theirs.url
-        peer.version = version
-        peer.endpoints = endpoints
-        peer.roles = [r.model_dump(mode="json", exclude_none=True) for r in theirs.roles]
+        _keep_credentials(peer, theirs, version=version, endpoints=endpoints)
         peer.token_a_digest = None
         peer.state = Peer.State.REGISTERED
+        peer.kubat_registered = True
         peer.save()
     return peer
+
+
+def _offers(endpoints: list[dict[str, Any]], identifier: str, role: str) -> bool:
+    return any(e.get("identifier") == identifier and e.get("role") == role for e in endpoints)
+
+
+def _keep_credentials(
+    peer: Peer, theirs: Credentials, *, version: str, endpoints: list[dict[str, Any]]
+) -> None:
+    peer.their_token = theirs.token
+    peer.versions_url = theirs.url
+    peer.version = version
+    peer.endpoints = endpoints
+    peer.roles = [r.model_dump(mode="json", exclude_none=True) for r in theirs.roles]
+    peer.credentials_at = datetime.now(UTC)
+
+
+def _credentials_url(peer: Peer) -> str:
+    url = next((e["url"] for e in peer.endpoints if e.get("identifier") == "credentials"), None)
+    if peer.state != Peer.State.REGISTERED or not peer.their_token or not url:
+        raise InvalidInput(f"{peer.name} is not registered", field="party")
+    return str(url)
+
+
+def renew(*, party_key: str, our_base: str = "") -> Peer:
+    """Renew Kubat's credentials with a peer it registered with (spec 7.2.3, PUT): both tokens
+    rotate. Raises PeerError (the peer refused or could not be reached), InvalidInput.
+
+    The new token Kubat issues is accepted beside the current one from before the PUT (the peer
+    may call Kubat's versions with it while it handles the PUT) until the answer comes: then it
+    is the only one. When the PUT fails, the current tokens stay and the new one is dropped,
+    so a failed renewal never locks either side out.
+    """
+    peer = get_peer(party_key=party_key)
+    url = _credentials_url(peer)
+    our_base = our_base or conf.base_url()
+    token_b = new_token()
+    Peer.objects.filter(pk=peer.pk).update(next_token_digest=digest(token_b))
+    try:
+        with _client(peer.their_token) as client:
+            body = own_credentials(token=token_b, request_base=our_base)
+            data = _data(_call(client, "PUT", url, json=body))
+        try:
+            theirs = Credentials.model_validate(data)
+        except ValidationError as exc:
+            logger.warning("OCPI %s: malformed credentials: %s", url, exc)
+            raise PeerError(f"{url}: malformed credentials") from None
+        version, endpoints = discover(versions_url=theirs.url, token=theirs.token, uniform=False)
+    except (PeerError, InvalidInput):
+        Peer.objects.filter(pk=peer.pk).update(next_token_digest=None)
+        raise
+    with transaction.atomic():
+        peer = Peer.objects.select_for_update().get(pk=peer.pk)
+        _keep_credentials(peer, theirs, version=version, endpoints=endpoints)
+        peer.token_digest = digest(token_b)
+        peer.next_token_digest = None
+        peer.save()
+    return peer
+
+
+def unregister(*, party_key: str) -> Peer:
+    """Unregister Kubat from a peer (spec 7.2.4, DELETE): afterwards no token of either side
+    works. A peer that answers that Kubat is not registered there any more (HTTP 405 or an
+    OCPI error) is forgotten all the same; a peer that cannot be reached raises PeerError and
+    nothing changes, so the DELETE can be tried again."""
+    peer = get_peer(party_key=party_key)
+    url = _credentials_url(peer)
+    with _client(peer.their_token) as client:
+        response = _call(client, "DELETE", url)
+    if response.status_code == 200:
+        try:
+            _data(response)
+        except PeerError as exc:
+            logger.warning("OCPI %s: DELETE answered with an error (%s); forgetting it", url, exc)
+    with transaction.atomic():
+        peer = Peer.objects.select_for_update().get(pk=peer.pk)
+        forget_registration(peer)
+    return peer
+
+
+def renewal_due(*, max_age: timedelta) -> list[str]:
+    """Parties of the peers Kubat registered with whose tokens are older than `max_age`."""
+    cutoff = datetime.now(UTC) - max_age
+    rows = Peer.objects.filter(state=Peer.State.REGISTERED, kubat_registered=True).filter(
+        Q(credentials_at__lt=cutoff) | Q(credentials_at__isnull=True)
+    )
+    keys: list[str] = []
+    for peer in rows.prefetch_related("parties"):
+        keys.extend(p.key for p in peer.parties.all()[:1])
+    return keys
 
 
 @dataclass
@@ -224,15 +329,22 @@ class PullReport:
     saved: int = 0
     older: int = 0
     rejected: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    tariffs: PullReport | None = None
+    seen: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "pages": self.pages,
             "received": self.received,
             "saved": self.saved,
             "older_than_stored": self.older,
             "rejected": self.rejected,
         }
+        if self.tariffs is not None:
+            out["retired"] = self.retired
+            out["tariffs"] = self.tariffs.as_dict()
+        return out
 
 
 def _with_offset(url: str, offset: int, limit: int) -> str:
@@ -254,21 +366,29 @@ def _next_url(response: httpx.Response, *, current: str, offset: int, got: int) 
     return _with_offset(current, offset + got, limit)
 
 
+def _parsed(item: Any, model: type[Any], report: PullReport, *, check: Any = None) -> Any:
+    """The item as `model`, or None with the reason in the report."""
+    where = item.get("id") if isinstance(item, dict) else "?"
+    if isinstance(where, str):
+        report.seen.add(where.upper())
+    try:
+        if check is not None:
+            check(item)
+        return model.model_validate(item)
+    except InvalidInput as exc:
+        report.rejected.append(f"{where}: {exc.message}")
+    except ValidationError as exc:
+        report.rejected.append(f"{where}: {exc.errors()[0]['msg']}")
+    return None
+
+
 def _save_page(peer: Peer, items: list[Any], report: PullReport) -> None:
     parties = {(p.country_code, p.party_id): p for p in peer.parties.all()}
     with transaction.atomic():
         for item in items:
             report.received += 1
-            try:
-                bounds.check_location(item)
-                obj = ocpi.Location.model_validate(item)
-            except InvalidInput as exc:
-                where = item.get("id") if isinstance(item, dict) else "?"
-                report.rejected.append(f"{where}: {exc.message}")
-                continue
-            except ValidationError as exc:
-                where = item.get("id") if isinstance(item, dict) else "?"
-                report.rejected.append(f"{where}: {exc.errors()[0]['msg']}")
+            obj = _parsed(item, ocpi.Location, report, check=bounds.check_location)
+            if obj is None:
                 continue
             party = parties.get((obj.country_code.upper(), obj.party_id.upper()))
             if party is None:
@@ -283,29 +403,79 @@ def _save_page(peer: Peer, items: list[Any], report: PullReport) -> None:
                 report.saved += 1
 
 
+def _save_tariff_page(peer: Peer, items: list[Any], report: PullReport) -> None:
+    parties = {(p.country_code, p.party_id): p for p in peer.parties.all()}
+    with transaction.atomic():
+        for item in items:
+            report.received += 1
+            obj = _parsed(item, ocpi_tariffs.Tariff, report)
+            if obj is None:
+                continue
+            party = parties.get((obj.country_code.upper(), obj.party_id.upper()))
+            if party is None:
+                report.rejected.append(f"{obj.id}: party {obj.country_code}*{obj.party_id}")
+                continue
+            try:
+                with transaction.atomic():
+                    registry_tariffs.put_tariff(party=party, data=obj, source=Source.OCPI)
+            except registry_services.OutOfOrder:
+                report.older += 1
+            else:
+                report.saved += 1
+
+
+def _pages(
+    client: httpx.Client,
+    url: str,
+    params: dict[str, str],
+    save: Any,
+    peer: Peer,
+    report: PullReport,
+) -> None:
+    """Every page of a sender list, each saved by `save` in its own transaction."""
+    current: str | None = f"{url}?{urlencode(params)}"
+    while current:
+        response = _call(client, "GET", current)
+        items = _data(response)
+        if not isinstance(items, list):
+            raise PeerError(f"{current}: data is not a list")
+        save(peer, items, report)
+        report.pages += 1
+        offset = int(dict(parse_qsl(urlsplit(current).query)).get("offset", "0") or 0)
+        current = _next_url(response, current=current, offset=offset, got=len(items))
+
+
 def pull(*, party_key: str, limit: int = 100, full: bool = False) -> PullReport:
-    """Mirror the peer's sender Locations into the registry (see the module docstring)."""
+    """Mirror the peer's sender Tariffs and Locations into the registry (module docstring).
+
+    A full pull (`full`, or the first one) received every location the peer publishes, so the
+    peer's locations it did not send are retired (registry.services.retire_locations): the
+    station is gone. An incremental pull (date_from) cannot tell, and retires nothing; nor does
+    a pull that failed half-way (PeerError is raised before).
+    """
     peer = get_peer(party_key=party_key)
     url = peer.endpoint("locations", "SENDER")
     if peer.state != Peer.State.REGISTERED or not url or not peer.their_token:
         raise InvalidInput(f"{party_key} is not registered or offers no Locations sender")
     started = datetime.now(UTC)
+    whole = full or peer.pull_from is None
     params = {"limit": str(limit), "offset": "0"}
-    if peer.pull_from and not full:
+    if not whole and peer.pull_from is not None:
         params["date_from"] = format_datetime(peer.pull_from)
-    current: str | None = f"{url}?{urlencode(params)}"
-    report = PullReport()
+    report = PullReport(tariffs=PullReport())
     party = next(iter(peer.parties.all()))
     with _client(peer.their_token, to_party=(party.country_code, party.party_id)) as client:
-        while current:
-            response = _call(client, "GET", current)
-            items = _data(response)
-            if not isinstance(items, list):
-                raise PeerError(f"{current}: data is not a list")
-            _save_page(peer, items, report)
-            report.pages += 1
-            offset = int(dict(parse_qsl(urlsplit(current).query)).get("offset", "0") or 0)
-            current = _next_url(response, current=current, offset=offset, got=len(items))
+        tariffs_url = peer.endpoint("tariffs", "SENDER")
+        if tariffs_url and report.tariffs is not None:
+            # Tariffs first: the connectors that follow name them (registry rule tariff-known).
+            _pages(client, tariffs_url, params, _save_tariff_page, peer, report.tariffs)
+        _pages(client, url, params, _save_page, peer, report)
+    if whole:
+        with transaction.atomic():
+            for each in peer.parties.all():
+                report.retired += registry_services.retire_locations(
+                    party=each, keep=report.seen, source=Source.OCPI
+                )
     mark_pulled(peer=peer, started_at=started)
     return report
 

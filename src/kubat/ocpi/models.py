@@ -34,6 +34,14 @@ class Peer(models.Model):
         blank=True,
         help_text="Digest of the token the peer presents to Kubat (B or C).",
     )
+    next_token_digest = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Digest of the token Kubat is rotating to while it renews its credentials "
+        "with the peer: accepted beside the current one until the peer confirms.",
+    )
     their_token = models.CharField(
         max_length=64, blank=True, help_text="The token Kubat presents to the peer (B or C)."
     )
@@ -49,6 +57,14 @@ class Peer(models.Model):
         help_text="Resume point of `kubat ocpi pull`: the date_from of the next pull.",
     )
     last_pulled_at = models.DateTimeField(null=True, blank=True)
+    kubat_registered = models.BooleanField(
+        default=False,
+        help_text="Kubat registered with this peer (Kubat is its credentials client), so Kubat "
+        "renews the credentials and may unregister.",
+    )
+    credentials_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the tokens were last exchanged (POST or PUT)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

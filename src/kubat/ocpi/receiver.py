@@ -92,27 +92,29 @@ def _connector(evse: EVSE, connector_id: str) -> Connector:
 
 def put_location(
     *, caller: Caller, country_code: str, party_id: str, location_id: str, body: Any
-) -> None:
+) -> bool:
     party_pk = party_of(caller, country_code, party_id)
     obj = parse(ocpi.Location, body)
     _same("country_code", country_code, obj.country_code)
     _same("party_id", party_id, obj.party_id)
     _same("id", location_id, obj.id)
     with transaction.atomic():
-        registry_services.save_location(
+        _, created = registry_services.save_location(
             party=Party.objects.get(pk=party_pk), data=obj, source=Source.OCPI
         )
+    return created
 
 
 def put_evse(
     *, caller: Caller, country_code: str, party_id: str, location_id: str, evse_uid: str, body: Any
-) -> None:
+) -> bool:
     party_pk = party_of(caller, country_code, party_id)
     obj = parse(ocpi.EVSE, body)
     _same("uid", evse_uid, obj.uid)
     with transaction.atomic():
         location = _location(party_pk, location_id)
-        registry_services.put_evse(location=location, data=obj, source=Source.OCPI)
+        _, created = registry_services.put_evse(location=location, data=obj, source=Source.OCPI)
+    return created
 
 
 def put_connector(
@@ -124,14 +126,17 @@ def put_connector(
     evse_uid: str,
     connector_id: str,
     body: Any,
-) -> None:
+) -> bool:
     party_pk = party_of(caller, country_code, party_id)
     obj = parse(ocpi.Connector, body)
     _same("id", connector_id, obj.id)
     with transaction.atomic():
         location = _location(party_pk, location_id)
         evse = _evse(location, evse_uid)
-        registry_services.put_connector(location=location, evse=evse, data=obj, source=Source.OCPI)
+        _, created = registry_services.put_connector(
+            location=location, evse=evse, data=obj, source=Source.OCPI
+        )
+    return created
 
 
 def _patch(body: Any) -> dict[str, Any]:
@@ -237,16 +242,17 @@ def get_object(
 
 def put_tariff(
     *, caller: Caller, country_code: str, party_id: str, tariff_id: str, body: Any
-) -> None:
+) -> bool:
     party_pk = party_of(caller, country_code, party_id)
     obj = parse(ocpi_tariffs.Tariff, body)
     _same("country_code", country_code, obj.country_code)
     _same("party_id", party_id, obj.party_id)
     _same("id", tariff_id, obj.id)
     with transaction.atomic():
-        registry_tariffs.put_tariff(
+        _, created = registry_tariffs.put_tariff(
             party=Party.objects.get(pk=party_pk), data=obj, source=Source.OCPI
         )
+    return created
 
 
 def delete_tariff(*, caller: Caller, country_code: str, party_id: str, tariff_id: str) -> None:

@@ -158,8 +158,10 @@ def _store_registration(
         peer.endpoints = endpoints
         peer.roles = [r.model_dump(mode="json", exclude_none=True) for r in credentials.roles]
         peer.token_digest = digest(token_c)
+        peer.next_token_digest = None
         peer.token_a_digest = None
         peer.state = Peer.State.REGISTERED
+        peer.credentials_at = timezone.now()
         if credentials.roles[0].business_details.name:
             peer.name = credentials.roles[0].business_details.name[:100]
         peer.save()
@@ -172,10 +174,16 @@ def unregister_peer(*, caller: Caller) -> None:
         peer = Peer.objects.select_for_update().get(pk=caller.peer_id)
         if caller.token_a or peer.state != Peer.State.REGISTERED:
             raise MethodNotAllowed("not registered")
-        peer.state = Peer.State.UNREGISTERED
-        peer.token_digest = None
-        peer.their_token = ""
-        peer.save()
+        forget_registration(peer)
+
+
+def forget_registration(peer: Peer) -> None:
+    """The peer is unregistered: no token of either side works any more (spec 7.2.4)."""
+    peer.state = Peer.State.UNREGISTERED
+    peer.token_digest = None
+    peer.next_token_digest = None
+    peer.their_token = ""
+    peer.save()
 
 
 def get_peer(*, party_key: str) -> Peer:

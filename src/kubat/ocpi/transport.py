@@ -25,8 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 
 from kubat.core import jsonguard
-from kubat.core.errors import InvalidInput, KubatError, NotAuthenticated
-from kubat.ocpi.errors import MethodNotAllowed
+from kubat.core.errors import Conflict, InvalidInput, KubatError, NotAuthenticated
+from kubat.ocpi.errors import MalformedBody, MethodNotAllowed
 from kubat.ocpi.models import Peer
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 
@@ -87,7 +87,10 @@ def _load_caller(candidates: list[str]) -> Caller | None:
     every process: there is no cache to outlive a revocation."""
     digests = {digest(c): c for c in candidates}
     rows = Peer.objects.filter(
-        (Q(token_digest__in=list(digests)) & ~Q(state=Peer.State.UNREGISTERED))
+        (
+            (Q(token_digest__in=list(digests)) | Q(next_token_digest__in=list(digests)))
+            & ~Q(state=Peer.State.UNREGISTERED)
+        )
         | Q(token_a_digest__in=list(digests))
     ).values_list(
         "pk",
@@ -97,16 +100,20 @@ def _load_caller(candidates: list[str]) -> Caller | None:
         "parties__party_id",
         "parties__pk",
         "state",
+        "next_token_digest",
     )
     by_peer: dict[int, list[tuple[Any, ...]]] = {}
     for row in rows:
         by_peer.setdefault(row[0], []).append(row)
-    # Token B/C before Token A, as before: a live registration wins over a pending one.
+    # Token B/C before Token A, as before: a live registration wins over a pending one. The
+    # token Kubat is rotating to (client.renew) counts as B/C: the peer may call back with it
+    # during the PUT, before Kubat knows the PUT succeeded.
     for token_a in (False, True):
         for peer_id, found in sorted(by_peer.items()):
-            held = found[0][2] if token_a else found[0][1]
             live = token_a or found[0][6] != Peer.State.UNREGISTERED
-            if held in digests and live:
+            held_all = (found[0][2],) if token_a else (found[0][1], found[0][7])
+            held = next((h for h in held_all if h in digests), None)
+            if held is not None and live:
                 parties = {(r[3], r[4]): r[5] for r in found if r[5] is not None}
                 return Caller(
                     peer_id=peer_id, parties=parties, token_a=token_a, token=digests[held]
@@ -153,7 +160,10 @@ def json_body(request: HttpRequest) -> Any:
     parsed = getattr(request, "_kubat_json", _UNPARSED)
     if parsed is not _UNPARSED:
         return parsed
-    return jsonguard.loads(request.body)
+    try:
+        return jsonguard.loads(request.body)
+    except InvalidInput as exc:
+        raise MalformedBody(exc.message, field=exc.field) from None
 
 
 _UNPARSED = object()
@@ -186,7 +196,22 @@ def routing(request: HttpRequest) -> dict[str, str]:
     return {h: request.headers[h] for h in ROUTING_HEADERS if request.headers.get(h)}
 
 
-def _response(request: HttpRequest, reply: Reply, body: dict[str, Any]) -> HttpResponse:
+def http_status_of(exc: KubatError) -> int:
+    """The HTTP status of a refusal on /ocpi. A request that reached the OCPI layer (its body
+    is JSON, its URL an endpoint) MUST NOT get an HTTP error (spec, status codes chapter):
+    an invalid object or an out-of-order update is HTTP 200 with the OCPI code (2001, 2000).
+    A body that is not JSON is the transport's 400; authentication, permission, unknown objects
+    and methods keep their HTTP status (401, 403, 404, 405), as the spec's examples do."""
+    if isinstance(exc, MalformedBody):
+        return 400
+    if isinstance(exc, InvalidInput | Conflict):
+        return 200
+    return exc.http_status
+
+
+def _response(
+    request: HttpRequest, reply: Reply, body: dict[str, Any], *, module: bool = False
+) -> HttpResponse:
     response = HttpResponse(
         json.dumps(body, separators=(",", ":")),
         status=reply.http_status,
@@ -194,8 +219,10 @@ def _response(request: HttpRequest, reply: Reply, body: dict[str, Any]) -> HttpR
     )
     response["X-Request-ID"] = request.headers.get("X-Request-ID") or str(uuid.uuid4())
     response["X-Correlation-ID"] = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
-    # A reply travels back: the caller's "from" is the reply's "to" (spec 4.1.7).
-    sent = routing(request)
+    # A reply travels back: the caller's "from" is the reply's "to" (spec 4.1.7). Only
+    # functional modules route: versions and credentials are between the two platforms
+    # themselves, and the spec says they carry no routing headers.
+    sent = routing(request) if module else {}
     for side, other in (("from", "to"), ("to", "from")):
         for part in ("country-code", "party-id"):
             if f"OCPI-{side}-{part}" in sent:
@@ -209,12 +236,17 @@ Handler = Callable[..., Reply]
 
 
 def endpoint(
-    handlers: dict[str, Handler], *, token_a: frozenset[str] = frozenset()
+    handlers: dict[str, Handler],
+    *,
+    token_a: frozenset[str] = frozenset(),
+    module: bool = True,
 ) -> Callable[..., HttpResponse]:
     """A view serving `handlers` by HTTP method, each called as handler(request, caller, **kw).
 
     `token_a` names the methods that accept Token A (versions and the credentials POST).
-    KubatErrors become the envelope with their OCPI status and HTTP status; a bug stays a 500.
+    `module` is False for versions and credentials: no routing headers in their responses.
+    KubatErrors become the envelope with their OCPI status and the HTTP status of
+    http_status_of; a bug stays a 500.
     """
 
     @csrf_exempt
@@ -229,12 +261,12 @@ def endpoint(
             reply = handler(request, caller, **kwargs)
             body = envelope(reply.data, message=reply.message)
         except KubatError as exc:
-            reply = Reply(http_status=exc.http_status)
+            reply = Reply(http_status=http_status_of(exc))
             body = _error_body(exc)
             if isinstance(exc, NotAuthenticated):
                 reply.headers["WWW-Authenticate"] = "Token"
             if isinstance(exc, MethodNotAllowed):
                 reply.headers["Allow"] = ", ".join(sorted(handlers))
-        return _response(request, reply, body)
+        return _response(request, reply, body, module=module)
 
     return view

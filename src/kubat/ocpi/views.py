@@ -48,8 +48,8 @@ def _details(request: HttpRequest, caller: Caller) -> Reply:
     )
 
 
-versions = endpoint({"GET": _versions}, token_a=frozenset({"GET"}))
-version_details = endpoint({"GET": _details}, token_a=frozenset({"GET"}))
+versions = endpoint({"GET": _versions}, token_a=frozenset({"GET"}), module=False)
+version_details = endpoint({"GET": _details}, token_a=frozenset({"GET"}), module=False)
 
 
 def _credentials_get(request: HttpRequest, caller: Caller) -> Reply:
@@ -82,6 +82,7 @@ credentials = endpoint(
         "DELETE": _credentials_delete,
     },
     token_a=frozenset({"POST"}),
+    module=False,
 )
 
 
@@ -119,12 +120,17 @@ def _receiver_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
     _check_from(request, caller)
     body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
-        receiver.put_connector(caller=caller, body=body, **keys)
+        created = receiver.put_connector(caller=caller, body=body, **keys)
     elif "evse_uid" in keys:
-        receiver.put_evse(caller=caller, body=body, **keys)
+        created = receiver.put_evse(caller=caller, body=body, **keys)
     else:
-        receiver.put_location(caller=caller, body=body, **keys)
-    return Reply(None)
+        created = receiver.put_location(caller=caller, body=body, **keys)
+    return _stored(created)
+
+
+def _stored(created: bool) -> Reply:
+    """201 Created for a new object, 200 for an update (spec, status codes chapter)."""
+    return Reply(None, http_status=201 if created else 200)
 
 
 def _receiver_patch(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
@@ -149,8 +155,7 @@ def _tariff_get(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
 
 def _tariff_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
     _check_from(request, caller)
-    receiver.put_tariff(caller=caller, body=json_body(request), **keys)
-    return Reply(None)
+    return _stored(receiver.put_tariff(caller=caller, body=json_body(request), **keys))
 
 
 def _tariff_delete(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
@@ -257,4 +262,6 @@ def _no_endpoint(request: HttpRequest, caller: Caller, **kwargs: str) -> Reply:
 
 _ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Anything else under /ocpi: a 404 in the envelope, not Django's HTML page.
-unknown = endpoint(dict.fromkeys(_ALL_METHODS, _no_endpoint), token_a=frozenset(_ALL_METHODS))
+unknown = endpoint(
+    dict.fromkeys(_ALL_METHODS, _no_endpoint), token_a=frozenset(_ALL_METHODS), module=False
+)

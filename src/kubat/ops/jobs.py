@@ -12,6 +12,7 @@ job off, for those who keep it in cron):
 | ocpi-maintain | `kubat ocpi maintain`   | 86400 | partitions are made a year ahead        |
 | open-data-snapshot | `kubat open-data-snapshot` | 86400 | one dated snapshot a day |
 | status-rollup | `kubat status-rollup`   | 60    | figures lag ingest by a minute (--settle) |
+| ocpi-renew    | `kubat ocpi renew --due`| 86400 | tokens renewed within a month (28 days) |
 
 `KUBAT_WORKER_EXTRA_JOBS` adds jobs as JSON:
 `{"clearsessions": {"command": ["clearsessions"], "every": 86400}}`, or `{"call":
@@ -54,6 +55,7 @@ DEFAULTS: tuple[Job, ...] = (
     Job("strategy-overdue", 86400, ("strategy", "notify-overdue")),
     Job("open-data-snapshot", 86400, ("open_data_snapshot",)),
     Job("status-rollup", 60, ("status-rollup", "--settle")),
+    Job("ocpi-renew", 86400, ("ocpi", "renew", "--due")),
 )
 
 

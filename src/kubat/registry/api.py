@@ -60,6 +60,10 @@ class EvseOut(Schema):
     physical_reference: str | None
     floor_level: str | None
     connectors: list[ConnectorOut]
+    accepted_service_providers: list[str] = Field(
+        default_factory=list,
+        description="OCPI 2.3.0: the eMSPs whose contract-based payment this EVSE accepts",
+    )
     price: PriceOut | None = Field(
         None, description="Ad-hoc price of the reference session (docs/open-data.md)"
     )
@@ -118,6 +122,9 @@ class LocationDetailOut(LocationOut):
     facilities: list[str]
     time_zone: str
     opening_times: dict[str, object] | None
+    help_phone: str | None = Field(
+        None, description="OCPI 2.3.0: a phone number drivers at the location may call for help"
+    )
     contact: ContactOut
     evses: list[EvseOut]
     compliance: ComplianceOut

@@ -93,6 +93,14 @@ class Location(models.Model):
     charging_when_closed = models.BooleanField(null=True, blank=True)
     images = models.JSONField(null=True, blank=True)
     energy_mix = models.JSONField(null=True, blank=True)
+    # OCPI 2.3.0 additions (the registry holds the union of the versions' fields; each
+    # version's wire mapping, registry.wire, sends only what that version defines).
+    help_phone = models.CharField(
+        max_length=25, blank=True, help_text="OCPI 2.3.0: a phone number drivers may call."
+    )
+    parking_places = models.JSONField(
+        null=True, blank=True, help_text="OCPI 2.3.0 Parking objects, as sent."
+    )
     last_updated = models.DateTimeField(db_index=True)
 
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
@@ -136,6 +144,12 @@ class EVSE(models.Model):
     directions = models.JSONField(null=True, blank=True)
     parking_restrictions = models.JSONField(null=True, blank=True)
     images = models.JSONField(null=True, blank=True)
+    parking = models.JSONField(
+        null=True, blank=True, help_text="OCPI 2.3.0 EVSEParking links to parking_places."
+    )
+    accepted_service_providers = models.JSONField(
+        null=True, blank=True, help_text="OCPI 2.3.0: eMSPs whose contracts this EVSE accepts."
+    )
     last_updated = models.DateTimeField()
     status_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="When live status was last reported, for freshness rules."
@@ -163,6 +177,7 @@ class Connector(models.Model):
     max_electric_power = models.PositiveIntegerField(null=True, blank=True, help_text="W")
     tariff_ids = models.JSONField(null=True, blank=True)
     terms_and_conditions = models.URLField(null=True, blank=True)
+    capabilities = models.JSONField(null=True, blank=True, help_text="OCPI 2.3.0.")
     last_updated = models.DateTimeField()
 
     class Meta:

@@ -53,6 +53,7 @@ def evse_dict(evse: EVSE, tariffs: dict[str, dict[str, Any]] | None = None) -> d
         "physical_reference": evse.physical_reference,
         "floor_level": evse.floor_level,
         "connectors": [connector_dict(c) for c in connectors],
+        "accepted_service_providers": evse.accepted_service_providers or [],
         "price": price,
         "last_updated": evse.last_updated,
     }
@@ -108,6 +109,7 @@ def location_detail(location: Location) -> dict[str, Any]:
         "facilities": location.facilities or [],
         "time_zone": location.time_zone,
         "opening_times": location.opening_times,
+        "help_phone": location.help_phone or None,
         "contact": {
             "website": party.website or None,
             "email": party.contact_email or None,

@@ -874,6 +874,39 @@ def save_edited_connector(*, connector: Connector, delete: bool = False) -> None
     refresh_location(location=location, before=before)
 
 
+def retire_locations(*, party: Party, keep: Iterable[str], source: str) -> list[str]:
+    """Retire the party's locations from `source` whose ids are not in `keep`; their ids.
+
+    A full mirror of a peer (`kubat ocpi pull`) that no longer receives a location learns that
+    the station is gone. OCPI never deletes a Location, so it is retired as
+    registry.publicity defines it: every EVSE REMOVED (with its status event), the row and
+    its history kept, out of the public dataset, still sent by Kubat's OCPI sender so that
+    Kubat's own mirrors learn of it too. Only locations that came by `source` are judged: a
+    station entered by the admin or a permit is not the peer's to withdraw. Ids compare as
+    CiStrings. Locks the party, then each location, as save_location does.
+    """
+    kept = {item.upper() for item in keep}
+    Party.objects.select_for_update().filter(pk=party.pk).first()
+    candidates = Location.objects.filter(party=party, source=source, publish=True).exclude(
+        evse_count=0, charging_class=""
+    )
+    retired: list[str] = []
+    now = timezone.now()
+    for location in candidates.select_for_update().order_by("pk"):
+        if location.ocpi_id.upper() in kept:
+            continue
+        before = summary_of(location)
+        gone = list(location.evses.exclude(status=Status.REMOVED).values_list("pk", flat=True))
+        EVSE.objects.filter(pk__in=gone).update(
+            status=Status.REMOVED, status_updated_at=now, last_updated=now
+        )
+        _append_events(((pk, Status.REMOVED.value, now) for pk in gone), source=source)
+        _touch_location(location, now)
+        refresh_location(location=location, before=before)
+        retired.append(location.ocpi_id)
+    return retired
+
+
 def delete_location(*, location: Location) -> None:
     """Remove a location for good (a data error, not a closed station: use REMOVED for that)."""
     before = summary_of(location)

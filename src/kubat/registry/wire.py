@@ -1,4 +1,11 @@
-"""Explicit mapping between OCPI 2.2.1 Location objects and the registry's rows.
+"""Explicit mapping between OCPI Location objects (2.2.1, 2.3.0) and the registry's rows.
+
+The rows hold the union of both versions' fields. Objects in: a 2.3.0 object is a subclass of
+its 2.2.1 namesake, and its additions (help_phone, parking_places, EVSE parking and
+accepted_service_providers, connector capabilities) are stored when present. Objects out:
+`version` says which version's object to build; 2.2.1 leaves the 2.3.0 additions out, and so
+the 2.3.0-only connector types are not 2.2.1 values either (the 2.2.1 sender skips such a
+connector, the only honest 2.2.1 rendering of a plug 2.2.1 cannot name).
 
 The registry owns it (the protocol package knows nothing of Django); the write path
 (`registry.services`) maps objects to columns with it, and the OCPI sender and receiver map rows
@@ -25,6 +32,20 @@ def _dump(value: Any) -> Any:
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json", exclude_none=True)
     return value
+
+
+def _later(obj: Any, **empty: Any) -> dict[str, Any]:
+    """The columns of fields a later version added, when `obj` is of a version that has them.
+
+    A 2.2.1 object cannot speak of 2.3.0's fields, so writing one leaves those columns as
+    they are instead of clearing them."""
+    if not all(name in type(obj).model_fields for name in empty):
+        return {}
+    out = {}
+    for name, default in empty.items():
+        value = _dump(getattr(obj, name))
+        out[name] = default if value is None else value
+    return out
 
 
 def location_fields(obj: ocpi.Location) -> dict[str, Any]:
@@ -56,7 +77,7 @@ def location_fields(obj: ocpi.Location) -> dict[str, Any]:
         "images": _dump(obj.images),
         "energy_mix": _dump(obj.energy_mix),
         "last_updated": obj.last_updated,
-    }
+    } | _later(obj, help_phone="", parking_places=None)
 
 
 def evse_fields(obj: ocpi.EVSE) -> dict[str, Any]:
@@ -74,7 +95,7 @@ def evse_fields(obj: ocpi.EVSE) -> dict[str, Any]:
         "parking_restrictions": _dump(obj.parking_restrictions),
         "images": _dump(obj.images),
         "last_updated": obj.last_updated,
-    }
+    } | _later(obj, parking=None, accepted_service_providers=None)
 
 
 def connector_fields(obj: ocpi.Connector) -> dict[str, Any]:
@@ -89,7 +110,7 @@ def connector_fields(obj: ocpi.Connector) -> dict[str, Any]:
         "tariff_ids": _dump(obj.tariff_ids),
         "terms_and_conditions": obj.terms_and_conditions,
         "last_updated": obj.last_updated,
-    }
+    } | _later(obj, capabilities=None)
 
 
 def _put(out: dict[str, Any], key: str, value: Any) -> None:
@@ -97,7 +118,17 @@ def _put(out: dict[str, Any], key: str, value: Any) -> None:
         out[key] = value
 
 
-def connector_to_ocpi(connector: Connector) -> dict[str, Any]:
+V2_2_1 = "2.2.1"
+V2_3_0 = "2.3.0"
+ONLY_2_3_0_STANDARDS = frozenset({"MCS", "SAE_J3400"})
+
+
+def defined_in(version: str, connector: Connector) -> bool:
+    """Whether `version` can name this connector's standard (2.2.1 has no MCS, no SAE J3400)."""
+    return version != V2_2_1 or connector.standard not in ONLY_2_3_0_STANDARDS
+
+
+def connector_to_ocpi(connector: Connector, version: str = V2_2_1) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": connector.ocpi_id,
         "standard": connector.standard,
@@ -109,17 +140,21 @@ def connector_to_ocpi(connector: Connector) -> dict[str, Any]:
     _put(out, "max_electric_power", connector.max_electric_power)
     _put(out, "tariff_ids", connector.tariff_ids)
     _put(out, "terms_and_conditions", connector.terms_and_conditions)
+    if version == V2_3_0:
+        _put(out, "capabilities", connector.capabilities)
     out["last_updated"] = format_datetime(connector.last_updated)
     return out
 
 
-def evse_to_ocpi(evse: EVSE, connectors: list[Connector]) -> dict[str, Any]:
+def evse_to_ocpi(evse: EVSE, connectors: list[Connector], version: str = V2_2_1) -> dict[str, Any]:
     out: dict[str, Any] = {"uid": evse.uid}
     _put(out, "evse_id", evse.evse_id)
     out["status"] = evse.status
     _put(out, "status_schedule", evse.status_schedule)
     _put(out, "capabilities", evse.capabilities)
-    out["connectors"] = [connector_to_ocpi(c) for c in connectors]
+    out["connectors"] = [
+        connector_to_ocpi(c, version) for c in connectors if defined_in(version, c)
+    ]
     _put(out, "floor_level", evse.floor_level)
     if evse.latitude is not None and evse.longitude is not None:
         out["coordinates"] = {"latitude": evse.latitude, "longitude": evse.longitude}
@@ -127,12 +162,18 @@ def evse_to_ocpi(evse: EVSE, connectors: list[Connector]) -> dict[str, Any]:
     _put(out, "directions", evse.directions)
     _put(out, "parking_restrictions", evse.parking_restrictions)
     _put(out, "images", evse.images)
+    if version == V2_3_0:
+        _put(out, "parking", evse.parking)
+        _put(out, "accepted_service_providers", evse.accepted_service_providers)
     out["last_updated"] = format_datetime(evse.last_updated)
     return out
 
 
-def location_to_ocpi(location: Location, evses: list[EVSE] | None = None) -> dict[str, Any]:
-    """The OCPI Location for a registry location; pass `evses` with connectors prefetched."""
+def location_to_ocpi(
+    location: Location, evses: list[EVSE] | None = None, version: str = V2_2_1
+) -> dict[str, Any]:
+    """The OCPI Location (of `version`) for a registry location; pass `evses` with connectors
+    prefetched. A 2.2.1 Location leaves out an EVSE left with no connector 2.2.1 can name."""
     if evses is None:
         evses = list(location.evses.prefetch_related("connectors").order_by("id"))
     out: dict[str, Any] = {
@@ -154,7 +195,10 @@ def location_to_ocpi(location: Location, evses: list[EVSE] | None = None) -> dic
     out["coordinates"] = {"latitude": location.latitude, "longitude": location.longitude}
     _put(out, "related_locations", location.related_locations)
     _put(out, "parking_type", location.parking_type)
-    out["evses"] = [evse_to_ocpi(e, sorted(e.connectors.all(), key=lambda c: c.pk)) for e in evses]
+    rendered = [
+        evse_to_ocpi(e, sorted(e.connectors.all(), key=lambda c: c.pk), version) for e in evses
+    ]
+    out["evses"] = [e for e in rendered if e["connectors"]]
     _put(out, "directions", location.directions)
     _put(out, "operator", location.operator)
     _put(out, "suboperator", location.suboperator)
@@ -165,6 +209,10 @@ def location_to_ocpi(location: Location, evses: list[EVSE] | None = None) -> dic
     _put(out, "charging_when_closed", location.charging_when_closed)
     _put(out, "images", location.images)
     _put(out, "energy_mix", location.energy_mix)
+    if version == V2_3_0:
+        _put(out, "parking_places", location.parking_places)
+        if location.help_phone:
+            out["help_phone"] = location.help_phone
     # OCPI: "when this Location or one of its EVSEs or Connectors was last updated"; a status
     # report moves only its EVSE's (registry.services), so the location's is the newest of them.
     newest = max([location.last_updated, *(e.last_updated for e in evses)])

@@ -6,6 +6,11 @@ kubat ocpi register URL --token A --party NL*XWP
 kubat ocpi pull --party NL*XWP                mirror that peer's Locations into the registry
 kubat ocpi pull --all                         the scheduled form: every registered peer, and
                                               the status-history partitions kept ahead
+kubat ocpi renew --party NL*XWP               renew Kubat's credentials there (PUT, new tokens)
+kubat ocpi renew --due                        the scheduled form: every peer Kubat registered
+                                              with whose tokens are older than
+                                              KUBAT_OCPI_RENEW_DAYS (28)
+kubat ocpi unregister --party NL*XWP          unregister Kubat from that peer (DELETE)
 kubat ocpi maintain                           only the partitions
 """
 
@@ -19,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from kubat.core.errors import KubatError
-from kubat.ocpi import client, services
+from kubat.ocpi import client, conf, services
 from kubat.registry.partitions import ensure_event_partitions
 
 
@@ -44,6 +49,17 @@ class Command(BaseCommand):
         which.add_argument("--all", action="store_true", help="Every registered peer.")
         pull.add_argument("--full", action="store_true", help="Ignore the resume point.")
         pull.add_argument("--limit", type=int, default=100, help="Page size asked for.")
+        renew = sub.add_parser("renew", help="Renew Kubat's credentials with peers (PUT).")
+        due = renew.add_mutually_exclusive_group(required=True)
+        due.add_argument("--party", help="The peer's party, e.g. NL*XWP.")
+        due.add_argument(
+            "--due", action="store_true", help="Every peer whose tokens are older than due."
+        )
+        renew.add_argument(
+            "--our-url", default="", help="Kubat's public /ocpi URL (default KUBAT_OCPI_URL)."
+        )
+        unregister = sub.add_parser("unregister", help="Unregister Kubat from a peer (DELETE).")
+        unregister.add_argument("--party", required=True, help="The peer's party, e.g. NL*XWP.")
         sub.add_parser("maintain", help="Create the status-history partitions ahead of time.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -78,8 +94,31 @@ class Command(BaseCommand):
             if options["all"]:
                 self._maintain()
             self.stdout.write(json.dumps(report, indent=2))
+        elif action == "renew":
+            self._renew(options)
+        elif action == "unregister":
+            peer = client.unregister(party_key=options["party"])
+            self.stdout.write(f"unregistered from {peer.name}")
         else:
             self._maintain()
+
+    def _renew(self, options: dict[str, Any]) -> None:
+        if not options["due"]:
+            peer = client.renew(party_key=options["party"], our_base=options["our_url"])
+            self.stdout.write(f"renewed with {peer.name}")
+            return
+        # The scheduled form: one peer failing must not keep the others from renewing; its
+        # failure is reported and the job fails, so the worker's record shows it.
+        failed: list[str] = []
+        for key in client.renewal_due(max_age=conf.renew_after()):
+            try:
+                client.renew(party_key=key, our_base=options["our_url"])
+            except (KubatError, client.PeerError) as exc:
+                failed.append(f"{key}: {exc}")
+            else:
+                self.stdout.write(f"renewed with {key}")
+        if failed:
+            raise CommandError("; ".join(failed), returncode=1)
 
     def _maintain(self) -> None:
         with transaction.atomic():
