@@ -71,7 +71,7 @@ def test_requests_are_counted_by_route_and_status_with_latency(client: Client) -
 def test_ocpi_updates_are_counted_accepted_and_refused(client: Client) -> None:
     registered_peer("KG*ABC")
     before = _scrape(client)
-    assert call(client, "PUT", location_url(), location()).status_code == 200
+    assert call(client, "PUT", location_url(), location()).status_code == 201  # created
     patch = {"status": "CHARGING", "last_updated": "2026-02-01T00:00:00Z"}
     assert call(client, "PATCH", location_url("BSK1", "1"), patch).status_code == 200
     assert call(client, "PATCH", location_url("NOPE", "1"), patch).status_code == 404
