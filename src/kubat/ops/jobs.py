@@ -54,7 +54,7 @@ DEFAULTS: tuple[Job, ...] = (
     Job("ocpi-maintain", 86400, ("ocpi", "maintain")),
     Job("strategy-overdue", 86400, ("strategy", "notify-overdue")),
     Job("open-data-snapshot", 86400, ("open_data_snapshot",)),
-    Job("status-rollup", 60, ("status-rollup", "--settle")),
+    Job("status-rollup", 60, ("status_rollup", "--settle")),
     Job("ocpi-renew", 86400, ("ocpi", "renew", "--due")),
 )
 
