@@ -203,7 +203,7 @@ KUBAT_PERMIT_PAYMENT_SECRET = os.environ.get("KUBAT_PERMIT_PAYMENT_SECRET", "")
 KUBAT_PERMIT_SIGNER = os.environ.get("KUBAT_PERMIT_SIGNER", "kubat.permits.signing.FileSigner")
 KUBAT_PERMIT_SIGNING_DIR = Path(os.environ.get("KUBAT_PERMIT_SIGNING_DIR", VAR_DIR / "signing"))
 # Permit webhooks to operators' systems: loopback URLs (http://127.0.0.1…) only when this is
-# true (development and tests); otherwise https to a public address only.
+# true (development and tests); otherwise https to a public address only (kubat.core.outbound).
 KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK = _env_bool("KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK", False)
 
 EMAIL_BACKEND = os.environ.get(
@@ -245,7 +245,7 @@ KUBAT_MAP_TILE_ATTRIBUTION = os.environ.get(
 # a reader's request computes it again; `kubat insights refresh` (cron) keeps it younger.
 KUBAT_INSIGHTS_REPORT_MAX_AGE = int(os.environ.get("KUBAT_INSIGHTS_REPORT_MAX_AGE", "600"))
 # OCPI peers: networks Kubat may call although they are not public (comma-separated CIDRs;
-# empty by default; tests and local development 127.0.0.0/8,::1/128), see kubat.ocpi.outbound.
+# empty by default; tests and local development 127.0.0.0/8,::1/128), see kubat.core.outbound.
 KUBAT_OCPI_ALLOWED_PEER_NETWORKS = os.environ.get("KUBAT_OCPI_ALLOWED_PEER_NETWORKS", "")
 # Seconds a credentials handshake may take to read the peer's versions; a failure is answered
 # only when they have passed, so its timing tells nothing of the peer's network.
