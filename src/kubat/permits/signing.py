@@ -221,28 +221,37 @@ def _parts(document: Any) -> tuple[dict[str, Any], dict[str, Any], bytes]:
     return decision, signature, cert.encode("ascii", "replace")
 
 
-def verify(document: Any, *, trusted_certificate: bytes | None = None) -> Verification:
+def verify(document: Any, *, trusted_certificate: bytes) -> Verification:
     """Check a signed file offline: the signature over the canonical decision, by the trusted
-    certificate (else the one in the file), valid at the decision's `decided_at`.
+    certificate (the published one: `get_signer().certificate_pem()` on a Kubat host, the file
+    fetched from /permits/signing-certificate.pem elsewhere), valid at the decision's
+    `decided_at`.
 
-    MalformedDocument when the file is not a signed decision; otherwise a Verification whose
-    `reason` says what failed (a tampered decision fails with "signature does not match").
+    The certificate inside the file is never trusted on its own word: anyone can sign a forged
+    decision with a key of their own and embed its certificate, so a file whose certificate is
+    not the trusted one fails. MalformedDocument when the file is not a signed decision;
+    otherwise a Verification whose `reason` says what failed (a tampered decision fails with
+    "signature does not match").
     """
     decision, signature, embedded = _parts(document)
     if signature.get("canonicalization", CANONICALIZATION) != CANONICALIZATION:
         return Verification(False, f"unknown canonicalization {signature['canonicalization']}")
-    pem = trusted_certificate or embedded
     try:
-        cert = x509.load_pem_x509_certificate(pem)
+        cert = x509.load_pem_x509_certificate(trusted_certificate)
     except ValueError:
-        raise MalformedDocument("certificate: not a PEM X.509 certificate") from None
+        raise MalformedDocument("trusted certificate: not a PEM X.509 certificate") from None
     print_ = cert.fingerprint(hashes.SHA256()).hex()
-    if trusted_certificate is not None:
-        try:
-            if fingerprint(embedded) != print_:
-                return Verification(False, "signed with another certificate than the trusted one")
-        except ValueError:
-            return Verification(False, "the file's certificate is unreadable")
+    try:
+        embedded_print = fingerprint(embedded)
+    except ValueError:
+        return Verification(False, "the file's certificate is unreadable")
+    if embedded_print != print_:
+        return Verification(
+            False,
+            f"signed with another certificate than the published one (the file's is "
+            f"sha256 {embedded_print[:16]}…, the published one {print_[:16]}…)",
+            print_,
+        )
     try:
         data = canonical_json(decision)
         raw = base64.b64decode(signature["value"], validate=True)
@@ -264,6 +273,8 @@ def verify(document: Any, *, trusted_certificate: bytes | None = None) -> Verifi
             when = datetime.fromisoformat(decided.replace("Z", "+00:00"))
         except ValueError:
             return Verification(False, "decided_at is not a date-time", print_)
+        if when.tzinfo is None:
+            return Verification(False, "decided_at has no time zone (Kubat writes …Z)", print_)
         if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
             return Verification(False, "the certificate was not valid at decided_at", print_)
     return Verification(True, "signature valid", print_)
