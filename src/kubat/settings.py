@@ -12,6 +12,8 @@ import django_stubs_ext
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from kubat.core.secretfile import read_or_create
+
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -52,10 +54,7 @@ def _secret_key(*, debug: bool, https: bool) -> str:
             "not use the development key in var/secret_key"
         )
     path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    key = path.read_text().strip()
+    key = read_or_create(path, lambda: secrets.token_urlsafe(50).encode()).decode().strip()
     if _weak_key(key) and not debug:
         raise ImproperlyConfigured(f"{path} holds a weak key: delete it to have a new one made")
     return key
@@ -204,6 +203,26 @@ KUBAT_PERMIT_SIGNER = os.environ.get("KUBAT_PERMIT_SIGNER", "kubat.permits.signi
 KUBAT_PERMIT_SIGNING_DIR = Path(os.environ.get("KUBAT_PERMIT_SIGNING_DIR", VAR_DIR / "signing"))
 # Permit webhooks to operators' systems: loopback URLs (http://127.0.0.1…) only when this is
 # true (development and tests); otherwise https to a public address only (kubat.core.outbound).
+
+# Production brings its own permit secrets, as it brings its own SECRET_KEY: a secret or key
+# generated into var/ is per host (two web hosts would sign with two keys, and a payment
+# provider could not know the secret) and lost with the host.
+if KUBAT_HTTPS:
+    if "kubat.permits.payments.LocalHmacProvider" in KUBAT_PERMIT_PAYMENT_PROVIDERS and (
+        len(KUBAT_PERMIT_PAYMENT_SECRET) < 32
+    ):
+        raise ImproperlyConfigured(
+            "KUBAT_PERMIT_PAYMENT_SECRET must be set (32 characters or more) when "
+            "KUBAT_HTTPS=true: production does not use a payment secret generated into var/"
+        )
+    if KUBAT_PERMIT_SIGNER == "kubat.permits.signing.FileSigner" and not os.environ.get(
+        "KUBAT_PERMIT_SIGNING_DIR"
+    ):
+        raise ImproperlyConfigured(
+            "KUBAT_PERMIT_SIGNING_DIR must be set when KUBAT_HTTPS=true and the signer is "
+            "FileSigner: the folder holding the provisioned signing key (kubat permits "
+            "signing-key creates one), not a key generated per host into var/"
+        )
 KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK = _env_bool("KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK", False)
 
 EMAIL_BACKEND = os.environ.get(

@@ -194,3 +194,36 @@ def test_a_decided_at_without_time_zone_fails_verification_with_a_clear_reason()
     result = signing.verify(signed, trusted_certificate=signing.get_signer().certificate_pem())
     assert result.valid is False
     assert "decided_at has no time zone" in result.reason
+
+
+def test_signers_starting_together_share_one_generated_key(tmp_path: Path) -> None:
+    """Generated development keys are written once, atomically: eight signers racing on an
+    empty folder all end with the same key and certificate (the first writer's)."""
+    import threading
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    folder = tmp_path / "race"
+    start = threading.Barrier(8)
+    signers: list[signing.FileSigner] = []
+
+    def make() -> None:
+        start.wait()
+        signers.append(signing.FileSigner(folder))
+
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(signers) == 8
+    assert len({s.certificate_pem() for s in signers}) == 1
+    from cryptography import x509
+
+    public_key = x509.load_pem_x509_certificate(signers[0].certificate_pem()).public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    for signer in signers:
+        public_key.verify(signer.sign(b"x"), b"x", ec.ECDSA(hashes.SHA256()))
+    assert oct((folder / "signing-key.pem").stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []

@@ -39,9 +39,11 @@ from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from kubat.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from kubat.core.secretfile import read_or_create
 from kubat.permits import selectors
 from kubat.permits.models import AuditAction, Payment, PermitCase
 from kubat.permits.tracks import Track
@@ -252,12 +254,14 @@ class PaymentProvider(Protocol):
         ...
 
 
-def _var_secret(name: str) -> str:
+def development_secret(name: str) -> str:
+    """A secret generated once into var/ for development (written atomically: two processes
+    starting together share one). Production sets KUBAT_PERMIT_PAYMENT_SECRET, which the
+    settings require under KUBAT_HTTPS."""
+    if settings.KUBAT_HTTPS:
+        raise ImproperlyConfigured(f"{name}: production sets KUBAT_PERMIT_PAYMENT_SECRET")
     path = Path(settings.VAR_DIR) / name
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return read_or_create(path, lambda: secrets.token_urlsafe(32).encode()).decode().strip()
 
 
 def hmac_header(*, secret: str, body: bytes, at: int) -> str:
@@ -277,7 +281,8 @@ class LocalHmacProvider:
     code = "local"
 
     def secret(self) -> str:
-        return str(settings.KUBAT_PERMIT_PAYMENT_SECRET or _var_secret("permit_payment_secret"))
+        configured = str(settings.KUBAT_PERMIT_PAYMENT_SECRET)
+        return configured or development_secret("permit_payment_secret")
 
     def parse_callback(self, *, body: bytes, headers: Mapping[str, str]) -> PaymentNotice:
         header = headers.get(SIGNATURE_HEADER, "")

@@ -37,7 +37,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from kubat.core.secretfile import read_or_create, write_once
 
 CANONICALIZATION = "kubat-jcs-1"
 
@@ -99,62 +102,91 @@ class FileSigner:
         self._key, self._cert = self._load_or_create()
 
     def _load_or_create(self) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+        """The key and certificate in the folder, generated once when missing (development).
+
+        Each file is written atomically and only if absent (`core.secretfile`): several
+        processes starting together all end with the one key that won, never with a key each.
+        Under KUBAT_HTTPS nothing is generated: production signs with a provisioned key.
+        """
         key_path, cert_path = self.folder / "signing-key.pem", self.folder / "signing-cert.pem"
-        if key_path.exists() and cert_path.exists():
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-            if not isinstance(key, ec.EllipticCurvePrivateKey):
-                raise ValueError(f"{key_path} is not an EC private key")
-            return key, cert_path.read_bytes()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COMMON_NAME, self.SUBJECT),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Kubat"),
-            ]
-        )
-        now = datetime.now(UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=3650))  # the demo signs decisions dated back
-            .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
+        if settings.KUBAT_HTTPS and not key_path.exists():
+            raise ImproperlyConfigured(
+                f"{key_path} is missing: production signs with a provisioned key "
+                "(kubat permits signing-key creates one in KUBAT_PERMIT_SIGNING_DIR)"
             )
-            .sign(key, hashes.SHA256())
-        )
-        pem = cert.public_bytes(serialization.Encoding.PEM)
-        key_bytes = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        key_path.touch(mode=0o600)
-        key_path.write_bytes(key_bytes)
-        cert_path.write_bytes(pem)
-        return key, pem
+        key_pem = read_or_create(key_path, _new_key_pem)
+        key = serialization.load_pem_private_key(key_pem, password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{key_path} is not an EC private key")
+        cert_pem = read_or_create(cert_path, lambda: _self_signed(key, self.SUBJECT), mode=0o644)
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        if cert.public_key() != key.public_key():
+            raise ImproperlyConfigured(f"{cert_path} is not the certificate of {key_path}")
+        return key, cert_pem
 
     def certificate_pem(self) -> bytes:
         return self._cert
 
     def sign(self, data: bytes) -> bytes:
         return self._key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def _new_key_pem() -> bytes:
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _self_signed(key: ec.EllipticCurvePrivateKey, subject: str) -> bytes:
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, subject),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Kubat"),
+        ]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=3650))  # the demo signs decisions dated back
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def create_signing_key(folder: Path) -> bytes:
+    """Provision a FileSigner key and certificate in `folder` (the production step behind
+    `kubat permits signing-key`); FileExistsError when a key is there already: a signing key
+    is never replaced silently, every decision it signed is verified against its certificate.
+    """
+    key_path, cert_path = folder / "signing-key.pem", folder / "signing-cert.pem"
+    if key_path.exists():
+        raise FileExistsError(f"{key_path} exists: a signing key is never replaced")
+    key_pem = write_once(key_path, _new_key_pem())
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return write_once(cert_path, _self_signed(key, FileSigner.SUBJECT), mode=0o644)
 
 
 @lru_cache(maxsize=4)

@@ -1,4 +1,7 @@
-"""`kubat permits tick|verify|certificate|webhooks`: deadlines, signed decisions, webhooks.
+"""`kubat permits tick|verify|certificate|signing-key|webhooks`: deadlines, decisions, webhooks.
+
+`signing-key` provisions the FileSigner's key and certificate in KUBAT_PERMIT_SIGNING_DIR
+(production: once, before the first decision; it never replaces a key, exit 2 if one exists).
 
 `webhooks [--now]` sends the webhook deliveries that are due (run it every minute).
 
@@ -23,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -51,6 +55,10 @@ class Command(BaseCommand):
             help="The published certificate (PEM) to trust; default this installation's signer.",
         )
         sub.add_parser("certificate", help="Print the signing certificate (PEM) to publish.")
+        sub.add_parser(
+            "signing-key",
+            help="Create the FileSigner key and certificate in KUBAT_PERMIT_SIGNING_DIR (once).",
+        )
         hooks = sub.add_parser("webhooks", help="Send due webhook deliveries (every minute).")
         hooks.add_argument("--now", help="The clock (UTC if no zone).")
 
@@ -65,6 +73,13 @@ class Command(BaseCommand):
         elif options["action"] == "webhooks":
             now = _moment(options["now"]) if options.get("now") else None
             self.stdout.write(json.dumps(webhooks.deliver_due(now=now).as_dict()))
+        elif options["action"] == "signing-key":
+            folder = Path(settings.KUBAT_PERMIT_SIGNING_DIR)
+            try:
+                pem = signing.create_signing_key(folder)
+            except (FileExistsError, OSError) as exc:
+                raise CommandError(str(exc), returncode=2) from None
+            self.stdout.write(f"{folder}: sha256 {signing.fingerprint(pem)}")
         elif options["action"] == "certificate":
             self.stdout.write(signing.get_signer().certificate_pem().decode("ascii"), ending="")
 
