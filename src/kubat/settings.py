@@ -378,8 +378,10 @@ KUBAT_WORKER_EVERY = os.environ.get("KUBAT_WORKER_EVERY", "")
 KUBAT_WORKER_EXTRA_JOBS = os.environ.get("KUBAT_WORKER_EXTRA_JOBS", "")
 KUBAT_WORKER_LEASE_SECONDS = float(os.environ.get("KUBAT_WORKER_LEASE_SECONDS", "60"))
 KUBAT_WORKER_POLL_SECONDS = float(os.environ.get("KUBAT_WORKER_POLL_SECONDS", "1"))
-# /readyz fails when no worker was seen for this long (0: do not check the worker).
+# /readyz reports the worker as late when none was seen for this long (0: do not check it);
+# only with KUBAT_READY_REQUIRE_WORKER=true does a late worker make /readyz fail (503).
 KUBAT_READY_WORKER_SECONDS = int(os.environ.get("KUBAT_READY_WORKER_SECONDS", "300"))
+KUBAT_READY_REQUIRE_WORKER = _env_bool("KUBAT_READY_REQUIRE_WORKER", False)
 # /metrics answers a bearer token or a client address in the list (IPs or CIDRs); neither set:
 # it answers nobody.
 KUBAT_METRICS_TOKEN = os.environ.get("KUBAT_METRICS_TOKEN", "")
