@@ -21,11 +21,10 @@ with its traceback.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-
-import logging
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
