@@ -139,12 +139,25 @@ def fee_problem(case: PermitCase) -> str | None:
 # Recording payments ---------------------------------------------------------------------------
 
 
+MAX_AMOUNT = Decimal("9999999999.99")  # the columns' 12 digits, 2 of them decimals
+
+
 def _amount(value: object, *, field: str = "amount") -> Decimal:
+    """A fee amount: positive, at most two decimals, within the columns' 12 digits.
+
+    Checked with exact comparisons only: quantizing "1e999999" would exceed the decimal
+    context's precision (InvalidOperation, a 500), so the bound is tested first.
+    """
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
         raise InvalidInput(f"{value!r} is not an amount", field=field) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+        raise InvalidInput(
+            f"an amount is positive and at most {MAX_AMOUNT}, with at most two decimals",
+            field=field,
+        )
+    if amount != amount.quantize(Decimal("0.01")):  # safe now: the amount is bounded
         raise InvalidInput("an amount is positive with at most two decimals", field=field)
     return amount
 
