@@ -5,8 +5,9 @@ Authorization header, outside /admin/. The request middleware marks such a reque
 variable and this router sends its reads to the `replica` alias; writes, transactions and every
 other request (a logged-in user must read what it just wrote; a token's revocation must be
 seen at once) stay on `default`, and so does the database cache whatever the request (it
-counts the anonymous rate limit, which a replica's lag would break). A replica lags its primary by a little: a public page may be
-a second old, which the national figures and the map tolerate.
+counts the anonymous rate limit, which a replica's lag would break). A replica lags its
+primary by a little: a public page may be a second old, which the national figures and the
+map tolerate.
 """
 
 from __future__ import annotations
