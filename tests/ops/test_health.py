@@ -92,7 +92,8 @@ def test_readyz_fails_naming_migrations_when_one_is_not_applied(client: Client) 
 
 
 @pytest.mark.postgres_only
-def test_readyz_fails_naming_partitions_when_next_month_is_missing(client: Client) -> None:
+def test_readyz_warns_naming_partitions_when_next_month_is_missing(client: Client) -> None:
+    """A missing partition is the worker's maintenance to do: reported, not web readiness."""
     _beat()
     now = datetime.now(UTC)
     year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
@@ -100,6 +101,6 @@ def test_readyz_fails_naming_partitions_when_next_month_is_missing(client: Clien
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE registry_evsestatusevent DETACH PARTITION {name}")
     response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["failing"] == ["partitions"]
+    assert response.status_code == 200
+    assert response.json()["warnings"] == ["partitions"]
     assert name in response.json()["checks"]["partitions"]["detail"]
