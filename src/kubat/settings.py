@@ -13,6 +13,8 @@ import django_stubs_ext
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from kubat.core.secretfile import read_or_create
+
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -53,10 +55,7 @@ def _secret_key(*, debug: bool, https: bool) -> str:
             "not use the development key in var/secret_key"
         )
     path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    key = path.read_text().strip()
+    key = read_or_create(path, lambda: secrets.token_urlsafe(50).encode()).decode().strip()
     if _weak_key(key) and not debug:
         raise ImproperlyConfigured(f"{path} holds a weak key: delete it to have a new one made")
     return key
@@ -217,7 +216,27 @@ KUBAT_PERMIT_PAYMENT_SECRET = os.environ.get("KUBAT_PERMIT_PAYMENT_SECRET", "")
 KUBAT_PERMIT_SIGNER = os.environ.get("KUBAT_PERMIT_SIGNER", "kubat.permits.signing.FileSigner")
 KUBAT_PERMIT_SIGNING_DIR = Path(os.environ.get("KUBAT_PERMIT_SIGNING_DIR", VAR_DIR / "signing"))
 # Permit webhooks to operators' systems: loopback URLs (http://127.0.0.1…) only when this is
-# true (development and tests); otherwise https to a public address only.
+# true (development and tests); otherwise https to a public address only (kubat.core.outbound).
+
+# Production brings its own permit secrets, as it brings its own SECRET_KEY: a secret or key
+# generated into var/ is per host (two web hosts would sign with two keys, and a payment
+# provider could not know the secret) and lost with the host.
+if KUBAT_HTTPS:
+    if "kubat.permits.payments.LocalHmacProvider" in KUBAT_PERMIT_PAYMENT_PROVIDERS and (
+        len(KUBAT_PERMIT_PAYMENT_SECRET) < 32
+    ):
+        raise ImproperlyConfigured(
+            "KUBAT_PERMIT_PAYMENT_SECRET must be set (32 characters or more) when "
+            "KUBAT_HTTPS=true: production does not use a payment secret generated into var/"
+        )
+    if KUBAT_PERMIT_SIGNER == "kubat.permits.signing.FileSigner" and not os.environ.get(
+        "KUBAT_PERMIT_SIGNING_DIR"
+    ):
+        raise ImproperlyConfigured(
+            "KUBAT_PERMIT_SIGNING_DIR must be set when KUBAT_HTTPS=true and the signer is "
+            "FileSigner: the folder holding the provisioned signing key (kubat permits "
+            "signing-key creates one), not a key generated per host into var/"
+        )
 KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK = _env_bool("KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK", False)
 
 EMAIL_BACKEND = os.environ.get(
@@ -268,7 +287,7 @@ KUBAT_MAP_TILE_ATTRIBUTION = os.environ.get(
 )
 
 # OCPI peers: networks Kubat may call although they are not public (comma-separated CIDRs;
-# empty by default; tests and local development 127.0.0.0/8,::1/128), see kubat.ocpi.outbound.
+# empty by default; tests and local development 127.0.0.0/8,::1/128), see kubat.core.outbound.
 KUBAT_OCPI_ALLOWED_PEER_NETWORKS = os.environ.get("KUBAT_OCPI_ALLOWED_PEER_NETWORKS", "")
 # Seconds a credentials handshake may take to read the peer's versions; a failure is answered
 # only when they have passed, so its timing tells nothing of the peer's network.
@@ -384,8 +403,10 @@ KUBAT_WORKER_EVERY = os.environ.get("KUBAT_WORKER_EVERY", "")
 KUBAT_WORKER_EXTRA_JOBS = os.environ.get("KUBAT_WORKER_EXTRA_JOBS", "")
 KUBAT_WORKER_LEASE_SECONDS = float(os.environ.get("KUBAT_WORKER_LEASE_SECONDS", "60"))
 KUBAT_WORKER_POLL_SECONDS = float(os.environ.get("KUBAT_WORKER_POLL_SECONDS", "1"))
-# /readyz fails when no worker was seen for this long (0: do not check the worker).
+# /readyz reports the worker as late when none was seen for this long (0: do not check it);
+# only with KUBAT_READY_REQUIRE_WORKER=true does a late worker make /readyz fail (503).
 KUBAT_READY_WORKER_SECONDS = int(os.environ.get("KUBAT_READY_WORKER_SECONDS", "300"))
+KUBAT_READY_REQUIRE_WORKER = _env_bool("KUBAT_READY_REQUIRE_WORKER", False)
 # /metrics answers a bearer token or a client address in the list (IPs or CIDRs); neither set:
 # it answers nobody.
 KUBAT_METRICS_TOKEN = os.environ.get("KUBAT_METRICS_TOKEN", "")

@@ -35,7 +35,18 @@ PRODUCTION = {
     "KUBAT_TRUSTED_PROXY": "1",
     "KUBAT_ALLOWED_HOSTS": "kubat.example.kg",
     "KUBAT_DEBUG": "false",
+    "KUBAT_PERMIT_PAYMENT_SECRET": "payment-secret-of-the-provider-0123456789abcdef",
 }
+
+
+def production(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """The production variables, with a signing folder provisioned in `tmp_path`."""
+    return {
+        **PRODUCTION,
+        "KUBAT_SECRET_KEY": secrets.token_urlsafe(50),
+        "KUBAT_PERMIT_SIGNING_DIR": str(tmp_path / "signing"),
+        **overrides,
+    }
 
 
 def test_a_weak_secret_key_outside_debug_stops_kubat(tmp_path: Path) -> None:
@@ -73,7 +84,7 @@ def test_check_deploy_with_production_variables_prints_no_warning(tmp_path: Path
         "import sys; from kubat.cli import main; sys.argv = ['kubat', 'check', '--deploy', "
         "'--fail-level', 'WARNING']; main()"
     )
-    done = run(tmp_path, code, KUBAT_SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION)
+    done = run(tmp_path, code, **production(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues" in done.stdout
     assert "WARNING" not in done.stdout + done.stderr
@@ -94,8 +105,7 @@ print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)
 
 
 def test_https_turns_on_redirect_hsts_and_secure_cookies(tmp_path: Path) -> None:
-    env = {**PRODUCTION, "KUBAT_ALLOWED_HOSTS": "testserver"}
-    done = run(tmp_path, PROBE, KUBAT_SECRET_KEY=secrets.token_urlsafe(50), **env)
+    done = run(tmp_path, PROBE, **production(tmp_path, KUBAT_ALLOWED_HOSTS="testserver"))
     assert done.returncode == 0, done.stderr
     plain, proxied, cookies = done.stdout.strip().splitlines()[-3:]
     assert plain == "301 https://testserver/api/v1/openapi.json"
@@ -105,8 +115,45 @@ def test_https_turns_on_redirect_hsts_and_secure_cookies(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("value", ["0", ""])
 def test_without_a_trusted_proxy_its_header_is_not_believed(tmp_path: Path, value: str) -> None:
-    env = {**PRODUCTION, "KUBAT_ALLOWED_HOSTS": "testserver", "KUBAT_TRUSTED_PROXY": value}
-    done = run(tmp_path, PROBE, KUBAT_SECRET_KEY=secrets.token_urlsafe(50), **env)
+    env = production(tmp_path, KUBAT_ALLOWED_HOSTS="testserver", KUBAT_TRUSTED_PROXY=value)
+    done = run(tmp_path, PROBE, **env)
     assert done.returncode == 0, done.stderr
     # The proxy header is ignored: still plain http, redirected, and no HSTS on plain http.
     assert done.stdout.strip().splitlines()[-2] == "301 None"
+
+
+def test_https_without_a_payment_secret_stops_kubat(tmp_path: Path) -> None:
+    env = production(tmp_path)
+    env.pop("KUBAT_PERMIT_PAYMENT_SECRET")
+    done = run(tmp_path, SETUP, **env)
+    assert done.returncode != 0
+    assert "KUBAT_PERMIT_PAYMENT_SECRET must be set" in done.stderr
+    assert not (tmp_path / "permit_payment_secret").exists()
+
+
+def test_https_without_a_provisioned_signing_folder_stops_kubat(tmp_path: Path) -> None:
+    env = production(tmp_path)
+    env.pop("KUBAT_PERMIT_SIGNING_DIR")
+    done = run(tmp_path, SETUP, **env)
+    assert done.returncode != 0
+    assert "KUBAT_PERMIT_SIGNING_DIR must be set" in done.stderr
+
+
+SIGN = SETUP + "from kubat.permits import signing; print(signing.get_signer().certificate_pem())"
+
+
+def test_production_never_generates_a_signing_key_and_provisions_one_on_request(
+    tmp_path: Path,
+) -> None:
+    env = production(tmp_path)
+    done = run(tmp_path, SIGN, **env)
+    assert done.returncode != 0
+    assert "production signs with a provisioned key" in done.stderr
+    assert not (tmp_path / "signing" / "signing-key.pem").exists()
+    command = "import sys; from kubat.cli import main; sys.argv = ['kubat', 'permits', "
+    provisioned = run(tmp_path, command + "'signing-key']; main()", **env)
+    assert provisioned.returncode == 0, provisioned.stderr
+    assert oct((tmp_path / "signing" / "signing-key.pem").stat().st_mode & 0o777) == "0o600"
+    again = run(tmp_path, command + "'signing-key']; main()", **env)
+    assert again.returncode == 2
+    assert run(tmp_path, SIGN, **env).returncode == 0

@@ -106,3 +106,14 @@ def test_quota_balances_permits_overdue_and_job_runs_are_read_from_the_database(
     assert _value(metrics, "kubat_job_runs_total", job="quotas-settle", outcome="ok") == 1
     assert _value(metrics, "kubat_job_last_success_timestamp_seconds", job="quotas-settle") > 0
     assert _value(metrics, "kubat_worker_last_seen_timestamp_seconds") > 0
+
+
+@override_settings(KUBAT_METRICS_TOKEN=TOKEN, KUBAT_METRICS_ALLOW=[])
+def test_an_invented_method_is_counted_as_other_so_labels_stay_bounded(client: Client) -> None:
+    for n in range(5):
+        client.generic(f"X-INVENTED-{n}", "/healthz")
+    metrics = _scrape(client)
+    methods = {labels["method"] for labels, _ in metrics["kubat_http_requests_total"]}
+    assert not any(m.startswith("X-INVENTED") for m in methods)
+    assert _value(metrics, "kubat_http_requests_total", method="other") >= 5
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}

@@ -66,3 +66,20 @@ def test_public_reads_go_to_the_replica_and_the_rest_to_the_primary(
     assert seen["write"] == "default"
     assert seen["in_transaction"] == "default"
     assert seen["other"] == "default"
+
+
+def test_the_database_cache_is_never_read_on_the_replica() -> None:
+    """The anonymous rate-limit counts live in the database cache and are read on exactly the
+    public reads the router sends to the replica: the cache stays on the primary."""
+    from django.core.cache.backends.db import DatabaseCache
+    from django.db import DEFAULT_DB_ALIAS
+
+    from kubat.ops import routers
+
+    cache_model = DatabaseCache("kubat_cache", {}).cache_model_class
+    token = routers.public_read.set(True)
+    try:
+        assert routers.ReplicaRouter().db_for_read(cache_model) == DEFAULT_DB_ALIAS
+        assert routers.ReplicaRouter().db_for_write(cache_model) == DEFAULT_DB_ALIAS
+    finally:
+        routers.public_read.reset(token)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pypdf
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
@@ -19,8 +22,25 @@ from kubat.permits.tracks import Authority
 
 # Thursday 1 October 2026, 04:00 UTC: a business day in both countries.
 T0 = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _real_pdf() -> bytes:
+    """A minimal PDF that parses (one blank A4 page), made by pypdf: uploads are parsed whole."""
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _real_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2), (0, 120, 60)).save(out, "PNG")
+    return out.getvalue()
+
+
+PDF = _real_pdf()
+PNG = _real_png()
 
 
 def make_user(

@@ -228,3 +228,14 @@ def test_appeals_and_changes_through_the_api() -> None:
     entry = Client().get(f"/api/v1/permits/register/{permit.permit_number}").json()
     assert entry["operator"] == "Rival KZ LLP"
     assert entry["registry_location"]["party"] == "KZ*RVL"
+
+
+@pytest.mark.parametrize("amount", ["1e999999", "-1e999999", "1e-999999", "sNaN", "12345678901"])
+def test_an_amount_beyond_any_fee_is_a_400_naming_amount_not_a_500(amount: str) -> None:
+    world = make_world("KZ")
+    case = _draft(Api(world.applicant))
+    status, error = Api(world.secretariat).post(
+        f"/cases/{case['id']}/payments", {"amount": amount, "transaction_id": "X"}
+    )
+    assert status == 400, error
+    assert error["field"] == "amount"

@@ -83,3 +83,34 @@ def test_an_upload_is_kept_and_served_under_the_extension_of_its_content(
     assert kept in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     response.close()
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"%PDF-1.4\n<html><script>alert(1)</script></html>", "PDF"),
+        (b"%PDF-" + b"x" * 200, "PDF"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG"),
+        (b"\xff\xd8\xff\xe0" + b"<html>" * 20, "JPEG"),
+    ],
+)
+def test_a_file_that_only_starts_like_its_type_is_refused(content: bytes, kind: str) -> None:
+    """The magic number is not enough: the whole file must parse as the type it claims."""
+    world = make_world("KZ")
+    case = services.create_draft(user=world.applicant, application=application(), now=T0)
+    with pytest.raises(InvalidInput, match=f"not a readable {kind}") as refused:
+        services.add_attachment(
+            user=world.applicant, case=case, upload=upload(content), kind="other"
+        )
+    assert refused.value.field == "file"
+
+
+def test_a_real_pdf_and_png_are_accepted() -> None:
+    from tests.permits.factories import PDF, PNG
+
+    world = make_world("KZ")
+    case = services.create_draft(user=world.applicant, application=application(), now=T0)
+    for content, name in ((PDF, "plan.pdf"), (PNG, "photo.png")):
+        services.add_attachment(
+            user=world.applicant, case=case, upload=upload(content, name), kind="other"
+        )

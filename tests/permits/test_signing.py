@@ -164,3 +164,66 @@ def test_approval_decisions_are_only_for_the_case_parties() -> None:
     page = client.get(f"/permits/cases/{case.pk}/").content.decode()
     assert approval.number in page
     assert "INVALID" not in page
+
+
+def test_without_certificate_the_command_trusts_the_published_one_not_the_embedded(
+    tmp_path: Path,
+) -> None:
+    """A forger signs with a key of its own and embeds its certificate: the file is
+    consistent with itself, and must still fail because its certificate is not Kubat's."""
+    world = make_world("KZ")
+    case = _permit(world)
+    value = json.loads(case.decisions.get(kind=DecisionKind.PERMIT).canonical)
+    forged = signing.sign_document(value, signer=signing.FileSigner(tmp_path / "forger"))
+    code, report = _verify(_file(tmp_path, "forged.json", forged))
+    assert code == 1
+    assert report["valid"] is False
+    assert "another certificate than the published one" in str(report["reason"])
+    genuine = decisions.signed_file(case.decisions.get(kind=DecisionKind.PERMIT))
+    code, report = _verify(_file(tmp_path, "genuine.json", genuine))
+    assert (code, report["valid"]) == (0, True)
+
+
+def test_a_decided_at_without_time_zone_fails_verification_with_a_clear_reason() -> None:
+    value = {
+        "format": "kubat.permit-decision/1",
+        "number": "X-1",
+        "decided_at": "2026-03-01T10:00:00",
+    }
+    signed = signing.sign_document(value)
+    result = signing.verify(signed, trusted_certificate=signing.get_signer().certificate_pem())
+    assert result.valid is False
+    assert "decided_at has no time zone" in result.reason
+
+
+def test_signers_starting_together_share_one_generated_key(tmp_path: Path) -> None:
+    """Generated development keys are written once, atomically: eight signers racing on an
+    empty folder all end with the same key and certificate (the first writer's)."""
+    import threading
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    folder = tmp_path / "race"
+    start = threading.Barrier(8)
+    signers: list[signing.FileSigner] = []
+
+    def make() -> None:
+        start.wait()
+        signers.append(signing.FileSigner(folder))
+
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(signers) == 8
+    assert len({s.certificate_pem() for s in signers}) == 1
+    from cryptography import x509
+
+    public_key = x509.load_pem_x509_certificate(signers[0].certificate_pem()).public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    for signer in signers:
+        public_key.verify(signer.sign(b"x"), b"x", ec.ECDSA(hashes.SHA256()))
+    assert oct((folder / "signing-key.pem").stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,7 +24,7 @@ from django.utils import timezone
 from kubat.accounts import services as account_services
 from kubat.core.errors import InvalidInput
 from kubat.permits import services, webhooks
-from kubat.permits.models import WebhookDelivery
+from kubat.permits.models import WebhookDelivery, WebhookSubscription
 from tests.permits.factories import T0, application, draft, make_world
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +36,7 @@ class Receiver:
 
     url: str = ""
     fail: int = 0
+    delay: float = 0.0
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
 
 
@@ -44,6 +48,7 @@ def receiver(settings: LazySettings) -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(state.delay)
             state.requests.append((dict(self.headers.items()), body))
             status = 500 if len(state.requests) <= state.fail else 204
             self.send_response(status)
@@ -147,3 +152,108 @@ def test_webhook_urls_must_not_reach_private_or_loopback_addresses(settings: Laz
         with pytest.raises(InvalidInput) as refused:
             webhooks.subscribe(user=world.applicant, url=url)
         assert refused.value.field == "url"
+
+
+def test_each_delivery_is_claimed_and_stamped_at_its_own_attempt(receiver: Receiver) -> None:
+    """A run of slow receivers outlasts a lease counted from the run's start: each claim,
+    delivery time and retry is counted from the moment of that attempt."""
+    world = make_world("KZ")
+    webhooks.subscribe(user=world.applicant, url=receiver.url)
+    draft(world)  # two events: created, attached
+    receiver.delay = 0.4
+    started = timezone.now()
+    report = webhooks.deliver_due()
+    assert len(report.delivered) == 2
+    first, second = WebhookDelivery.objects.order_by("delivered_at")
+    assert first.delivered_at is not None
+    assert second.delivered_at is not None
+    assert first.delivered_at >= started + timedelta(seconds=0.4)
+    assert second.delivered_at - first.delivered_at >= timedelta(seconds=0.4)
+
+
+def test_a_retry_is_scheduled_from_the_failed_attempt_not_the_run_start(
+    receiver: Receiver,
+) -> None:
+    world = make_world("KZ")
+    webhooks.subscribe(user=world.applicant, url=receiver.url)
+    draft(world)
+    receiver.fail, receiver.delay = 100, 0.4
+    started = timezone.now()
+    webhooks.deliver_due()
+    last = WebhookDelivery.objects.order_by("-next_attempt_at").first()
+    assert last is not None
+    assert last.next_attempt_at is not None
+    assert last.next_attempt_at >= started + webhooks.RETRY_AFTER[0] + timedelta(seconds=0.8)
+
+
+class _SilentListener:
+    """A TCP socket on loopback that answers nothing and counts the connections it got."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.setblocking(False)
+        self.port = int(self.sock.getsockname()[1])
+
+    def connections(self) -> int:
+        count = 0
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except BlockingIOError:
+                return count
+            conn.close()
+            count += 1
+
+
+def test_a_name_rebound_to_loopback_after_the_check_reaches_nothing(
+    settings: LazySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: `hook.rebind.test` answers a public address to the first lookup and
+    127.0.0.1 to every later one. Kubat resolves once per sending and connects to what it
+    checked; a check followed by a second lookup at connect time would reach the listener.
+
+    No traffic leaves loopback: the resolver is the test's own, and a guard refuses any
+    connection to an address that is not loopback (the public answer is never dialled)."""
+    settings.KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK = False
+    listener = _SilentListener()
+    world = make_world("KZ")
+    url = f"https://hook.rebind.test:{listener.port}/kubat"
+    sub = WebhookSubscription.objects.create(
+        organisation=world.applicant_org, url=url, secret="s", created_at=timezone.now()
+    )
+    assert sub.pk
+    draft(world)
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+    lookups: list[str] = []
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "hook.rebind.test":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        address = "93.184.215.14" if not lookups else "127.0.0.1"
+        lookups.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    def loopback_only(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        host, port = address
+        for *_, sockaddr in rebinding(host, port):
+            if not ipaddress.ip_address(sockaddr[0]).is_loopback:
+                raise ConnectionRefusedError(f"the test never dials {sockaddr[0]}")
+            return real_connect((sockaddr[0], port), *args, **kwargs)
+        raise ConnectionRefusedError(host)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(socket, "create_connection", loopback_only)
+    try:
+        webhooks.deliver_due()
+        webhooks.deliver_due(now=timezone.now() + timedelta(minutes=3))  # the retries
+    finally:
+        monkeypatch.undo()
+        connections = listener.connections()
+        listener.sock.close()
+    assert lookups  # the name was looked up...
+    assert connections == 0  # ...and the rebound answer was never connected to
+    assert WebhookDelivery.objects.filter(delivered_at__isnull=False).count() == 0
+    refused = WebhookDelivery.objects.exclude(last_error="").values_list("last_error", flat=True)
+    assert any("loopback" in error for error in refused), list(refused)

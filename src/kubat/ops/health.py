@@ -3,13 +3,25 @@
 Both are JSON, need no login and are cheap enough to poll every few seconds: /healthz touches
 nothing; /readyz runs one `SELECT 1`, one read of the applied migrations (compared with the
 migrations on disk, loaded once per process), on PostgreSQL one catalogue query for the
-status-history partitions, and one read of the workers' last beat. A failing check answers 503
-and is named in `failing`.
+status-history partitions, and one read of the workers' last beat.
+
+Web readiness is what this process needs to answer requests: the database reachable and every
+migration applied (`REQUIRED`). A failing required check answers 503 and is named in
+`failing`. The partitions and the worker's heartbeat are reported beside them (`ok`, and
+`warnings` names those that are not) but do not take the web out of the load balancer: a web
+process serves perfectly while the worker restarts, and taking every web node out because the
+worker is down would turn a late job into an outage. KUBAT_READY_REQUIRE_WORKER=true makes the
+worker required too (a single-machine deployment that wants one signal).
+
+The probe is anonymous, so it never carries an exception's text (a connection string, a host
+name, SQL): a check that raises is reported as "error (see the log)" and the exception is logged
+with its traceback.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -24,6 +36,8 @@ from django.views.decorators.cache import never_cache
 from kubat.ops.models import WorkerBeat
 
 PARTITION_TABLE = "registry_evsestatusevent"
+REQUIRED = ("database", "migrations")
+logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -99,9 +113,17 @@ CHECKS: dict[str, Callable[[], str | None]] = {
 }
 
 
+def required_checks() -> tuple[str, ...]:
+    """The checks whose failure makes /readyz 503 (see the module docstring)."""
+    if settings.KUBAT_READY_REQUIRE_WORKER:
+        return (*REQUIRED, "worker")
+    return REQUIRED
+
+
 def readiness() -> tuple[bool, dict[str, dict[str, object]]]:
-    """Run every check; a check that raises fails with its error, and once the database is down
-    the checks that need it are not tried (they would only repeat the same error slowly)."""
+    """Run every check; True when every required one passes. A check that raises fails with
+    "error (see the log)" (the exception is logged, never returned), and once the database is
+    down the checks that need it are not tried (they would only repeat the same error)."""
     results: dict[str, dict[str, object]] = {}
     for name, check in CHECKS.items():
         if name != "database" and results.get("database", {}).get("ok") is False:
@@ -110,15 +132,17 @@ def readiness() -> tuple[bool, dict[str, dict[str, object]]]:
         started = time.monotonic()
         try:
             problem = check()
-        except Exception as exc:  # a readiness probe reports, it does not crash
-            problem = f"{type(exc).__name__}: {exc}".strip()
+        except Exception:  # a readiness probe reports, it does not crash
+            logger.exception("readiness check %s failed", name)
+            problem = "error (see the log)"
             connections[DEFAULT_DB_ALIAS].close_if_unusable_or_obsolete()
         result: dict[str, object] = {"ok": problem is None}
         if problem:
             result["detail"] = problem
         result["ms"] = round((time.monotonic() - started) * 1000, 1)
         results[name] = result
-    return all(r["ok"] for r in results.values()), results
+    required = required_checks()
+    return all(r["ok"] for n, r in results.items() if n in required), results
 
 
 @never_cache
@@ -129,7 +153,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     ok, checks = readiness()
-    body: dict[str, object] = {"status": "ok" if ok else "fail", "checks": checks}
+    required = required_checks()
+    body: dict[str, object] = {
+        "status": "ok" if ok else "fail",
+        "checks": checks,
+        "required": list(required),
+    }
     if not ok:
-        body["failing"] = [name for name, r in checks.items() if not r["ok"]]
+        body["failing"] = [n for n, r in checks.items() if not r["ok"] and n in required]
+    if warnings := [n for n, r in checks.items() if not r["ok"] and n not in required]:
+        body["warnings"] = warnings
     return JsonResponse(body, status=200 if ok else 503)

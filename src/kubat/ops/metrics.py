@@ -66,8 +66,20 @@ _OCPI_OBJECTS = {
 }
 
 
+# The methods a label may carry; anything else a client invents ("FOO", a random string per
+# request) is "other", so a caller cannot grow the series without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The request method as a bounded label: a known method, else "other"."""
+    upper = method.upper()
+    return upper if upper in METHODS else "other"
+
+
 def observe_request(*, route: str, url_name: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request (called by the request middleware)."""
+    method = method_label(method)
     REQUESTS.labels(route, method, str(status)).inc()
     LATENCY.labels(route, method).observe(seconds)
     if url_name in _OCPI_OBJECTS and method in {"PUT", "PATCH"}:

@@ -4,8 +4,10 @@ A "public read" is a request by nobody in particular: GET or HEAD, no session co
 Authorization header, outside /admin/. The request middleware marks such a request in a context
 variable and this router sends its reads to the `replica` alias; writes, transactions and every
 other request (a logged-in user must read what it just wrote; a token's revocation must be
-seen at once) stay on `default`. A replica lags its primary by a little: a public page may be
-a second old, which the national figures and the map tolerate.
+seen at once) stay on `default`, and so does the database cache whatever the request (it
+counts the anonymous rate limit, which a replica's lag would break). A replica lags its
+primary by a little: a public page may be a second old, which the national figures and the
+map tolerate.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest
 
 REPLICA = "replica"
+# Django's database cache (KUBAT_CACHE=database) holds the anonymous rate-limit counts, read
+# and written on exactly the public reads: on a lagging (read-only) replica each process
+# would read a stale count and the limit would not hold. Its model's app label:
+PRIMARY_ONLY_APPS = frozenset({"django_cache"})
 public_read: ContextVar[bool] = ContextVar("kubat_public_read", default=False)
 
 
@@ -37,6 +43,8 @@ def mark_request(request: HttpRequest) -> None:
 
 class ReplicaRouter:
     def db_for_read(self, model: Any, **hints: Any) -> str | None:
+        if model._meta.app_label in PRIMARY_ONLY_APPS:
+            return DEFAULT_DB_ALIAS
         if public_read.get() and not connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return REPLICA
         return DEFAULT_DB_ALIAS

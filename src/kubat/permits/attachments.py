@@ -1,18 +1,24 @@
-"""Upload rules: PDF, JPEG or PNG only, recognised by their first bytes, and size-limited.
+"""Upload rules: PDF, JPEG or PNG only, recognised by their content, and size-limited.
 
 The client's file name and Content-Type are not trusted: the type is what the content's magic
-number says (PDF `%PDF-`, PNG's 8-byte signature, JPEG's SOI marker FF D8 FF). Three fixed
-signatures are simpler and safer than a general type-sniffing dependency. The limit is
-`settings.KUBAT_PERMIT_ATTACHMENT_MAX_BYTES` (default 10 MiB).
+number says (PDF `%PDF-`, PNG's 8-byte signature, JPEG's SOI marker FF D8 FF), and then the
+whole file must parse as that type (`check_content`): a PDF is opened with pypdf and must
+have a page, an image is decoded by Pillow. A file that only starts like a PDF (an HTML page
+behind `%PDF-`, a polyglot) is refused. The limit is
+`settings.KUBAT_PERMIT_ATTACHMENT_MAX_BYTES` (default 10 MiB), checked before anything is read.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 from pathlib import PurePosixPath
 
+import pypdf
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext
+from PIL import Image
 
 from kubat.core.errors import InvalidInput
 
@@ -22,6 +28,7 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
 )
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+logger = logging.getLogger(__name__)
 
 
 def max_bytes() -> int:
@@ -34,6 +41,29 @@ def sniff(head: bytes) -> tuple[str, str]:
         if head.startswith(magic):
             return content_type, suffix
     raise InvalidInput(gettext("only PDF, JPEG and PNG files are accepted"), field="file")
+
+
+def check_content(data: bytes, content_type: str) -> None:
+    """The whole file parses as `content_type`; InvalidInput naming `file` when it does not.
+
+    Both parsers read hostile input, and a malformed file can fail in any of their exception
+    types (pypdf's own, ValueError, KeyError, RecursionError, Pillow's DecompressionBombError):
+    every failure means the same thing here, so each is a refusal, logged with its cause.
+    """
+    try:
+        if content_type == "application/pdf":
+            if len(pypdf.PdfReader(io.BytesIO(data), strict=False).pages) < 1:
+                raise ValueError("no page")
+        else:
+            with Image.open(io.BytesIO(data)) as image:
+                expected = "PNG" if content_type == "image/png" else "JPEG"
+                if image.format != expected:
+                    raise ValueError(f"decoded as {image.format}")
+                image.load()  # decodes every pixel: a truncated image fails here
+    except Exception as exc:  # see the docstring: a parser of hostile input
+        logger.info("upload refused as not a %s: %s", content_type, type(exc).__name__)
+        kind = "PDF" if content_type == "application/pdf" else content_type.split("/")[1].upper()
+        raise InvalidInput(f"the file is not a readable {kind}", field="file") from None
 
 
 def named_for(name: str, suffix: str) -> str:
@@ -61,8 +91,9 @@ def check_upload(upload: UploadedFile[bytes]) -> tuple[str, str]:
             field="file",
         )
     upload.seek(0)
-    head = upload.read(16)
+    data = upload.read()
     upload.seek(0)
-    content_type, suffix = sniff(head)
+    content_type, suffix = sniff(data[:16])
+    check_content(data, content_type)
     upload.name = named_for(upload.name or "upload", suffix)
     return content_type, suffix

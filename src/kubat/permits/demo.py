@@ -18,6 +18,7 @@ expertise 10-40; information requested on about 1 approval in 6, answered in 1-1
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import time
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
+import pypdf
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -41,7 +43,19 @@ from kubat.permits.schemas import Application
 from kubat.permits.tracks import Authority, rules_for
 
 SHARED_SECRETARIAT_PASSWORD = "kubat-demo"  # the quota demo's DEMO_PASSWORD
-DEMO_PDF = b"%PDF-1.4\n% Kubat demo document: generated, not a real land title\n%%EOF\n"
+
+
+def _demo_pdf() -> bytes:
+    """A real one-page PDF (uploads are parsed whole), titled as generated demo data."""
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": "Kubat demo document: generated, not a real land title"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+DEMO_PDF = _demo_pdf()
 
 # (region, city, latitude, longitude) from shared facts (approximate city centres).
 SITES = {

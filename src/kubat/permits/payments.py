@@ -39,10 +39,12 @@ from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
 from kubat.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from kubat.core.secretfile import read_or_create
 from kubat.permits import selectors
 from kubat.permits.models import AuditAction, Payment, PermitCase
 from kubat.permits.tracks import Track
@@ -138,14 +140,28 @@ def fee_problem(case: PermitCase) -> str | None:
 # Recording payments ---------------------------------------------------------------------------
 
 
+MAX_AMOUNT = Decimal("9999999999.99")  # the columns' 12 digits, 2 of them decimals
+
+
 def _amount(value: object, *, field: str = "amount") -> Decimal:
+    """A fee amount: positive, at most two decimals, within the columns' 12 digits.
+
+    Checked with exact comparisons only: quantizing "1e999999" would exceed the decimal
+    context's precision (InvalidOperation, a 500), so the bound is tested first.
+    """
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
         raise InvalidInput(
             gettext("%(value)s is not an amount") % {"value": repr(value)}, field=field
         ) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+        raise InvalidInput(
+            gettext("an amount is positive and at most %(max)s, with at most two decimals")
+            % {"max": MAX_AMOUNT},
+            field=field,
+        )
+    if amount != amount.quantize(Decimal("0.01")):  # safe now: the amount is bounded
         raise InvalidInput(gettext("an amount is positive with at most two decimals"), field=field)
     return amount
 
@@ -265,12 +281,14 @@ class PaymentProvider(Protocol):
         ...
 
 
-def _var_secret(name: str) -> str:
+def development_secret(name: str) -> str:
+    """A secret generated once into var/ for development (written atomically: two processes
+    starting together share one). Production sets KUBAT_PERMIT_PAYMENT_SECRET, which the
+    settings require under KUBAT_HTTPS."""
+    if settings.KUBAT_HTTPS:
+        raise ImproperlyConfigured(f"{name}: production sets KUBAT_PERMIT_PAYMENT_SECRET")
     path = Path(settings.VAR_DIR) / name
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return read_or_create(path, lambda: secrets.token_urlsafe(32).encode()).decode().strip()
 
 
 def hmac_header(*, secret: str, body: bytes, at: int) -> str:
@@ -290,7 +308,8 @@ class LocalHmacProvider:
     code = "local"
 
     def secret(self) -> str:
-        return str(settings.KUBAT_PERMIT_PAYMENT_SECRET or _var_secret("permit_payment_secret"))
+        configured = str(settings.KUBAT_PERMIT_PAYMENT_SECRET)
+        return configured or development_secret("permit_payment_secret")
 
     def parse_callback(self, *, body: bytes, headers: Mapping[str, str]) -> PaymentNotice:
         header = headers.get(SIGNATURE_HEADER, "")

@@ -37,7 +37,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from kubat.core.secretfile import read_or_create, write_once
 
 CANONICALIZATION = "kubat-jcs-1"
 
@@ -99,62 +102,91 @@ class FileSigner:
         self._key, self._cert = self._load_or_create()
 
     def _load_or_create(self) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+        """The key and certificate in the folder, generated once when missing (development).
+
+        Each file is written atomically and only if absent (`core.secretfile`): several
+        processes starting together all end with the one key that won, never with a key each.
+        Under KUBAT_HTTPS nothing is generated: production signs with a provisioned key.
+        """
         key_path, cert_path = self.folder / "signing-key.pem", self.folder / "signing-cert.pem"
-        if key_path.exists() and cert_path.exists():
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-            if not isinstance(key, ec.EllipticCurvePrivateKey):
-                raise ValueError(f"{key_path} is not an EC private key")
-            return key, cert_path.read_bytes()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COMMON_NAME, self.SUBJECT),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Kubat"),
-            ]
-        )
-        now = datetime.now(UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=3650))  # the demo signs decisions dated back
-            .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
+        if settings.KUBAT_HTTPS and not key_path.exists():
+            raise ImproperlyConfigured(
+                f"{key_path} is missing: production signs with a provisioned key "
+                "(kubat permits signing-key creates one in KUBAT_PERMIT_SIGNING_DIR)"
             )
-            .sign(key, hashes.SHA256())
-        )
-        pem = cert.public_bytes(serialization.Encoding.PEM)
-        key_bytes = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        key_path.touch(mode=0o600)
-        key_path.write_bytes(key_bytes)
-        cert_path.write_bytes(pem)
-        return key, pem
+        key_pem = read_or_create(key_path, _new_key_pem)
+        key = serialization.load_pem_private_key(key_pem, password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{key_path} is not an EC private key")
+        cert_pem = read_or_create(cert_path, lambda: _self_signed(key, self.SUBJECT), mode=0o644)
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        if cert.public_key() != key.public_key():
+            raise ImproperlyConfigured(f"{cert_path} is not the certificate of {key_path}")
+        return key, cert_pem
 
     def certificate_pem(self) -> bytes:
         return self._cert
 
     def sign(self, data: bytes) -> bytes:
         return self._key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def _new_key_pem() -> bytes:
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _self_signed(key: ec.EllipticCurvePrivateKey, subject: str) -> bytes:
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, subject),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Kubat"),
+        ]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=3650))  # the demo signs decisions dated back
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def create_signing_key(folder: Path) -> bytes:
+    """Provision a FileSigner key and certificate in `folder` (the production step behind
+    `kubat permits signing-key`); FileExistsError when a key is there already: a signing key
+    is never replaced silently, every decision it signed is verified against its certificate.
+    """
+    key_path, cert_path = folder / "signing-key.pem", folder / "signing-cert.pem"
+    if key_path.exists():
+        raise FileExistsError(f"{key_path} exists: a signing key is never replaced")
+    key_pem = write_once(key_path, _new_key_pem())
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return write_once(cert_path, _self_signed(key, FileSigner.SUBJECT), mode=0o644)
 
 
 @lru_cache(maxsize=4)
@@ -221,28 +253,37 @@ def _parts(document: Any) -> tuple[dict[str, Any], dict[str, Any], bytes]:
     return decision, signature, cert.encode("ascii", "replace")
 
 
-def verify(document: Any, *, trusted_certificate: bytes | None = None) -> Verification:
+def verify(document: Any, *, trusted_certificate: bytes) -> Verification:
     """Check a signed file offline: the signature over the canonical decision, by the trusted
-    certificate (else the one in the file), valid at the decision's `decided_at`.
+    certificate (the published one: `get_signer().certificate_pem()` on a Kubat host, the file
+    fetched from /permits/signing-certificate.pem elsewhere), valid at the decision's
+    `decided_at`.
 
-    MalformedDocument when the file is not a signed decision; otherwise a Verification whose
-    `reason` says what failed (a tampered decision fails with "signature does not match").
+    The certificate inside the file is never trusted on its own word: anyone can sign a forged
+    decision with a key of their own and embed its certificate, so a file whose certificate is
+    not the trusted one fails. MalformedDocument when the file is not a signed decision;
+    otherwise a Verification whose `reason` says what failed (a tampered decision fails with
+    "signature does not match").
     """
     decision, signature, embedded = _parts(document)
     if signature.get("canonicalization", CANONICALIZATION) != CANONICALIZATION:
         return Verification(False, f"unknown canonicalization {signature['canonicalization']}")
-    pem = trusted_certificate or embedded
     try:
-        cert = x509.load_pem_x509_certificate(pem)
+        cert = x509.load_pem_x509_certificate(trusted_certificate)
     except ValueError:
-        raise MalformedDocument("certificate: not a PEM X.509 certificate") from None
+        raise MalformedDocument("trusted certificate: not a PEM X.509 certificate") from None
     print_ = cert.fingerprint(hashes.SHA256()).hex()
-    if trusted_certificate is not None:
-        try:
-            if fingerprint(embedded) != print_:
-                return Verification(False, "signed with another certificate than the trusted one")
-        except ValueError:
-            return Verification(False, "the file's certificate is unreadable")
+    try:
+        embedded_print = fingerprint(embedded)
+    except ValueError:
+        return Verification(False, "the file's certificate is unreadable")
+    if embedded_print != print_:
+        return Verification(
+            False,
+            f"signed with another certificate than the published one (the file's is "
+            f"sha256 {embedded_print[:16]}…, the published one {print_[:16]}…)",
+            print_,
+        )
     try:
         data = canonical_json(decision)
         raw = base64.b64decode(signature["value"], validate=True)
@@ -264,6 +305,8 @@ def verify(document: Any, *, trusted_certificate: bytes | None = None) -> Verifi
             when = datetime.fromisoformat(decided.replace("Z", "+00:00"))
         except ValueError:
             return Verification(False, "decided_at is not a date-time", print_)
+        if when.tzinfo is None:
+            return Verification(False, "decided_at has no time zone (Kubat writes …Z)", print_)
         if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
             return Verification(False, "the certificate was not valid at decided_at", print_)
     return Verification(True, "signature valid", print_)

@@ -193,17 +193,31 @@ def _case_context(request: HttpRequest, case: PermitCase) -> dict[str, Any]:
     }
 
 
-@signed_in
-@require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
+def _act_on_case(
+    request: HttpRequest, pk: int, act: Callable[[PermitCase], object], done: str = ""
+) -> HttpResponse:
+    """The shape of every one-click case action: the case as the user may see it, the service
+    call in one transaction, `done` as the success message, and a refusal shown on the case."""
     case = selectors.visible_case(user=request.user, case_id=pk)
     try:
         with transaction.atomic():
-            services.submit_case(user=request.user, case=case)
-        messages.success(request, _("Submitted to the secretariat for the completeness check."))
+            act(case)
+        if done:
+            messages.success(request, done)
     except KubatError as exc:
         return _back(request, exc, reverse("permits:case", args=[pk]))
     return redirect("permits:case", pk=pk)
+
+
+@signed_in
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act_on_case(
+        request,
+        pk,
+        lambda case: services.submit_case(user=request.user, case=case),
+        _("Submitted to the secretariat for the completeness check."),
+    )
 
 
 @signed_in
@@ -270,16 +284,10 @@ STEPS = {
 @require_POST
 def step(request: HttpRequest, pk: int) -> HttpResponse:
     """The applicant's steps after the permit: construction, grid request, commissioning."""
-    case = selectors.visible_case(user=request.user, case_id=pk)
     action = STEPS.get(request.POST.get("step", ""))
     if action is None:
         raise Http404("unknown step")
-    try:
-        with transaction.atomic():
-            action(user=request.user, case=case)
-    except KubatError as exc:
-        return _back(request, exc, reverse("permits:case", args=[pk]))
-    return redirect("permits:case", pk=pk)
+    return _act_on_case(request, pk, lambda case: action(user=request.user, case=case))
 
 
 @signed_in
@@ -339,19 +347,17 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     """The secretariat's appeals panel grants or dismisses an appeal, with its reasons."""
-    case = selectors.visible_case(user=request.user, case_id=pk)
-    try:
-        with transaction.atomic():
-            aftercare.decide_appeal(
-                user=request.user,
-                case=case,
-                grant=request.POST.get("action") == "grant",
-                reason=request.POST.get("reason", ""),
-            )
-        messages.success(request, _("Appeal decided."))
-    except KubatError as exc:
-        return _back(request, exc, reverse("permits:case", args=[pk]))
-    return redirect("permits:case", pk=pk)
+    return _act_on_case(
+        request,
+        pk,
+        lambda case: aftercare.decide_appeal(
+            user=request.user,
+            case=case,
+            grant=request.POST.get("action") == "grant",
+            reason=request.POST.get("reason", ""),
+        ),
+        _("Appeal decided."),
+    )
 
 
 CHANGE_KINDS = ("modification", "transfer", "decommission")
@@ -392,14 +398,12 @@ def change(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @require_POST
 def consent(request: HttpRequest, pk: int) -> HttpResponse:
     """The receiving organisation accepts a transfer."""
-    case = selectors.visible_case(user=request.user, case_id=pk)
-    try:
-        with transaction.atomic():
-            aftercare.consent_transfer(user=request.user, case=case)
-        messages.success(request, _("Transfer accepted."))
-    except KubatError as exc:
-        return _back(request, exc, reverse("permits:case", args=[pk]))
-    return redirect("permits:case", pk=pk)
+    return _act_on_case(
+        request,
+        pk,
+        lambda case: aftercare.consent_transfer(user=request.user, case=case),
+        _("Transfer accepted."),
+    )
 
 
 # Agencies ----------------------------------------------------------------------------------

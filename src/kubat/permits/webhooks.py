@@ -20,21 +20,22 @@ send the same attempt, and no database lock is held during the HTTP call.
 
 Where to: https to a host whose addresses are all public; plain http and loopback addresses
 only with `KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK` (development and tests). Private, link-local
-and reserved addresses are refused at subscription and again at sending (DNS may change).
+and reserved addresses are refused at subscription and again at sending by the core pinned
+transport (`kubat.core.outbound`): the host is resolved once per sending and the connection
+goes to the address that was checked, so a name that answers a public address to the check
+and 127.0.0.1 to the connection (DNS rebinding) reaches nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 from django.conf import settings
@@ -45,6 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from kubat.accounts.models import Organisation
+from kubat.core import outbound as core_outbound
 from kubat.core.errors import InvalidInput, NotFound, PermissionDenied
 from kubat.permits import selectors
 from kubat.permits.models import AuditEntry, PermitCase, WebhookDelivery, WebhookSubscription
@@ -65,36 +67,58 @@ USER_AGENT = "Kubat-Webhooks/1"
 
 # Where deliveries may go ----------------------------------------------------------------------
 
-
-def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    try:
-        return [ipaddress.ip_address(host.strip("[]"))]
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
-        raise InvalidInput(
-            gettext("the host %(host)s does not resolve") % {"host": host}, field="url"
-        ) from None
-    return [ipaddress.ip_address(str(info[4][0])) for info in infos]
+ALLOW_SETTING = "KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK"
 
 
-def check_url(url: str) -> str:
-    """The URL if Kubat may send to it (see the module docstring); InvalidInput naming `url`."""
+def allowed_networks() -> tuple[core_outbound.Network, ...]:
+    """Loopback when KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK (development, tests), else none."""
+    return core_outbound.LOOPBACK if settings.KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK else ()
+
+
+def transport() -> core_outbound.PinnedTransport:
+    """The transport every delivery goes through: the URL's host is resolved once at sending,
+    checked, and connected to by the checked address (no second lookup to rebind), https
+    unless the address is an allowed loopback one."""
+    return core_outbound.PinnedTransport(
+        allowed=allowed_networks, setting=ALLOW_SETTING, https_only=True
+    )
+
+
+def _shape(url: str) -> SplitResult:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidInput(gettext("a webhook URL is http(s)://host/path"), field="url")
     if parts.username or parts.password:
         raise InvalidInput(gettext("a webhook URL carries no credentials"), field="url")
-    allow_loopback = bool(settings.KUBAT_PERMIT_WEBHOOK_ALLOW_LOOPBACK)
-    addresses = _addresses(parts.hostname)
-    loopback = all(a.is_loopback for a in addresses)
-    if loopback and not allow_loopback:
-        raise InvalidInput(gettext("loopback webhook URLs are for development only"), field="url")
-    if not loopback and any(not a.is_global for a in addresses):
-        raise InvalidInput(gettext("a webhook URL must reach a public address"), field="url")
-    if parts.scheme == "http" and not loopback:
+    return parts
+
+
+def check_url(url: str) -> str:
+    """The URL if Kubat may send to it (see the module docstring); InvalidInput naming `url`.
+
+    Checked at subscription so a subscriber hears at once; the same rule is applied again by
+    the transport at every sending, on the address it then connects to.
+    """
+    parts = _shape(url)
+    allowed = allowed_networks()
+    try:
+        port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
+        addresses = core_outbound.vet(parts.hostname or "", port, allowed=allowed)
+    except httpx.ConnectError:
+        raise InvalidInput(
+            gettext("the host %(host)s does not resolve") % {"host": parts.hostname}, field="url"
+        ) from None
+    except core_outbound.RefusedAddress as refused:
+        raise InvalidInput(
+            gettext("a webhook URL must reach a public address (%(reason)s)")
+            % {"reason": refused.message},
+            field="url",
+        ) from None
+    except ValueError:
+        raise InvalidInput(
+            gettext("a webhook URL has a port from 1 to 65535"), field="url"
+        ) from None
+    if parts.scheme == "http" and not all(core_outbound.in_networks(a, allowed) for a in addresses):
         raise InvalidInput(gettext("a webhook URL uses https"), field="url")
     return url.strip()
 
@@ -214,6 +238,8 @@ class DeliveryReport:
 
 
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """Take one due delivery for this runner: its next attempt pushed a lease past `now`, the
+    moment of this claim, so another runner skips it while this one sends."""
     with transaction.atomic():
         row = (
             WebhookDelivery.objects.select_for_update()
@@ -235,7 +261,7 @@ def _send(
     if not sub.active:
         return False, None, "subscription removed"
     try:
-        check_url(sub.url)
+        _shape(sub.url)
     except InvalidInput as exc:
         return False, None, exc.message
     body = event_body(delivery=delivery)
@@ -247,32 +273,42 @@ def _send(
         "Kubat-Signature": signature_header(secret=sub.secret, body=body, at=int(now.timestamp())),
     }
     try:
+        # The transport resolves the host once, refuses a non-public answer and connects to
+        # the address it checked (see `transport`).
         response = client.post(sub.url, content=body, headers=headers)
+    except core_outbound.RefusedAddress as refused:
+        return False, None, refused.message[:300]
     except httpx.HTTPError as exc:
         return False, None, f"{type(exc).__name__}: {exc}"[:300]
     ok = 200 <= response.status_code < 300
     return ok, response.status_code, "" if ok else f"HTTP {response.status_code}"
 
 
-def deliver_due(
-    *, now: datetime | None = None, limit: int = 200, client: httpx.Client | None = None
-) -> DeliveryReport:
-    """Send every delivery due by `now` (oldest first), at most `limit`; idempotent per attempt."""
-    at = now or timezone.now()
+def deliver_due(*, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
+    """Send every delivery due (oldest first), at most `limit`; idempotent per attempt.
+
+    Each delivery is claimed, signed, stamped and rescheduled at the time of its own attempt
+    (`timezone.now()` at each claim), not at the start of the run: a run of slow receivers can
+    outlast the lease, and a lease or a retry counted from the start would let a second runner
+    send the same attempt, or schedule a retry in the past. `now` fixes the clock instead (the
+    `--now` of the command, tests).
+    """
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
     report = DeliveryReport()
     due: Iterable[int] = (
-        WebhookDelivery.objects.filter(delivered_at=None, next_attempt_at__lte=at)
+        WebhookDelivery.objects.filter(delivered_at=None, next_attempt_at__lte=clock())
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    own_client = client is None
-    http = client or httpx.Client(timeout=TIMEOUT_S, follow_redirects=False, trust_env=False)
-    try:
+    with httpx.Client(
+        timeout=TIMEOUT_S, follow_redirects=False, trust_env=False, transport=transport()
+    ) as http:
         for pk in list(due):
-            delivery = _claim(pk, at)
+            delivery = _claim(pk, clock())
             if delivery is None:
                 continue
-            ok, status, error = _send(http, delivery, at)
+            ok, status, error = _send(http, delivery, clock())
+            at = clock()  # when the answer came
             delivery.attempts += 1
             delivery.last_status = status
             delivery.last_error = error
@@ -296,7 +332,4 @@ def deliver_due(
                     "next_attempt_at",
                 ]
             )
-    finally:
-        if own_client:
-            http.close()
     return report

@@ -1,4 +1,7 @@
-"""`kubat permits tick|verify|certificate|webhooks`: deadlines, signed decisions, webhooks.
+"""`kubat permits tick|verify|certificate|signing-key|webhooks`: deadlines, decisions, webhooks.
+
+`signing-key` provisions the FileSigner's key and certificate in KUBAT_PERMIT_SIGNING_DIR
+(production: once, before the first decision; it never replaces a key, exit 2 if one exists).
 
 `webhooks [--now]` sends the webhook deliveries that are due (run it every minute).
 
@@ -9,9 +12,10 @@ sets the clock (for tests, demos and catching up after downtime).
 `verify FILE [--certificate PEM]` checks a signed decision (downloaded from the case page or
 the public register) without the network or the database: exit 0 when the signature is
 valid, 1 when it is not (a tampered decision, another certificate), 2 when the file is not a
-signed decision. Give `--certificate` the certificate published at
-/permits/signing-certificate.pem (or printed by `certificate`); without it the certificate
-inside the file is used, which proves integrity but not who signed.
+signed decision. The file is checked against the published signer certificate: by default
+this installation's (what `certificate` prints and /permits/signing-certificate.pem serves);
+elsewhere give `--certificate` the PEM fetched from there. A file whose embedded certificate
+is not the published one fails (exit 1): the embedded one proves nothing about who signed.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -45,8 +50,15 @@ class Command(BaseCommand):
         tick.add_argument("--now", help="The clock, e.g. 2026-11-30T09:00:00Z (UTC if no zone).")
         verify = sub.add_parser("verify", help="Check a signed decision file offline.")
         verify.add_argument("file", help="The signed decision (JSON).")
-        verify.add_argument("--certificate", help="The trusted (published) certificate, PEM.")
+        verify.add_argument(
+            "--certificate",
+            help="The published certificate (PEM) to trust; default this installation's signer.",
+        )
         sub.add_parser("certificate", help="Print the signing certificate (PEM) to publish.")
+        sub.add_parser(
+            "signing-key",
+            help="Create the FileSigner key and certificate in KUBAT_PERMIT_SIGNING_DIR (once).",
+        )
         hooks = sub.add_parser("webhooks", help="Send due webhook deliveries (every minute).")
         hooks.add_argument("--now", help="The clock (UTC if no zone).")
 
@@ -61,13 +73,24 @@ class Command(BaseCommand):
         elif options["action"] == "webhooks":
             now = _moment(options["now"]) if options.get("now") else None
             self.stdout.write(json.dumps(webhooks.deliver_due(now=now).as_dict()))
+        elif options["action"] == "signing-key":
+            folder = Path(settings.KUBAT_PERMIT_SIGNING_DIR)
+            try:
+                pem = signing.create_signing_key(folder)
+            except (FileExistsError, OSError) as exc:
+                raise CommandError(str(exc), returncode=2) from None
+            self.stdout.write(f"{folder}: sha256 {signing.fingerprint(pem)}")
         elif options["action"] == "certificate":
             self.stdout.write(signing.get_signer().certificate_pem().decode("ascii"), ending="")
 
     def _verify(self, path: str, certificate: str | None) -> None:
         try:
             document = json.loads(Path(path).read_text("utf-8"))
-            trusted = Path(certificate).read_bytes() if certificate else None
+            trusted = (
+                Path(certificate).read_bytes()
+                if certificate
+                else signing.get_signer().certificate_pem()
+            )
             result = signing.verify(document, trusted_certificate=trusted)
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read: {exc}", returncode=2) from None
@@ -75,7 +98,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: not a signed decision: {exc}", returncode=2) from None
         number = document.get("decision", {}).get("number", "")
         body = {"file": path, "number": number, **result.as_dict()}
-        body["trusted_certificate"] = certificate or "embedded in the file"
+        body["trusted_certificate"] = certificate or "published (this installation's signer)"
         self.stdout.write(json.dumps(body))
         if not result.valid:
             raise CommandError(f"{number}: {result.reason}", returncode=1)
