@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from decimal import Decimal
 
 import pytest
@@ -59,3 +60,14 @@ def test_negative_numbers_stay_numbers() -> None:
 def test_a_leading_quote_round_trips_exactly() -> None:
     for value in ["'quoted", "''", "'=x", "ordinary"]:
         assert csvsafe.restore_cell(str(csvsafe.neutralise_cell(value))) == value
+
+
+def test_the_readers_field_limit_holds_whatever_the_process_csv_limit_is() -> None:
+    previous = csv.field_size_limit(sys.maxsize)  # as frictionless does on import
+    try:
+        text = "a,b\n" + "x" * (csvsafe.MAX_FIELD_CHARS + 1) + ",1\n"
+        with pytest.raises(csv.Error, match="field limit"):
+            list(csvsafe.DictReader(io.StringIO(text)))
+        assert list(csvsafe.DictReader(io.StringIO("a,b\nx,1\n"))) == [{"a": "x", "b": "1"}]
+    finally:
+        csv.field_size_limit(previous)

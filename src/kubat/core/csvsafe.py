@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -59,3 +59,26 @@ class SafeWriter:
 def writer(target: Any, **options: Any) -> SafeWriter:
     """A CSV writer for `target` (anything with .write) that neutralises formulas."""
     return SafeWriter(target, **options)
+
+
+# The csv module's default field limit, applied by our readers whatever another library in the
+# process set with csv.field_size_limit (frictionless raises it to sys.maxsize on import).
+MAX_FIELD_CHARS = 131_072
+
+
+if TYPE_CHECKING:
+    _DictReaderBase = csv.DictReader[str]
+else:  # csv.DictReader is not subscriptable at run time before Python 3.12
+    _DictReaderBase = csv.DictReader
+
+
+class DictReader(_DictReaderBase):
+    """csv.DictReader that raises csv.Error on a field longer than MAX_FIELD_CHARS, so that an
+    upload's bound does not depend on the process's global csv settings."""
+
+    def __next__(self) -> dict[str | Any, str | Any]:
+        row = super().__next__()
+        for value in row.values():
+            if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+                raise csv.Error(f"field larger than field limit ({MAX_FIELD_CHARS})")
+        return row

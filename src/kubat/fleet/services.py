@@ -25,6 +25,7 @@ from django.db.models import CharField, Count, F, Q
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext
 
+from kubat.core import csvsafe
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
 from kubat.fleet.enums import Origin, Powertrain, Source
@@ -295,7 +296,7 @@ def registration_counts(*, country_code: str) -> list[tuple[str, int, str, int |
 
 def parse_registrations_csv(*, text: str) -> list[dict[str, str]]:
     """Rows of a registrations CSV with the REGISTRATION_COLUMNS header (extra columns ignored)."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csvsafe.DictReader(io.StringIO(text))
     try:
         missing = [c for c in REGISTRATION_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:

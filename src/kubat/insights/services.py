@@ -20,6 +20,7 @@ from typing import Any
 from shapely.geometry import MultiLineString
 from shapely.ops import linemerge
 
+from kubat.core import csvsafe
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput, KubatError
 from kubat.insights import sources
@@ -211,7 +212,7 @@ def import_candidates(
     if not _SLUG.match(batch.lower()):
         raise InvalidInput("must be a slug: a-z, 0-9 and '-', up to 60", field="batch")
     try:
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csvsafe.DictReader(io.StringIO(text))
         missing = [c for c in CANDIDATE_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise InvalidInput(f"CSV header lacks {', '.join(missing)}", field="file")

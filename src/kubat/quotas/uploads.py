@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext
 
+from kubat.core import csvsafe
 from kubat.core.errors import InvalidInput
 from kubat.quotas.identifiers import validate_tax_id
 from kubat.quotas.services import DeclarantIn, VehicleIn
@@ -130,7 +131,7 @@ def parse_csv(*, text: str, country_code: str) -> ParsedUpload:
     Raises InvalidInput(field="file") when the text is not a CSV the csv module can read.
     """
     parsed = ParsedUpload()
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csvsafe.DictReader(io.StringIO(text))
     try:
         return _parse_rows(reader, parsed, country_code=country_code)
     except csv.Error as exc:  # e.g. a field over the csv module's size limit

@@ -97,7 +97,7 @@ def _none_if_blank(text: str) -> str | None:
 
 def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
     lines = [line for line in io.StringIO(text) if not line.startswith("#")]
-    reader = csv.DictReader(lines)
+    reader = csvsafe.DictReader(lines)
     missing = [c for c in REQUIRED_CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise InvalidInput(f"missing column(s): {', '.join(missing)}", field=missing[0])
