@@ -45,7 +45,7 @@ from kubat.registry import publicity
 from kubat.registry.models import Location, Tariff
 peer = Peer.objects.get()
 print(peer.state, peer.their_token, sorted(t.ocpi_id for t in Tariff.objects.all()),
-      {loc.ocpi_id: publicity.of(loc).value for loc in Location.objects.all()}["A2"])
+      {loc.ocpi_id: publicity.of(loc).value for loc in Location.objects.all()}.get("A2", "-"))
 """
 PEER_AT_A = """
 from kubat.ocpi.models import Peer
@@ -63,7 +63,8 @@ def _get(kubat: Kubat, path: str, token: str) -> httpx.Response:
 
 
 def _state(b: Kubat) -> list[str]:
-    """B's peer state, its token at A, its tariffs and A2's publicity (the shell's last line)."""
+    """B's peer state, its token at A, its tariffs and A2's publicity ("-" before any pull; the
+    shell's last line)."""
     return b.kubat("shell", "-c", STATE_AT_B).splitlines()[-1].split()
 
 
