@@ -26,6 +26,7 @@ import base64
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -382,12 +383,23 @@ def _parsed(item: Any, model: type[Any], report: PullReport, *, check: Any = Non
     return None
 
 
-def _save_page(peer: Peer, items: list[Any], report: PullReport) -> None:
+def _save_objects(
+    peer: Peer,
+    items: list[Any],
+    report: PullReport,
+    *,
+    model: type[Any],
+    save: Callable[..., Any],
+    check: Any = None,
+) -> None:
+    """One pulled page in one transaction: each object parsed as `model` and written by `save`
+    (the registry's service for it) under a savepoint, so a refused object is reported and the
+    rest of the page still lands; an object of a party the peer does not hold is rejected."""
     parties = {(p.country_code, p.party_id): p for p in peer.parties.all()}
     with transaction.atomic():
         for item in items:
             report.received += 1
-            obj = _parsed(item, ocpi.Location, report, check=bounds.check_location)
+            obj = _parsed(item, model, report, check=check)
             if obj is None:
                 continue
             party = parties.get((obj.country_code.upper(), obj.party_id.upper()))
@@ -396,32 +408,26 @@ def _save_page(peer: Peer, items: list[Any], report: PullReport) -> None:
                 continue
             try:
                 with transaction.atomic():
-                    registry_services.save_location(party=party, data=obj, source=Source.OCPI)
+                    save(party=party, data=obj, source=Source.OCPI)
             except registry_services.OutOfOrder:
                 report.older += 1
             else:
                 report.saved += 1
+
+
+def _save_page(peer: Peer, items: list[Any], report: PullReport) -> None:
+    _save_objects(
+        peer,
+        items,
+        report,
+        model=ocpi.Location,
+        save=registry_services.save_location,
+        check=bounds.check_location,
+    )
 
 
 def _save_tariff_page(peer: Peer, items: list[Any], report: PullReport) -> None:
-    parties = {(p.country_code, p.party_id): p for p in peer.parties.all()}
-    with transaction.atomic():
-        for item in items:
-            report.received += 1
-            obj = _parsed(item, ocpi_tariffs.Tariff, report)
-            if obj is None:
-                continue
-            party = parties.get((obj.country_code.upper(), obj.party_id.upper()))
-            if party is None:
-                report.rejected.append(f"{obj.id}: party {obj.country_code}*{obj.party_id}")
-                continue
-            try:
-                with transaction.atomic():
-                    registry_tariffs.put_tariff(party=party, data=obj, source=Source.OCPI)
-            except registry_services.OutOfOrder:
-                report.older += 1
-            else:
-                report.saved += 1
+    _save_objects(peer, items, report, model=ocpi_tariffs.Tariff, save=registry_tariffs.put_tariff)
 
 
 def _pages(
