@@ -260,3 +260,32 @@ def test_a_peer_registered_in_2_2_1_keeps_it_when_it_renews_there(
     renewed = call(client, "PUT", f"{V221}/credentials", _credentials(), token=token_c).json()
     assert renewed["status_code"] == 1000
     assert Peer.objects.get().version == "2.2.1"
+
+
+def test_a_2_2_1_patch_leaves_what_only_2_3_0_can_say_as_stored(client: Client) -> None:
+    registered_peer("KG*ABC")
+    call(client, "PUT", f"{V230}/receiver/locations/KG/ABC/TRK1", _location_230())
+    url = f"{V221}/receiver/locations/KG/ABC/TRK1"
+    renamed = {"name": "Truck stop", "last_updated": "2026-02-01T00:00:00Z"}
+    assert call(client, "PATCH", url, renamed).json()["status_code"] == 1000
+    moved = {"physical_reference": "T1", "last_updated": "2026-02-02T00:00:00Z"}
+    assert call(client, "PATCH", f"{url}/1", moved).json()["status_code"] == 1000
+    stored = call(client, "GET", f"{V230}/receiver/locations/KG/ABC/TRK1").json()["data"]
+    assert stored["name"] == "Truck stop"
+    assert stored["help_phone"] == "+996312000000"
+    mcs = stored["evses"][0]
+    assert (mcs["status"], mcs["physical_reference"]) == ("AVAILABLE", "T1")
+    assert mcs["connectors"][0]["standard"] == "MCS"
+    assert mcs["accepted_service_providers"] == ["Kubat Pay"]
+
+
+def test_a_2_2_1_patch_naming_a_2_3_0_field_is_refused_naming_it(client: Client) -> None:
+    registered_peer("KG*ABC")
+    call(client, "PUT", f"{V230}/receiver/locations/KG/ABC/TRK1", _location_230())
+    patch = {"help_phone": "+996555000000", "last_updated": "2026-02-01T00:00:00Z"}
+    reply = call(client, "PATCH", f"{V221}/receiver/locations/KG/ABC/TRK1", patch).json()
+    assert (reply["status_code"], reply["status_message"]) == (
+        2001,
+        "help_phone: not a field of OCPI 2.2.1",
+    )
+    assert Location.objects.get().help_phone == "+996312000000"

@@ -23,6 +23,7 @@ from django.db import transaction
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kubat.core.errors import InvalidInput, NotFound, PermissionDenied
+from kubat.ocpi import versions
 from kubat.ocpi.transport import Caller, invalid_from
 from kubat.ocpi.versions import OcpiVersion
 from kubat.protocols.ocpi.v2_2_1.types import DateTime
@@ -156,6 +157,24 @@ def put_connector(
     return created
 
 
+def _patch_model(
+    version: OcpiVersion, patch: dict[str, Any], *, model: type[BaseModel], nested: str
+) -> str:
+    """The version whose rendering a PATCH merges into, once it names only fields of its own.
+
+    A PATCH that leaves the `nested` list alone (a location's evses, an EVSE's connectors)
+    leaves it as stored, with what its version cannot name (a 2.3.0 MCS plug under a 2.2.1
+    PATCH): it merges into the whole stored object, every version's fields. That is as strict
+    as its own version, because the fields the versions share are the same objects. A PATCH of
+    the list itself replaces it and merges into its version's rendering."""
+    if nested in patch or version is versions.NEWEST:
+        return version.number
+    unknown = sorted(set(patch) - set(model.model_fields))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: not a field of OCPI {version.number}", field=unknown[0])
+    return versions.NEWEST.number
+
+
 def _patch(body: Any) -> dict[str, Any]:
     """A PATCH body: an object with last_updated (spec 8.2.2.3: "SHALL contain last_updated")."""
     if not isinstance(body, dict):
@@ -174,14 +193,15 @@ def patch_location(
     body: Any,
     version: OcpiVersion,
 ) -> None:
-    """The PATCH merges into the stored location as `version` renders it (a 2.2.1 PATCH
-    cannot name a 2.3.0 field, and leaves those as they are: registry.wire)."""
+    """The PATCH merges into the stored location (_patch_model says as which version renders
+    it); a 2.2.1 PATCH cannot name a 2.3.0 field and leaves those as they are."""
     party_pk = party_of(caller, country_code, party_id)
     patch = _patch(body)
+    number = _patch_model(version, patch, model=version.location, nested="evses")
     with transaction.atomic():
         location = _location(party_pk, location_id)
-        merged = {**wire.location_to_ocpi(location, version=version.number), **patch}
-        obj = parse(version.location, merged)
+        merged = {**wire.location_to_ocpi(location, version=number), **patch}
+        obj = parse(versions.BY_NUMBER[number].location, merged)
         _same("country_code", country_code, obj.country_code)
         _same("party_id", party_id, obj.party_id)
         _same("id", location.ocpi_id, obj.id)
@@ -218,11 +238,12 @@ def patch_evse(
             source=Source.OCPI,
         )
         return
+    number = _patch_model(version, patch, model=version.evse, nested="connectors")
     with transaction.atomic():
         location = _location(party_pk, location_id)
         evse = _evse(location, evse_uid)
-        current = wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")), version.number)
-        obj = parse(version.evse, {**current, **patch})
+        current = wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")), number)
+        obj = parse(versions.BY_NUMBER[number].evse, {**current, **patch})
         _same("uid", evse.uid, obj.uid)
         registry_services.put_evse(location=location, data=obj, source=Source.OCPI)
 

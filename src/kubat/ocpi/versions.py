@@ -71,6 +71,9 @@ V2_3_0 = OcpiVersion(
 # Highest first: the order in which Kubat as a client picks a version both sides offer.
 PREFERRED: tuple[OcpiVersion, ...] = (V2_3_0, V2_2_1)
 BY_NUMBER = {v.number: v for v in PREFERRED}
+# The newest version's objects hold every field the registry stores (each version's objects
+# subclass the one before), so it renders a stored object whole.
+NEWEST = PREFERRED[0]
 
 
 def get(number: str) -> OcpiVersion:
