@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubat.core.errors import InvalidInput
 from kubat.protocols.ocpi.v2_2_1 import credentials as credentials_221
 from kubat.protocols.ocpi.v2_2_1 import locations as locations_221
 from kubat.protocols.ocpi.v2_2_1 import tariffs as tariffs_221
@@ -74,14 +73,3 @@ BY_NUMBER = {v.number: v for v in PREFERRED}
 # The newest version's objects hold every field the registry stores (each version's objects
 # subclass the one before), so it renders a stored object whole.
 NEWEST = PREFERRED[0]
-
-
-def get(number: str) -> OcpiVersion:
-    """The version `number` ("2.2.1", "2.3.0"); InvalidInput for one Kubat does not speak."""
-    try:
-        return BY_NUMBER[number]
-    except KeyError:
-        raise InvalidInput(
-            f"OCPI {number or '(none)'} is not a version Kubat speaks ({', '.join(BY_NUMBER)})",
-            field="version",
-        ) from None
