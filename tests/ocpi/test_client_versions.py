@@ -103,3 +103,19 @@ def test_a_peer_offering_no_version_kubat_speaks_is_refused_with_the_versions_na
             _register()
     finally:
         ocpi_client.transport = None
+
+
+def test_details_that_mislabel_their_version_are_read_as_the_version_listed(
+    both: FakeOperator,
+) -> None:
+    from tests.ocpi.peers import ok
+
+    def sloppy(request: httpx.Request) -> httpx.Response:
+        endpoints = [
+            {"identifier": "credentials", "role": "RECEIVER", "url": both.url("cr", "2.3.0")},
+            {"identifier": "locations", "role": "SENDER", "url": both.url("loc", "2.3.0")},
+        ]
+        return ok({"version": "2.3", "endpoints": endpoints})
+
+    both.extra["/ocpi/2.3.0"] = sloppy
+    assert _register().version == "2.3.0"

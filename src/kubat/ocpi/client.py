@@ -166,7 +166,12 @@ def _discover(
         logger.warning("OCPI %s: malformed version details: %s", url, exc)
         raise PeerError(f"{url}: malformed version details") from None
     if details.version != number:
-        raise PeerError(f"{url}: details of version {details.version}, not {number}")
+        # Tolerant: the versions list said which version this URL is; its details' own label
+        # is the peer's to get right, and the version is what Kubat keeps and speaks.
+        logger.warning(
+            "OCPI %s: details say version %s, listed as %s", url, details.version, number
+        )
+        details = details.model_copy(update={"version": number})
     return details
 
 
