@@ -18,12 +18,20 @@ def ok(data: Any, headers: dict[str, str] | None = None) -> httpx.Response:
 
 
 class FakeOperator:
-    """An operator's platform at https://operator.example/ocpi that accepts `token`."""
+    """An operator's platform at https://operator.example/ocpi that accepts `token` and speaks
+    the OCPI `versions` given (2.2.1 only by default), each at /ocpi/{version}."""
 
     base = "https://operator.example/ocpi"
 
-    def __init__(self, token: str, *, locations: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        locations: list[dict[str, Any]] | None = None,
+        versions: tuple[str, ...] = ("2.2.1",),
+    ) -> None:
         self.token = token
+        self.versions = versions
         self.locations = locations or []
         self.requests: list[httpx.Request] = []
         self.link = True  # False: a peer whose Link header is unusable
@@ -44,23 +52,32 @@ class FakeOperator:
         if path in self.extra:
             return self.extra[path](request)
         if path == "/ocpi/versions":
-            return ok([{"version": "2.2.1", "url": f"{self.base}/2.2.1"}])
-        if path == "/ocpi/2.2.1":
-            return ok(
-                {
-                    "version": "2.2.1",
-                    "endpoints": [
-                        {"identifier": "credentials", "role": "RECEIVER", "url": self.url("cr")},
-                        {"identifier": "locations", "role": "SENDER", "url": self.url("loc")},
-                    ],
-                }
-            )
-        if path == "/ocpi/2.2.1/loc":
-            return self.page(request)
+            return ok([{"version": v, "url": f"{self.base}/{v}"} for v in self.versions])
+        for version in self.versions:
+            if path == f"/ocpi/{version}":
+                return ok(
+                    {
+                        "version": version,
+                        "endpoints": [
+                            {
+                                "identifier": "credentials",
+                                "role": "RECEIVER",
+                                "url": self.url("cr", version),
+                            },
+                            {
+                                "identifier": "locations",
+                                "role": "SENDER",
+                                "url": self.url("loc", version),
+                            },
+                        ],
+                    }
+                )
+            if path == f"/ocpi/{version}/loc":
+                return self.page(request)
         return httpx.Response(404, json={"status_code": 2000, "timestamp": ENVELOPE_TIME})
 
-    def url(self, name: str) -> str:
-        return f"{self.base}/2.2.1/{name}"
+    def url(self, name: str, version: str = "2.2.1") -> str:
+        return f"{self.base}/{version}/{name}"
 
     def page(self, request: httpx.Request) -> httpx.Response:
         offset = int(request.url.params.get("offset", 0))
@@ -70,8 +87,9 @@ class FakeOperator:
         page = rows[offset : offset + limit]
         headers = {"X-Total-Count": str(len(rows)), "X-Limit": str(limit)}
         if offset + len(page) < len(rows):
+            here = f"{self.base}{request.url.path.removeprefix('/ocpi')}"
             headers["Link"] = (
-                f'<{self.url("loc")}?offset={offset + limit}&limit={limit}>; rel="next"'
+                f'<{here}?offset={offset + limit}&limit={limit}>; rel="next"'
                 if self.link
                 else '<not a url>; rel="next"'
             )
@@ -96,4 +114,5 @@ def accept_registration(fake: FakeOperator, *, token_c: str, party: tuple[str, s
         }
         return ok({"token": token_c, "url": f"{fake.base}/versions", "roles": [role]})
 
-    fake.extra["/ocpi/2.2.1/cr"] = credentials
+    for version in fake.versions:
+        fake.extra[f"/ocpi/{version}/cr"] = credentials

@@ -226,13 +226,15 @@ def test_a_token_a_registers_once_even_while_another_worker_still_caches_it(
     client: Client, operator: FakeOperator
 ) -> None:
     from kubat.core.errors import KubatError
+    from kubat.ocpi import versions
     from kubat.ocpi.transport import Caller
 
     peer, token_a = services.issue_token_a(party_key="KG*ABC")
     stale = Caller(peer_id=peer.pk, parties={}, token_a=True, token=token_a)
-    services.register_peer(caller=stale, body=credentials_body(), request_base="http://x")
+    post = {"body": credentials_body(), "request_base": "http://x", "version": versions.V2_2_1}
+    services.register_peer(caller=stale, **post)
     with pytest.raises(KubatError) as info:
-        services.register_peer(caller=stale, body=credentials_body(), request_base="http://x")
+        services.register_peer(caller=stale, **post)
     assert info.value.http_status == 405
 
 

@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.ocpi.test_two_processes import SEED, Kubat, _free_port
 
@@ -45,8 +46,9 @@ def _page(url: str, **params: str) -> httpx.Response:
     return httpx.get(url, params=params, headers={"Authorization": f"Token {token}"}, timeout=10)
 
 
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
 def test_a_client_paging_while_locations_change_ends_with_each_once_at_its_newest(
-    tmp_path: Path,
+    tmp_path: Path, version: str
 ) -> None:
     server = Kubat(tmp_path / "nap", _free_port(), "KG*NAP")
     server.kubat("migrate", "--noinput", "-v", "0")
@@ -54,7 +56,7 @@ def test_a_client_paging_while_locations_change_ends_with_each_once_at_its_newes
     server.kubat("shell", "-c", REGISTER)
     server.start()
     try:
-        url = f"http://127.0.0.1:{server.port}/ocpi/2.2.1/sender/locations"
+        url = f"http://127.0.0.1:{server.port}/ocpi/{version}/sender/locations"
         started = _page(url, limit="1").headers["Date"]  # the server's clock, for the re-ask
         first = _page(url, limit="2").json()["data"]
         server.kubat("shell", "-c", UPDATE)  # A0, already received, changes

@@ -1,5 +1,6 @@
 """Tolerant of real peers: module URLs joined with or without a separator, lower-case
-CiStrings, nulls for every optional field, whole numbers sent as floats, loose DateTimes."""
+CiStrings, nulls for every optional field, whole numbers sent as floats, loose DateTimes, in
+OCPI 2.2.1 and in 2.3.0 (with nulls for the optional fields 2.3.0 adds too)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,16 @@ OPTIONAL_EVSE = [
 ]  # fmt: skip
 
 
-def _loose_location() -> dict[str, Any]:
+# The optional fields each object gains in 2.3.0.
+OPTIONAL_2_3_0 = {
+    "location": ["parking_places", "help_phone"],
+    "evse": ["parking", "accepted_service_providers"],
+    "connector": ["capabilities"],
+}
+
+
+def _loose_location(version: str = "2.2.1") -> dict[str, Any]:
+    later = OPTIONAL_2_3_0 if version == "2.3.0" else {key: [] for key in OPTIONAL_2_3_0}
     connector = {
         "id": "1",
         "standard": "GBT_DC",
@@ -36,6 +46,7 @@ def _loose_location() -> dict[str, Any]:
         "tariff_ids": None,
         "terms_and_conditions": None,
         "last_updated": "2026-03-01T10:00:00",
+        **dict.fromkeys(later["connector"]),
     }
     evse = {
         "uid": "e1",
@@ -43,6 +54,7 @@ def _loose_location() -> dict[str, Any]:
         "connectors": [connector],
         "last_updated": "2026-03-01T10:00:00.5Z",
         **dict.fromkeys(OPTIONAL_EVSE),
+        **dict.fromkeys(later["evse"]),
     }
     return {
         "country_code": "kg",
@@ -57,11 +69,12 @@ def _loose_location() -> dict[str, Any]:
         "time_zone": "Asia/Bishkek",
         "last_updated": "2026-03-01T10:00:00Z",
         **dict.fromkeys(OPTIONAL_LOCATION),
+        **dict.fromkeys(later["location"]),
     }
 
 
-def _advertised(client: Client, identifier: str, role: str) -> str:
-    details = call(client, "GET", "/ocpi/2.2.1").json()["data"]
+def _advertised(client: Client, identifier: str, role: str, version: str = "2.2.1") -> str:
+    details = call(client, "GET", f"/ocpi/{version}").json()["data"]
     url = next(
         e["url"]
         for e in details["endpoints"]
@@ -71,13 +84,16 @@ def _advertised(client: Client, identifier: str, role: str) -> str:
     return url[url.index("/ocpi/") :]
 
 
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
 @pytest.mark.parametrize("separator", ["", "/"])
 def test_a_loose_peer_is_stored_correctly_however_it_joins_the_url(
-    client: Client, separator: str
+    client: Client, separator: str, version: str
 ) -> None:
     registered_peer("KG*ABC")
-    base = _advertised(client, "locations", "RECEIVER")
-    reply = call(client, "PUT", f"{base}{separator}kg/abc/bsk1", _loose_location()).json()
+    base = _advertised(client, "locations", "RECEIVER", version)
+    assert base.startswith(f"/ocpi/{version}/")
+    body = _loose_location(version)
+    reply = call(client, "PUT", f"{base}{separator}kg/abc/bsk1", body).json()
     assert reply["status_code"] == 1000, reply
     location = Location.objects.get()
     assert (location.party.key, location.ocpi_id, location.name) == ("KG*ABC", "bsk1", "")
@@ -85,6 +101,8 @@ def test_a_loose_peer_is_stored_correctly_however_it_joins_the_url(
     connector = Connector.objects.get()
     assert (connector.max_voltage, connector.max_amperage) == (750, 80)
     assert EVSE.objects.get().last_updated.microsecond == 500_000
+    assert (location.help_phone, location.parking_places) == ("", None)
+    assert EVSE.objects.get().accepted_service_providers is None
     # The same object under upper-case keys and a trailing slash is the same location.
     got = call(client, "GET", f"{base}KG/ABC/BSK1/").json()
     assert got["data"]["id"] == "bsk1"

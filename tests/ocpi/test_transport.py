@@ -36,7 +36,10 @@ def test_success_is_wrapped_in_the_envelope(client: Client, peer: None) -> None:
     assert response.status_code == 200
     assert _is_envelope(body)
     assert body["status_code"] == 1000
-    assert body["data"] == [{"version": "2.2.1", "url": "http://testserver/ocpi/2.2.1"}]
+    assert body["data"] == [
+        {"version": "2.2.1", "url": "http://testserver/ocpi/2.2.1"},
+        {"version": "2.3.0", "url": "http://testserver/ocpi/2.3.0"},
+    ]
 
 
 def test_wrong_token_gets_http_401_in_the_envelope(client: Client, peer: None) -> None:

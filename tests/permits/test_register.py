@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from kubat.permits import services
+from kubat.permits import register, services
 from kubat.permits.models import PermitCase
 from tests.permits.factories import T0, World, in_review, make_world
 
@@ -82,10 +82,9 @@ def test_the_register_is_open_data_as_csv() -> None:
     response = Client().get("/open-data/permits.csv")
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
-    first, rest = text.split("\n", 1)
-    assert first.startswith("# Kubat public register")
-    assert "CC BY 4.0" in first
-    rows = list(csv.DictReader(io.StringIO(rest)))
+    first = text.split("\r\n", 1)[0]
+    assert first == ",".join(register.CSV_COLUMNS), "the first row is the header (RFC 4180)"
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [r["permit_number"] for r in rows] == [case.permit_number]
     assert rows[0]["site_name"] == "'=HYPERLINK(evil)"  # neutralised for spreadsheets
     assert rows[0]["state"] == "issued"

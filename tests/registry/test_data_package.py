@@ -146,6 +146,7 @@ def test_the_package_carries_the_query_of_the_files_it_describes(client: Client)
     assert paths == [
         "locations.csv?country=KG&updated_since=2026-12-01",
         "locations.geojson?country=KG&updated_since=2026-12-01",
+        "permits.csv?country=KG",  # the permits register takes the country filter only
     ]
     assert package["kubat_filters"] == {"country": "KG", "updated_since": "2026-12-01T00:00:00Z"}
 
@@ -160,3 +161,23 @@ def test_the_geojson_carries_each_evse_price_with_currency_and_vat(client: Clien
     assert price["session"] == "DC: 30 kWh in 45 min"
     assert price["incl_vat"] > price["excl_vat"]
     assert second["properties"]["evses"][0]["price"] is None
+
+
+def test_the_permits_csv_is_described_in_the_package_and_validates(
+    client: Client, tmp_path: Path
+) -> None:
+    from frictionless import Package, validate
+
+    from kubat.permits import register
+    from tests.permits.factories import make_world
+    from tests.permits.test_register import _permit
+
+    case = _permit(make_world("KG"))
+    descriptor = _publish(client, tmp_path / "permits")
+    report = validate(str(descriptor))
+    assert report.valid, report.flatten(["type", "fieldName", "rowNumber", "note"])
+    resource = Package(str(descriptor)).get_resource("permits")
+    assert [f.name for f in resource.schema.fields] == register.CSV_COLUMNS
+    assert "Licence" in resource.description
+    rows = resource.read_rows()
+    assert [r["permit_number"] for r in rows] == [case.permit_number]

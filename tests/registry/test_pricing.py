@@ -59,7 +59,8 @@ def test_an_energy_threshold_switches_elements_mid_session() -> None:
     }  # fmt: skip
     price = session_price(tariff, DC_SESSION)
     assert price.excl_vat == 20 * 10 + 10 * 20  # 20 kWh at 10, then 10 kWh at 20
-    assert price.tax_included is False
+    assert price.vat_stated is False
+    assert price.tax_included == "N/A"  # a 2.2.1 tariff without VAT: none applies
 
 
 def test_a_tariff_that_prices_nothing_of_the_session_has_no_price_not_a_free_one() -> None:
@@ -71,3 +72,48 @@ def test_a_tariff_that_prices_nothing_of_the_session_has_no_price_not_a_free_one
         ],
     }  # fmt: skip
     assert session_price(night_only, DC_SESSION) is None
+
+
+def _taxed_tariff(tax_included: str, vat: float | None = 12, **over: object) -> dict[str, object]:
+    component: dict[str, object] = {"type": "ENERGY", "price": 22.4, "step_size": 1}
+    if vat is not None:
+        component["vat"] = vat
+    return {
+        "currency": "KGS",
+        "elements": [{"price_components": [component]}],
+        "tax_included": tax_included,
+        **over,
+    }
+
+
+def test_a_price_that_includes_tax_is_not_taxed_again() -> None:
+    price = session_price(_taxed_tariff("YES"), DC_SESSION)
+    assert (price.excl_vat, price.incl_vat) == (600.0, 672.0)  # 30 kWh × 22.40, VAT 12 % in it
+    assert (price.tax_included, price.includes_tax) == ("YES", True)
+
+
+def test_tax_is_added_on_top_when_the_tariff_says_it_is_not_included() -> None:
+    price = session_price(_taxed_tariff("NO"), DC_SESSION)
+    assert (price.excl_vat, price.incl_vat) == (672.0, 752.64)
+    assert price.includes_tax is True
+
+
+def test_a_tariff_to_which_no_tax_applies_has_one_price() -> None:
+    price = session_price(_taxed_tariff("N/A"), DC_SESSION)
+    assert price.excl_vat == price.incl_vat == 672.0
+    assert price.includes_tax is True
+
+
+def test_tax_added_at_an_unstated_rate_is_never_shown_as_included() -> None:
+    price = session_price(_taxed_tariff("NO", vat=None), DC_SESSION)
+    assert price.excl_vat == price.incl_vat == 672.0
+    assert (price.tax_included, price.includes_tax) == ("NO", False)
+
+
+def test_a_price_limit_bounds_each_side_of_tax() -> None:
+    tariff = _taxed_tariff("YES", max_price={"before_taxes": 500, "after_taxes": 600})
+    price = session_price(tariff, DC_SESSION)
+    assert (price.excl_vat, price.incl_vat) == (500.0, 600.0)
+    without_after = _taxed_tariff("YES", max_price={"before_taxes": 500})
+    price = session_price(without_after, DC_SESSION)
+    assert (price.excl_vat, price.incl_vat) == (500.0, 560.0)  # the tax moves with the amount

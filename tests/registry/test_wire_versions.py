@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kubat.protocols.ocpi.v2_2_1 import locations as v221
 from kubat.protocols.ocpi.v2_3_0 import locations as v230
+from kubat.protocols.ocpi.v2_3_0 import tariffs as v230_tariffs
 from kubat.registry import services, wire
 from kubat.registry.models import Location
 from tests.ocpi.factories import connector, evse, location
@@ -80,3 +83,27 @@ def test_the_api_and_the_page_show_the_2_3_0_additions(client: Any) -> None:
     page = client.get(f"/ru/locations/{stored.pk}/").content.decode()
     assert "Линия помощи водителям" in page
     assert 'href="tel:+996312000000"' in page
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ocpi"
+TARIFF_EXAMPLES = sorted(
+    p.name for p in FIXTURES.glob("tariff_*.json") if p.name != "tariff_put_example.json"
+)
+
+
+@pytest.mark.parametrize("name", TARIFF_EXAMPLES)
+def test_a_2_2_1_tariff_reads_the_same_after_a_trip_through_2_3_0(name: str) -> None:
+    body = json.loads(
+        (Path(__file__).resolve().parents[1] / "fixtures" / "ocpi" / name).read_text()
+    )
+    as_230 = wire.tariff_to_ocpi(body, version=wire.V2_3_0)
+    v230_tariffs.Tariff.model_validate(as_230)  # a valid 2.3.0 Tariff
+    assert as_230["tax_included"] == wire.tariff_tax_included(body)
+    assert wire.tariff_to_ocpi(as_230, version=wire.V2_2_1) == body
+
+
+def test_a_2_2_1_tariff_states_tax_as_2_2_1_defines_its_prices() -> None:
+    with_vat = {"elements": [{"price_components": [{"type": "TIME", "price": 2, "vat": 10}]}]}
+    without = {"elements": [{"price_components": [{"type": "TIME", "price": 2}]}]}
+    assert wire.tariff_tax_included(with_vat) == "NO"  # 2.2.1: prices exclude VAT
+    assert wire.tariff_tax_included(without) == "N/A"  # 2.2.1: no VAT stated, none applies

@@ -1,5 +1,6 @@
-"""OCPI 2.2.1: Kubat as the national access point (NAP).
+"""OCPI 2.3.0 and 2.2.1 side by side: Kubat as the national access point (NAP).
 
-`v2_2_1/` holds pydantic objects shaped exactly like the specification's (wire names are field
-names) and explicit mapping functions to and from the registry's models.
+`versions.py` names what each version serves; the views, receiver, sender and client are one
+implementation parametrised by it. The wire objects live in `kubat.protocols.ocpi` (one
+sub-package per version), their mapping to the registry's rows in `kubat.registry.wire`.
 """

@@ -1,5 +1,9 @@
 """Kubat as an OCPI client: discovering a peer, registering with it, pulling its Locations.
 
+Kubat speaks the highest version both sides offer (versions.PREFERRED: 2.3.0, then 2.2.1)
+when it registers, and keeps it (`Peer.version`): pulls parse that version's objects and a
+renewal stays in it, so a 2.2.1-only peer is served as before.
+
 `register` is the credentials sender side (spec 7.1): Kubat reads the peer's versions with the
 Token A the operator gave it, generates token B (stored as a digest, committed before the POST
 because the peer calls back with it), POSTs its credentials and keeps the token C it gets.
@@ -39,7 +43,7 @@ from django.db.models import Q
 from pydantic import ValidationError
 
 from kubat.core.errors import InvalidInput
-from kubat.ocpi import conf
+from kubat.ocpi import conf, versions
 from kubat.ocpi.models import Peer
 from kubat.ocpi.outbound import PinnedTransport
 from kubat.ocpi.services import (
@@ -51,8 +55,7 @@ from kubat.ocpi.services import (
     party_for_key,
 )
 from kubat.ocpi.transport import digest
-from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
-from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi_tariffs
+from kubat.ocpi.versions import OcpiVersion
 from kubat.protocols.ocpi.v2_2_1.credentials import Credentials, VersionDetails
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 from kubat.registry import bounds
@@ -68,7 +71,8 @@ transport: httpx.BaseTransport | None = None
 RETRIES = 5
 BACKOFF_SECONDS = 0.5
 TIMEOUT_SECONDS = 30.0
-UNUSABLE = "did not answer as an OCPI 2.2.1 platform with the token given"
+UNUSABLE = "did not answer as an OCPI 2.3.0 or 2.2.1 platform with the token given"
+ALL_VERSIONS = tuple(v.number for v in versions.PREFERRED)
 
 
 class PeerError(Exception):
@@ -140,27 +144,47 @@ def _data(response: httpx.Response) -> Any:
     return body.get("data")
 
 
-def _discover(client: httpx.Client, versions_url: str, *, retries: int) -> VersionDetails:
-    versions = _data(_call(client, "GET", versions_url, retries=retries))
-    if not isinstance(versions, list):
+def _discover(
+    client: httpx.Client, versions_url: str, *, retries: int, wanted: tuple[str, ...]
+) -> VersionDetails:
+    """The details of the first version in `wanted` (most preferred first) the peer offers."""
+    offered = _data(_call(client, "GET", versions_url, retries=retries))
+    if not isinstance(offered, list):
         raise PeerError(f"{versions_url}: versions is not a list")
-    url = next(
-        (v.get("url") for v in versions if isinstance(v, dict) and v.get("version") == "2.2.1"),
-        None,
-    )
-    if not url or not isinstance(url, str):
-        raise PeerError(f"{versions_url}: the peer offers no OCPI 2.2.1")
+    urls = {
+        v.get("version"): v.get("url")
+        for v in offered
+        if isinstance(v, dict) and isinstance(v.get("url"), str) and v.get("url")
+    }
+    number = next((n for n in wanted if n in urls), None)
+    if number is None:
+        raise PeerError(f"{versions_url}: the peer offers no OCPI {' or '.join(wanted)}")
+    url = str(urls[number])
     try:
-        return VersionDetails.model_validate(_data(_call(client, "GET", url, retries=retries)))
+        details = VersionDetails.model_validate(_data(_call(client, "GET", url, retries=retries)))
     except ValidationError as exc:
         logger.warning("OCPI %s: malformed version details: %s", url, exc)
         raise PeerError(f"{url}: malformed version details") from None
+    if details.version != number:
+        # Tolerant: the versions list said which version this URL is; its details' own label
+        # is the peer's to get right, and the version is what Kubat keeps and speaks.
+        logger.warning(
+            "OCPI %s: details say version %s, listed as %s", url, details.version, number
+        )
+        details = details.model_copy(update={"version": number})
+    return details
 
 
 def discover(
-    *, versions_url: str, token: str, uniform: bool = True
+    *,
+    versions_url: str,
+    token: str,
+    uniform: bool = True,
+    versions: tuple[str, ...] = ALL_VERSIONS,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The peer's 2.2.1 endpoints, read with `token`. Raises PeerError, RefusedAddress.
+    """The version the peer and Kubat share, the first of `versions` the peer offers (the
+    highest, by default), and its endpoints, read with `token`. Raises PeerError,
+    RefusedAddress.
 
     `uniform` (the default: a URL on a peer's word, the answer going back to that peer): one
     try per request within KUBAT_OCPI_PEER_TIMEOUT seconds in all, and every failure is the
@@ -170,13 +194,13 @@ def discover(
     """
     if not uniform:
         with _client(token) as client:
-            details = _discover(client, versions_url, retries=RETRIES)
+            details = _discover(client, versions_url, retries=RETRIES, wanted=versions)
         return details.version, [e.model_dump(mode="json") for e in details.endpoints]
     deadline = float(getattr(settings, "KUBAT_OCPI_PEER_TIMEOUT", 10.0))
     started = time.monotonic()
     try:
         with _client(token, timeout=deadline / 2) as client:
-            details = _discover(client, versions_url, retries=1)
+            details = _discover(client, versions_url, retries=1, wanted=versions)
     except PeerError as exc:
         logger.warning("OCPI discovery at %s failed: %s", versions_url, exc)
         time.sleep(max(0.0, deadline - (time.monotonic() - started)))
@@ -184,15 +208,31 @@ def discover(
     return details.version, [e.model_dump(mode="json") for e in details.endpoints]
 
 
+def _version_of(peer: Peer) -> OcpiVersion:
+    """The version Kubat speaks with `peer`: the one it registered in (2.2.1 for a peer
+    registered before Kubat spoke 2.3.0, whose version is blank)."""
+    return versions.BY_NUMBER.get(peer.version, versions.V2_2_1)
+
+
+def _credentials_of(data: Any, url: str, version: OcpiVersion) -> Credentials:
+    try:
+        return version.credentials.model_validate(data)
+    except ValidationError as exc:
+        logger.warning("OCPI %s: malformed credentials: %s", url, exc)
+        raise PeerError(f"{url}: malformed credentials") from None
+
+
 def register(*, versions_url: str, token_a: str, party_key: str, our_base: str = "") -> Peer:
-    """Register Kubat with a peer as the credentials sender; returns the registered Peer.
+    """Register Kubat with a peer as the credentials sender, in the highest version both
+    offer; returns the registered Peer.
 
     Raises PeerError (peer unusable), InvalidInput (the peer's answer names another party).
     """
     party = party_for_key(key=party_key)
     our_base = our_base or conf.base_url()
     # The operator typed versions_url and reads the errors: retries and detailed messages.
-    _, endpoints = discover(versions_url=versions_url, token=token_a, uniform=False)
+    number, endpoints = discover(versions_url=versions_url, token=token_a, uniform=False)
+    version = versions.BY_NUMBER[number]
     url = next((e["url"] for e in endpoints if e["identifier"] == "credentials"), None)
     if url is None:
         raise PeerError(f"{versions_url}: the peer has no credentials endpoint")
@@ -215,17 +255,16 @@ def register(*, versions_url: str, token_a: str, party_key: str, our_base: str =
     with _client(token_a) as client:
         body = own_credentials(token=token_b, request_base=our_base)
         data = _data(_call(client, "POST", url, json=body))
-    try:
-        theirs = Credentials.model_validate(data)
-    except ValidationError as exc:
-        logger.warning("OCPI %s: malformed credentials: %s", url, exc)
-        raise PeerError(f"{url}: malformed credentials") from None
+    theirs = _credentials_of(data, url, version)
     claimed = {(r.country_code.upper(), r.party_id.upper()) for r in theirs.roles}
     if (party.country_code, party.party_id) not in claimed:
         raise InvalidInput(f"the peer's credentials do not name {party.key}", field="party")
-    version, endpoints = discover(versions_url=theirs.url, token=theirs.token, uniform=False)
+    # The registration is in the version whose credentials endpoint Kubat POSTed to.
+    number, endpoints = discover(
+        versions_url=theirs.url, token=theirs.token, uniform=False, versions=(number,)
+    )
     with transaction.atomic():
-        _keep_credentials(peer, theirs, version=version, endpoints=endpoints)
+        _keep_credentials(peer, theirs, version=number, endpoints=endpoints)
         peer.token_a_digest = None
         peer.state = Peer.State.REGISTERED
         peer.kubat_registered = True
@@ -266,6 +305,7 @@ def renew(*, party_key: str, our_base: str = "") -> Peer:
     """
     peer = get_peer(party_key=party_key)
     url = _credentials_url(peer)
+    version = _version_of(peer)
     our_base = our_base or conf.base_url()
     token_b = new_token()
     Peer.objects.filter(pk=peer.pk).update(next_token_digest=digest(token_b))
@@ -273,18 +313,17 @@ def renew(*, party_key: str, our_base: str = "") -> Peer:
         with _client(peer.their_token) as client:
             body = own_credentials(token=token_b, request_base=our_base)
             data = _data(_call(client, "PUT", url, json=body))
-        try:
-            theirs = Credentials.model_validate(data)
-        except ValidationError as exc:
-            logger.warning("OCPI %s: malformed credentials: %s", url, exc)
-            raise PeerError(f"{url}: malformed credentials") from None
-        version, endpoints = discover(versions_url=theirs.url, token=theirs.token, uniform=False)
+        theirs = _credentials_of(data, url, version)
+        # A PUT at this version's credentials endpoint keeps the registration in it.
+        number, endpoints = discover(
+            versions_url=theirs.url, token=theirs.token, uniform=False, versions=(version.number,)
+        )
     except (PeerError, InvalidInput):
         Peer.objects.filter(pk=peer.pk).update(next_token_digest=None)
         raise
     with transaction.atomic():
         peer = Peer.objects.select_for_update().get(pk=peer.pk)
-        _keep_credentials(peer, theirs, version=version, endpoints=endpoints)
+        _keep_credentials(peer, theirs, version=number, endpoints=endpoints)
         peer.token_digest = digest(token_b)
         peer.next_token_digest = None
         peer.save()
@@ -420,14 +459,15 @@ def _save_page(peer: Peer, items: list[Any], report: PullReport) -> None:
         peer,
         items,
         report,
-        model=ocpi.Location,
+        model=_version_of(peer).location,
         save=registry_services.save_location,
         check=bounds.check_location,
     )
 
 
 def _save_tariff_page(peer: Peer, items: list[Any], report: PullReport) -> None:
-    _save_objects(peer, items, report, model=ocpi_tariffs.Tariff, save=registry_tariffs.put_tariff)
+    model = _version_of(peer).tariff
+    _save_objects(peer, items, report, model=model, save=registry_tariffs.put_tariff)
 
 
 def _pages(

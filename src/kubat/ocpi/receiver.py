@@ -1,5 +1,9 @@
 """Locations and Tariffs, receiver role (spec 8.2.2, 11.2.2): what operators push to Kubat.
 
+Every function takes the OCPI `version` of the URL it was called at (versions.py): a body is
+parsed as that version's object and an object is answered as that version defines it, so a
+2.2.1 operator never sees a 2.3.0 field and a 2.3.0 one can push them.
+
 URLs carry {country_code}/{party_id}/{location_id}[/{evse_uid}[/{connector_id}]]. A caller
 writes only parties its Token A was issued for (PermissionDenied otherwise); the object in a
 PUT must carry the same keys as its URL; `last_updated` orders writes (registry.services); a PATCH
@@ -19,9 +23,9 @@ from django.db import transaction
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kubat.core.errors import InvalidInput, NotFound, PermissionDenied
+from kubat.ocpi import versions
 from kubat.ocpi.transport import Caller, invalid_from
-from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
-from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi_tariffs
+from kubat.ocpi.versions import OcpiVersion
 from kubat.protocols.ocpi.v2_2_1.types import DateTime
 from kubat.registry import services as registry_services
 from kubat.registry import tariffs as registry_tariffs
@@ -91,10 +95,16 @@ def _connector(evse: EVSE, connector_id: str) -> Connector:
 
 
 def put_location(
-    *, caller: Caller, country_code: str, party_id: str, location_id: str, body: Any
+    *,
+    caller: Caller,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    body: Any,
+    version: OcpiVersion,
 ) -> bool:
     party_pk = party_of(caller, country_code, party_id)
-    obj = parse(ocpi.Location, body)
+    obj = parse(version.location, body)
     _same("country_code", country_code, obj.country_code)
     _same("party_id", party_id, obj.party_id)
     _same("id", location_id, obj.id)
@@ -106,10 +116,17 @@ def put_location(
 
 
 def put_evse(
-    *, caller: Caller, country_code: str, party_id: str, location_id: str, evse_uid: str, body: Any
+    *,
+    caller: Caller,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    body: Any,
+    version: OcpiVersion,
 ) -> bool:
     party_pk = party_of(caller, country_code, party_id)
-    obj = parse(ocpi.EVSE, body)
+    obj = parse(version.evse, body)
     _same("uid", evse_uid, obj.uid)
     with transaction.atomic():
         location = _location(party_pk, location_id)
@@ -126,9 +143,10 @@ def put_connector(
     evse_uid: str,
     connector_id: str,
     body: Any,
+    version: OcpiVersion,
 ) -> bool:
     party_pk = party_of(caller, country_code, party_id)
-    obj = parse(ocpi.Connector, body)
+    obj = parse(version.connector, body)
     _same("id", connector_id, obj.id)
     with transaction.atomic():
         location = _location(party_pk, location_id)
@@ -137,6 +155,24 @@ def put_connector(
             location=location, evse=evse, data=obj, source=Source.OCPI
         )
     return created
+
+
+def _patch_model(
+    version: OcpiVersion, patch: dict[str, Any], *, model: type[BaseModel], nested: str
+) -> str:
+    """The version whose rendering a PATCH merges into, once it names only fields of its own.
+
+    A PATCH that leaves the `nested` list alone (a location's evses, an EVSE's connectors)
+    leaves it as stored, with what its version cannot name (a 2.3.0 MCS plug under a 2.2.1
+    PATCH): it merges into the whole stored object, every version's fields. That is as strict
+    as its own version, because the fields the versions share are the same objects. A PATCH of
+    the list itself replaces it and merges into its version's rendering."""
+    if nested in patch or version is versions.NEWEST:
+        return version.number
+    unknown = sorted(set(patch) - set(model.model_fields))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: not a field of OCPI {version.number}", field=unknown[0])
+    return versions.NEWEST.number
 
 
 def _patch(body: Any) -> dict[str, Any]:
@@ -149,14 +185,23 @@ def _patch(body: Any) -> dict[str, Any]:
 
 
 def patch_location(
-    *, caller: Caller, country_code: str, party_id: str, location_id: str, body: Any
+    *,
+    caller: Caller,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    body: Any,
+    version: OcpiVersion,
 ) -> None:
+    """The PATCH merges into the stored location (_patch_model says as which version renders
+    it); a 2.2.1 PATCH cannot name a 2.3.0 field and leaves those as they are."""
     party_pk = party_of(caller, country_code, party_id)
     patch = _patch(body)
+    number = _patch_model(version, patch, model=version.location, nested="evses")
     with transaction.atomic():
         location = _location(party_pk, location_id)
-        merged = {**wire.location_to_ocpi(location), **patch}
-        obj = parse(ocpi.Location, merged)
+        merged = {**wire.location_to_ocpi(location, version=number), **patch}
+        obj = parse(versions.BY_NUMBER[number].location, merged)
         _same("country_code", country_code, obj.country_code)
         _same("party_id", party_id, obj.party_id)
         _same("id", location.ocpi_id, obj.id)
@@ -164,7 +209,14 @@ def patch_location(
 
 
 def patch_evse(
-    *, caller: Caller, country_code: str, party_id: str, location_id: str, evse_uid: str, body: Any
+    *,
+    caller: Caller,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    body: Any,
+    version: OcpiVersion,
 ) -> None:
     """A status-only PATCH takes registry.services.record_evse_status, the lean path; any
     other field merges into the stored EVSE and replaces it."""
@@ -186,11 +238,12 @@ def patch_evse(
             source=Source.OCPI,
         )
         return
+    number = _patch_model(version, patch, model=version.evse, nested="connectors")
     with transaction.atomic():
         location = _location(party_pk, location_id)
         evse = _evse(location, evse_uid)
-        current = wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")))
-        obj = parse(ocpi.EVSE, {**current, **patch})
+        current = wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")), number)
+        obj = parse(versions.BY_NUMBER[number].evse, {**current, **patch})
         _same("uid", evse.uid, obj.uid)
         registry_services.put_evse(location=location, data=obj, source=Source.OCPI)
 
@@ -204,6 +257,7 @@ def patch_connector(
     evse_uid: str,
     connector_id: str,
     body: Any,
+    version: OcpiVersion,
 ) -> None:
     party_pk = party_of(caller, country_code, party_id)
     patch = _patch(body)
@@ -211,7 +265,8 @@ def patch_connector(
         location = _location(party_pk, location_id)
         evse = _evse(location, evse_uid)
         connector = _connector(evse, connector_id)
-        obj = parse(ocpi.Connector, {**wire.connector_to_ocpi(connector), **patch})
+        current = wire.connector_to_ocpi(connector, version.number)
+        obj = parse(version.connector, {**current, **patch})
         _same("id", connector.ocpi_id, obj.id)
         registry_services.put_connector(location=location, evse=evse, data=obj, source=Source.OCPI)
 
@@ -220,31 +275,46 @@ def get_object(
     *,
     party_pk: int,
     location_id: str,
+    version: OcpiVersion,
     evse_uid: str | None = None,
     connector_id: str | None = None,
 ) -> dict[str, Any]:
-    """The stored Location, EVSE or Connector as OCPI (NotFound → 2003)."""
+    """The stored Location, EVSE or Connector as `version` defines it (NotFound → 2003; a
+    connector whose standard the version cannot name is unknown in it)."""
     location = registry_services.find_location(party=party_pk, location_id=location_id)
     if location is None:
         raise NotFound(f"unknown location {location_id}", field="location_id")
     if evse_uid is None:
-        return wire.location_to_ocpi(location)
+        return wire.location_to_ocpi(location, version=version.number)
     evse = registry_services.find_evse(location=location, uid=evse_uid)
     if evse is None:
         raise NotFound(f"unknown EVSE {evse_uid} at location {location_id}", field="evse_uid")
     if connector_id is None:
-        return wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")))
-    return wire.connector_to_ocpi(_connector(evse, connector_id))
+        return wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")), version.number)
+    connector = _connector(evse, connector_id)
+    if not wire.defined_in(version.number, connector):
+        raise NotFound(
+            f"connector {connector_id} is a {connector.standard}, which OCPI "
+            f"{version.number} cannot name",
+            field="connector_id",
+        )
+    return wire.connector_to_ocpi(connector, version.number)
 
 
 # Tariffs, receiver role (spec 11.2.2): PUT, DELETE and GET of {country_code}/{party_id}/{id}.
 
 
 def put_tariff(
-    *, caller: Caller, country_code: str, party_id: str, tariff_id: str, body: Any
+    *,
+    caller: Caller,
+    country_code: str,
+    party_id: str,
+    tariff_id: str,
+    body: Any,
+    version: OcpiVersion,
 ) -> bool:
     party_pk = party_of(caller, country_code, party_id)
-    obj = parse(ocpi_tariffs.Tariff, body)
+    obj = parse(version.tariff, body)
     _same("country_code", country_code, obj.country_code)
     _same("party_id", party_id, obj.party_id)
     _same("id", tariff_id, obj.id)
@@ -261,9 +331,9 @@ def delete_tariff(*, caller: Caller, country_code: str, party_id: str, tariff_id
         registry_tariffs.delete_tariff(party=party_pk, tariff_id=tariff_id)
 
 
-def get_tariff(*, party_pk: int, tariff_id: str) -> dict[str, Any]:
-    """The stored Tariff as OCPI (NotFound → 2003)."""
+def get_tariff(*, party_pk: int, tariff_id: str, version: OcpiVersion) -> dict[str, Any]:
+    """The stored Tariff as `version` defines it (NotFound → 2003)."""
     tariff = registry_tariffs.find_tariff(party=party_pk, tariff_id=tariff_id)
     if tariff is None:
         raise NotFound(f"unknown tariff {tariff_id}", field="tariff_id")
-    return dict(tariff.body)
+    return wire.tariff_to_ocpi(tariff.body, version=version.number)

@@ -22,9 +22,15 @@ DEFAULT_LIMIT = 100
 
 
 def list_locations(
-    *, date_from: datetime | None, date_to: datetime | None, offset: int, limit: int
+    *,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    offset: int,
+    limit: int,
+    version: str = wire.V2_2_1,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of the locations the sender sends (registry.publicity.SENT), and the total.
+    """One page of the locations the sender sends (registry.publicity.SENT) as OCPI `version`
+    defines them, and the total.
 
     Pages follow the primary key, which never changes: a location updated while a client pages
     keeps its place, so the client neither skips it nor gets it twice (paging by the mutable
@@ -56,14 +62,22 @@ def list_locations(
         )
         .order_by("pk")[offset : offset + limit]
     )
-    return [wire.location_to_ocpi(loc, evses=list(loc.evses.all())) for loc in page], total
+    return [
+        wire.location_to_ocpi(loc, evses=list(loc.evses.all()), version=version) for loc in page
+    ], total
 
 
 def list_tariffs(
-    *, date_from: datetime | None, date_to: datetime | None, offset: int, limit: int
+    *,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    offset: int,
+    limit: int,
+    version: str = wire.V2_2_1,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of every operator's tariffs (all are public prices), by primary key, and the
-    total; date_from inclusive and date_to exclusive on last_updated, as for locations."""
+    """One page of every operator's tariffs (all are public prices) as OCPI `version` defines
+    them, by primary key, and the total; date_from inclusive and date_to exclusive on
+    last_updated, as for locations."""
     rows = Tariff.objects.all()
     if date_from is not None:
         rows = rows.filter(last_updated__gte=date_from)
@@ -71,7 +85,7 @@ def list_tariffs(
         rows = rows.filter(last_updated__lt=date_to)
     total = rows.count()
     page = rows.order_by("pk").values_list("body", flat=True)[offset : offset + limit]
-    return [dict(body) for body in page], total
+    return [wire.tariff_to_ocpi(body, version=version) for body in page], total
 
 
 def published_location(*, location_id: str, party: tuple[str, str] | None) -> Location:

@@ -5,6 +5,9 @@ Kubat as the server of a registration: the secretariat issues a Token A for a pa
 operator's versions with the operator's token B, answers with a fresh token C of its own and
 forgets Token A. PUT swaps tokens again (update_peer), DELETE unregisters (unregister_peer).
 A peer may write only the parties Token A was issued for, whatever roles it claims.
+A registration is in the version of the credentials endpoint the peer called (spec: "a POST
+initiates the registration process for this endpoint's version", a PUT switches to it): Kubat
+reads the peer's details of that version and keeps it as `Peer.version`.
 
 Kubat as the client of a registration lives in `client.py`.
 """
@@ -23,6 +26,7 @@ from kubat.ocpi import conf
 from kubat.ocpi.errors import MethodNotAllowed, PeerUnreachable
 from kubat.ocpi.models import Peer
 from kubat.ocpi.transport import Caller, digest, invalid_from
+from kubat.ocpi.versions import OcpiVersion
 from kubat.protocols.ocpi.v2_2_1.credentials import Credentials
 from kubat.registry import services as registry_services
 from kubat.registry.enums import Source
@@ -83,9 +87,10 @@ def own_credentials(*, token: str, request_base: str) -> dict[str, Any]:
     }
 
 
-def parse_credentials(body: Any) -> Credentials:
+def parse_credentials(body: Any, *, version: OcpiVersion) -> Credentials:
+    """The body as `version`'s Credentials object (2.3.0 adds `hub_party_id`); InvalidInput."""
     try:
-        return Credentials.model_validate(body)
+        return version.credentials.model_validate(body)
     except ValidationError as exc:
         raise invalid_from(exc) from None
 
@@ -100,17 +105,22 @@ def _check_roles(peer: Peer, credentials: Credentials) -> None:
         )
 
 
-def _fetch_peer(credentials: Credentials) -> tuple[str, list[dict[str, Any]]]:
+def _fetch_peer(credentials: Credentials, version: OcpiVersion) -> tuple[str, list[dict[str, Any]]]:
     from kubat.ocpi import client
 
     try:
-        return client.discover(versions_url=credentials.url, token=credentials.token)
+        return client.discover(
+            versions_url=credentials.url, token=credentials.token, versions=(version.number,)
+        )
     except client.PeerError as exc:
         raise PeerUnreachable(f"could not use your API at {credentials.url}: {exc}") from None
 
 
-def register_peer(*, caller: Caller, body: Any, request_base: str) -> dict[str, Any]:
-    """POST credentials with Token A: store the peer's token B, answer with our token C.
+def register_peer(
+    *, caller: Caller, body: Any, request_base: str, version: OcpiVersion
+) -> dict[str, Any]:
+    """POST credentials with Token A: store the peer's token B, answer with our token C; the
+    peer is registered in `version`, the version of the endpoint it POSTed to.
 
     Raises MethodNotAllowed (already registered; spec 7.2.1 says 405), InvalidInput (2001),
     PeerUnreachable (3001: Kubat could not read the peer's versions with its token).
@@ -118,21 +128,28 @@ def register_peer(*, caller: Caller, body: Any, request_base: str) -> dict[str, 
     peer = Peer.objects.get(pk=caller.peer_id)
     if not caller.token_a:
         raise MethodNotAllowed("already registered: use PUT to update or DELETE to unregister")
-    credentials = parse_credentials(body)
+    credentials = parse_credentials(body, version=version)
     _check_roles(peer, credentials)
     return _store_registration(
-        peer, credentials, request_base=request_base, token_a_digest=digest(caller.token)
+        peer,
+        credentials,
+        request_base=request_base,
+        version=version,
+        token_a_digest=digest(caller.token),
     )
 
 
-def update_peer(*, caller: Caller, body: Any, request_base: str) -> dict[str, Any]:
-    """PUT credentials: new token B from the peer, a new token C from Kubat (spec 7.2.3)."""
+def update_peer(
+    *, caller: Caller, body: Any, request_base: str, version: OcpiVersion
+) -> dict[str, Any]:
+    """PUT credentials: new token B from the peer, a new token C from Kubat (spec 7.2.3); the
+    peer now speaks `version`, the version of the endpoint it PUT to."""
     peer = Peer.objects.get(pk=caller.peer_id)
     if caller.token_a or peer.state != Peer.State.REGISTERED:
         raise MethodNotAllowed("not registered: POST your credentials with Token A first")
-    credentials = parse_credentials(body)
+    credentials = parse_credentials(body, version=version)
     _check_roles(peer, credentials)
-    return _store_registration(peer, credentials, request_base=request_base)
+    return _store_registration(peer, credentials, request_base=request_base, version=version)
 
 
 def _store_registration(
@@ -140,13 +157,14 @@ def _store_registration(
     credentials: Credentials,
     *,
     request_base: str,
+    version: OcpiVersion,
     token_a_digest: str | None = None,
 ) -> dict[str, Any]:
     """Store the peer's credentials. A registration (`token_a_digest` given) must still hold
     that Token A under the row lock: other workers cache tokens for a few seconds, and a Token
     A is good for one registration only."""
     # The peer's API is read before any write: no transaction is held open across the network.
-    version, endpoints = _fetch_peer(credentials)
+    number, endpoints = _fetch_peer(credentials, version)
     token_c = new_token()
     with transaction.atomic():
         peer = Peer.objects.select_for_update().get(pk=peer.pk)
@@ -154,7 +172,7 @@ def _store_registration(
             raise MethodNotAllowed("this Token A has been used: PUT to update your credentials")
         peer.their_token = credentials.token
         peer.versions_url = credentials.url
-        peer.version = version
+        peer.version = number
         peer.endpoints = endpoints
         peer.roles = [r.model_dump(mode="json", exclude_none=True) for r in credentials.roles]
         peer.token_digest = digest(token_c)

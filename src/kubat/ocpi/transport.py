@@ -1,4 +1,5 @@
-"""OCPI 2.2.1 transport (spec chapter 4): envelope, token header, request ids, routing headers.
+"""OCPI transport (spec chapter 4, the same in 2.2.1 and 2.3.0): envelope, token header,
+request ids, routing headers.
 
 Every /ocpi response, errors included, is the envelope `data, status_code, status_message,
 timestamp`. The views are plain Django views, not django-ninja: ninja answers malformed input
@@ -26,6 +27,7 @@ from pydantic import ValidationError
 
 from kubat.core import jsonguard
 from kubat.core.errors import Conflict, InvalidInput, KubatError, NotAuthenticated
+from kubat.ocpi import versions
 from kubat.ocpi.errors import MalformedBody, MethodNotAllowed
 from kubat.ocpi.models import Peer
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
@@ -245,12 +247,16 @@ def endpoint(
 
     `token_a` names the methods that accept Token A (versions and the credentials POST).
     `module` is False for versions and credentials: no routing headers in their responses.
+    A `version` URL keyword (urls.py routes each version's URLs with it) reaches the handler
+    as its versions.OcpiVersion, so one handler serves every version.
     KubatErrors become the envelope with their OCPI status and the HTTP status of
     http_status_of; a bug stays a 500.
     """
 
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if "version" in kwargs:  # set by urls.py, never by the client: always a known version
+            kwargs["version"] = versions.BY_NUMBER[kwargs["version"]]
         try:
             handler = handlers.get(request.method or "")
             if handler is None:

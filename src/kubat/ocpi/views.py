@@ -1,7 +1,9 @@
-"""The /ocpi endpoints: versions, credentials, Locations (receiver, sender), Tariffs (receiver).
+"""The /ocpi endpoints: versions, and for each version (versions.py) its details, credentials,
+Locations (receiver, sender) and Tariffs (receiver, sender).
 
 Thin: each handler reads the request, calls a service or selector and wraps the result in a
-Reply; transport.endpoint adds authentication, the envelope and the headers.
+Reply; transport.endpoint adds authentication, the envelope and the headers, and hands every
+handler under /ocpi/{version}/ the `version` it serves, so both versions run the same code.
 """
 
 from __future__ import annotations
@@ -13,63 +15,65 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 
 from kubat.core.errors import InvalidInput, NotFound
-from kubat.ocpi import conf, receiver, selectors, services
+from kubat.ocpi import conf, receiver, selectors, services, versions
 from kubat.ocpi.errors import MethodNotAllowed
 from kubat.ocpi.transport import Caller, Reply, endpoint, json_body, routing
+from kubat.ocpi.versions import OcpiVersion
 from kubat.registry import bounds, wire
-
-VERSION = "2.2.1"
 
 
 def _versions(request: HttpRequest, caller: Caller) -> Reply:
-    return Reply([{"version": VERSION, "url": f"{conf.base_url(request)}/{VERSION}"}])
+    base = conf.base_url(request)
+    # Oldest first, as the specification's example lists them; a client picks the highest.
+    numbers = sorted(versions.BY_NUMBER, key=lambda n: tuple(int(p) for p in n.split(".")))
+    return Reply([{"version": n, "url": f"{base}/{n}"} for n in numbers])
 
 
-def _details(request: HttpRequest, caller: Caller) -> Reply:
+def _details(request: HttpRequest, caller: Caller, version: OcpiVersion) -> Reply:
     """Module URLs end with a slash: peers that append the object path without a separator
     and peers that add one both reach the module (urls.py routes a doubled slash too)."""
-    base = f"{conf.base_url(request)}/{VERSION}"
+    base = f"{conf.base_url(request)}/{version.number}"
     return Reply(
         {
-            "version": VERSION,
+            "version": version.number,
             "endpoints": [
-                {"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials/"},
-                {"identifier": "credentials", "role": "RECEIVER", "url": f"{base}/credentials/"},
-                {"identifier": "locations", "role": "SENDER", "url": f"{base}/sender/locations/"},
-                {
-                    "identifier": "locations",
-                    "role": "RECEIVER",
-                    "url": f"{base}/receiver/locations/",
-                },
-                {"identifier": "tariffs", "role": "SENDER", "url": f"{base}/sender/tariffs/"},
-                {"identifier": "tariffs", "role": "RECEIVER", "url": f"{base}/receiver/tariffs/"},
+                {"identifier": identifier, "role": role, "url": f"{base}/{path}"}
+                for identifier, role, path in version.modules
             ],
         }
     )
 
 
-versions = endpoint({"GET": _versions}, token_a=frozenset({"GET"}), module=False)
+versions_list = endpoint({"GET": _versions}, token_a=frozenset({"GET"}), module=False)
 version_details = endpoint({"GET": _details}, token_a=frozenset({"GET"}), module=False)
 
 
-def _credentials_get(request: HttpRequest, caller: Caller) -> Reply:
+def _credentials_get(request: HttpRequest, caller: Caller, version: OcpiVersion) -> Reply:
     if caller.token_a:
         raise MethodNotAllowed("not registered: POST your credentials first")
     base = conf.base_url(request)
     return Reply(services.own_credentials(token=caller.token, request_base=base))
 
 
-def _credentials_post(request: HttpRequest, caller: Caller) -> Reply:
+def _credentials_post(request: HttpRequest, caller: Caller, version: OcpiVersion) -> Reply:
     base = conf.base_url(request)
-    return Reply(services.register_peer(caller=caller, body=json_body(request), request_base=base))
+    return Reply(
+        services.register_peer(
+            caller=caller, body=json_body(request), request_base=base, version=version
+        )
+    )
 
 
-def _credentials_put(request: HttpRequest, caller: Caller) -> Reply:
+def _credentials_put(request: HttpRequest, caller: Caller, version: OcpiVersion) -> Reply:
     base = conf.base_url(request)
-    return Reply(services.update_peer(caller=caller, body=json_body(request), request_base=base))
+    return Reply(
+        services.update_peer(
+            caller=caller, body=json_body(request), request_base=base, version=version
+        )
+    )
 
 
-def _credentials_delete(request: HttpRequest, caller: Caller) -> Reply:
+def _credentials_delete(request: HttpRequest, caller: Caller, version: OcpiVersion) -> Reply:
     services.unregister_peer(caller=caller)
     return Reply(None)
 
@@ -100,9 +104,9 @@ def _check_from(request: HttpRequest, caller: Caller) -> None:
         )
 
 
-def _receiver_get(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+def _receiver_get(request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str) -> Reply:
     party_pk = receiver.party_of(caller, keys.pop("country_code"), keys.pop("party_id"))
-    return Reply(receiver.get_object(party_pk=party_pk, **keys))
+    return Reply(receiver.get_object(party_pk=party_pk, version=version, **keys))
 
 
 def _bounded(body: Any, keys: dict[str, str]) -> Any:
@@ -116,15 +120,15 @@ def _bounded(body: Any, keys: dict[str, str]) -> Any:
     return body
 
 
-def _receiver_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+def _receiver_put(request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str) -> Reply:
     _check_from(request, caller)
     body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
-        created = receiver.put_connector(caller=caller, body=body, **keys)
+        created = receiver.put_connector(caller=caller, body=body, version=version, **keys)
     elif "evse_uid" in keys:
-        created = receiver.put_evse(caller=caller, body=body, **keys)
+        created = receiver.put_evse(caller=caller, body=body, version=version, **keys)
     else:
-        created = receiver.put_location(caller=caller, body=body, **keys)
+        created = receiver.put_location(caller=caller, body=body, version=version, **keys)
     return _stored(created)
 
 
@@ -133,32 +137,39 @@ def _stored(created: bool) -> Reply:
     return Reply(None, http_status=201 if created else 200)
 
 
-def _receiver_patch(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+def _receiver_patch(
+    request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str
+) -> Reply:
     _check_from(request, caller)
     body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
-        receiver.patch_connector(caller=caller, body=body, **keys)
+        receiver.patch_connector(caller=caller, body=body, version=version, **keys)
     elif "evse_uid" in keys:
-        receiver.patch_evse(caller=caller, body=body, **keys)
+        receiver.patch_evse(caller=caller, body=body, version=version, **keys)
     else:
-        receiver.patch_location(caller=caller, body=body, **keys)
+        receiver.patch_location(caller=caller, body=body, version=version, **keys)
     return Reply(None)
 
 
 receiver_object = endpoint({"GET": _receiver_get, "PUT": _receiver_put, "PATCH": _receiver_patch})
 
 
-def _tariff_get(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+def _tariff_get(request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str) -> Reply:
     party_pk = receiver.party_of(caller, keys["country_code"], keys["party_id"])
-    return Reply(receiver.get_tariff(party_pk=party_pk, tariff_id=keys["tariff_id"]))
+    return Reply(
+        receiver.get_tariff(party_pk=party_pk, tariff_id=keys["tariff_id"], version=version)
+    )
 
 
-def _tariff_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+def _tariff_put(request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str) -> Reply:
     _check_from(request, caller)
-    return _stored(receiver.put_tariff(caller=caller, body=json_body(request), **keys))
+    body = json_body(request)
+    return _stored(receiver.put_tariff(caller=caller, body=body, version=version, **keys))
 
 
-def _tariff_delete(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
+def _tariff_delete(
+    request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str
+) -> Reply:
     _check_from(request, caller)
     receiver.delete_tariff(caller=caller, **keys)
     return Reply(None)
@@ -202,34 +213,38 @@ def _number(request: HttpRequest, name: str, default: int) -> int:
     return number
 
 
-def _paged(request: HttpRequest, module: str, select: Any) -> Reply:
-    """A sender list page with X-Total-Count, X-Limit and a Link to the next page (spec 4.1.3)."""
+def _paged(request: HttpRequest, version: OcpiVersion, module: str, select: Any) -> Reply:
+    """A sender list page with X-Total-Count, X-Limit and a Link to the next page (spec 4.1.3),
+    its objects as `version` defines them."""
     date_from, date_to = _when(request, "date_from"), _when(request, "date_to")
     offset = _number(request, "offset", 0)
     limit = min(_number(request, "limit", selectors.DEFAULT_LIMIT), selectors.MAX_LIMIT)
     limit = limit or selectors.DEFAULT_LIMIT
-    page, total = select(date_from=date_from, date_to=date_to, offset=offset, limit=limit)
+    page, total = select(
+        date_from=date_from, date_to=date_to, offset=offset, limit=limit, version=version.number
+    )
     headers = {"X-Total-Count": str(total), "X-Limit": str(limit)}
     if offset + len(page) < total:
         params: dict[str, Any] = {k: v for k, v in request.GET.items() if k != "offset"}
         params["offset"] = offset + len(page)
         params["limit"] = limit
-        url = f"{conf.base_url(request)}/{VERSION}/sender/{module}?{urlencode(params)}"
+        url = f"{conf.base_url(request)}/{version.number}/sender/{module}?{urlencode(params)}"
         headers["Link"] = f'<{url}>; rel="next"'
     return Reply(page, headers=headers)
 
 
-def _sender_list(request: HttpRequest, caller: Caller) -> Reply:
-    return _paged(request, "locations", selectors.list_locations)
+def _sender_list(request: HttpRequest, caller: Caller, version: OcpiVersion) -> Reply:
+    return _paged(request, version, "locations", selectors.list_locations)
 
 
-def _tariff_list(request: HttpRequest, caller: Caller) -> Reply:
-    return _paged(request, "tariffs", selectors.list_tariffs)
+def _tariff_list(request: HttpRequest, caller: Caller, version: OcpiVersion) -> Reply:
+    return _paged(request, version, "tariffs", selectors.list_tariffs)
 
 
 def _sender_get(
     request: HttpRequest,
     caller: Caller,
+    version: OcpiVersion,
     location_id: str,
     evse_uid: str | None = None,
     connector_id: str | None = None,
@@ -240,10 +255,11 @@ def _sender_get(
         location_id=location_id, party=(cc, pid) if cc and pid else None
     )
     if evse_uid is None:
-        return Reply(wire.location_to_ocpi(location))
+        return Reply(wire.location_to_ocpi(location, version=version.number))
     return Reply(
         receiver.get_object(
             party_pk=location.party_id,
+            version=version,
             location_id=location.ocpi_id,
             evse_uid=evse_uid,
             connector_id=connector_id,

@@ -243,11 +243,12 @@ def provenance(generated_at: datetime) -> str:
 
 
 def stream_csv(cases: Iterable[PermitCase], *, generated_at: datetime) -> Iterator[str]:
-    """The register as CSV, streamed like the registry's open data: a `#` line with the
-    licence and time, the header, one row per permit."""
+    """The register as an RFC 4180 CSV, streamed like the registry's open data: the header
+    first, then one row per permit. The licence and generation time are in the data package
+    (data_resource) and the response headers, not in the file, so that every CSV reader takes
+    the first line for the header."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    yield f"# {provenance(generated_at)}\n"
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for case in cases:
         writer.writerow(_row(entry(case)))
@@ -256,3 +257,55 @@ def stream_csv(cases: Iterable[PermitCase], *, generated_at: datetime) -> Iterat
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+_DATETIME = {"type": "datetime", "format": "%Y-%m-%dT%H:%M:%S%z"}
+_TEXT = {"type": "string"}
+# Column → (type, constraints, description): the Table Schema of permits.csv.
+FIELDS: dict[str, tuple[dict[str, str], dict[str, Any], str]] = {
+    "permit_number": (_TEXT, {"required": True, "unique": True}, "The permit's number"),
+    "country_code": (_TEXT, {"required": True, "pattern": "[A-Z]{2}"}, "ISO 3166-1 alpha-2"),
+    "track": (_TEXT, {"required": True}, "The permit track (docs/permits.md)"),
+    "track_title": (_TEXT, {}, "The track's title"),
+    "site_name": (_TEXT, {}, "The site as the application names it"),
+    "address": (_TEXT, {}, "Street address of the site"),
+    "city": (_TEXT, {}, "City or town"),
+    "region": (_TEXT, {}, "Administrative region"),
+    "latitude": ({"type": "number"}, {"minimum": -90, "maximum": 90}, "WGS 84 degrees"),
+    "longitude": ({"type": "number"}, {"minimum": -180, "maximum": 180}, "WGS 84 degrees"),
+    "operator": (_TEXT, {"required": True}, "The permit's holder (an organisation)"),
+    "total_kw": ({"type": "number"}, {"minimum": 0}, "Total charging power permitted, kW"),
+    "evse_count": ({"type": "integer"}, {"minimum": 0}, "Charging points permitted"),
+    "issued_at": (_DATETIME, {}, "When the permit was issued, RFC 3339 UTC"),
+    "commissioned_at": (_DATETIME, {}, "When it entered the charging registry, RFC 3339 UTC"),
+    "state": (_TEXT, {"required": True, "enum": list(STATES)}, "Register state (docs/permits.md)"),
+    "state_since": (_DATETIME, {}, "Since when the state holds, RFC 3339 UTC"),
+    "registry_location": (_TEXT, {}, "The registry location, PARTY/LOCATION_ID (KG*ABC/BSK1)"),
+    "decision": (_TEXT, {}, "Number of the signed permit decision"),
+    "source": (_TEXT, {"required": True}, "demo marks generated demonstration data"),
+}
+
+
+def data_resource(generated_at: datetime, country: str | None) -> dict[str, Any]:
+    """permits.csv as a Frictionless Tabular Data Resource for the open-data package (added to
+    registry.datapackage by PermitsConfig.ready): path, dialect, provenance, Table Schema."""
+    fields = []
+    for name in CSV_COLUMNS:
+        kind, constraints, description = FIELDS[name]
+        field: dict[str, Any] = {"name": name, **kind, "description": description}
+        if constraints:
+            field["constraints"] = constraints
+        fields.append(field)
+    return {
+        "name": "permits",
+        "path": "permits.csv" + (f"?country={country}" if country else ""),
+        "profile": "tabular-data-resource",
+        "title": "Public register of charging-station permits, one row per permit",
+        "description": provenance(generated_at)
+        + " Takes the country filter; updated_since does not apply to it.",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True},
+        "schema": {"fields": fields, "primaryKey": ["permit_number"], "missingValues": [""]},
+    }

@@ -22,6 +22,8 @@ CONNECTORS: dict[str, str | Promise] = {
     "CHADEMO": "CHAdeMO",
     "CHAOJI": "ChaoJi",
     "DOMESTIC_F": _("Household socket (Schuko)"),
+    "MCS": _("MCS (megawatt charging for trucks)"),
+    "SAE_J3400": "SAE J3400 (NACS)",
 }
 
 CLASSES: dict[str, Promise] = {

@@ -47,6 +47,15 @@ class PriceOut(Schema):
     excl_vat: float
     incl_vat: float
     vat_stated: bool = Field(description="False when the tariff states no VAT at all")
+    tax_included: str = Field(
+        description="OCPI 2.3.0 TaxIncluded of the tariff: YES (its amounts include tax), NO "
+        "(tax is added on top), N/A (no tax applies); a 2.2.1 tariff is NO when it states VAT, "
+        "N/A when it states none"
+    )
+    includes_tax: bool = Field(
+        description="Whether incl_vat is what a driver pays, tax included; false only when tax "
+        "is added at a rate the tariff does not state"
+    )
     tariff_id: str
     tariff_type: str | None
 

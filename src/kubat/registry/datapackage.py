@@ -7,11 +7,17 @@ type and constraints of every CSV column (docs/open-data.md lists their meaning)
 is a second resource. Resource paths are relative, so the package describes the files beside
 it wherever they are: the live `/open-data/` (with the same query as the package itself) or
 a dated snapshot directory (registry.snapshots).
+
+Apps above the registry publish files beside these (the permits register's
+`/open-data/permits.csv`): each adds a description of its file at start-up with
+`add_resource`, so the live package describes every file in `/open-data/` without the registry
+importing the apps that use it. A snapshot is of the registry's files only.
 """
 
 # ruff: noqa: E501  (the column table reads best one column a line)
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -78,6 +84,7 @@ FIELDS: dict[str, tuple[dict[str, str], dict[str, Any], str]] = {
     "price_excl_vat": ({"type": "number"}, {"minimum": 0}, "Price of the reference session excluding VAT"),
     "price_incl_vat": ({"type": "number"}, {"minimum": 0}, "Price of the reference session including VAT"),
     "price_vat_stated": ({"type": "boolean"}, {}, "Whether the tariff states VAT; when false both prices are the tariff's amounts as published"),
+    "price_tax_included": ({"type": "string"}, {"enum": ["YES", "NO", "N/A"]}, "OCPI 2.3.0 TaxIncluded of the tariff: YES, its amounts include tax; NO, tax is added on top (price_incl_vat adds the VAT it states); N/A, no tax applies. A 2.2.1 tariff is NO when it states VAT, N/A otherwise"),
 }  # fmt: skip
 
 PRIMARY_KEY = ["country_code", "party_id", "location_id", "evse_uid", "connector_id"]
@@ -95,6 +102,19 @@ def table_schema() -> dict[str, Any]:
     return {"fields": fields, "primaryKey": PRIMARY_KEY, "missingValues": [""]}
 
 
+# describe(generated_at, country) → a Data Resource descriptor whose path is relative to
+# /open-data/ and carries the country filter when the file takes one.
+ResourceDescriber = Callable[[datetime, str | None], dict[str, Any]]
+_LIVE_RESOURCES: list[ResourceDescriber] = []
+
+
+def add_resource(describe: ResourceDescriber) -> None:
+    """Describe one more file of the live /open-data/ in its package (called once, from an
+    app's AppConfig.ready)."""
+    if describe not in _LIVE_RESOURCES:
+        _LIVE_RESOURCES.append(describe)
+
+
 def package(
     *,
     generated_at: datetime,
@@ -102,9 +122,11 @@ def package(
     source_url: str = "",
     country: str | None = None,
     updated_since: datetime | None = None,
+    live: bool = False,
 ) -> dict[str, Any]:
     """The data package for the files beside it; `query` ("?country=KG…", or "") is appended to
-    each resource path so the package describes exactly the files the same request returns."""
+    each resource path so the package describes exactly the files the same request returns.
+    `live`: the package of /open-data/ itself, with the other apps' files (add_resource)."""
     filters: dict[str, str] = {}
     if country:
         filters["country"] = country
@@ -155,5 +177,6 @@ def package(
                 "mediatype": "application/geo+json",
                 "encoding": "utf-8",
             },
+            *(describe(generated_at, country) for describe in (_LIVE_RESOURCES if live else [])),
         ],
     }

@@ -3,9 +3,12 @@
 Kyrgyzstan: 230 public locations, 60 of them in Bishkek, the rest in the other towns and along
 the main corridors. Kazakhstan: 55 in Astana including the 25-point hub at the National
 Automobile Pavilion, Almaty and the other regional centres, and the Almaty–Astana and
-Bishkek–Almaty roads. Connector mix, an assumption stated in the facts: DC connectors about
-60 % GB/T, 35 % CCS2, 5 % CHAdeMO, one DC point in ten dual-gun GB/T + CCS2; AC points about
-50 % GB/T AC, 45 % Type 2, 5 % household sockets. The same seed always gives the same dataset.
+Bishkek–Almaty roads, with a truck stop near Balkhash. The pavilion hub and the truck stop are
+OCPI 2.3.0 objects (help line, parking places, accepted service providers, MCS plugs on the
+truck bays, a tariff stating that its price includes tax). Connector mix, an assumption
+stated in the facts: DC connectors about 60 % GB/T, 35 % CCS2, 5 % CHAdeMO, one DC point in
+ten dual-gun GB/T + CCS2; AC points about 50 % GB/T AC, 45 % Type 2, 5 % household sockets.
+The same seed always gives the same dataset.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from django.db import transaction
 from kubat.accounts.models import Organisation
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi_tariffs
+from kubat.protocols.ocpi.v2_3_0 import locations as ocpi_230
+from kubat.protocols.ocpi.v2_3_0 import tariffs as ocpi_tariffs_230
 from kubat.registry import services, snapshots
 from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import Source
@@ -446,12 +451,34 @@ def _country(
     return items
 
 
+def _car_park(pid: str, reference: str, *, accessible: bool) -> dict[str, Any]:
+    """A bay row of a car park as an OCPI 2.3.0 Parking (sizes in centimetres)."""
+    kinds = ["PERSONAL_VEHICLE", "DISABLED"] if accessible else ["PERSONAL_VEHICLE", "VAN"]
+    return {
+        "id": pid,
+        "physical_reference": reference,
+        "vehicle_types": kinds,
+        "restricted_to_type": accessible,
+        "reservation_required": False,
+        "direction": "PERPENDICULAR",
+        "parking_space_length": 500 if accessible else 480,
+        "parking_space_width": 360 if accessible else 250,
+        "roofed": accessible,
+        "lighting": True,
+    }
+
+
 def _pavilion_hub(builder: _Builder, party: Party) -> tuple[Party, ocpi.Location, str]:
-    """The National Automobile Pavilion in Astana: one hub charging 25 cars at once."""
+    """The National Automobile Pavilion in Astana: one hub charging 25 cars at once, described
+    in OCPI 2.3.0 (a help line, its bays as parking places, the cards it accepts)."""
     rng = builder.rng
     evses = [builder._evse(party.key, dc=i < 10, big_city=True, with_id=True) for i in range(25)]
-    for evse in evses:
+    for i, evse in enumerate(evses):
         evse["status"] = rng.choice(["AVAILABLE", "CHARGING"])
+        # The first two DC points face the bays kept for drivers with disabilities.
+        bay = "P-ACCESS" if i < 2 else "P-MAIN"
+        evse["parking"] = [{"parking_id": bay, "evse_position": "LEFT" if i % 2 else "RIGHT"}]
+        evse["accepted_service_providers"] = ["Kubat Pay (demo)", "QazCharge card (demo)"]
     data = {
         "country_code": "KZ",
         "party_id": party.party_id,
@@ -467,9 +494,88 @@ def _pavilion_hub(builder: _Builder, party: Party) -> tuple[Party, ocpi.Location
         "facilities": ["MUSEUM", "CAFE", "PARKING_LOT"],
         "time_zone": "Asia/Almaty",
         "opening_times": {"twentyfourseven": True},
+        "parking_places": [
+            _car_park("P-ACCESS", "A1-A2", accessible=True),
+            _car_park("P-MAIN", "B1-B23", accessible=False),
+        ],
+        "help_phone": "+77172000000",
         "last_updated": BASE_TIME,
     }
-    return party, ocpi.Location.model_validate(data), "Astana"
+    return party, ocpi_230.Location.model_validate(data), "Astana"
+
+
+DEMO_TARIFF_TRUCK = "MCS-ADHOC"
+
+
+def _truck_evse(party: Party, n: int, *, mcs: bool) -> dict[str, Any]:
+    """A truck bay's EVSE: an MCS plug (1,250 V × 800 A, capped at 1 MW) or a 400 kW CCS2."""
+    connector = {
+        "id": "1",
+        "standard": "MCS" if mcs else "IEC_62196_T2_COMBO",
+        "format": "CABLE",
+        "power_type": "DC",
+        "max_voltage": 1250 if mcs else 920,
+        "max_amperage": 800 if mcs else 500,
+        "max_electric_power": 1_000_000 if mcs else 400_000,
+        "tariff_ids": [DEMO_TARIFF_TRUCK],
+        "last_updated": BASE_TIME,
+    }
+    if mcs:
+        connector["capabilities"] = ["ISO_15118_20_PLUG_AND_CHARGE"]
+    return {
+        "uid": f"{party.party_id}-TRUCK-{n}",
+        "evse_id": f"KZ*{party.party_id}*ETRUCK{n}",
+        "status": "AVAILABLE",
+        "capabilities": ["REMOTE_START_STOP_CAPABLE", "RFID_READER", "CREDIT_CARD_PAYABLE"],
+        "connectors": [connector],
+        "physical_reference": f"T{n}",
+        "parking": [{"parking_id": "T-BAYS", "evse_position": "LEFT"}],
+        "accepted_service_providers": ["Kubat Pay (demo)", "Freight fleet card (demo)"],
+        "last_updated": BASE_TIME,
+    }
+
+
+def _truck_hub(party: Party) -> tuple[Party, ocpi.Location, str]:
+    """A truck stop on the Almaty–Astana road near Balkhash: two MCS bays and two CCS2 ones
+    for heavy trucks, drive-through, in OCPI 2.3.0 (MCS is not a 2.2.1 connector type)."""
+    bays = {
+        "id": "T-BAYS",
+        "physical_reference": "T1-T4",
+        "vehicle_types": ["SEMI_TRACTOR", "TRUCK_WITH_TRAILER", "RIGID", "BUS"],
+        "max_vehicle_weight": 44000,
+        "max_vehicle_height": 400,
+        "max_vehicle_length": 2500,
+        "parking_space_length": 2800,
+        "parking_space_width": 450,
+        "dangerous_goods_allowed": False,
+        "direction": "PARALLEL",
+        "drive_through": True,
+        "restricted_to_type": True,
+        "reservation_required": False,
+        "time_limit": 2,
+        "roofed": False,
+        "lighting": True,
+    }
+    data = {
+        "country_code": "KZ",
+        "party_id": party.party_id,
+        "id": "KZ-TRUCK-BALKHASH",
+        "publish": True,
+        "name": "Balkhash truck charging stop (M36)",
+        "address": "M36 highway, km 612",
+        "city": "Balkhash",
+        "country": "KAZ",
+        "coordinates": {"latitude": "46.861200", "longitude": "74.962300"},
+        "parking_type": "ALONG_MOTORWAY",
+        "evses": [_truck_evse(party, n, mcs=n <= 2) for n in range(1, 5)],
+        "facilities": ["RESTAURANT", "WIFI"],
+        "time_zone": "Asia/Almaty",
+        "opening_times": {"twentyfourseven": True},
+        "parking_places": [bays],
+        "help_phone": "+77103600000",
+        "last_updated": BASE_TIME,
+    }
+    return party, ocpi_230.Location.model_validate(data), "Karaganda Region"
 
 
 DEMO_TARIFF_DC, DEMO_TARIFF_AC = "DC-ADHOC", "AC-ADHOC"
@@ -510,6 +616,28 @@ def _demo_tariffs(rng: random.Random, parties: list[Party]) -> int:
     return count
 
 
+def _truck_tariff(party: Party) -> None:
+    """The truck stop's ad-hoc tariff, in OCPI 2.3.0: its price includes VAT (tax_included)."""
+    data = ocpi_tariffs_230.Tariff.model_validate(
+        {
+            "country_code": party.country_code,
+            "party_id": party.party_id,
+            "id": DEMO_TARIFF_TRUCK,
+            "currency": "KZT",
+            "type": "AD_HOC_PAYMENT",
+            "tariff_alt_text": [
+                {"language": "en", "text": "145 KZT per kWh, VAT included (demo data)"}
+            ],
+            "elements": [
+                {"price_components": [{"type": "ENERGY", "price": 145, "vat": 16, "step_size": 1}]}
+            ],
+            "tax_included": "YES",
+            "last_updated": BASE_TIME,
+        }
+    )
+    registry_tariffs.put_tariff(party=party, data=data, source=Source.DEMO)
+
+
 def has_data() -> bool:
     """Whether the registry already holds locations (`kubat demo --if-empty` then does nothing)."""
     return Location.objects.exists()
@@ -524,8 +652,11 @@ def load_demo(*, seed: int) -> dict[str, int]:
     items = _country(rng, builder, "KG", KG_TOWNS, KG_CORRIDORS, kg_parties)
     items += _country(rng, builder, "KZ", KZ_TOWNS, KZ_CORRIDORS, kz_parties)
     items.append(_pavilion_hub(builder, kz_parties[-1]))
+    items.append(_truck_hub(kz_parties[-1]))
     created = services.bulk_create_locations(items=items, source=Source.DEMO)
     tariffs = _demo_tariffs(random.Random(seed + 1), kg_parties + kz_parties)
+    _truck_tariff(kz_parties[-1])
+    tariffs += 1
     # The open-data page lists dated snapshots: write today's once the demo is committed.
     transaction.on_commit(snapshots.write)
     return {

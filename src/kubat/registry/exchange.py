@@ -61,6 +61,7 @@ CSV_COLUMNS = [
     "price_excl_vat",
     "price_incl_vat",
     "price_vat_stated",
+    "price_tax_included",
     "publicity",
     "source",
 ]
@@ -91,16 +92,18 @@ class TariffCache:
 
 
 def _price_cells(price: dict[str, Any] | None) -> list[object]:
-    """The price columns: session, currency, excl. and incl. VAT, whether VAT is stated; all
-    empty when the EVSE has no price (no tariff, or one that prices nothing of the session)."""
+    """The price columns: session, currency, excl. and incl. VAT, whether VAT is stated and
+    whether the tariff's amounts include tax (YES, NO, N/A); all empty when the EVSE has no
+    price (no tariff, or one that prices nothing of the session)."""
     if price is None:
-        return ["", "", "", "", ""]
+        return ["", "", "", "", "", ""]
     return [
         price["session"],
         price["currency"],
         f"{price['excl_vat']:.2f}",
         f"{price['incl_vat']:.2f}",
         "true" if price["vat_stated"] else "false",
+        price["tax_included"],
     ]
 
 

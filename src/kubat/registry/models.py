@@ -260,9 +260,18 @@ class Tariff(models.Model):
     ocpi_id = models.CharField(max_length=36)
     currency = models.CharField(max_length=3)
     type = models.CharField(max_length=16, blank=True)
+    tax_included = models.CharField(
+        max_length=3,
+        choices=[("YES", "YES"), ("NO", "NO"), ("N/A", "N/A")],
+        default="NO",
+        help_text="OCPI 2.3.0 TaxIncluded: whether the amounts include tax (a 2.2.1 tariff's "
+        "exclude VAT: NO when it states VAT, N/A when it states none).",
+    )
     start_date_time = models.DateTimeField(null=True, blank=True)
     end_date_time = models.DateTimeField(null=True, blank=True)
-    body = models.JSONField(help_text="The OCPI Tariff object as stored and sent.")
+    body = models.JSONField(
+        help_text="The OCPI Tariff object as received, in its version's shape (2.2.1 or 2.3.0)."
+    )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
     last_updated = models.DateTimeField()
 

@@ -11,17 +11,24 @@ amount of a dimension is billed in whole `step_size` blocks (Wh for ENERGY, seco
 rounded up, then `min_price` and `max_price` bound the total. VAT is per price component
 (absent = none). Elements with a reservation restriction price reservations, not charging, and
 are skipped. A pure function of the tariff object: no database.
+
+Taxes follow OCPI 2.3.0's `tax_included` (a 2.2.1 tariff is read as registry.wire says: its
+prices exclude VAT): NO adds each component's VAT to its price, YES takes the prices as
+including it (and divides it out for the amount before tax), N/A has no tax at all. The price
+says which, so nobody reads an amount before tax as the price a driver pays.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from kubat.protocols.ocpi.v2_2_1.enums import DayOfWeek, TariffDimensionType
+from kubat.registry.wire import V2_3_0, tariff_to_ocpi
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +51,15 @@ AC_SESSION = ReferenceSession("AC: 11 kWh in 2 h", 11.0, 120, 24.0, REFERENCE_ST
 
 @dataclass(frozen=True, slots=True)
 class SessionPrice:
-    """The price of a reference session: currency, excluding and including VAT."""
+    """The price of a reference session: currency, before and after VAT (tax), and whether
+    the tariff's amounts include tax (OCPI 2.3.0 TaxIncluded: YES, NO, N/A)."""
 
     session: str
     currency: str
     excl_vat: float
     incl_vat: float
-    tax_included: bool  # incl_vat differs from excl_vat only where a component states VAT
+    vat_stated: bool  # whether some component states a VAT rate
+    tax_included: str
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +68,13 @@ class SessionPrice:
             "excl_vat": self.excl_vat,
             "incl_vat": self.incl_vat,
         }
+
+    @property
+    def includes_tax(self) -> bool:
+        """Whether `incl_vat` is what a driver pays, tax and all: the amounts include tax
+        (YES), none applies (N/A), or the tariff states the VAT that is added (NO with VAT).
+        False only for NO without a stated rate: tax comes on top, at a rate nobody told."""
+        return self.tax_included != "NO" or self.vat_stated
 
 
 _WEEKDAYS = list(DayOfWeek)
@@ -103,9 +119,11 @@ def _applies(restrictions: dict[str, Any] | None, *, at: datetime, kwh: float, m
 
 
 def session_price(tariff: dict[str, Any], session: ReferenceSession) -> SessionPrice | None:
-    """The price of `session` under the OCPI Tariff object `tariff` (see the module docstring);
-    None when no element prices any part of it (a night-only tariff at noon, say): unknown,
-    which is not the same as free."""
+    """The price of `session` under the OCPI Tariff object `tariff`, 2.2.1 or 2.3.0 (see the
+    module docstring); None when no element prices any part of it (a night-only tariff at noon,
+    say): unknown, which is not the same as free."""
+    tariff = tariff_to_ocpi(tariff, version=V2_3_0)
+    tax = tariff["tax_included"]
     elements = tariff["elements"]
     kw = session.kwh / (session.minutes / 60)
     per_minute_kwh = session.kwh / session.minutes
@@ -140,6 +158,7 @@ def session_price(tariff: dict[str, Any], session: ReferenceSession) -> SessionP
         return None
     excl = incl = 0.0
     stated_vat = False
+    charges: list[tuple[float, dict[str, Any]]] = []
     for (index, kind), amount in used.items():
         component = next(c for c in elements[index]["price_components"] if c["type"] == kind)
         step = component.get("step_size") or 1
@@ -147,22 +166,43 @@ def session_price(tariff: dict[str, Any], session: ReferenceSession) -> SessionP
             billed_hours_or_kwh = math.ceil(round(amount * 1000, 6) / step) * step / 1000
         else:
             billed_hours_or_kwh = math.ceil(round(amount, 6) / step) * step / 3600
-        cost = component["price"] * billed_hours_or_kwh
-        excl += cost
-        incl += cost * (1 + (component.get("vat") or 0) / 100)
-        stated_vat |= component.get("vat") is not None
+        charges.append((component["price"] * billed_hours_or_kwh, component))
     if flat is not None:
-        component = flat[1]
-        excl += component["price"]
-        incl += component["price"] * (1 + (component.get("vat") or 0) / 100)
+        charges.append((flat[1]["price"], flat[1]))
+    for cost, component in charges:
+        before, after = _taxed(cost, vat=component.get("vat"), tax_included=tax)
+        excl += before
+        incl += after
         stated_vat |= component.get("vat") is not None
-    if (minimum := tariff.get("min_price")) and excl < minimum["excl_vat"]:
-        excl, incl = minimum["excl_vat"], minimum.get("incl_vat", minimum["excl_vat"])
-    if (maximum := tariff.get("max_price")) and excl > maximum["excl_vat"]:
-        excl, incl = maximum["excl_vat"], maximum.get("incl_vat", maximum["excl_vat"])
+    if minimum := tariff.get("min_price"):
+        excl, incl = _bounded(excl, incl, minimum, max)
+    if maximum := tariff.get("max_price"):
+        excl, incl = _bounded(excl, incl, maximum, min)
     return SessionPrice(
-        session.name, tariff["currency"], round(excl, 2), round(incl, 2), stated_vat
+        session.name, tariff["currency"], round(excl, 2), round(incl, 2), stated_vat, tax
     )
+
+
+def _bounded(
+    excl: float, incl: float, limit: dict[str, Any], clamp: Callable[[float, float], float]
+) -> tuple[float, float]:
+    """Amounts before and after tax within a PriceLimit: both of its bounds apply, each to its
+    own side of tax (2.3.0). Without `after_taxes` the tax moves with the amount it is on."""
+    bounded = clamp(excl, limit["before_taxes"])
+    if "after_taxes" in limit:
+        return bounded, clamp(incl, limit["after_taxes"])
+    return bounded, (incl * bounded / excl) if excl else bounded
+
+
+def _taxed(cost: float, *, vat: float | None, tax_included: str) -> tuple[float, float]:
+    """A charge before and after tax: YES means `cost` includes the VAT, NO that the VAT is
+    added to it, N/A that no tax applies (a stated rate is then ignored)."""
+    rate = (vat or 0) / 100
+    if tax_included == "YES":
+        return cost / (1 + rate), cost
+    if tax_included == "NO":
+        return cost, cost * (1 + rate)
+    return cost, cost
 
 
 def evse_price(
@@ -182,5 +222,7 @@ def evse_price(
         **price.as_dict(),
         "tariff_id": chosen["id"],
         "tariff_type": chosen.get("type"),
-        "vat_stated": price.tax_included,
+        "vat_stated": price.vat_stated,
+        "tax_included": price.tax_included,
+        "includes_tax": price.includes_tax,
     }

@@ -763,9 +763,11 @@ def bulk_create_locations(
             for c in evse_obj.connectors
         ]
         if connectors:
-            columns = list(connectors[0])
+            # A batch may mix 2.2.1 and 2.3.0 objects: a column only 2.3.0 has (capabilities)
+            # is NULL for a 2.2.1 connector, as a 2.2.1 object cannot speak of it.
+            columns = list(dict.fromkeys(k for c in connectors for k in c))
             bulk.insert_rows(
-                Connector, columns=columns, rows=([c[k] for k in columns] for c in connectors)
+                Connector, columns=columns, rows=([c.get(k) for k in columns] for c in connectors)
             )
         _append_events(((e.pk, e.status, e.last_updated) for e in evse_rows), source=source)
         bulk.insert_rows(

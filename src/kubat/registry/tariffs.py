@@ -4,6 +4,11 @@ A tariff is replaced whole (OCPI PUT) or deleted; `last_updated` orders writes a
 locations (registry.services.OutOfOrder), so an older tariff never overwrites a newer one.
 Every accepted version is appended to TariffVersion with the period it was valid, so the price
 a driver saw on a given day can be told later. Runs inside the caller's transaction.
+
+A tariff arrives as a 2.2.1 or a 2.3.0 object (the 2.3.0 one subclasses the 2.2.1 one) and its
+body is kept in the shape it came in; `tax_included` (2.3.0's YES, NO, N/A) is a column for
+both, read from a 2.2.1 tariff as registry.wire.tariff_tax_included says, so prices can tell
+whether tax is in them whatever version the operator speaks.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 from kubat.registry.models import Party, Tariff, TariffVersion
 from kubat.registry.services import OutOfOrder, road_of
+from kubat.registry.wire import tariff_tax_included
 
 
 def find_tariff(*, party: Party | int, tariff_id: str, lock: bool = False) -> Tariff | None:
@@ -65,12 +71,14 @@ def put_tariff(*, party: Party, data: ocpi.Tariff, source: str) -> tuple[Tariff,
         )
     created = tariff is None
     ocpi_id = data.id if tariff is None else tariff.ocpi_id
+    body = _body(data, ocpi_id)
     fields = {
         "currency": data.currency,
         "type": data.type or "",
+        "tax_included": tariff_tax_included(body),
         "start_date_time": data.start_date_time,
         "end_date_time": data.end_date_time,
-        "body": _body(data, ocpi_id),
+        "body": body,
         "source": source,
         "last_updated": data.last_updated,
     }

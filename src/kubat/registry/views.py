@@ -112,6 +112,7 @@ def package(request: HttpRequest) -> HttpResponse:
         source_url=request.build_absolute_uri("/open-data/"),
         country=country,
         updated_since=since,
+        live=True,
     )
     response = JsonResponse(body, json_dumps_params={"indent": 2})
     response["Link"] = _licence_link()

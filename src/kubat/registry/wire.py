@@ -218,3 +218,82 @@ def location_to_ocpi(
     newest = max([location.last_updated, *(e.last_updated for e in evses)])
     out["last_updated"] = format_datetime(newest)
     return out
+
+
+# Tariffs. A tariff's body is kept as it was sent, in its version's shape: a 2.3.0 body always
+# has `tax_included` (required there), a 2.2.1 body never (2.2.1 has no such field), so the body
+# says which it is. Each version's sender and receiver render it with tariff_to_ocpi.
+TAX_INCLUDED = "tax_included"
+ONLY_2_3_0_TARIFF_FIELDS = ("tax_included", "preauthorize_amount")
+
+
+def _components(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for e in body.get("elements", []) for c in e.get("price_components", [])]
+
+
+def tariff_tax_included(body: dict[str, Any]) -> str:
+    """Whether a tariff's amounts include tax, in 2.3.0's words (YES, NO, N/A).
+
+    A 2.3.0 tariff says so. A 2.2.1 tariff's prices exclude VAT by definition and a component
+    without `vat` has none: so NO when some component states VAT (it is added on top), N/A when
+    none does (2.2.1: "if omitted, no VAT is applicable")."""
+    if TAX_INCLUDED in body:
+        return str(body[TAX_INCLUDED])
+    return "NO" if any(c.get("vat") is not None for c in _components(body)) else "N/A"
+
+
+def _limit_to_2_3_0(price: dict[str, Any]) -> dict[str, Any]:
+    out = {"before_taxes": price["excl_vat"]}
+    if "incl_vat" in price:
+        out["after_taxes"] = price["incl_vat"]
+    return out
+
+
+def _limit_to_2_2_1(price: dict[str, Any]) -> dict[str, Any]:
+    out = {"excl_vat": price["before_taxes"]}
+    if "after_taxes" in price:
+        out["incl_vat"] = price["after_taxes"]
+    return out
+
+
+def _excluding_vat(element: dict[str, Any]) -> dict[str, Any]:
+    """A 2.3.0 element whose prices include tax, with 2.2.1's prices excluding VAT: each price
+    divided by its VAT. A component that states no VAT keeps its price (its tax is unknown)."""
+    components = []
+    for c in element["price_components"]:
+        if c.get("vat") is not None:
+            c = {**c, "price": round(c["price"] / (1 + c["vat"] / 100), 6)}
+        components.append(c)
+    return {**element, "price_components": components}
+
+
+def tariff_to_ocpi(body: dict[str, Any], *, version: str = V2_2_1) -> dict[str, Any]:
+    """The stored tariff `body` as `version`'s Tariff object; a body of that version as stored.
+
+    2.2.1 → 2.3.0 is exact: `tax_included` as tariff_tax_included says, min and max prices as
+    PriceLimits. 2.3.0 → 2.2.1 leaves out what 2.2.1 cannot say (`tax_included`,
+    `preauthorize_amount`), turns PriceLimits into Prices, and when the prices include tax
+    divides each by its VAT, because 2.2.1's prices exclude it (so a mirror in either version
+    computes the same amounts)."""
+    is_2_3_0 = TAX_INCLUDED in body
+    out: dict[str, Any] = {}
+    if version == V2_3_0:
+        if is_2_3_0:
+            return dict(body)
+        for key, value in body.items():
+            out[key] = _limit_to_2_3_0(value) if key in ("min_price", "max_price") else value
+            if key == "elements":
+                out[TAX_INCLUDED] = tariff_tax_included(body)
+        return out
+    if not is_2_3_0:
+        return dict(body)
+    included = body[TAX_INCLUDED] == "YES"
+    for key, value in body.items():
+        if key in ONLY_2_3_0_TARIFF_FIELDS:
+            continue
+        if key in ("min_price", "max_price"):
+            value = _limit_to_2_2_1(value)
+        elif key == "elements" and included:
+            value = [_excluding_vat(e) for e in value]
+        out[key] = value
+    return out

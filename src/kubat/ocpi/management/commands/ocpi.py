@@ -29,7 +29,7 @@ from kubat.registry.partitions import ensure_event_partitions
 
 
 class Command(BaseCommand):
-    help = "OCPI 2.2.1 peers: issue Token A, register with a peer, pull its Locations."
+    help = "OCPI peers (2.3.0, 2.2.1): issue Token A, register with a peer, pull its Locations."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
