@@ -1,0 +1,31 @@
+"""Hot-path statements planned once per connection.
+
+Django's cursor binds parameters on the client, so PostgreSQL parses and plans every hot
+statement anew on every request; a psycopg server-side prepared statement is planned once per
+connection. The OCPI request path (the caller's token, the lean status report) runs a few
+fixed statements thousands of times a second: they go through here. Elsewhere the ORM stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import connection
+
+
+def fetch(sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (named %(name)s parameters): prepared on PostgreSQL, plain on SQLite.
+
+    Runs in the caller's transaction, if any, on the default connection.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return list(cursor.fetchall()) if cursor.description else []
