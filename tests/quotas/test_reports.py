@@ -123,6 +123,22 @@ def test_reports_come_as_csv_and_pdf_for_the_secretariat_and_customs_only(client
     assert (bad.status_code, bad.json()["field"]) == (400, "format")
 
 
+def test_report_headers_are_in_the_readers_language(client, drawn):
+    sec = account_services.issue_token(user=f.user("sec", Role.SECRETARIAT))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {sec}", "HTTP_ACCEPT_LANGUAGE": "ru"}
+    base = "/api/v1/quotas/reports"
+    monthly = client.get(f"{base}/monthly", {"period": drawn.pk, "format": "csv"}, **auth)
+    header = next(csv.reader(io.StringIO(monthly.content.decode())))
+    assert header[:3] == ["месяц", "марка", "модель"]
+    assert header[-1] == "неуплаченная пошлина"
+    rows = client.get(f"{base}/reconciliation", {"period": drawn.pk}, **auth).json()
+    assert {r["detail"] for r in rows} == {"выпущен таможней, не зарегистрирован"}
+    english = client.get(
+        f"{base}/monthly", {"period": drawn.pk, "format": "csv"}, HTTP_AUTHORIZATION=f"Bearer {sec}"
+    )
+    assert english.content.decode().splitlines()[0] == ",".join(reports.MONTHLY_COLUMNS)
+
+
 def test_csv_cells_cannot_run_as_spreadsheet_formulas():
     text = reports.as_csv(rows=[{"a": "=HYPERLINK(1)", "b": "ok"}], columns=("a", "b"))
     assert text.splitlines()[1] == "'=HYPERLINK(1),ok"
