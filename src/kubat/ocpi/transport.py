@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 
@@ -251,6 +253,15 @@ def endpoint(
 
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        # The wire speaks English whatever Accept-Language a peer sends: status_message is read
+        # by another platform's software and logs, and the registry's refusals it carries are
+        # translated for people on Kubat's own pages and API.
+        with translation.override(settings.LANGUAGE_CODE):
+            response = _serve(request, kwargs)
+        response["Content-Language"] = settings.LANGUAGE_CODE
+        return response
+
+    def _serve(request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponse:
         try:
             handler = handlers.get(request.method or "")
             if handler is None:
