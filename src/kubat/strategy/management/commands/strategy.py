@@ -64,7 +64,9 @@ class Command(BaseCommand):
         result = services.import_energy(text=text)
         if result.rejected:
             for line, reason in result.rejected:
-                self.stderr.write(f"row {line}: {reason}")
+                self.stderr.write(
+                    gettext("row %(row)s: %(reason)s") % {"row": line, "reason": reason}
+                )
             first = result.rejected[0]
             raise CommandError(
                 gettext("row %(row)s: %(reason)s (%(count)s row(s) rejected, none saved)")
