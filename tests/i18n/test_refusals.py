@@ -92,6 +92,22 @@ def test_compliance_violations_read_in_the_readers_language() -> None:
     assert found[1].message == "AC зарядтау GBT_AC немесе IEC_62196_T2 ұсынуы керек"
 
 
+@pytest.mark.django_db
+def test_an_import_report_names_its_rows_in_the_readers_language() -> None:
+    from kubat.registry.imports import ImportRejected, import_locations
+
+    header = "country_code,party_id,location_id\n"
+    with translation.override("ru"), pytest.raises(InvalidInput) as caught:
+        import_locations(text=header + "KG,KUB,L1\n", fmt="csv", source="import")
+    assert caught.value.message.startswith("нет столбцов: ")
+    with translation.override("kk"), pytest.raises(ImportRejected) as rejected:
+        import_locations(text='[{"id": "x"}]', fmt="json", source="import")
+    first = rejected.value.report.rejected[0]
+    assert first.where == "object 0"  # the JSON report keeps its locator
+    with translation.override("kk"):
+        assert str(first).startswith("0-нысан: country_code: ")
+
+
 def test_command_errors_are_in_the_active_language(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.csv"
     with translation.override("ru"), pytest.raises(CommandError) as caught:

@@ -43,12 +43,20 @@ _CONNECTOR_COLUMNS = {"id": "connector_id", "last_updated": "connector_last_upda
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    where: str  # "row 12" (CSV line) or "object 3" (JSON index)
+    where: str  # "row 12" (CSV line) or "object 3" (JSON index): a locator, as in the JSON
     field: str
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.field}: {self.reason}"
+        """The rejection as a person reads it: the locator in the active language."""
+        kind, _space, number = self.where.partition(" ")
+        if kind == "row":
+            where = gettext("row %(number)s") % {"number": number}
+        elif kind == "object":
+            where = gettext("object %(number)s") % {"number": number}
+        else:
+            where = self.where
+        return f"{where}: {self.field}: {self.reason}"
 
 
 @dataclass(slots=True)
