@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
@@ -137,6 +138,14 @@ def test_report_headers_are_in_the_readers_language(client, drawn):
         f"{base}/monthly", {"period": drawn.pk, "format": "csv"}, HTTP_AUTHORIZATION=f"Bearer {sec}"
     )
     assert english.content.decode().splitlines()[0] == ",".join(reports.MONTHLY_COLUMNS)
+
+
+def test_pdf_cells_write_numbers_the_readers_way_and_the_csv_keeps_them_plain():
+    with translation.override("ru"):
+        assert reports.pdf_cell(Decimal("4650.08")) == "4\xa0650,08"
+        assert reports.pdf_cell("KG-P-2026-000001") == "KG-P-2026-000001"
+        text = reports.as_csv(rows=[{"v": Decimal("4650.08")}], columns=("v",))
+    assert text.splitlines()[1] == "4650.08"
 
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas():

@@ -29,6 +29,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from kubat.core.pdffonts import pdf_fonts
+from kubat.core.phrases import shown
 from kubat.fleet import services as fleet_services
 from kubat.quotas.enums import LIVE_CERTIFICATE, CertificateStatus, RequestKind
 from kubat.quotas.models import Certificate, QuotaPeriod
@@ -187,11 +188,17 @@ def as_csv(*, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
+def pdf_cell(value: Any) -> str:
+    """A PDF table cell: numbers as the reader's language writes them, at most 32 characters."""
+    return str(shown(value))[:32]
+
+
 def as_pdf(
     *, title: str, subtitle: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]
 ) -> bytes:
     """A landscape A4 table, as many pages as it takes, with the totals line the caller gives
-    in `subtitle`. Rendered on demand (reportlab; no system library)."""
+    in `subtitle`. Rendered on demand (reportlab; no system library). Unlike the CSV, which a
+    program may read, the PDF writes its numbers the reader's way (pdf_cell)."""
     regular, bold = pdf_fonts()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=landscape(A4), invariant=True)
@@ -217,7 +224,7 @@ def as_pdf(
             y = header()
             pdf.setFont(regular, 8)
         for i, c in enumerate(columns):
-            pdf.drawString(15 * mm + i * col_w, y, str(row[c])[:32])
+            pdf.drawString(15 * mm + i * col_w, y, pdf_cell(row[c]))
         y -= 5 * mm
     if not rows:
         pdf.drawString(15 * mm, y, gettext("Nothing to report."))
