@@ -8,6 +8,7 @@ failing on a machine that simply has no server.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,24 @@ def _default_language() -> None:
     from django.utils import translation
 
     translation.activate("en")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    """Compile locale/*.po when its .mo is missing or older, as `make messages` would.
+
+    The .mo files are git-ignored build output; this keeps a bare `pytest` run after a pull
+    from testing stale translations.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from django.conf import settings
+
+    for po in Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        with mo.open("wb") as target:
+            write_mo(target, catalog)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja.errors import AuthenticationError
 
 from kubat.core.errors import KubatError, NotAuthenticated
@@ -36,7 +37,7 @@ def _kubat_error(request: HttpRequest, exc: KubatError) -> HttpResponse:
 def _not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     """No valid token and no logged-in session: 401 saying how to authenticate (RFC 9110)."""
     body = NotAuthenticated(
-        "send Authorization: Bearer <token> (kubat accounts issue-token) or log in"
+        gettext("send Authorization: Bearer <token> (kubat accounts issue-token) or log in")
     ).as_dict()
     response = api.create_response(request, body, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="kubat"'

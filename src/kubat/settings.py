@@ -147,6 +147,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After both: a signed-in person's e-mails follow the language they use (kubat.accounts).
+    "kubat.accounts.middleware.RememberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -181,6 +183,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("ky", "Кыргызча"), ("kk", "Қазақша")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kazakh dates and numbers (Django ships formats for en, ru and ky only; kubat.core.formats).
+FORMAT_MODULE_PATH = ["kubat.core.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

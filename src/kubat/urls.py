@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from kubat.accounts import views as accounts_views
 from kubat.api import api
 from kubat.portal.i18n import portal_patterns
 
@@ -13,7 +14,8 @@ urlpatterns = [
     # `/+`: a peer that joins URLs with a doubled slash still reaches OCPI (kubat.ocpi.urls).
     re_path(r"^ocpi/+", include("kubat.ocpi.urls")),
     path("", include("kubat.registry.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language for the switcher
+    # The switcher: Django's set_language, also keeping a signed-in person's e-mail language.
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     # Pages: /quotas/ in the reader's language, /ru/quotas/ etc. in a fixed one (the bare
     # addresses stay as they were; /api/v1 and /ocpi above take no prefix).
     *portal_patterns(

@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
@@ -121,6 +122,30 @@ def test_reports_come_as_csv_and_pdf_for_the_secretariat_and_customs_only(client
     assert len(rows) == 3
     bad = client.get(f"{base}/monthly", {"period": drawn.pk, "format": "xls"}, **auth)
     assert (bad.status_code, bad.json()["field"]) == (400, "format")
+
+
+def test_report_headers_are_in_the_readers_language(client, drawn):
+    sec = account_services.issue_token(user=f.user("sec", Role.SECRETARIAT))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {sec}", "HTTP_ACCEPT_LANGUAGE": "ru"}
+    base = "/api/v1/quotas/reports"
+    monthly = client.get(f"{base}/monthly", {"period": drawn.pk, "format": "csv"}, **auth)
+    header = next(csv.reader(io.StringIO(monthly.content.decode())))
+    assert header[:3] == ["месяц", "марка", "модель"]
+    assert header[-1] == "неуплаченная пошлина"
+    rows = client.get(f"{base}/reconciliation", {"period": drawn.pk}, **auth).json()
+    assert {r["detail"] for r in rows} == {"выпущен таможней, не зарегистрирован"}
+    english = client.get(
+        f"{base}/monthly", {"period": drawn.pk, "format": "csv"}, HTTP_AUTHORIZATION=f"Bearer {sec}"
+    )
+    assert english.content.decode().splitlines()[0] == ",".join(reports.MONTHLY_COLUMNS)
+
+
+def test_pdf_cells_write_numbers_the_readers_way_and_the_csv_keeps_them_plain():
+    with translation.override("ru"):
+        assert reports.pdf_cell(Decimal("4650.08")) == "4\xa0650,08"
+        assert reports.pdf_cell("KG-P-2026-000001") == "KG-P-2026-000001"
+        text = reports.as_csv(rows=[{"v": Decimal("4650.08")}], columns=("v",))
+    assert text.splitlines()[1] == "4650.08"
 
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas():

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.core.errors import InvalidInput, PermissionDenied
 from kubat.strategy import reports, selectors, services
@@ -118,6 +119,28 @@ def test_an_overdue_action_is_flagged_and_its_owner_notified_once() -> None:
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["minister@example.test"]
     assert "Approve the charging standard" in mail.outbox[0].subject
+
+
+def test_an_overdue_notice_is_written_in_the_owners_language() -> None:
+    world = make_world("KG")
+    owner = ministry()
+    minister = make_user("minister", organisation=owner)
+    account_services.choose_language(user=minister, language="ru")
+    services.add_action(
+        user=world.secretariat,
+        country_code="KG",
+        title="Approve the charging standard",
+        owner=owner,
+        due_on=dt.date(2026, 5, 31),
+        now=NOW,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.db.transaction.on_commit", lambda fn, *a, **k: fn())
+        services.notify_overdue(now=NOW)
+    assert mail.outbox[0].subject == (
+        "[Kubat, стратегия] Просрочено: Approve the charging standard"
+    )
+    assert "31 мая 2026" in mail.outbox[0].body
 
 
 def test_a_done_action_needs_evidence_and_is_not_overdue() -> None:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from kubat.accounts.models import ApiToken, Membership, Organisation
+from kubat.accounts.models import ApiToken, LanguagePreference, Membership, Organisation
 
 
 @admin.register(Organisation)
@@ -15,6 +15,22 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
 class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "organisation"]
     autocomplete_fields = ["organisation"]
+
+
+@admin.register(LanguagePreference)
+class LanguagePreferenceAdmin(admin.ModelAdmin[LanguagePreference]):
+    """The language each person's e-mails are written in; set here, it is kept (chosen)."""
+
+    list_display = ["user", "language", "chosen", "updated_at"]
+    list_filter = ["language", "chosen"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+
+    def save_model(
+        self, request: HttpRequest, obj: LanguagePreference, form: object, change: bool
+    ) -> None:
+        obj.chosen = True  # an administrator's setting is a choice, not a remembered visit
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ApiToken)

@@ -54,3 +54,27 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class LanguagePreference(models.Model):
+    """The language a person reads Kubat's e-mails in.
+
+    E-mails go to people who are not in the request that causes them (a reviewer learns of a
+    case the applicant submitted), so they are written in the recipient's language, not the
+    sender's. `chosen` marks a language the person picked with the switcher (or an
+    administrator set); otherwise it is the language they last used the site in, kept up to
+    date by kubat.accounts.middleware.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    chosen = models.BooleanField(
+        default=False,
+        help_text="Picked by the person (kept); otherwise the language they last used.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

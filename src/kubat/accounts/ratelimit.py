@@ -20,6 +20,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 
 from kubat.accounts import services as account_services
 from kubat.core.clientip import client_address
@@ -80,8 +81,11 @@ class PublicRateLimitMiddleware:
                 response = JsonResponse(
                     {
                         "code": "rate_limited",
-                        "detail": f"more than {limit} anonymous requests a minute from your "
-                        f"address: retry in {wait} s, or use an API token",
+                        "detail": gettext(
+                            "more than %(limit)s anonymous requests a minute from your "
+                            "address: retry in %(wait)s s, or use an API token"
+                        )
+                        % {"limit": limit, "wait": wait},
                     },
                     status=429,
                 )

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from kubat.accounts.models import ApiToken, Membership, Organisation
+from kubat.accounts.models import ApiToken, LanguagePreference, Membership, Organisation
 from kubat.accounts.roles import Role
-from kubat.core.errors import NotFound
+from kubat.core.errors import InvalidInput, NotFound
 
 AnyUser = User | AnonymousUser
 
@@ -87,4 +92,80 @@ def get_organisation(*, organisation_id: int) -> Organisation:
     try:
         return Organisation.objects.get(pk=organisation_id)
     except Organisation.DoesNotExist:
-        raise NotFound(f"organisation {organisation_id} does not exist") from None
+        raise NotFound(
+            gettext("organisation %(organisation_id)s does not exist")
+            % {"organisation_id": organisation_id}
+        ) from None
+
+
+# Languages ------------------------------------------------------------------------------------
+
+
+def _language_codes() -> set[str]:
+    return {code for code, _name in settings.LANGUAGES}
+
+
+def remember_language(*, user: User, language: str) -> None:
+    """Record the language `user` is using the site in, unless they chose one explicitly.
+
+    Called by the middleware on a language change only, so a visit costs no write. An unknown
+    code is ignored: it comes from a browser, not from the person.
+    """
+    if language not in _language_codes():
+        return
+    preference = LanguagePreference.objects.filter(user=user).first()
+    if preference is None:
+        LanguagePreference.objects.create(user=user, language=language)
+    elif not preference.chosen and preference.language != language:
+        preference.language = language
+        preference.save(update_fields=["language", "updated_at"])
+
+
+def choose_language(*, user: User, language: str) -> LanguagePreference:
+    """Set the language `user` reads e-mails in; it is kept whatever language they browse in.
+
+    InvalidInput (field `language`) for a code Kubat does not speak.
+    """
+    if language not in _language_codes():
+        raise InvalidInput(
+            gettext("language: one of %(codes)s") % {"codes": ", ".join(sorted(_language_codes()))},
+            field="language",
+        )
+    preference, _created = LanguagePreference.objects.update_or_create(
+        user=user, defaults={"language": language, "chosen": True}
+    )
+    return preference
+
+
+def preferred_languages(*, users: Iterable[User]) -> dict[int, str]:
+    """Each user's e-mail language (user pk → code): their preference, else the default one."""
+    pks = [u.pk for u in users]
+    known = dict(LanguagePreference.objects.filter(user__in=pks).values_list("user_id", "language"))
+    return {pk: known.get(pk, settings.LANGUAGE_CODE) for pk in pks}
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """An e-mail address and the language its owner reads Kubat's e-mails in."""
+
+    email: str
+    language: str
+
+
+def email_recipients(*, users: Iterable[User]) -> list[Recipient]:
+    """The addresses of `users` (those with one), each in its owner's preferred language; when
+    two accounts share an address, the older account's language is used."""
+    with_address = sorted((u for u in users if u.email), key=lambda u: u.pk)
+    languages = preferred_languages(users=with_address)
+    chosen: dict[str, str] = {}
+    for user in with_address:
+        chosen.setdefault(user.email, languages[user.pk])
+    return [Recipient(email, language) for email, language in sorted(chosen.items())]
+
+
+def by_language(recipients: Iterable[Recipient]) -> dict[str, list[str]]:
+    """Addresses grouped by language (language → sorted addresses): one message per group."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for recipient in recipients:
+        grouped[recipient.language].append(recipient.email)
+    return {language: sorted(emails) for language, emails in sorted(grouped.items())}

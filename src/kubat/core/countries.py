@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pycountry
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput
 
@@ -19,7 +20,10 @@ def to_alpha2(code: str, *, field: str = "country") -> str:
     elif len(text) == 3:
         record = pycountry.countries.get(alpha_3=text)
     if record is None:
-        raise InvalidInput(f"{code!r} is not an ISO 3166-1 alpha-2 or alpha-3 code", field=field)
+        raise InvalidInput(
+            gettext("%(code)r is not an ISO 3166-1 alpha-2 or alpha-3 code") % {"code": code},
+            field=field,
+        )
     return str(record.alpha_2)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from kubat.core.errors import InvalidInput
 
 EARTH_RADIUS_KM = 6371.0088
@@ -59,7 +61,11 @@ def parse_number(text: str, *, field: str, low: float, high: float) -> float:
     except ValueError:
         value = math.nan
     if not low <= value <= high:  # also refuses NaN
-        raise InvalidInput(f"must be a number from {low:g} to {high:g}", field=field)
+        raise InvalidInput(
+            gettext("must be a number from %(low)s to %(high)s")
+            % {"low": f"{low:g}", "high": f"{high:g}"},
+            field=field,
+        )
     return value
 
 
@@ -67,11 +73,14 @@ def parse_bbox(text: str, *, field: str = "bbox") -> BBox:
     """`minlon,minlat,maxlon,maxlat` in decimal degrees, each minimum at most its maximum."""
     parts = text.split(",")
     if len(parts) != 4:
-        raise InvalidInput(f"expected minlon,minlat,maxlon,maxlat, got {text!r}", field=field)
+        raise InvalidInput(
+            gettext("expected minlon,minlat,maxlon,maxlat, got %(text)r") % {"text": text},
+            field=field,
+        )
     min_lon, max_lon = (parse_number(parts[i], field=field, low=-180, high=180) for i in (0, 2))
     min_lat, max_lat = (parse_number(parts[i], field=field, low=-90, high=90) for i in (1, 3))
     if min_lon > max_lon or min_lat > max_lat:
-        raise InvalidInput("a minimum is above its maximum", field=field)
+        raise InvalidInput(gettext("a minimum is above its maximum"), field=field)
     return BBox(min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
 
 
@@ -79,7 +88,7 @@ def parse_lat_lon(text: str, *, field: str) -> tuple[float, float]:
     """`lat,lon` in decimal degrees."""
     parts = text.split(",")
     if len(parts) != 2:
-        raise InvalidInput(f"expected lat,lon, got {text!r}", field=field)
+        raise InvalidInput(gettext("expected lat,lon, got %(text)r") % {"text": text}, field=field)
     lat = parse_number(parts[0], field=field, low=-90, high=90)
     lon = parse_number(parts[1], field=field, low=-180, high=180)
     return lat, lon

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput, KubatError
 
@@ -42,9 +43,14 @@ def loads(data: bytes | str, *, field: str = "body") -> Any:
     try:
         value = json.loads(data or b"null", parse_constant=reject_constant)
     except RecursionError:
-        raise InvalidInput(f"JSON nested deeper than {MAX_DEPTH} levels", field=field) from None
+        raise InvalidInput(
+            gettext("JSON nested deeper than %(max_depth)s levels") % {"max_depth": MAX_DEPTH},
+            field=field,
+        ) from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput(f"body is not JSON: {exc}", field=field) from None
+        raise InvalidInput(
+            gettext("body is not JSON: %(error)s") % {"error": exc}, field=field
+        ) from None
     check(value, field=field)
     return value
 
@@ -56,7 +62,10 @@ def check(value: Any, *, field: str = "body") -> None:
         item, path = stack.pop()
         where = ".".join(path) or field
         if len(path) > MAX_DEPTH:
-            raise InvalidInput(f"JSON nested deeper than {MAX_DEPTH} levels", field=where)
+            raise InvalidInput(
+                gettext("JSON nested deeper than %(max_depth)s levels") % {"max_depth": MAX_DEPTH},
+                field=where,
+            )
         if isinstance(item, dict):
             stack.extend((v, (*path, str(k))) for k, v in item.items())
         elif isinstance(item, list):
@@ -67,7 +76,9 @@ def check(value: Any, *, field: str = "body") -> None:
             (isinstance(item, float) and not math.isfinite(item)) or abs(item) > MAX_SAFE_INTEGER
         ):
             raise InvalidInput(
-                f"{where}: number out of range (at most ±{MAX_SAFE_INTEGER})", field=where
+                gettext("%(where)s: number out of range (at most ±%(max_safe_integer)s)")
+                % {"where": where, "max_safe_integer": MAX_SAFE_INTEGER},
+                field=where,
             )
 
 
@@ -94,9 +105,13 @@ def body_problem(request: HttpRequest) -> KubatError | None:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return InvalidInput("Content-Length is not a number", field="Content-Length")
+        return InvalidInput(gettext("Content-Length is not a number"), field="Content-Length")
     if length > limit:
-        return TooLarge(f"the body is {length} bytes, more than {limit} accepted", field="body")
+        return TooLarge(
+            gettext("the body is %(length)s bytes, more than %(limit)s accepted")
+            % {"length": length, "limit": limit},
+            field="body",
+        )
     if (request.content_type or "") == "application/json":
         try:
             request._kubat_json = loads(request.body)  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput
 
@@ -121,7 +122,11 @@ def vet(
         if reason:
             where = f" ({setting})" if setting else ""
             raise RefusedAddress(
-                f"{host} resolves to a {reason} address ({address}): Kubat does not call it"
+                gettext(
+                    "%(host)s resolves to a %(reason)s address (%(address)s): "
+                    "Kubat does not call it"
+                )
+                % {"host": host, "reason": reason, "address": address}
                 + where,
                 field="url",
             )
@@ -155,7 +160,10 @@ class PinnedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         if url.scheme not in ("http", "https") or not url.host:
-            raise RefusedAddress(f"{url.scheme}: URLs are not called, only http(s)", field="url")
+            raise RefusedAddress(
+                gettext("%(scheme)s: URLs are not called, only http(s)") % {"scheme": url.scheme},
+                field="url",
+            )
         port = url.port or (443 if url.scheme == "https" else 80)
         allowed = self._allowed()
         addresses = vet(url.host, port, allowed=allowed, setting=self._setting)
@@ -164,7 +172,10 @@ class PinnedTransport(httpx.BaseTransport):
             and url.scheme == "http"
             and not all(in_networks(a, allowed) for a in addresses)
         ):
-            raise RefusedAddress(f"{url.host}: plain http is refused, use https", field="url")
+            raise RefusedAddress(
+                gettext("%(host)s: plain http is refused, use https") % {"host": url.host},
+                field="url",
+            )
         # Host was set from the original URL when the request was built; SNI and the
         # certificate check follow sni_hostname, so TLS still proves the name, not the address.
         if url.scheme == "https":

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -27,7 +28,7 @@ router = Router(tags=["insights"])
 
 def _year(value: int | None) -> int | None:
     if value is not None and not 1990 <= value <= 2100:
-        raise InvalidInput("year must be between 1990 and 2100", field="year")
+        raise InvalidInput(gettext("year must be between 1990 and 2100"), field="year")
     return value
 
 
@@ -50,7 +51,7 @@ def compatibility(request: HttpRequest, country: str, top: int = 10) -> dict[str
     """Per region: share of the fleet that can fast-charge at public DC stations, the cohorts
     left out, each station's reach, and the connector additions that would serve most cars."""
     if not 1 <= top <= 500:
-        raise InvalidInput("top must be between 1 and 500", field="top")
+        raise InvalidInput(gettext("top must be between 1 and 500"), field="top")
     if top == 10:  # the national report as published (see adequacy), 50 stations a region
         return selectors.published_report(kind="compatibility", country=country)
     return selectors.compatibility_for(country=country, top_additions=top)
@@ -91,7 +92,7 @@ def corridor(request: HttpRequest, code: str, max_distance_km: float | None = No
     longer than the profile's rule, pools below the power rule, passes with range factors."""
     if max_distance_km is not None and not 0 < max_distance_km <= 50:
         raise InvalidInput(
-            "max_distance_km must be above 0 and at most 50", field="max_distance_km"
+            gettext("max_distance_km must be above 0 and at most 50"), field="max_distance_km"
         )
     return selectors.corridor_report(
         corridor=selectors.get_corridor(code=code), max_distance_km=max_distance_km
@@ -167,7 +168,7 @@ def upload_candidates(
     try:
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("the CSV must be UTF-8", field="file") from None
+        raise InvalidInput(gettext("the CSV must be UTF-8"), field="file") from None
     with transaction.atomic():
         return Status(201, services.import_candidates(text=text, country=country, batch=batch))
 
@@ -188,7 +189,7 @@ class ScenarioIn(Schema):
 def edit_scenario(request: HttpRequest, country: str, name: str, body: ScenarioIn) -> Any:
     """The secretariat edits one scenario's parameters (see the projection model's limits)."""
     if not account_services.has_role(request.user, Role.SECRETARIAT):
-        raise PermissionDenied("only the secretariat edits projection scenarios")
+        raise PermissionDenied(gettext("only the secretariat edits projection scenarios"))
     with transaction.atomic():
         scenario = services.save_scenario(
             country=country,

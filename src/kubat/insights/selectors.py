@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.insights import adequacy, compatibility, corridors, projection, sources
@@ -121,7 +123,7 @@ def corridor_list(*, country: str | None = None) -> list[Corridor]:
 def get_corridor(*, code: str) -> Corridor:
     corridor = Corridor.objects.filter(code=code).first()
     if corridor is None:
-        raise NotFound(f"no corridor {code!r}", field="code")
+        raise NotFound(gettext("no corridor %(code)r") % {"code": code}, field="code")
     return corridor
 
 
@@ -174,7 +176,7 @@ def latest_runs(*, country: str) -> list[SitingRun]:
 def get_run(*, run_id: int) -> SitingRun:
     run = SitingRun.objects.filter(pk=run_id).first()
     if run is None:
-        raise NotFound(f"no siting run {run_id}", field="run_id")
+        raise NotFound(gettext("no siting run %(run_id)s") % {"run_id": run_id}, field="run_id")
     return run
 
 
@@ -184,7 +186,11 @@ def projection_for(*, country: str, horizon: int = 2035) -> dict[str, Any]:
     rules = rules_for(cc)
     this_year = sources.today().year
     if not this_year <= horizon <= this_year + 30:
-        raise InvalidInput(f"must be between {this_year} and {this_year + 30}", field="horizon")
+        raise InvalidInput(
+            gettext("must be between %(this_year)s and %(last)s")
+            % {"this_year": this_year, "last": this_year + 30},
+            field="horizon",
+        )
     history: dict[int, dict[str, int]] = {}
     for _, year, powertrain, n in sources.fleet_counts(country_code=cc):
         cell = history.setdefault(year, {})

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from django.utils.translation import gettext
 from shapely.geometry import MultiLineString
 from shapely.ops import linemerge
 
@@ -44,37 +45,47 @@ class CorridorSpec:
 
 def _number(value: Any, *, field: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"must be a number between {low} and {high}", field=field)
+        raise InvalidInput(
+            gettext("must be a number between %(low)s and %(high)s") % {"low": low, "high": high},
+            field=field,
+        )
     if not low <= float(value) <= high:
-        raise InvalidInput(f"must be between {low} and {high}", field=field)
+        raise InvalidInput(
+            gettext("must be between %(low)s and %(high)s") % {"low": low, "high": high},
+            field=field,
+        )
     return float(value)
 
 
 def _coordinates(geometry: Any, *, field: str) -> list[list[float]]:
     if not isinstance(geometry, Mapping):
-        raise InvalidInput("must be a LineString geometry", field=field)
+        raise InvalidInput(gettext("must be a LineString geometry"), field=field)
     kind, coords = geometry.get("type"), geometry.get("coordinates")
     if kind == "MultiLineString" and isinstance(coords, list):
         # ogr2ogr and osmium export a road as several ways; they must join end to end.
         try:
             merged = linemerge(MultiLineString(coords))
         except (ValueError, TypeError, IndexError):
-            raise InvalidInput("coordinates are not lines", field=f"{field}.coordinates") from None
+            raise InvalidInput(
+                gettext("coordinates are not lines"), field=f"{field}.coordinates"
+            ) from None
         if merged.geom_type != "LineString":
             raise InvalidInput(
-                "the MultiLineString's parts do not join into one line",
+                gettext("the MultiLineString's parts do not join into one line"),
                 field=f"{field}.coordinates",
             )
         coords = [list(p) for p in merged.coords]
     elif kind != "LineString":
-        raise InvalidInput("must be a LineString or MultiLineString", field=f"{field}.type")
+        raise InvalidInput(
+            gettext("must be a LineString or MultiLineString"), field=f"{field}.type"
+        )
     if not isinstance(coords, list) or len(coords) < 2:
-        raise InvalidInput("needs at least two positions", field=f"{field}.coordinates")
+        raise InvalidInput(gettext("needs at least two positions"), field=f"{field}.coordinates")
     out = []
     for i, position in enumerate(coords):
         where = f"{field}.coordinates[{i}]"
         if not isinstance(position, list | tuple) or len(position) < 2:
-            raise InvalidInput("must be [lon, lat]", field=where)
+            raise InvalidInput(gettext("must be [lon, lat]"), field=where)
         lon = _number(position[0], field=f"{where}[0]", low=-180, high=180)
         lat = _number(position[1], field=f"{where}[1]", low=-90, high=90)
         out.append([lon, lat])
@@ -85,12 +96,12 @@ def _segments(value: Any, *, field: str) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InvalidInput("must be a list", field=field)
+        raise InvalidInput(gettext("must be a list"), field=field)
     found = []
     for i, segment in enumerate(value):
         where = f"{field}[{i}]"
         if not isinstance(segment, Mapping) or not str(segment.get("name") or "").strip():
-            raise InvalidInput("needs a name", field=f"{where}.name")
+            raise InvalidInput(gettext("needs a name"), field=f"{where}.name")
         item = dict(segment)
         item["range_factor"] = _number(
             segment.get("range_factor", 1.0), field=f"{where}.range_factor", low=0.05, high=1
@@ -98,7 +109,7 @@ def _segments(value: Any, *, field: str) -> list[dict[str, Any]]:
         if "at" in segment:
             at = segment["at"]
             if not isinstance(at, list) or len(at) != 2:
-                raise InvalidInput("must be [lon, lat]", field=f"{where}.at")
+                raise InvalidInput(gettext("must be [lon, lat]"), field=f"{where}.at")
             _number(at[0], field=f"{where}.at[0]", low=-180, high=180)
             _number(at[1], field=f"{where}.at[1]", low=-90, high=90)
             _number(
@@ -108,7 +119,7 @@ def _segments(value: Any, *, field: str) -> list[dict[str, Any]]:
             start = _number(segment.get("from_km"), field=f"{where}.from_km", low=0, high=20000)
             end = _number(segment.get("to_km"), field=f"{where}.to_km", low=0, high=20000)
             if end <= start:
-                raise InvalidInput("must be after from_km", field=f"{where}.to_km")
+                raise InvalidInput(gettext("must be after from_km"), field=f"{where}.to_km")
         found.append(item)
     return found
 
@@ -116,24 +127,28 @@ def _segments(value: Any, *, field: str) -> list[dict[str, Any]]:
 def _corridor_spec(feature: Any, index: int, *, seen: set[str]) -> CorridorSpec:
     field = f"features[{index}]"
     if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-        raise InvalidInput("must be a GeoJSON Feature", field=field)
+        raise InvalidInput(gettext("must be a GeoJSON Feature"), field=field)
     props = feature.get("properties")
     if not isinstance(props, Mapping):
-        raise InvalidInput("must be an object", field=f"{field}.properties")
+        raise InvalidInput(gettext("must be an object"), field=f"{field}.properties")
     pf = f"{field}.properties"
     code = str(props.get("code") or "").strip().lower()
     if not _SLUG.match(code):
-        raise InvalidInput("must be a slug: a-z, 0-9 and '-', up to 60", field=f"{pf}.code")
+        raise InvalidInput(
+            gettext("must be a slug: a-z, 0-9 and '-', up to 60"), field=f"{pf}.code"
+        )
     if code in seen:
-        raise InvalidInput(f"code {code!r} repeated in this file", field=f"{pf}.code")
+        raise InvalidInput(
+            gettext("code %(code)r repeated in this file") % {"code": code}, field=f"{pf}.code"
+        )
     name = str(props.get("name") or "").strip()
     if not name or len(name) > 120:
-        raise InvalidInput("is required, up to 120 characters", field=f"{pf}.name")
+        raise InvalidInput(gettext("is required, up to 120 characters"), field=f"{pf}.name")
     raw_countries = props.get("countries")
     if isinstance(raw_countries, str):
         raw_countries = [c for c in raw_countries.split(",") if c.strip()]
     if not isinstance(raw_countries, list) or not raw_countries:
-        raise InvalidInput("must list alpha-2 or alpha-3 codes", field=f"{pf}.countries")
+        raise InvalidInput(gettext("must list alpha-2 or alpha-3 codes"), field=f"{pf}.countries")
     countries = [to_alpha2(str(c).strip(), field=f"{pf}.countries") for c in raw_countries]
     nominal = props.get("nominal_km")
     values = {
@@ -164,12 +179,16 @@ def parse_corridors(*, text: str) -> list[CorridorSpec]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"not JSON: {exc.msg} at line {exc.lineno}", field="file") from None
+        raise InvalidInput(
+            gettext("not JSON: %(msg)s at line %(lineno)s")
+            % {"msg": exc.msg, "lineno": exc.lineno},
+            field="file",
+        ) from None
     if not isinstance(doc, Mapping) or doc.get("type") != "FeatureCollection":
-        raise InvalidInput("must be a GeoJSON FeatureCollection", field="type")
+        raise InvalidInput(gettext("must be a GeoJSON FeatureCollection"), field="type")
     features = doc.get("features")
     if not isinstance(features, list) or not features:
-        raise InvalidInput("must be a non-empty list", field="features")
+        raise InvalidInput(gettext("must be a non-empty list"), field="features")
     seen: set[str] = set()
     return [_corridor_spec(f, i, seen=seen) for i, f in enumerate(features)]
 
@@ -210,34 +229,45 @@ def import_candidates(
     cc = to_alpha2(country, field="country")
     batch = batch.strip()
     if not _SLUG.match(batch.lower()):
-        raise InvalidInput("must be a slug: a-z, 0-9 and '-', up to 60", field="batch")
+        raise InvalidInput(gettext("must be a slug: a-z, 0-9 and '-', up to 60"), field="batch")
     try:
         reader = csvsafe.DictReader(io.StringIO(text))
         missing = [c for c in CANDIDATE_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise InvalidInput(f"CSV header lacks {', '.join(missing)}", field="file")
+            raise InvalidInput(
+                gettext("CSV header lacks %(missing)s") % {"missing": ", ".join(missing)},
+                field="file",
+            )
         rows = list(reader)
     except csv.Error as exc:
-        raise InvalidInput(f"not a readable CSV: {exc}", field="file") from None
+        raise InvalidInput(
+            gettext("not a readable CSV: %(error)s") % {"error": exc}, field="file"
+        ) from None
     if not rows:
-        raise InvalidInput("no candidate lines", field="file")
+        raise InvalidInput(gettext("no candidate lines"), field="file")
     if len(rows) > 5000:
-        raise InvalidInput("at most 5000 candidates per batch", field="file")
+        raise InvalidInput(gettext("at most 5000 candidates per batch"), field="file")
     rejected: list[dict[str, Any]] = []
     sites = []
     for line, row in enumerate(rows, start=2):
         try:
             name = (row.get("name") or "").strip()
             if not name or len(name) > 120:
-                raise InvalidInput("name is required, up to 120 characters", field="name")
+                raise InvalidInput(gettext("name is required, up to 120 characters"), field="name")
             values = {}
             for key, low, high in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0)):
                 try:
                     number = float((row.get(key) or "").strip())
                 except ValueError:
-                    raise InvalidInput(f"{key} must be a number", field=key) from None
+                    raise InvalidInput(
+                        gettext("%(key)s must be a number") % {"key": key}, field=key
+                    ) from None
                 if not low <= number <= high:
-                    raise InvalidInput(f"{key} must be between {low} and {high}", field=key)
+                    raise InvalidInput(
+                        gettext("%(key)s must be between %(low)s and %(high)s")
+                        % {"key": key, "low": low, "high": high},
+                        field=key,
+                    )
                 values[key] = number
         except KubatError as exc:
             rejected.append({"line": line, "field": exc.field, "reason": exc.message})
@@ -248,8 +278,8 @@ def import_candidates(
     if rejected:
         first = rejected[0]
         error = InvalidInput(
-            f"{len(rejected)} line(s) rejected, nothing imported; line {first['line']}: "
-            f"{first['reason']}",
+            gettext("%(count)s line(s) rejected, nothing imported; line %(line)s: %(reason)s")
+            % {"count": len(rejected), "line": first["line"], "reason": first["reason"]},
             field=f"line {first['line']}: {first['field']}",
         )
         error.rejected = rejected  # type: ignore[attr-defined]
@@ -369,7 +399,11 @@ def siting_inputs(
                     }
                 )
     if len(candidates) > MAX_CANDIDATES:
-        raise InvalidInput(f"more than {MAX_CANDIDATES} candidates; choose a batch", field="batch")
+        raise InvalidInput(
+            gettext("more than %(max_candidates)s candidates; choose a batch")
+            % {"max_candidates": MAX_CANDIDATES},
+            field="batch",
+        )
     return {
         "country": cc,
         "candidates": candidates,
@@ -401,15 +435,20 @@ def solve_siting(
     from kubat.insights import siting
 
     if model not in ("covering", "p_median"):
-        raise InvalidInput("must be covering or p_median", field="model")
+        raise InvalidInput(gettext("must be covering or p_median"), field="model")
     if not candidates:
         raise InvalidInput(
-            "no candidate sites (no permits in progress, upload, or gap)", field="candidates"
+            gettext("no candidate sites (no permits in progress, upload, or gap)"),
+            field="candidates",
         )
     if not demand_points:
-        raise InvalidInput("no demand left to serve", field="demand")
+        raise InvalidInput(gettext("no demand left to serve"), field="demand")
     if len(demand_points) > MAX_DEMAND_POINTS:
-        raise InvalidInput(f"more than {MAX_DEMAND_POINTS} demand points", field="demand")
+        raise InvalidInput(
+            gettext("more than %(max_demand_points)s demand points")
+            % {"max_demand_points": MAX_DEMAND_POINTS},
+            field="demand",
+        )
     instance = siting.Instance.build(
         [(c["lat"], c["lon"]) for c in candidates],
         [(p.lat, p.lon, p.weight) for p in demand_points],
@@ -430,8 +469,11 @@ def solve_siting(
     else:
         if len(candidates) * len(demand_points) > siting.MAX_MEDIAN_ASSIGNMENTS:
             raise InvalidInput(
-                "p-median needs candidates × demand points at most "
-                f"{siting.MAX_MEDIAN_ASSIGNMENTS}; use covering or fewer points",
+                gettext(
+                    "p-median needs candidates × demand points at most "
+                    "%(max_median_assignments)s; use covering or fewer points"
+                )
+                % {"max_median_assignments": siting.MAX_MEDIAN_ASSIGNMENTS},
                 field="model",
             )
         dist = siting.distances_km(
@@ -480,11 +522,11 @@ def run_siting(
 ) -> SitingRun:
     """Solve one siting model for a country and store the run (parameters, both answers)."""
     if not 1 <= stations <= 500:
-        raise InvalidInput("must be between 1 and 500", field="stations")
+        raise InvalidInput(gettext("must be between 1 and 500"), field="stations")
     if not 1 <= radius_km <= 300:
-        raise InvalidInput("must be between 1 and 300 km", field="radius_km")
+        raise InvalidInput(gettext("must be between 1 and 300 km"), field="radius_km")
     if not 0.1 <= time_limit_s <= 120:
-        raise InvalidInput("must be between 0.1 and 120 seconds", field="time_limit_s")
+        raise InvalidInput(gettext("must be between 0.1 and 120 seconds"), field="time_limit_s")
     inputs = siting_inputs(country=country, radius_km=radius_km, batch=batch)
     result = solve_siting(
         candidates=inputs["candidates"],
@@ -522,13 +564,17 @@ def check_scenario(*, name: str, parameters: Mapping[str, Any]) -> dict[str, flo
     from kubat.insights import projection
 
     if name not in SCENARIO_NAMES:
-        raise InvalidInput(f"must be one of {', '.join(SCENARIO_NAMES)}", field="name")
+        raise InvalidInput(
+            gettext("must be one of %(scenario_names)s")
+            % {"scenario_names": ", ".join(SCENARIO_NAMES)},
+            field="name",
+        )
     if not isinstance(parameters, Mapping):
-        raise InvalidInput("must be an object of numbers", field="parameters")
+        raise InvalidInput(gettext("must be an object of numbers"), field="parameters")
     clean: dict[str, float] = {}
     for key, value in parameters.items():
         if key not in projection.LIMITS:
-            raise InvalidInput(f"unknown parameter {key!r}", field=key)
+            raise InvalidInput(gettext("unknown parameter %(key)r") % {"key": key}, field=key)
         low, high = projection.LIMITS[key]
         clean[key] = _number(value, field=key, low=low, high=high)
     return clean

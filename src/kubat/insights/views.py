@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from kubat.core.errors import InvalidInput, NotFound
@@ -311,7 +312,7 @@ def _period_of(request: HttpRequest) -> Period:
         year = int(request.GET.get("year") or sources.today().year)
         month = int(request.GET["month"]) if request.GET.get("month") else None
     except ValueError:
-        raise InvalidInput("year and month are whole numbers", field="year") from None
+        raise InvalidInput(gettext("year and month are whole numbers"), field="year") from None
     return Period(year, month)
 
 

@@ -40,6 +40,7 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 from pydantic import ValidationError
 
 from kubat.core.errors import InvalidInput
@@ -117,15 +118,23 @@ def _call(
         except httpx.TransportError as exc:
             logger.warning("OCPI %s %s: %s", method, url, exc)
             if attempt == retries - 1:
-                raise PeerError(f"{method} {url}: network error ({type(exc).__name__})") from None
+                raise PeerError(
+                    gettext("%(method)s %(url)s: network error (%(kind)s)")
+                    % {"method": method, "url": url, "kind": type(exc).__name__}
+                ) from None
         else:
             if response.status_code < 500 and response.status_code != 429:
                 return response
             if attempt == retries - 1:
-                raise PeerError(f"{method} {url}: HTTP {response.status_code}")
+                raise PeerError(
+                    gettext("%(method)s %(url)s: HTTP %(status_code)s")
+                    % {"method": method, "url": url, "status_code": response.status_code}
+                )
         time.sleep(delay)
         delay *= 2
-    raise PeerError(f"{method} {url}: no answer")  # pragma: no cover
+    raise PeerError(
+        gettext("%(method)s %(url)s: no answer") % {"method": method, "url": url}
+    )  # pragma: no cover
 
 
 def _data(response: httpx.Response) -> Any:
@@ -134,13 +143,19 @@ def _data(response: httpx.Response) -> Any:
     try:
         body = response.json()
     except ValueError:
-        raise PeerError(f"{response.url}: HTTP {response.status_code}, not JSON") from None
+        raise PeerError(
+            gettext("%(url)s: HTTP %(status_code)s, not JSON")
+            % {"url": response.url, "status_code": response.status_code}
+        ) from None
     if not isinstance(body, dict) or body.get("status_code") != 1000:
         message = body.get("status_message") if isinstance(body, dict) else None
         code = body.get("status_code") if isinstance(body, dict) else None
         logger.warning("OCPI %s answered %s: %.200r", response.url, code, message)
         shown = code if isinstance(code, int) and not isinstance(code, bool) else "none"
-        raise PeerError(f"{response.url}: HTTP {response.status_code}, OCPI status {shown}")
+        raise PeerError(
+            gettext("%(url)s: HTTP %(status_code)s, OCPI status %(shown)s")
+            % {"url": response.url, "status_code": response.status_code, "shown": shown}
+        )
     return body.get("data")
 
 
@@ -150,7 +165,9 @@ def _discover(
     """The details of the first version in `wanted` (most preferred first) the peer offers."""
     offered = _data(_call(client, "GET", versions_url, retries=retries))
     if not isinstance(offered, list):
-        raise PeerError(f"{versions_url}: versions is not a list")
+        raise PeerError(
+            gettext("%(versions_url)s: versions is not a list") % {"versions_url": versions_url}
+        )
     urls = {
         v.get("version"): v.get("url")
         for v in offered
@@ -158,13 +175,16 @@ def _discover(
     }
     number = next((n for n in wanted if n in urls), None)
     if number is None:
-        raise PeerError(f"{versions_url}: the peer offers no OCPI {' or '.join(wanted)}")
+        raise PeerError(
+            gettext("%(versions_url)s: the peer offers no OCPI %(versions)s")
+            % {"versions_url": versions_url, "versions": " / ".join(wanted)}
+        )
     url = str(urls[number])
     try:
         details = VersionDetails.model_validate(_data(_call(client, "GET", url, retries=retries)))
     except ValidationError as exc:
         logger.warning("OCPI %s: malformed version details: %s", url, exc)
-        raise PeerError(f"{url}: malformed version details") from None
+        raise PeerError(gettext("%(url)s: malformed version details") % {"url": url}) from None
     if details.version != number:
         # Tolerant: the versions list said which version this URL is; its details' own label
         # is the peer's to get right, and the version is what Kubat keeps and speaks.
@@ -219,7 +239,7 @@ def _credentials_of(data: Any, url: str, version: OcpiVersion) -> Credentials:
         return version.credentials.model_validate(data)
     except ValidationError as exc:
         logger.warning("OCPI %s: malformed credentials: %s", url, exc)
-        raise PeerError(f"{url}: malformed credentials") from None
+        raise PeerError(gettext("%(url)s: malformed credentials") % {"url": url}) from None
 
 
 def register(*, versions_url: str, token_a: str, party_key: str, our_base: str = "") -> Peer:
@@ -235,13 +255,19 @@ def register(*, versions_url: str, token_a: str, party_key: str, our_base: str =
     version = versions.BY_NUMBER[number]
     url = next((e["url"] for e in endpoints if e["identifier"] == "credentials"), None)
     if url is None:
-        raise PeerError(f"{versions_url}: the peer has no credentials endpoint")
+        raise PeerError(
+            gettext("%(versions_url)s: the peer has no credentials endpoint")
+            % {"versions_url": versions_url}
+        )
     if not _offers(endpoints, "locations", "SENDER"):
         # Kubat registers with a platform to mirror its Locations; a registration that can
         # never be pulled would sit in `pull --all` failing every quarter of an hour.
         raise InvalidInput(
-            f"{versions_url} advertises no Locations sender: Kubat registers only with a "
-            "platform it can pull Locations from",
+            gettext(
+                "%(versions_url)s advertises no Locations sender: Kubat registers only "
+                "with a platform it can pull Locations from"
+            )
+            % {"versions_url": versions_url},
             field="url",
         )
     token_b = new_token()
@@ -258,7 +284,10 @@ def register(*, versions_url: str, token_a: str, party_key: str, our_base: str =
     theirs = _credentials_of(data, url, version)
     claimed = {(r.country_code.upper(), r.party_id.upper()) for r in theirs.roles}
     if (party.country_code, party.party_id) not in claimed:
-        raise InvalidInput(f"the peer's credentials do not name {party.key}", field="party")
+        raise InvalidInput(
+            gettext("the peer's credentials do not name %(party)s") % {"party": party.key},
+            field="party",
+        )
     # The registration is in the version whose credentials endpoint Kubat POSTed to.
     number, endpoints = discover(
         versions_url=theirs.url, token=theirs.token, uniform=False, versions=(number,)
@@ -290,7 +319,9 @@ def _keep_credentials(
 def _credentials_url(peer: Peer) -> str:
     url = next((e["url"] for e in peer.endpoints if e.get("identifier") == "credentials"), None)
     if peer.state != Peer.State.REGISTERED or not peer.their_token or not url:
-        raise InvalidInput(f"{peer.name} is not registered", field="party")
+        raise InvalidInput(
+            gettext("%(name)s is not registered") % {"name": peer.name}, field="party"
+        )
     return str(url)
 
 
@@ -484,7 +515,7 @@ def _pages(
         response = _call(client, "GET", current)
         items = _data(response)
         if not isinstance(items, list):
-            raise PeerError(f"{current}: data is not a list")
+            raise PeerError(gettext("%(current)s: data is not a list") % {"current": current})
         save(peer, items, report)
         report.pages += 1
         offset = int(dict(parse_qsl(urlsplit(current).query)).get("offset", "0") or 0)
@@ -502,7 +533,10 @@ def pull(*, party_key: str, limit: int = 100, full: bool = False) -> PullReport:
     peer = get_peer(party_key=party_key)
     url = peer.endpoint("locations", "SENDER")
     if peer.state != Peer.State.REGISTERED or not url or not peer.their_token:
-        raise InvalidInput(f"{party_key} is not registered or offers no Locations sender")
+        raise InvalidInput(
+            gettext("%(party_key)s is not registered or offers no Locations sender")
+            % {"party_key": party_key}
+        )
     started = datetime.now(UTC)
     whole = full or peer.pull_from is None
     params = {"limit": str(limit), "offset": "0"}

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 
 def _get(name: str, default: str) -> str:
@@ -48,7 +49,8 @@ def renew_after() -> timedelta:
     value = _get("KUBAT_OCPI_RENEW_DAYS", "28")
     if not value.isdigit() or int(value) < 1:
         raise InvalidInput(
-            f"KUBAT_OCPI_RENEW_DAYS must be a whole number of days, not {value!r}",
+            gettext("KUBAT_OCPI_RENEW_DAYS must be a whole number of days, not %(value)r")
+            % {"value": value},
             field="KUBAT_OCPI_RENEW_DAYS",
         )
     return timedelta(days=int(value))

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 
@@ -257,6 +259,15 @@ def endpoint(
 
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        # The wire speaks English whatever Accept-Language a peer sends: status_message is read
+        # by another platform's software and logs, and the registry's refusals it carries are
+        # translated for people on Kubat's own pages and API.
+        with translation.override(settings.LANGUAGE_CODE):
+            response = _serve(request, kwargs)
+        response["Content-Language"] = settings.LANGUAGE_CODE
+        return response
+
+    def _serve(request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponse:
         if "version" in kwargs:  # set by urls.py, never by the client: always a known version
             kwargs["version"] = versions.BY_NUMBER[kwargs["version"]]
         try:

@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
+from django.utils.translation import gettext
 
 from kubat.core.errors import Conflict, InvalidInput
 from kubat.ops import invariants
@@ -153,7 +154,10 @@ def _pg_connect(**kwargs: Any) -> Any:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise BackupError(f"{name} not found: install postgresql-client (`make pg-client`)")
+        raise BackupError(
+            gettext("%(name)s not found: install postgresql-client (`make pg-client`)")
+            % {"name": name}
+        )
     return path
 
 
@@ -203,7 +207,7 @@ def _backup_postgres(out: Path, *, digests: bool) -> tuple[list[str], dict[str, 
             )
         db.rollback()
     if done.returncode != 0:
-        raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+        raise BackupError(gettext("pg_dump failed: %(stderr)s") % {"stderr": done.stderr.strip()})
     return applied, state
 
 
@@ -228,7 +232,10 @@ def create_backup(*, directory: Path | None = None, digests: bool = True) -> Pat
             applied, state = _backup_postgres(partial, digests=digests)
             data = partial / PG_FILE
         else:
-            raise InvalidInput(f"cannot back up a {connection.vendor} database", field="database")
+            raise InvalidInput(
+                gettext("cannot back up a %(vendor)s database") % {"vendor": connection.vendor},
+                field="database",
+            )
         manifest = {
             "format": FORMAT,
             "created_at": now.isoformat().replace("+00:00", "Z"),
@@ -256,13 +263,21 @@ def create_backup(*, directory: Path | None = None, digests: bool = True) -> Pat
 def read_manifest(source: Path) -> dict[str, Any]:
     path = source / "manifest.json"
     if not path.is_file():
-        raise InvalidInput(f"{source} has no manifest.json: not a Kubat backup", field="backup")
+        raise InvalidInput(
+            gettext("%(source)s has no manifest.json: not a Kubat backup") % {"source": source},
+            field="backup",
+        )
     try:
         manifest: dict[str, Any] = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"manifest.json is not JSON: {exc}", field="backup") from None
+        raise InvalidInput(
+            gettext("manifest.json is not JSON: %(error)s") % {"error": exc}, field="backup"
+        ) from None
     if manifest.get("format") != FORMAT:
-        raise InvalidInput(f"unknown backup format {manifest.get('format')!r}", field="backup")
+        raise InvalidInput(
+            gettext("unknown backup format %(format)r") % {"format": manifest.get("format")},
+            field="backup",
+        )
     return manifest
 
 
@@ -325,7 +340,9 @@ def _restore_postgres(data: Path, *, replace: bool) -> None:
         text=True,
     )
     if done.returncode != 0:
-        raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
+        raise BackupError(
+            gettext("pg_restore failed: %(stderr)s") % {"stderr": done.stderr.strip()}
+        )
 
 
 def restore_backup(*, source: Path, replace: bool = False) -> dict[str, Any]:
@@ -339,21 +356,29 @@ def restore_backup(*, source: Path, replace: bool = False) -> dict[str, Any]:
     connection = connections[DEFAULT_DB_ALIAS]
     if manifest["engine"] != connection.vendor:
         raise InvalidInput(
-            f"a {manifest['engine']} backup cannot be restored into {connection.vendor}",
+            gettext("a %(engine)s backup cannot be restored into %(vendor)s")
+            % {"engine": manifest["engine"], "vendor": connection.vendor},
             field="backup",
         )
     data = source / str(manifest["file"])
     if not data.is_file() or _sha256(data) != manifest["sha256"]:
-        raise InvalidInput(f"{data.name} does not match the manifest's checksum", field="backup")
+        raise InvalidInput(
+            gettext("%(name)s does not match the manifest's checksum") % {"name": data.name},
+            field="backup",
+        )
     if newer := newer_migrations(manifest):
         raise Conflict(
-            f"the backup's schema is newer than this Kubat ({len(newer)} unknown migrations: "
-            f"{', '.join(newer[:5])}); restore it with the Kubat that made it",
+            gettext(
+                "the backup's schema is newer than this Kubat (%(count)s unknown "
+                "migrations: %(newer)s); restore it with the Kubat that made it"
+            )
+            % {"count": len(newer), "newer": ", ".join(newer[:5])},
             field="backup",
         )
     if not replace and not _is_empty():
         raise Conflict(
-            "the database is not empty: restore into a fresh one, or --replace", field="database"
+            gettext("the database is not empty: restore into a fresh one, or --replace"),
+            field="database",
         )
     if connection.vendor == "sqlite":
         _restore_sqlite(data)
@@ -366,7 +391,10 @@ def restore_backup(*, source: Path, replace: bool = False) -> dict[str, Any]:
         name for name in set(expected) | set(restored) if expected.get(name) != restored.get(name)
     )
     if differing:
-        raise BackupError(f"restored tables differ from the manifest: {', '.join(differing)}")
+        raise BackupError(
+            gettext("restored tables differ from the manifest: %(differing)s")
+            % {"differing": ", ".join(differing)}
+        )
     applied_before = set(manifest["migrations"])
     call_command("migrate", interactive=False, verbosity=0)
     with connection.cursor() as cursor:

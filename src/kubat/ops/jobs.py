@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput
 
@@ -64,7 +65,9 @@ def _every_overrides(text: str) -> dict[str, int]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value = item.partition("=")
         if not sep or not value.strip().isdigit():
-            raise InvalidInput(f"{item!r} is not name=seconds", field="KUBAT_WORKER_EVERY")
+            raise InvalidInput(
+                gettext("%(item)r is not name=seconds") % {"item": item}, field="KUBAT_WORKER_EVERY"
+            )
         out[name.strip()] = int(value)
     return out
 
@@ -75,19 +78,25 @@ def _extra_jobs(text: str) -> list[Job]:
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"not JSON: {exc}", field="KUBAT_WORKER_EXTRA_JOBS") from None
+        raise InvalidInput(
+            gettext("not JSON: %(error)s") % {"error": exc}, field="KUBAT_WORKER_EXTRA_JOBS"
+        ) from None
     if not isinstance(spec, dict):
-        raise InvalidInput("must be a JSON object of jobs", field="KUBAT_WORKER_EXTRA_JOBS")
+        raise InvalidInput(
+            gettext("must be a JSON object of jobs"), field="KUBAT_WORKER_EXTRA_JOBS"
+        )
     jobs = []
     for name, item in spec.items():
         where = f"KUBAT_WORKER_EXTRA_JOBS.{name}"
         if not isinstance(item, dict) or not isinstance(item.get("every"), int):
-            raise InvalidInput("needs an integer 'every' (seconds)", field=where)
+            raise InvalidInput(gettext("needs an integer 'every' (seconds)"), field=where)
         command, call = item.get("command", []), item.get("call", "")
         if bool(command) == bool(call) or not isinstance(command, list):
-            raise InvalidInput("needs exactly one of 'command' (a list) or 'call'", field=where)
+            raise InvalidInput(
+                gettext("needs exactly one of 'command' (a list) or 'call'"), field=where
+            )
         if call and ":" not in call:
-            raise InvalidInput("'call' is package.module:function", field=where)
+            raise InvalidInput(gettext("'call' is package.module:function"), field=where)
         jobs.append(Job(name, item["every"], tuple(str(a) for a in command), str(call)))
     return jobs
 
@@ -102,7 +111,8 @@ def configured_jobs() -> list[Job]:
     overrides = _every_overrides(settings.KUBAT_WORKER_EVERY)
     if unknown := sorted(set(overrides) - known):
         raise InvalidInput(
-            f"unknown job {', '.join(unknown)}; jobs are {', '.join(sorted(known))}",
+            gettext("unknown job %(unknown)s; jobs are %(known)s")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(known))},
             field="KUBAT_WORKER_EVERY",
         )
     out = []

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from kubat.accounts.models import Organisation
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
+from kubat.core.phrases import Phrase
 from kubat.permits import decisions, notifications, selectors
 from kubat.permits.models import (
     GIVEN_APPROVAL,
@@ -112,9 +113,11 @@ def appeal_refusal(
     notifications.notify(
         to=notifications.secretariat_addresses(),
         case=case,
-        subject=gettext("A refusal is appealed"),
-        body=gettext("Decide the appeal by %(when)s UTC.")
-        % {"when": f"{case.appeal_decision_due_at:%Y-%m-%d %H:%M}"},
+        subject=Phrase(gettext_lazy("A refusal is appealed")),
+        body=Phrase(
+            gettext_lazy("Decide the appeal by %(when)s UTC."),
+            {"when": case.appeal_decision_due_at},
+        ),
     )
     return case
 
@@ -168,8 +171,10 @@ def decide_appeal(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=gettext("Your appeal is %(outcome)s") % {"outcome": case.appeal_outcome},
-        body=case.appeal_reason,
+        subject=Phrase(
+            gettext_lazy("Your appeal is %(outcome)s"), {"outcome": case.appeal_outcome}
+        ),
+        body=Phrase("%(reason)s", {"reason": case.appeal_reason}),
     )
     return case
 
@@ -349,7 +354,7 @@ def consent_transfer(*, user: AnyUser, case: PermitCase, now: datetime | None = 
 def completeness_problem(case: PermitCase) -> str | None:
     """A change-specific reason the secretariat cannot accept the case yet."""
     if case.kind == CaseKind.TRANSFER and case.transfer_consented_at is None:
-        return "the receiving organisation has not accepted the transfer"
+        return gettext("the receiving organisation has not accepted the transfer")
     return None
 
 
@@ -461,7 +466,9 @@ def apply_change(case: PermitCase, at: datetime, user: AnyUser | None) -> None:
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=gettext("%(kind)s of permit %(number)s decided")
-        % {"kind": case.get_kind_display(), "number": permit.permit_number},
-        body=gettext("The registry and the public register are updated."),
+        subject=Phrase(
+            gettext_lazy("%(kind)s of permit %(number)s decided"),
+            {"kind": case.get_kind_display(), "number": permit.permit_number},
+        ),
+        body=Phrase(gettext_lazy("The registry and the public register are updated.")),
     )

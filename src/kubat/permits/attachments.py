@@ -63,7 +63,9 @@ def check_content(data: bytes, content_type: str) -> None:
     except Exception as exc:  # see the docstring: a parser of hostile input
         logger.info("upload refused as not a %s: %s", content_type, type(exc).__name__)
         kind = "PDF" if content_type == "application/pdf" else content_type.split("/")[1].upper()
-        raise InvalidInput(f"the file is not a readable {kind}", field="file") from None
+        raise InvalidInput(
+            gettext("the file is not a readable %(kind)s") % {"kind": kind}, field="file"
+        ) from None
 
 
 def named_for(name: str, suffix: str) -> str:

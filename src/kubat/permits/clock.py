@@ -10,8 +10,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
 
+from kubat.core.phrases import Phrase
 from kubat.permits import decisions, notifications
 from kubat.permits.models import (
     Approval,
@@ -88,7 +89,13 @@ def tick(*, now: datetime | None = None, case_ids: Collection[int] | None = None
             approval.escalated_at = at
             approval.save()
             _escalate(
-                case, at, approval=approval, what=f"{approval.title} by {approval.agency.name}"
+                case,
+                at,
+                approval=approval,
+                what=Phrase(
+                    gettext_lazy("%(approval)s by %(agency)s"),
+                    {"approval": approval.title, "agency": approval.agency.name},
+                ),
             )
             report.escalated.append(label)
     late_checks = scope.filter(
@@ -96,21 +103,29 @@ def tick(*, now: datetime | None = None, case_ids: Collection[int] | None = None
     )
     for case in late_checks:
         PermitCase.objects.filter(pk=case.pk).update(completeness_escalated_at=at)
-        _escalate(case, at, what="the completeness check")
+        _escalate(case, at, what=Phrase(gettext_lazy("the completeness check")))
         report.escalated.append(f"{case.reference}/completeness")
     late_grid = scope.filter(
         status=CaseStatus.GRID_REQUESTED, grid_due_at__lt=at, grid_escalated_at=None
     ).select_related("grid_agency")
     for case in late_grid:
         PermitCase.objects.filter(pk=case.pk).update(grid_escalated_at=at)
-        agency = case.grid_agency.name if case.grid_agency else "the distribution company"
-        _escalate(case, at, what=f"grid acceptance by {agency}")
+        agency: str | Phrase = (
+            case.grid_agency.name
+            if case.grid_agency
+            else Phrase(gettext_lazy("the distribution company"))
+        )
+        _escalate(
+            case,
+            at,
+            what=Phrase(gettext_lazy("grid acceptance by %(agency)s"), {"agency": agency}),
+        )
         report.escalated.append(f"{case.reference}/grid_acceptance")
     return report
 
 
 def _escalate(
-    case: PermitCase, at: datetime, *, what: str, approval: Approval | None = None
+    case: PermitCase, at: datetime, *, what: str | Phrase, approval: Approval | None = None
 ) -> None:
     audit(
         case=case, action=AuditAction.ESCALATED, at=at, approval=approval, note=f"{what} is overdue"
@@ -118,7 +133,11 @@ def _escalate(
     notifications.notify(
         to=notifications.secretariat_addresses(),
         case=case,
-        subject=gettext("Overdue: %(what)s") % {"what": what},
-        body=gettext("%(what)s is past its deadline and silence does not count as consent here.")
-        % {"what": what},
+        subject=Phrase(gettext_lazy("Overdue: %(what)s"), {"what": what}),
+        body=Phrase(
+            gettext_lazy(
+                "%(what)s is past its deadline and silence does not count as consent here."
+            ),
+            {"what": what},
+        ),
     )

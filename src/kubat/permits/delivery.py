@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from kubat.core.countries import to_alpha3
 from kubat.core.errors import InvalidInput, PermissionDenied
+from kubat.core.phrases import Phrase
 from kubat.permits import notifications, selectors
 from kubat.permits.models import AuditAction, CaseStatus, PermitCase
 from kubat.permits.schemas import EvseGroup
@@ -70,9 +71,10 @@ def request_grid_acceptance(
     notifications.notify(
         to=notifications.agency_addresses(case.grid_agency),
         case=case,
-        subject=gettext("Grid acceptance and meter installation requested"),
-        body=gettext("Accept the connection by %(when)s UTC.")
-        % {"when": f"{case.grid_due_at:%Y-%m-%d %H:%M}"},
+        subject=Phrase(gettext_lazy("Grid acceptance and meter installation requested")),
+        body=Phrase(
+            gettext_lazy("Accept the connection by %(when)s UTC."), {"when": case.grid_due_at}
+        ),
     )
     return case
 
@@ -97,9 +99,11 @@ def accept_grid(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=gettext("Grid connection accepted"),
-        body=gettext("Meter %(meter)s is installed; you can commission the station.")
-        % {"meter": case.meter_number},
+        subject=Phrase(gettext_lazy("Grid connection accepted")),
+        body=Phrase(
+            gettext_lazy("Meter %(meter)s is installed; you can commission the station."),
+            {"meter": case.meter_number},
+        ),
     )
     return case
 

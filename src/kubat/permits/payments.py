@@ -40,6 +40,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.formats import number_format
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
@@ -131,10 +132,13 @@ def fee_problem(case: PermitCase) -> str | None:
     due = case.fee_outstanding
     if due <= 0:
         return None
-    return (
-        f"the fee is not paid: {due} {case.fee_currency} outstanding "
-        f"(payment reference {case.payment_reference})"
-    )
+    return gettext(
+        "the fee is not paid: %(due)s %(currency)s outstanding (payment reference %(reference)s)"
+    ) % {
+        "due": number_format(due, decimal_pos=2, use_l10n=True),
+        "currency": case.fee_currency,
+        "reference": case.payment_reference,
+    }
 
 
 # Recording payments ---------------------------------------------------------------------------

@@ -25,12 +25,13 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
+from kubat.core.phrases import Phrase
 from kubat.permits import (
     attachments,
     decisions,
@@ -335,9 +336,10 @@ def submit_case(*, user: AnyUser, case: PermitCase, now: datetime | None = None)
     notifications.notify(
         to=notifications.secretariat_addresses(),
         case=case,
-        subject=gettext("New application to check for completeness"),
-        body=gettext("Check completeness by %(when)s UTC.")
-        % {"when": f"{case.completeness_due_at:%Y-%m-%d %H:%M}"},
+        subject=Phrase(gettext_lazy("New application to check for completeness")),
+        body=Phrase(
+            gettext_lazy("Check completeness by %(when)s UTC."), {"when": case.completeness_due_at}
+        ),
     )
     return case
 
@@ -374,9 +376,11 @@ def check_completeness(
         notifications.notify(
             to=notifications.applicant_addresses(case),
             case=case,
-            subject=gettext("Your application is incomplete"),
-            body=gettext("The secretariat returned it: %(reason)s")
-            % {"reason": case.returned_reason},
+            subject=Phrase(gettext_lazy("Your application is incomplete")),
+            body=Phrase(
+                gettext_lazy("The secretariat returned it: %(reason)s"),
+                {"reason": case.returned_reason},
+            ),
         )
         return case
     unpaid = payments.fee_problem(case)
@@ -428,8 +432,10 @@ def start_ready_approvals(case: PermitCase, at: datetime) -> None:
         notifications.notify(
             to=notifications.agency_addresses(approval.agency),
             case=case,
-            subject=gettext("%(approval)s: a case is in your queue") % {"approval": approval.title},
-            body=gettext("Decide by %(when)s UTC.") % {"when": f"{approval.due_at:%Y-%m-%d %H:%M}"},
+            subject=Phrase(
+                gettext_lazy("%(approval)s: a case is in your queue"), {"approval": approval.title}
+            ),
+            body=Phrase(gettext_lazy("Decide by %(when)s UTC."), {"when": approval.due_at}),
         )
 
 
@@ -457,8 +463,10 @@ def issue_if_all_given(case: PermitCase, at: datetime, user: AnyUser | None) -> 
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=gettext("Permit %(number)s issued") % {"number": case.permit_number},
-        body=gettext("Every approval is given; the permit PDF is on the case page. Build away."),
+        subject=Phrase(gettext_lazy("Permit %(number)s issued"), {"number": case.permit_number}),
+        body=Phrase(
+            gettext_lazy("Every approval is given; the permit PDF is on the case page. Build away.")
+        ),
     )
 
 
@@ -498,8 +506,8 @@ def _close_case_rejected(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=gettext("Your application was rejected"),
-        body=gettext("Reasons: %(reasons)s") % {"reasons": case.rejection_reason},
+        subject=Phrase(gettext_lazy("Your application was rejected")),
+        body=Phrase(gettext_lazy("Reasons: %(reasons)s"), {"reasons": case.rejection_reason}),
     )
 
 
@@ -602,8 +610,13 @@ def request_information(
     notifications.notify(
         to=notifications.applicant_addresses(case),
         case=case,
-        subject=gettext("%(agency)s asks for information") % {"agency": approval.agency.name},
-        body=f"{info.question}\n\n" + gettext("Their clock stands still until you answer."),
+        subject=Phrase(
+            gettext_lazy("%(agency)s asks for information"), {"agency": approval.agency.name}
+        ),
+        body=Phrase(
+            gettext_lazy("%(question)s\n\nTheir clock stands still until you answer."),
+            {"question": info.question},
+        ),
     )
     return info
 
@@ -648,13 +661,17 @@ def answer_information(
     notifications.notify(
         to=notifications.agency_addresses(approval.agency),
         case=case,
-        subject=gettext("%(approval)s: the applicant answered") % {"approval": approval.title},
-        body=gettext("Q: %(question)s\nA: %(answer)s\nDecide by %(when)s UTC.")
-        % {
-            "question": info_request.question,
-            "answer": info_request.answer,
-            "when": f"{approval.due_at:%Y-%m-%d %H:%M}",
-        },
+        subject=Phrase(
+            gettext_lazy("%(approval)s: the applicant answered"), {"approval": approval.title}
+        ),
+        body=Phrase(
+            gettext_lazy("Q: %(question)s\nA: %(answer)s\nDecide by %(when)s UTC."),
+            {
+                "question": info_request.question,
+                "answer": info_request.answer,
+                "when": approval.due_at,
+            },
+        ),
     )
     return info_request
 

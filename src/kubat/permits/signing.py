@@ -39,6 +39,7 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from kubat.core.secretfile import read_or_create, write_once
 
@@ -238,18 +239,18 @@ class MalformedDocument(ValueError):
 
 def _parts(document: Any) -> tuple[dict[str, Any], dict[str, Any], bytes]:
     if not isinstance(document, dict):
-        raise MalformedDocument("a signed decision is a JSON object")
+        raise MalformedDocument(gettext("a signed decision is a JSON object"))
     decision, signature, cert = (
         document.get("decision"),
         document.get("signature"),
         document.get("certificate"),
     )
     if not isinstance(decision, dict):
-        raise MalformedDocument("decision: missing or not an object")
+        raise MalformedDocument(gettext("decision: missing or not an object"))
     if not isinstance(signature, dict) or not isinstance(signature.get("value"), str):
-        raise MalformedDocument("signature.value: missing")
+        raise MalformedDocument(gettext("signature.value: missing"))
     if not isinstance(cert, str):
-        raise MalformedDocument("certificate: missing")
+        raise MalformedDocument(gettext("certificate: missing"))
     return decision, signature, cert.encode("ascii", "replace")
 
 
@@ -267,28 +268,37 @@ def verify(document: Any, *, trusted_certificate: bytes) -> Verification:
     """
     decision, signature, embedded = _parts(document)
     if signature.get("canonicalization", CANONICALIZATION) != CANONICALIZATION:
-        return Verification(False, f"unknown canonicalization {signature['canonicalization']}")
+        return Verification(
+            False,
+            gettext("unknown canonicalization %(canonicalization)s")
+            % {"canonicalization": signature["canonicalization"]},
+        )
     try:
         cert = x509.load_pem_x509_certificate(trusted_certificate)
     except ValueError:
-        raise MalformedDocument("trusted certificate: not a PEM X.509 certificate") from None
+        raise MalformedDocument(
+            gettext("trusted certificate: not a PEM X.509 certificate")
+        ) from None
     print_ = cert.fingerprint(hashes.SHA256()).hex()
     try:
         embedded_print = fingerprint(embedded)
     except ValueError:
-        return Verification(False, "the file's certificate is unreadable")
+        return Verification(False, gettext("the file's certificate is unreadable"))
     if embedded_print != print_:
         return Verification(
             False,
-            f"signed with another certificate than the published one (the file's is "
-            f"sha256 {embedded_print[:16]}…, the published one {print_[:16]}…)",
+            gettext(
+                "signed with another certificate than the published one (the file's is "
+                "sha256 %(embedded)s…, the published one %(published)s…)"
+            )
+            % {"embedded": embedded_print[:16], "published": print_[:16]},
             print_,
         )
     try:
         data = canonical_json(decision)
         raw = base64.b64decode(signature["value"], validate=True)
     except (ValueError, TypeError) as exc:
-        return Verification(False, f"unreadable: {exc}", print_)
+        return Verification(False, gettext("unreadable: %(error)s") % {"error": exc}, print_)
     key = cert.public_key()
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
@@ -296,17 +306,21 @@ def verify(document: Any, *, trusted_certificate: bytes) -> Verification:
         elif isinstance(key, rsa.RSAPublicKey):
             key.verify(raw, data, padding.PKCS1v15(), hashes.SHA256())
         else:
-            return Verification(False, "unsupported key type", print_)
+            return Verification(False, gettext("unsupported key type"), print_)
     except InvalidSignature:
-        return Verification(False, "signature does not match the decision", print_)
+        return Verification(False, gettext("signature does not match the decision"), print_)
     decided = decision.get("decided_at")
     if isinstance(decided, str):
         try:
             when = datetime.fromisoformat(decided.replace("Z", "+00:00"))
         except ValueError:
-            return Verification(False, "decided_at is not a date-time", print_)
+            return Verification(False, gettext("decided_at is not a date-time"), print_)
         if when.tzinfo is None:
-            return Verification(False, "decided_at has no time zone (Kubat writes …Z)", print_)
+            return Verification(
+                False, gettext("decided_at has no time zone (Kubat writes …Z)"), print_
+            )
         if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
-            return Verification(False, "the certificate was not valid at decided_at", print_)
-    return Verification(True, "signature valid", print_)
+            return Verification(
+                False, gettext("the certificate was not valid at decided_at"), print_
+            )
+    return Verification(True, gettext("signature valid"), print_)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext
+
 from kubat.permits.schemas import EvseGroup
 from kubat.registry import compliance
 from kubat.registry.enums import PowerType
@@ -34,7 +36,10 @@ def check_planned_connectors(*, country_code: str, groups: Sequence[EvseGroup]) 
     """
     profile = compliance.load_profile(country_code)
     if profile is None:
-        return [f"{country_code} has no charging standard profile"]
+        return [
+            gettext("%(country_code)s has no charging standard profile")
+            % {"country_code": country_code}
+        ]
     problems: list[str] = []
     plugs: list[compliance.Plug] = []
     for n, group in enumerate(groups, start=1):
@@ -42,19 +47,33 @@ def check_planned_connectors(*, country_code: str, groups: Sequence[EvseGroup]) 
         dc = group.power_type == PowerType.DC
         plugs.extend(compliance.Plug(s, dc, str(n)) for s in standards)
         if dc and set(standards) - DC_CONNECTORS:
-            problems.append(f"EVSE group {n}: an AC connector cannot be on a DC point")
+            problems.append(
+                gettext("EVSE group %(n)s: an AC connector cannot be on a DC point") % {"n": n}
+            )
         if not dc and set(standards) & DC_CONNECTORS:
-            problems.append(f"EVSE group {n}: a DC connector cannot be on an AC point")
+            problems.append(
+                gettext("EVSE group %(n)s: a DC connector cannot be on an AC point") % {"n": n}
+            )
     for violation in compliance.standard_violations(profile, plugs):
         if violation.rule == "connector-allowed":
             problems.append(
-                f"EVSE group {violation.evse_uid}: {violation.standard} "
-                f"is not in the {country_code} profile"
+                gettext(
+                    "EVSE group %(evse_uid)s: %(standard)s is not in the %(country_code)s profile"
+                )
+                % {
+                    "evse_uid": violation.evse_uid,
+                    "standard": violation.standard,
+                    "country_code": country_code,
+                }
             )
         elif violation.rule == "dc-standard":
             names = ", ".join(sorted(profile.dc_must_offer_any))
-            problems.append(f"a station with DC charging must offer one of {names}")
+            problems.append(
+                gettext("a station with DC charging must offer one of %(names)s") % {"names": names}
+            )
         else:
             names = ", ".join(sorted(profile.ac_must_offer_any))
-            problems.append(f"a station with AC charging must offer one of {names}")
+            problems.append(
+                gettext("a station with AC charging must offer one of %(names)s") % {"names": names}
+            )
     return problems

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Annotated
 
+from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kubat.core.errors import InvalidInput, NotFound
@@ -113,7 +114,10 @@ class Track(_Data):
         for spec in self.approvals:
             if spec.code == code:
                 return spec
-        raise NotFound(f"track {self.code} has no approval {code}")
+        raise NotFound(
+            gettext("track %(track)s has no approval %(approval)s")
+            % {"track": self.code, "approval": code}
+        )
 
 
 class AppealTerms(Term):
@@ -156,7 +160,11 @@ class CountryRules(_Data):
         for track in (*self.tracks, *self.changes):
             if track.code == code:
                 return track
-        raise NotFound(f"{self.country_code} has no permit track {code!r}", field="track")
+        raise NotFound(
+            gettext("%(country_code)s has no permit track %(code)r")
+            % {"country_code": self.country_code, "code": code},
+            field="track",
+        )
 
     def track_for(self, *, total_kw: float, has_dc: bool) -> Track:
         """The first track, in file order, whose size rule the project fits.
@@ -168,7 +176,9 @@ class CountryRules(_Data):
             if track.applies_if.matches(total_kw=total_kw, has_dc=has_dc):
                 return track
         raise InvalidInput(
-            f"no {self.country_code} permit track fits {total_kw:g} kW", field="planned_evses"
+            gettext("no %(country_code)s permit track fits %(total_kw)s kW")
+            % {"country_code": self.country_code, "total_kw": f"{total_kw:g}"},
+            field="planned_evses",
         )
 
 
@@ -183,7 +193,11 @@ def rules_for(country_code: str) -> CountryRules:
     """The validated rules of one country; NotFound when Kubat has no track file for it."""
     code = country_code.upper()
     if code not in countries():
-        raise NotFound(f"no permit tracks are defined for {country_code!r}", field="country_code")
+        raise NotFound(
+            gettext("no permit tracks are defined for %(country_code)r")
+            % {"country_code": country_code},
+            field="country_code",
+        )
     text = (resources.files("kubat.permits") / "tracks" / f"{code}.json").read_text("utf-8")
     rules = CountryRules.model_validate_json(text)
     if rules.country_code != code:

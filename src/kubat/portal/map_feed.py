@@ -56,22 +56,25 @@ def parse_filters(params: Mapping[str, str]) -> tuple[registry_selectors.Locatio
     country = (params.get("country") or "").strip()
     connector = (params.get("connector") or "").strip()
     if connector and connector not in STANDARD_CODES:
-        raise InvalidInput(f"unknown connector standard {connector!r}", field="connector")
+        raise InvalidInput(
+            _("unknown connector standard %(connector)r") % {"connector": connector},
+            field="connector",
+        )
     status = (params.get("status") or "").strip().upper()
     if status and status not in labels.LIVE_STATUSES:
-        raise InvalidInput(f"unknown status {status!r}", field="status")
+        raise InvalidInput(_("unknown status %(status)r") % {"status": status}, field="status")
     min_kw = params.get("min_kw") or ""
     bbox = params.get("bbox") or ""
     text = (params.get("text") or "").strip()
     if len(text) > 100:
-        raise InvalidInput("at most 100 characters", field="text")
+        raise InvalidInput(_("at most 100 characters"), field="text")
     max_price_text = (params.get("max_price") or "").strip()
     currency = (params.get("currency") or "").strip().upper()
     max_price = None
     if max_price_text:
         amount = parse_number(max_price_text, field="max_price", low=0, high=1e9)
         if not (len(currency) == 3 and currency.isalpha()):
-            raise InvalidInput("max_price needs currency (ISO 4217, e.g. KGS)", field="currency")
+            raise InvalidInput(_("max_price needs currency (ISO 4217, e.g. KGS)"), field="currency")
         max_price = (amount, currency)
     filters = registry_selectors.LocationFilters(
         country_code=to_alpha2(country, field="country") if country else None,

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
@@ -33,7 +34,7 @@ def calls(*, country_code: str | None = None) -> QuerySet[Call]:
 def get_call(*, call_id: int) -> Call:
     call = calls().filter(pk=call_id).first()
     if call is None:
-        raise NotFound(f"PPP call {call_id} does not exist")
+        raise NotFound(gettext("PPP call %(call_id)s does not exist") % {"call_id": call_id})
     return call
 
 

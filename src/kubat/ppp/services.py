@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
@@ -32,7 +33,7 @@ def moment(now: datetime | None) -> datetime:
 
 def require_secretariat(user: AnyUser) -> None:
     if not account_services.has_role(user, Role.SECRETARIAT):
-        raise PermissionDenied("only the secretariat publishes and awards PPP calls")
+        raise PermissionDenied(gettext("only the secretariat publishes and awards PPP calls"))
 
 
 def investor_organisation(user: AnyUser) -> Organisation | None:
@@ -61,25 +62,28 @@ class CallData:
 
     def validate(self, *, now: datetime) -> None:
         if self.country_code not in COUNTRIES:
-            raise InvalidInput("country_code is KG or KZ", field="country_code")
+            raise InvalidInput(gettext("country_code is KG or KZ"), field="country_code")
         for name, limit in (("region", 60), ("city", 45), ("place", 120), ("address", 45)):
             value = getattr(self, name).strip()
             if not value or len(value) > limit:
-                raise InvalidInput(f"{name}: 1 to {limit} characters", field=name)
+                raise InvalidInput(
+                    gettext("%(name)s: 1 to %(limit)s characters") % {"name": name, "limit": limit},
+                    field=name,
+                )
         if not self.land_owner.strip():
-            raise InvalidInput("land_owner is required", field="land_owner")
+            raise InvalidInput(gettext("land_owner is required"), field="land_owner")
         if not self.terms.strip():
-            raise InvalidInput("terms are required", field="terms")
+            raise InvalidInput(gettext("terms are required"), field="terms")
         if not -90 <= self.latitude <= 90:
-            raise InvalidInput("latitude: -90 to 90", field="latitude")
+            raise InvalidInput(gettext("latitude: -90 to 90"), field="latitude")
         if not -180 <= self.longitude <= 180:
-            raise InvalidInput("longitude: -180 to 180", field="longitude")
+            raise InvalidInput(gettext("longitude: -180 to 180"), field="longitude")
         if not 0 < self.grid_capacity_kw <= 100_000:
             raise InvalidInput(
-                "grid_capacity_kw: above 0, at most 100000", field="grid_capacity_kw"
+                gettext("grid_capacity_kw: above 0, at most 100000"), field="grid_capacity_kw"
             )
         if self.deadline_at <= now:
-            raise InvalidInput("the deadline must be in the future", field="deadline_at")
+            raise InvalidInput(gettext("the deadline must be in the future"), field="deadline_at")
 
 
 def publish_call(
@@ -128,19 +132,25 @@ def submit_expression(
     first) and only before the deadline: a late one is refused, never stored."""
     organisation = investor_organisation(user)
     if organisation is None:
-        raise PermissionDenied("expressing interest needs the investor role and an organisation")
+        raise PermissionDenied(
+            gettext("expressing interest needs the investor role and an organisation")
+        )
     at = moment(now)
     call = Call.objects.select_for_update().get(pk=call.pk)  # the deadline and the award race
     if not is_open(call, now=at):
-        raise Conflict(f"call {call.reference} is closed for expressions of interest")
+        raise Conflict(
+            gettext("call %(reference)s is closed for expressions of interest")
+            % {"reference": call.reference}
+        )
     if not 0 < planned_kw <= call.grid_capacity_kw:
         raise InvalidInput(
-            f"planned_kw: above 0, at most the site's {call.grid_capacity_kw:g} kW",
+            gettext("planned_kw: above 0, at most the site's %(grid_capacity_kw)s kW")
+            % {"grid_capacity_kw": f"{call.grid_capacity_kw:g}"},
             field="planned_kw",
         )
     proposal = proposal.strip()
     if not proposal or len(proposal) > 5000:
-        raise InvalidInput("proposal: 1 to 5000 characters", field="proposal")
+        raise InvalidInput(gettext("proposal: 1 to 5000 characters"), field="proposal")
     expression, _ = Expression.objects.update_or_create(
         call=call,
         investor=organisation,
@@ -169,12 +179,18 @@ def award_call(*, user: AnyUser, call: Call, investor_id: int, now: datetime | N
     at = moment(now)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.status != CallStatus.OPEN:
-        raise Conflict(f"call {call.reference} is {call.get_status_display()}")
+        raise Conflict(
+            gettext("call %(reference)s is %(status)s")
+            % {"reference": call.reference, "status": call.get_status_display()}
+        )
     if at < call.deadline_at:
-        raise Conflict(f"call {call.reference} is open until {call.deadline_at:%Y-%m-%d %H:%M} UTC")
+        raise Conflict(
+            gettext("call %(reference)s is open until %(deadline_at)s UTC")
+            % {"reference": call.reference, "deadline_at": f"{call.deadline_at:%Y-%m-%d %H:%M}"}
+        )
     expression = call.expressions.select_related("investor").filter(investor_id=investor_id).first()
     if expression is None:
-        raise InvalidInput("the winner must have expressed interest", field="investor")
+        raise InvalidInput(gettext("the winner must have expressed interest"), field="investor")
     winner = expression.investor
     dc_points = max(1, math.floor(expression.planned_kw / 60))
     application = permit_services.parse_application(

@@ -28,7 +28,7 @@ def _float(request: HttpRequest, name: str) -> float:
     try:
         return float(request.POST.get(name, "").replace(",", "."))
     except ValueError:
-        raise InvalidInput(f"{name} must be a number", field=name) from None
+        raise InvalidInput(_("%(name)s must be a number") % {"name": name}, field=name) from None
 
 
 def _deadline(request: HttpRequest) -> datetime:
@@ -36,7 +36,7 @@ def _deadline(request: HttpRequest) -> datetime:
     try:
         return datetime.fromisoformat(raw).replace(tzinfo=UTC)
     except ValueError:
-        raise InvalidInput("deadline_at: a date and time (UTC)", field="deadline_at") from None
+        raise InvalidInput(_("deadline_at: a date and time (UTC)"), field="deadline_at") from None
 
 
 @require_GET
@@ -142,7 +142,7 @@ def award(request: HttpRequest, call_id: int) -> HttpResponse:
         try:
             investor_id = int(request.POST.get("investor", ""))
         except ValueError:
-            raise InvalidInput("choose the winner", field="investor") from None
+            raise InvalidInput(_("choose the winner"), field="investor") from None
         services.award_call(user=request.user, call=call, investor_id=investor_id)
         messages.success(request, _("Awarded; the winner's permit case is open as a draft."))
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
@@ -569,8 +570,13 @@ def monthly_report(request: HttpRequest, period: int, format: str = "json") -> A
     chosen = services.get_period(period_id=period)
     rows = reports.monthly(period=chosen)
     totals = "; ".join(
-        f"{cur or '?'}: {t['units']} units, value {t['customs_value']}, duty forgone "
-        f"{t['duty_forgone']}"
+        gettext("%(currency)s: %(units)s units, value %(value)s, duty forgone %(duty)s")
+        % {
+            "currency": cur or "?",
+            "units": number_format(t["units"], use_l10n=True, force_grouping=True),
+            "value": number_format(t["customs_value"], use_l10n=True, force_grouping=True),
+            "duty": number_format(t["duty_forgone"], use_l10n=True, force_grouping=True),
+        }
         for cur, t in reports.totals(rows).items()
     )
     return _report(
@@ -578,8 +584,12 @@ def monthly_report(request: HttpRequest, period: int, format: str = "json") -> A
         columns=reports.MONTHLY_COLUMNS,
         fmt=format,
         name=f"quota-monthly-{chosen.country_code}{chosen.year}",
-        title=f"{chosen.name}: draws and duty forgone per month",
-        subtitle=f"Duty rate {chosen.duty_rate_pct} % of customs value. Totals: {totals or 'none'}",
+        title=gettext("%(period)s: draws and duty forgone per month") % {"period": chosen.name},
+        subtitle=gettext("Duty rate %(rate)s %% of customs value. Totals: %(totals)s")
+        % {
+            "rate": number_format(chosen.duty_rate_pct, use_l10n=True),
+            "totals": totals or gettext("none"),
+        },
     )
 
 
@@ -602,6 +612,10 @@ def reconciliation_report(request: HttpRequest, period: int, format: str = "json
         columns=reports.RECONCILIATION_COLUMNS,
         fmt=format,
         name=f"quota-reconciliation-{chosen.country_code}{chosen.year}",
-        title=f"{chosen.name}: reconciliation with the vehicle register",
-        subtitle=", ".join(f"{k}: {v}" for k, v in counts.items()),
+        title=gettext("%(period)s: reconciliation with the vehicle register")
+        % {"period": chosen.name},
+        subtitle=", ".join(
+            f"{reports.problem_label(k)}: {number_format(v, use_l10n=True)}"
+            for k, v in counts.items()
+        ),
     )

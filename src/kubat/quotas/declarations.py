@@ -117,7 +117,9 @@ def declarant_refusal(*, period: QuotaPeriod, declarant: DeclarantIn) -> Refusal
     if residence != country:
         stated = residence or "not stated"
         return Refusal(
-            Reason.NOT_RESIDENT, f"declared residence {stated}; the quota is for {country}"
+            Reason.NOT_RESIDENT,
+            gettext("declared residence %(stated)s; the quota is for %(country)s")
+            % {"stated": stated, "country": country},
         )
     citizenship = declarant.citizenship.strip().upper()
     if (
@@ -126,7 +128,11 @@ def declarant_refusal(*, period: QuotaPeriod, declarant: DeclarantIn) -> Refusal
         and citizenship != country
     ):
         stated = citizenship or "not stated"
-        return Refusal(Reason.NOT_CITIZEN, f"declared citizenship {stated}; needs {country}")
+        return Refusal(
+            Reason.NOT_CITIZEN,
+            gettext("declared citizenship %(stated)s; needs %(country)s")
+            % {"stated": stated, "country": country},
+        )
     return None
 
 
@@ -151,28 +157,40 @@ def vehicle_refusal(
         return Refusal(Reason.REPEATED_IN_REQUEST)
     powertrain = vehicle.powertrain.strip().upper()
     if powertrain not in period.powertrains:
-        return Refusal(Reason.POWERTRAIN, f"{powertrain} not among {', '.join(period.powertrains)}")
+        return Refusal(
+            Reason.POWERTRAIN,
+            gettext("%(powertrain)s not among %(powertrains)s")
+            % {"powertrain": powertrain, "powertrains": ", ".join(period.powertrains)},
+        )
     code = _compact_code(vehicle.tariff_code)
     if code:
         if not any(code.startswith(_compact_code(c)) for c in period.tariff_codes):
             return Refusal(
                 Reason.TARIFF_CODE,
-                f"{vehicle.tariff_code} not under {', '.join(period.tariff_codes)}",
+                gettext("%(tariff_code)s not under %(tariff_codes)s")
+                % {
+                    "tariff_code": vehicle.tariff_code,
+                    "tariff_codes": ", ".join(period.tariff_codes),
+                },
             )
         headings = HEADINGS_BY_POWERTRAIN.get(powertrain, ())
         if headings and not code.startswith(headings):
             return Refusal(
-                Reason.TARIFF_CODE, f"a {powertrain} is declared under {', '.join(headings)}"
+                Reason.TARIFF_CODE,
+                gettext("a %(powertrain)s is declared under %(headings)s")
+                % {"powertrain": powertrain, "headings": ", ".join(headings)},
             )
     if vehicle.model_year is not None and not 1990 <= vehicle.model_year <= today.year + 1:
         return Refusal(Reason.MODEL_YEAR, str(vehicle.model_year))
     known = catalogue.get((vehicle.make.strip().lower(), vehicle.model.strip().lower()))
     if known is None and vehicle.battery_kwh is None:
         return Refusal(
-            Reason.UNKNOWN_MODEL, "declare battery_kwh for a model outside the catalogue"
+            Reason.UNKNOWN_MODEL, gettext("declare battery_kwh for a model outside the catalogue")
         )
     if known is not None and known != powertrain:
-        return Refusal(Reason.MODEL_MISMATCH, f"the catalogue lists it as {known}")
+        return Refusal(
+            Reason.MODEL_MISMATCH, gettext("the catalogue lists it as %(known)s") % {"known": known}
+        )
     return None
 
 
@@ -241,7 +259,11 @@ def _refusals(
             refusal = Refusal(Reason.ALREADY_DRAWN)
         if refusal is None and cap is not None:
             if used >= cap:
-                refusal = Refusal(Reason.CAP, f"cap {cap} per declarant in {period.name}")
+                refusal = Refusal(
+                    Reason.CAP,
+                    gettext("cap %(cap)s per declarant in %(name)s")
+                    % {"cap": cap, "name": period.name},
+                )
             else:
                 used += 1
         seen.add(vin)
@@ -279,14 +301,18 @@ def check_fits_column(value: Decimal | None, *, column: str, field: str) -> None
     assert isinstance(limits, DecimalField)
     digits, places = limits.max_digits or 0, limits.decimal_places or 0
     if not value.is_finite():
-        raise InvalidInput("must be a finite number", field=field)
+        raise InvalidInput(gettext("must be a finite number"), field=field)
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)  # finite
     if -exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
-        raise InvalidInput(f"at most {places} decimal places", field=field)
+        raise InvalidInput(
+            gettext("at most %(places)s decimal places") % {"places": places}, field=field
+        )
     if abs(value) >= Decimal(10) ** (digits - places):
         raise InvalidInput(
-            f"at most {digits - places} digits before the decimal point", field=field
+            gettext("at most %(digits)s digits before the decimal point")
+            % {"digits": digits - places},
+            field=field,
         )
 
 
@@ -421,7 +447,9 @@ def _insert_request(request: QuotaRequest) -> None:
             ).exists()
         ):
             raise Conflict(
-                f"declaration {request.declaration_number} is already registered", field="number"
+                gettext("declaration %(declaration_number)s is already registered")
+                % {"declaration_number": request.declaration_number},
+                field="number",
             ) from None
         raise
 

@@ -23,12 +23,13 @@ from typing import Any
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from kubat.core.pdffonts import pdf_fonts
+from kubat.core.phrases import shown
 from kubat.fleet import services as fleet_services
 from kubat.quotas.enums import LIVE_CERTIFICATE, CertificateStatus, RequestKind
 from kubat.quotas.models import Certificate, QuotaPeriod
@@ -45,8 +46,45 @@ MONTHLY_COLUMNS = (
     "duty_forgone",
 )
 RECONCILIATION_COLUMNS = ("problem", "vin", "certificate", "declaration", "date", "detail")
+# The header a person reads in the CSV and the PDF, in the request's language. In English it is
+# the column's key, as the JSON's, so a script reading the English CSV keeps working.
+COLUMN_LABELS = {
+    "month": pgettext_lazy("quota report column", "month"),
+    "make": pgettext_lazy("quota report column", "make"),
+    "model": pgettext_lazy("quota report column", "model"),
+    "origin_country": pgettext_lazy("quota report column", "origin_country"),
+    "customs_post": pgettext_lazy("quota report column", "customs_post"),
+    "units": pgettext_lazy("quota report column", "units"),
+    "currency": pgettext_lazy("quota report column", "currency"),
+    "customs_value": pgettext_lazy("quota report column", "customs_value"),
+    "duty_forgone": pgettext_lazy("quota report column", "duty_forgone"),
+    "problem": pgettext_lazy("quota report column", "problem"),
+    "vin": pgettext_lazy("quota report column", "vin"),
+    "certificate": pgettext_lazy("quota report column", "certificate"),
+    "declaration": pgettext_lazy("quota report column", "declaration"),
+    "date": pgettext_lazy("quota report column", "date"),
+    "detail": pgettext_lazy("quota report column", "detail"),
+}
+
+
+def column_label(column: str) -> str:
+    """The header of `column` in the active language (the key itself when it has no label)."""
+    label = COLUMN_LABELS.get(column)
+    return str(label) if label is not None else column
+
+
 CERTIFICATE_WITHOUT_REGISTRATION = "certificate_without_registration"
 REGISTRATION_WITHOUT_CERTIFICATE = "registration_without_certificate"
+
+PROBLEM_LABELS = {
+    CERTIFICATE_WITHOUT_REGISTRATION: gettext_lazy("certificates without a registration"),
+    REGISTRATION_WITHOUT_CERTIFICATE: gettext_lazy("registrations without a certificate"),
+}
+
+
+def problem_label(problem: str) -> str:
+    """What a reconciliation problem code means, in the active language."""
+    return str(PROBLEM_LABELS[problem])
 
 
 def monthly(*, period: QuotaPeriod) -> list[dict[str, Any]]:
@@ -104,7 +142,7 @@ def reconciliation(*, period: QuotaPeriod) -> list[dict[str, Any]]:
             "certificate": c.number,
             "declaration": c.customs_declaration,
             "date": c.cleared_at.date().isoformat() if c.cleared_at else "",
-            "detail": "cleared, not registered",
+            "detail": gettext("cleared, not registered"),
         }
         for c in cleared
         if c.vin not in registered
@@ -126,7 +164,8 @@ def reconciliation(*, period: QuotaPeriod) -> list[dict[str, Any]]:
             "certificate": "",
             "declaration": "",
             "date": r["registered_on"].isoformat(),
-            "detail": f"registered in {r['region'] or r['country_code']} as a quota import",
+            "detail": gettext("registered in %(where)s as a quota import")
+            % {"where": r["region"] or r["country_code"]},
         }
         for r in claims
         if r["vin"] not in with_certificate
@@ -143,17 +182,23 @@ def _safe(value: Any) -> str:
 def as_csv(*, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
+    writer.writerow([column_label(c) for c in columns])
     for row in rows:
         writer.writerow([_safe(row[c]) for c in columns])
     return buffer.getvalue()
+
+
+def pdf_cell(value: Any) -> str:
+    """A PDF table cell: numbers as the reader's language writes them, at most 32 characters."""
+    return str(shown(value))[:32]
 
 
 def as_pdf(
     *, title: str, subtitle: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]
 ) -> bytes:
     """A landscape A4 table, as many pages as it takes, with the totals line the caller gives
-    in `subtitle`. Rendered on demand (reportlab; no system library)."""
+    in `subtitle`. Rendered on demand (reportlab; no system library). Unlike the CSV, which a
+    program may read, the PDF writes its numbers the reader's way (pdf_cell)."""
     regular, bold = pdf_fonts()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=landscape(A4), invariant=True)
@@ -168,7 +213,7 @@ def as_pdf(
         pdf.drawString(15 * mm, height - 21 * mm, subtitle)
         pdf.setFont(bold, 8)
         for i, c in enumerate(columns):
-            pdf.drawString(15 * mm + i * col_w, height - 30 * mm, c)
+            pdf.drawString(15 * mm + i * col_w, height - 30 * mm, column_label(c))
         return height - 36 * mm
 
     y = header()
@@ -179,7 +224,7 @@ def as_pdf(
             y = header()
             pdf.setFont(regular, 8)
         for i, c in enumerate(columns):
-            pdf.drawString(15 * mm + i * col_w, y, str(row[c])[:32])
+            pdf.drawString(15 * mm + i * col_w, y, pdf_cell(row[c]))
         y -= 5 * mm
     if not rows:
         pdf.drawString(15 * mm, y, gettext("Nothing to report."))

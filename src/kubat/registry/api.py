@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
@@ -183,11 +184,13 @@ class LocationQuery(Schema):
 
 def filters_from_query(query: LocationQuery) -> selectors.LocationFilters:
     if query.radius_km is not None and query.near is None:
-        raise InvalidInput("radius_km needs near=lat,lon", field="radius_km")
+        raise InvalidInput(gettext("radius_km needs near=lat,lon"), field="radius_km")
     if query.max_price is not None and not query.currency:
-        raise InvalidInput("max_price needs currency (ISO 4217, e.g. KGS)", field="currency")
+        raise InvalidInput(
+            gettext("max_price needs currency (ISO 4217, e.g. KGS)"), field="currency"
+        )
     if query.currency and query.max_price is None:
-        raise InvalidInput("currency is only used with max_price", field="max_price")
+        raise InvalidInput(gettext("currency is only used with max_price"), field="max_price")
     return selectors.LocationFilters(
         country_code=to_alpha2(query.country, field="country") if query.country else None,
         region=query.region or None,
@@ -322,9 +325,11 @@ def put_location(
         country_code.upper(),
         party_id.upper(),
     ):
-        raise InvalidInput("body country_code/party_id differ from the path", field="party_id")
+        raise InvalidInput(
+            gettext("body country_code/party_id differ from the path"), field="party_id"
+        )
     if payload.id != location_id:
-        raise InvalidInput("body id differs from the path", field="id")
+        raise InvalidInput(gettext("body id differs from the path"), field="id")
     party = services.get_party(key=f"{country_code}*{party_id}")
     services.assert_can_write(user=request.user, party=party)
     bounds.check_location(payload.model_dump(mode="json"))
@@ -358,11 +363,15 @@ def post_import(
     assert_may_import(actor=request.user)
     limit = int(settings.KUBAT_IMPORT_MAX_BYTES)
     if file.size is not None and file.size > limit:
-        raise TooLarge(f"the file is {file.size} bytes, more than {limit} accepted", field="file")
+        raise TooLarge(
+            gettext("the file is %(size)s bytes, more than %(limit)s accepted")
+            % {"size": file.size, "limit": limit},
+            field="file",
+        )
     try:
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("the file is not UTF-8 text", field="file") from exc
+        raise InvalidInput(gettext("the file is not UTF-8 text"), field="file") from exc
     try:
         with transaction.atomic():
             report = import_locations(

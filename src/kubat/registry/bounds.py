@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 from kubat.core.errors import InvalidInput
 
 MAX_EVSES_PER_LOCATION = 500
@@ -42,7 +44,15 @@ def check_connector(body: Any, *, prefix: str = "") -> None:
         if not low <= value <= high:
             where = _where(prefix, name)
             raise InvalidInput(
-                f"{where}: {value:g} {unit} is outside {low}–{high:,} {unit}", field=where
+                gettext("%(where)s: %(value)s %(unit)s is outside %(low)s–%(high)s %(unit)s")
+                % {
+                    "where": where,
+                    "value": f"{value:g}",
+                    "unit": unit,
+                    "low": low,
+                    "high": f"{high:,}",
+                },
+                field=where,
             )
 
 
@@ -54,8 +64,8 @@ def check_evse(body: Any, *, prefix: str = "") -> None:
         if len(connectors) > MAX_CONNECTORS_PER_EVSE:
             where = _where(prefix, "connectors")
             raise InvalidInput(
-                f"{where}: {len(connectors)} connectors, at most {MAX_CONNECTORS_PER_EVSE} "
-                "in one EVSE",
+                gettext("%(where)s: %(count)s connectors, at most %(most)s in one EVSE")
+                % {"where": where, "count": len(connectors), "most": MAX_CONNECTORS_PER_EVSE},
                 field=where,
             )
         for index, connector in enumerate(connectors):
@@ -71,7 +81,8 @@ def check_location(body: Any, *, prefix: str = "") -> None:
         if len(evses) > MAX_EVSES_PER_LOCATION:
             where = _where(prefix, "evses")
             raise InvalidInput(
-                f"{where}: {len(evses)} EVSEs, at most {MAX_EVSES_PER_LOCATION} in one location",
+                gettext("%(where)s: %(count)s EVSEs, at most %(most)s in one location")
+                % {"where": where, "count": len(evses), "most": MAX_EVSES_PER_LOCATION},
                 field=where,
             )
         for index, evse in enumerate(evses):

@@ -30,6 +30,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from django.utils.translation import gettext
+
 from kubat.protocols.ocpi.v2_2_1.enums import TariffType
 from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import PowerType, Status
@@ -140,18 +142,27 @@ def standard_violations(profile: Profile, plugs: Iterable[Plug]) -> list[Violati
             found.append(
                 Violation(
                     "connector-allowed",
-                    f"connector standard {plug.standard} is not in the profile",
+                    gettext("connector standard %(standard)s is not in the profile")
+                    % {"standard": plug.standard},
                     plug.evse_uid,
                     plug.standard,
                 )
             )
         (standards_dc if plug.dc else standards_ac).add(plug.standard)
     if standards_dc and not standards_dc & profile.dc_must_offer_any:
-        wanted = " or ".join(sorted(profile.dc_must_offer_any))
-        found.append(Violation("dc-standard", f"DC charging must offer {wanted}"))
+        wanted = gettext(" or ").join(sorted(profile.dc_must_offer_any))
+        found.append(
+            Violation(
+                "dc-standard", gettext("DC charging must offer %(wanted)s") % {"wanted": wanted}
+            )
+        )
     if standards_ac and not standards_ac & profile.ac_must_offer_any:
-        wanted = " or ".join(sorted(profile.ac_must_offer_any))
-        found.append(Violation("ac-standard", f"AC charging must offer {wanted}"))
+        wanted = gettext(" or ").join(sorted(profile.ac_must_offer_any))
+        found.append(
+            Violation(
+                "ac-standard", gettext("AC charging must offer %(wanted)s") % {"wanted": wanted}
+            )
+        )
     return found
 
 
@@ -185,8 +196,16 @@ def check_location(
             found.append(
                 Violation(
                     "evse-id-emi3",
-                    f"EVSE ID {shown} is not an eMI3 ID of {party.key}, "
-                    f"like {party.country_code}*{party.party_id}*E0001",
+                    gettext(
+                        "EVSE ID %(shown)s is not an eMI3 ID of %(party)s, like "
+                        "%(country_code)s*%(party_id)s*E0001"
+                    )
+                    % {
+                        "shown": shown,
+                        "party": party.key,
+                        "country_code": party.country_code,
+                        "party_id": party.party_id,
+                    },
                     evse.uid,
                 )
             )
@@ -195,7 +214,11 @@ def check_location(
         ):
             minutes = int(profile.max_status_age.total_seconds() // 60)
             found.append(
-                Violation("status-fresh", f"live status older than {minutes} minutes", evse.uid)
+                Violation(
+                    "status-fresh",
+                    gettext("live status older than %(minutes)s minutes") % {"minutes": minutes},
+                    evse.uid,
+                )
             )
     found[:0] = standard_violations(profile, plugs)
     if tariffs is None:
@@ -203,10 +226,13 @@ def check_location(
     found.extend(_tariff_violations(profile, evses, tariffs))
     if profile.require_operator_contact and not (party.contact_email or party.contact_phone):
         found.append(
-            Violation("operator-contact", f"operator {party.key} publishes no e-mail or phone")
+            Violation(
+                "operator-contact",
+                gettext("operator %(party)s publishes no e-mail or phone") % {"party": party.key},
+            )
         )
     if profile.require_opening_times and not location.opening_times:
-        found.append(Violation("opening-times", "opening times are not published"))
+        found.append(Violation("opening-times", gettext("opening times are not published")))
     return Compliance(location.country_code, profile.version, tuple(found))
 
 
@@ -222,8 +248,11 @@ def _tariff_violations(
                     found.append(
                         Violation(
                             "tariff-known",
-                            f"connector {connector.ocpi_id} names tariff {tariff_id}, "
-                            "which its operator has not published",
+                            gettext(
+                                "connector %(ocpi_id)s names tariff %(tariff_id)s, "
+                                "which its operator has not published"
+                            )
+                            % {"ocpi_id": connector.ocpi_id, "tariff_id": tariff_id},
                             evse.uid,
                         )
                     )
@@ -236,7 +265,8 @@ def _tariff_violations(
                 found.append(
                     Violation(
                         "dc-ad-hoc-tariff",
-                        f"DC connector {connector.ocpi_id} names no AD_HOC_PAYMENT tariff",
+                        gettext("DC connector %(ocpi_id)s names no AD_HOC_PAYMENT tariff")
+                        % {"ocpi_id": connector.ocpi_id},
                         evse.uid,
                     )
                 )

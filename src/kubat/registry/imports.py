@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
 from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
@@ -42,12 +43,20 @@ _CONNECTOR_COLUMNS = {"id": "connector_id", "last_updated": "connector_last_upda
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    where: str  # "row 12" (CSV line) or "object 3" (JSON index)
+    where: str  # "row 12" (CSV line) or "object 3" (JSON index): a locator, as in the JSON
     field: str
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.field}: {self.reason}"
+        """The rejection as a person reads it: the locator in the active language."""
+        kind, _space, number = self.where.partition(" ")
+        if kind == "row":
+            where = gettext("row %(number)s") % {"number": number}
+        elif kind == "object":
+            where = gettext("object %(number)s") % {"number": number}
+        else:
+            where = self.where
+        return f"{where}: {self.field}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -72,7 +81,12 @@ class ImportRejected(InvalidInput):
     def __init__(self, report: ImportReport) -> None:
         first = report.rejected[0]
         super().__init__(
-            f"{len(report.rejected)} rejection(s), nothing imported; first: {first}",
+            ngettext(
+                "%(count)d rejection, nothing imported: %(first)s",
+                "%(count)d rejections, nothing imported; first: %(first)s",
+                len(report.rejected),
+            )
+            % {"count": len(report.rejected), "first": first},
             field=first.field,
         )
         self.report = report
@@ -100,7 +114,10 @@ def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
     reader = csvsafe.DictReader(lines)
     missing = [c for c in REQUIRED_CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise InvalidInput(f"missing column(s): {', '.join(missing)}", field=missing[0])
+        raise InvalidInput(
+            gettext("missing column(s): %(missing)s") % {"missing": ", ".join(missing)},
+            field=missing[0],
+        )
     comment_lines = sum(1 for line in io.StringIO(text) if line.startswith("#"))
     groups: dict[tuple[str, str, str], _Candidate] = {}
     width = len(reader.fieldnames or [])
@@ -112,7 +129,12 @@ def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
                 raw.get(None) or []
             )
             report.rejected.append(
-                Rejection(where, "row", f"{cells} cells, the header has {width} columns")
+                Rejection(
+                    where,
+                    "row",
+                    gettext("%(cells)s cells, the header has %(width)s columns")
+                    % {"cells": cells, "width": width},
+                )
             )
             continue
         # Cells the export neutralised against formulas (core.csvsafe) read back as written.
@@ -123,7 +145,7 @@ def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
             try:
                 hours = json.loads(row["opening_times"]) if row["opening_times"].strip() else None
             except json.JSONDecodeError:
-                report.rejected.append(Rejection(where, "opening_times", "not valid JSON"))
+                report.rejected.append(Rejection(where, "opening_times", gettext("not valid JSON")))
                 continue
             candidate = groups[key] = _Candidate(
                 data={
@@ -208,7 +230,11 @@ def _json_candidates(text: str) -> list[_Candidate]:
     try:
         payload = json.loads(text, parse_constant=jsonguard.reject_constant)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"not JSON: {exc.msg} at line {exc.lineno}", field="file") from exc
+        raise InvalidInput(
+            gettext("not JSON: %(msg)s at line %(lineno)s")
+            % {"msg": exc.msg, "lineno": exc.lineno},
+            field="file",
+        ) from exc
     except (RecursionError, ValueError):
         payload = jsonguard.loads(text, field="file")  # names what is wrong, as InvalidInput
     jsonguard.check(payload, field="file")
@@ -216,7 +242,9 @@ def _json_candidates(text: str) -> list[_Candidate]:
     candidates = []
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict):
-            raise InvalidInput(f"object {index} is not a JSON object", field="file")
+            raise InvalidInput(
+                gettext("object %(index)s is not a JSON object") % {"index": index}, field="file"
+            )
         candidates.append(_Candidate(data=obj, region="", where=f"object {index}"))
     return candidates
 
@@ -228,7 +256,9 @@ def assert_may_import(*, actor: account_services.AnyUser) -> None:
         account_services.has_role(actor, Role.SECRETARIAT)
         or account_services.has_role(actor, Role.OPERATOR)
     ):
-        raise PermissionDenied("importing locations needs the secretariat or operator role")
+        raise PermissionDenied(
+            gettext("importing locations needs the secretariat or operator role")
+        )
 
 
 def import_locations(
@@ -252,11 +282,13 @@ def import_locations(
         try:
             candidates = _csv_candidates(text, report)
         except csv.Error as exc:  # e.g. a bare carriage return inside a field
-            raise InvalidInput(f"not a CSV file: {exc}", field="file") from None
+            raise InvalidInput(
+                gettext("not a CSV file: %(error)s") % {"error": exc}, field="file"
+            ) from None
     elif fmt == "json":
         candidates = _json_candidates(text)
     else:
-        raise InvalidInput("format must be csv or json", field="file_format")
+        raise InvalidInput(gettext("format must be csv or json"), field="file_format")
     valid: list[tuple[ocpi.Location, str, str, str]] = []
     seen: dict[tuple[str, str, str], str] = {}
     for candidate in candidates:
@@ -283,7 +315,12 @@ def import_locations(
         key = (obj.country_code.upper(), obj.party_id.upper(), obj.id)
         if key in seen:
             report.rejected.append(
-                Rejection(candidate.where, "id", f"location {obj.id} already given at {seen[key]}")
+                Rejection(
+                    candidate.where,
+                    "id",
+                    gettext("location %(id)s already given at %(value)s")
+                    % {"id": obj.id, "value": seen[key]},
+                )
             )
             continue
         seen[key] = candidate.where

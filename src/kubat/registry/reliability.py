@@ -29,6 +29,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.db.models import Count, QuerySet, Sum
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput
 from kubat.registry.compliance import Violation, load_profile
@@ -61,9 +62,13 @@ class Period:
 
     def __post_init__(self) -> None:
         if not 2000 <= self.year <= 2100:
-            raise InvalidInput(f"year {self.year} is out of range", field="year")
+            raise InvalidInput(
+                gettext("year %(year)s is out of range") % {"year": self.year}, field="year"
+            )
         if self.month is not None and not 1 <= self.month <= 12:
-            raise InvalidInput(f"month {self.month} is not 1–12", field="month")
+            raise InvalidInput(
+                gettext("month %(month)s is not 1–12") % {"month": self.month}, field="month"
+            )
 
     @property
     def first(self) -> date:
@@ -177,7 +182,7 @@ def reliability_by(
     all), over the monthly rollups of the period: one aggregate query. With `rapid_min_kw`,
     only EVSEs of at least that power."""
     if group not in _GROUP_FIELDS:
-        raise InvalidInput(f"unknown grouping {group!r}", field="group")
+        raise InvalidInput(gettext("unknown grouping %(group)r") % {"group": group}, field="group")
     fields = _GROUP_FIELDS[group]
     rows = _rows(
         period=period,
@@ -220,8 +225,16 @@ def network_violations(*, party: Party, period: Period) -> list[Violation]:
         Violation(
             rule="rapid-reliability",
             message=(
-                f"rapid network reliability {figure.reliability:.1%} in {period.label} is below "
-                f"the target {target:.0%} (strict {figure.strict or 0:.1%})"
+                gettext(
+                    "rapid network reliability %(reliability)s in %(label)s is below the "
+                    "target %(target)s (strict %(strict)s)"
+                )
+                % {
+                    "reliability": f"{figure.reliability:.1%}",
+                    "label": period.label,
+                    "target": f"{target:.0%}",
+                    "strict": f"{figure.strict or 0:.1%}",
+                }
             ),
         )
     ]

@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.core.geo import BBox
@@ -104,7 +105,7 @@ def _decode_cursor(cursor: str, kind: str) -> list[object]:
         or payload[0] != kind
         or not all(_cursor_value(v, number) for v, number in zip(payload[1:], shapes, strict=True))
     ):
-        raise InvalidInput("not a cursor from this query's previous page", field="cursor")
+        raise InvalidInput(gettext("not a cursor from this query's previous page"), field="cursor")
     return payload[1:]
 
 
@@ -332,14 +333,16 @@ def search_locations(
     its distance; otherwise they come in id order. Either way the next page is the cursor.
     """
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"must be between 1 and {MAX_LIMIT}", field="limit")
+        raise InvalidInput(
+            gettext("must be between 1 and %(most)s") % {"most": MAX_LIMIT}, field="limit"
+        )
     if filters.near is None:
         qs = _public_queryset(filters)
         total = qs.count()
         if cursor:
             (last_id,) = _decode_cursor(cursor, "i")
             if not isinstance(last_id, int):
-                raise InvalidInput("not a cursor from this query", field="cursor")
+                raise InvalidInput(gettext("not a cursor from this query"), field="cursor")
             qs = qs.filter(pk__gt=last_id)
         ids = list(qs.order_by("pk").values_list("pk", flat=True)[: limit + 1])
         more = len(ids) > limit
@@ -355,7 +358,7 @@ def search_locations(
     if cursor:
         d2, last_id = _decode_cursor(cursor, "d")
         if not isinstance(d2, float | int) or not isinstance(last_id, int):
-            raise InvalidInput("not a cursor from this query", field="cursor")
+            raise InvalidInput(gettext("not a cursor from this query"), field="cursor")
         after = (float(d2), last_id)
     extra = _extra_for_near(filters)
     codes = _codes(filters)
@@ -400,14 +403,20 @@ def get_location(*, location_id: int) -> Location:
     """Any location, published or not, with details (for its writers)."""
     found = _with_details([location_id]) if 0 < location_id <= MAX_ID else []
     if not found:
-        raise NotFound(f"no location with id {location_id}", field="id")
+        raise NotFound(
+            gettext("no location with id %(location_id)s") % {"location_id": location_id},
+            field="id",
+        )
     return found[0]
 
 
 def get_public_location(*, location_id: int) -> Location:
     found = _with_details([location_id]) if 0 < location_id <= MAX_ID else []
     if not found or publicity.of(found[0]) not in {Publicity.PUBLIC, Publicity.PLANNED}:
-        raise NotFound(f"no public location with id {location_id}", field="id")
+        raise NotFound(
+            gettext("no public location with id %(location_id)s") % {"location_id": location_id},
+            field="id",
+        )
     return found[0]
 
 
@@ -550,7 +559,9 @@ def map_points(
     holding more should be zoomed in or clustered server-side).
     """
     if not 1 <= limit <= MAP_POINT_LIMIT:
-        raise InvalidInput(f"must be between 1 and {MAP_POINT_LIMIT}", field="limit")
+        raise InvalidInput(
+            gettext("must be between 1 and %(most)s") % {"most": MAP_POINT_LIMIT}, field="limit"
+        )
     qs = _public_queryset(filters).order_by("pk")
     rows = list(
         qs.values_list(

@@ -43,6 +43,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
@@ -94,7 +95,9 @@ def road_of(source: str) -> Road:
     try:
         return ROADS[source]
     except KeyError:
-        raise InvalidInput(f"{source!r} is not a registry source", field="source") from None
+        raise InvalidInput(
+            gettext("%(source)r is not a registry source") % {"source": source}, field="source"
+        ) from None
 
 
 class OutOfOrder(Conflict):
@@ -107,8 +110,11 @@ class OutOfOrder(Conflict):
 def _check_order(*, road: Road, stored: datetime, pushed: datetime, what: str) -> None:
     if road.ordered and pushed < stored:
         raise OutOfOrder(
-            f"{what} last_updated {pushed.isoformat()} is older than the stored "
-            f"{stored.isoformat()}; older data never overwrites newer",
+            gettext(
+                "%(what)s last_updated %(pushed)s is older than the stored %(stored)s; "
+                "older data never overwrites newer"
+            )
+            % {"what": what, "pushed": pushed.isoformat(), "stored": stored.isoformat()},
             field="last_updated",
         )
 
@@ -273,7 +279,8 @@ def get_or_create_party(
     )
     if organisation is not None and not created and party.organisation_id != organisation.pk:
         raise PermissionDenied(
-            f"party {party.key} is registered to another organisation; ask the secretariat",
+            gettext("party %(party)s is registered to another organisation; ask the secretariat")
+            % {"party": party.key},
             field="party_id",
         )
     return party
@@ -286,7 +293,9 @@ def parse_party_key(key: str, *, field: str = "party") -> tuple[str, str]:
     """(country_code, party_id) of `KG*KUB`, `KG-KUB` or `KGKUB`, upper-case (OCPI CiString)."""
     match = _PARTY_KEY.match(key.strip())
     if match is None:
-        raise InvalidInput(f"{key!r} is not a party key like KG*KUB", field=field)
+        raise InvalidInput(
+            gettext("%(key)r is not a party key like KG*KUB") % {"key": key}, field=field
+        )
     return match[1].upper(), match[2].upper()
 
 
@@ -295,7 +304,11 @@ def get_party(*, key: str) -> Party:
     country_code, party_id = parse_party_key(key)
     party = Party.objects.filter(country_code=country_code, party_id=party_id).first()
     if party is None:
-        raise NotFound(f"party {country_code}*{party_id} is not registered", field="party")
+        raise NotFound(
+            gettext("party %(country_code)s*%(party_id)s is not registered")
+            % {"country_code": country_code, "party_id": party_id},
+            field="party",
+        )
     return party
 
 
@@ -307,8 +320,10 @@ def assert_can_write(*, user: account_services.AnyUser, party: Party) -> None:
         organisation = account_services.organisation_of(user)
         if organisation is not None and party.organisation_id == organisation.pk:
             return
-        raise PermissionDenied(f"your organisation does not operate party {party.key}")
-    raise PermissionDenied("writing locations needs the secretariat or operator role")
+        raise PermissionDenied(
+            gettext("your organisation does not operate party %(party)s") % {"party": party.key}
+        )
+    raise PermissionDenied(gettext("writing locations needs the secretariat or operator role"))
 
 
 # --- Finding what a write changes --------------------------------------------------------------
@@ -434,7 +449,13 @@ def _stamp(obj: ocpi.Location, road: Road) -> ocpi.Location:
 def _check_party(party: Party, obj: ocpi.Location) -> None:
     if (obj.country_code.upper(), obj.party_id.upper()) != (party.country_code, party.party_id):
         raise InvalidInput(
-            f"location {obj.id} belongs to {obj.country_code}*{obj.party_id}, not {party.key}",
+            gettext("location %(id)s belongs to %(country_code)s*%(party_id)s, not %(party)s")
+            % {
+                "id": obj.id,
+                "country_code": obj.country_code,
+                "party_id": obj.party_id,
+                "party": party.key,
+            },
             field="party_id",
         )
 
@@ -643,12 +664,16 @@ def record_evse_status(
     """
     road = road_of(source)
     if status not in _STATUSES:
-        raise InvalidInput(f"status {status!r} is not an OCPI EVSE status", field="status")
+        raise InvalidInput(
+            gettext("status %(status)r is not an OCPI EVSE status") % {"status": status},
+            field="status",
+        )
     party_pk = party if isinstance(party, int) else party.pk
     now = timezone.now()
     if at > now + MAX_CLOCK_AHEAD:
         raise InvalidInput(
-            f"last_updated {at.isoformat()} is in the future (Kubat's clock: {now.isoformat()})",
+            gettext("last_updated %(at)s is in the future (Kubat's clock: %(now)s)")
+            % {"at": at.isoformat(), "now": now.isoformat()},
             field="last_updated",
         )
     if road.ordered and status not in OUT_OF_SERVICE and connection.vendor == "postgresql":
@@ -687,10 +712,17 @@ def _record_status_slow(
 ) -> None:
     location = find_location(party=party_pk, location_id=location_id, lock=True)
     if location is None:
-        raise NotFound(f"unknown location {location_id}", field="location_id")
+        raise NotFound(
+            gettext("unknown location %(location_id)s") % {"location_id": location_id},
+            field="location_id",
+        )
     evse = find_evse(location=location, uid=evse_uid, lock=True)
     if evse is None:
-        raise NotFound(f"unknown EVSE {evse_uid} at location {location_id}", field="evse_uid")
+        raise NotFound(
+            gettext("unknown EVSE %(evse_uid)s at location %(location_id)s")
+            % {"evse_uid": evse_uid, "location_id": location_id},
+            field="evse_uid",
+        )
     _check_order(road=road, stored=evse.last_updated, pushed=at, what=f"EVSE {evse.uid}")
     # Into or out of PLANNED or REMOVED changes what the location counts as (in service,
     # pipeline, gone): its derived values, counters and publicity are refreshed.
@@ -788,7 +820,7 @@ def replay_status_reports(*, reports: Sequence[tuple[int, str, datetime]], sourc
     road_of(source)
     if any(status in OUT_OF_SERVICE for _, status, _ in reports):
         raise InvalidInput(
-            "a replayed report cannot plan or remove an EVSE (it would need a refresh)",
+            gettext("a replayed report cannot plan or remove an EVSE (it would need a refresh)"),
             field="status",
         )
     ordered = sorted(reports, key=lambda r: (r[2], r[0]))
@@ -925,7 +957,10 @@ def transfer_location(*, location: Location, to_party: Party) -> Location:
     old = location.party
     if to_party.country_code != old.country_code:
         raise InvalidInput(
-            f"party {to_party.key} is not in {old.country_code}; a station does not move country",
+            gettext(
+                "party %(to_party)s is not in %(country_code)s; a station does not move country"
+            )
+            % {"to_party": to_party.key, "country_code": old.country_code},
             field="party",
         )
     list(Party.objects.select_for_update().filter(pk__in=[old.pk, to_party.pk]).order_by("pk"))
@@ -934,7 +969,9 @@ def transfer_location(*, location: Location, to_party: Party) -> Location:
         return location
     if Location.objects.filter(party=to_party, ocpi_id=location.ocpi_id).exists():
         raise Conflict(
-            f"party {to_party.key} already has a location {location.ocpi_id}", field="party"
+            gettext("party %(to_party)s already has a location %(ocpi_id)s")
+            % {"to_party": to_party.key, "ocpi_id": location.ocpi_id},
+            field="party",
         )
     before = summary_of(location)
     old_prefix = f"{old.country_code}*{old.party_id}*"

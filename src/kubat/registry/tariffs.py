@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput, NotFound
 from kubat.protocols.ocpi.v2_2_1 import tariffs as ocpi
@@ -57,7 +58,13 @@ def put_tariff(*, party: Party, data: ocpi.Tariff, source: str) -> tuple[Tariff,
     road = road_of(source)
     if (data.country_code.upper(), data.party_id.upper()) != (party.country_code, party.party_id):
         raise InvalidInput(
-            f"tariff {data.id} belongs to {data.country_code}*{data.party_id}, not {party.key}",
+            gettext("tariff %(id)s belongs to %(country_code)s*%(party_id)s, not %(party)s")
+            % {
+                "id": data.id,
+                "country_code": data.country_code,
+                "party_id": data.party_id,
+                "party": party.key,
+            },
             field="party_id",
         )
     # Lock the party first, as save_location does: two first writes of one id would both insert.
@@ -65,8 +72,11 @@ def put_tariff(*, party: Party, data: ocpi.Tariff, source: str) -> tuple[Tariff,
     tariff = find_tariff(party=party, tariff_id=data.id, lock=True)
     if tariff is not None and road.ordered and data.last_updated < tariff.last_updated:
         raise OutOfOrder(
-            f"tariff last_updated {data.last_updated.isoformat()} is older than the stored "
-            f"{tariff.last_updated.isoformat()}; older data never overwrites newer",
+            gettext(
+                "tariff last_updated %(pushed)s is older than the stored "
+                "%(stored)s; older data never overwrites newer"
+            )
+            % {"pushed": data.last_updated.isoformat(), "stored": tariff.last_updated.isoformat()},
             field="last_updated",
         )
     created = tariff is None
@@ -112,7 +122,9 @@ def delete_tariff(*, party: Party | int, tariff_id: str) -> None:
     """Delete the party's tariff (OCPI DELETE); its history stays, closed now. NotFound."""
     tariff = find_tariff(party=party, tariff_id=tariff_id, lock=True)
     if tariff is None:
-        raise NotFound(f"unknown tariff {tariff_id}", field="tariff_id")
+        raise NotFound(
+            gettext("unknown tariff %(tariff_id)s") % {"tariff_id": tariff_id}, field="tariff_id"
+        )
     _close_versions(party=party, ocpi_id=tariff.ocpi_id, at=timezone.now())
     tariff.delete()
 

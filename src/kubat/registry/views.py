@@ -19,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from kubat.core.countries import to_alpha2
@@ -38,8 +39,11 @@ def parse_updated_since(value: str) -> datetime:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise InvalidInput(
-            f"{value[:40]!r} is not an RFC 3339 date-time with a time zone "
-            "(2026-12-01T00:00:00Z) or a date (2026-12-01)",
+            gettext(
+                "%(value)r is not an RFC 3339 date-time with a time zone "
+                "(2026-12-01T00:00:00Z) or a date (2026-12-01)"
+            )
+            % {"value": value[:40]},
             field="updated_since",
         )
     return parsed
@@ -150,7 +154,9 @@ def snapshot_file(request: HttpRequest, day: str, name: str) -> HttpResponseBase
     try:
         when = date.fromisoformat(day)
     except ValueError:
-        return _bad_request(InvalidInput(f"{day!r} is not a date (YYYY-MM-DD)", field="date"))
+        return _bad_request(
+            InvalidInput(gettext("%(day)r is not a date (YYYY-MM-DD)") % {"day": day}, field="date")
+        )
     found = snapshots.find(when)
     if found is None:
         raise Http404(f"no snapshot for {when.isoformat()}")

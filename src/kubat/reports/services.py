@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kubat.accounts import services as account_services
 from kubat.core.errors import InvalidInput, NotFound
@@ -34,21 +35,21 @@ def check_photo(data: bytes) -> str:
     from PIL import Image
 
     if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput("the photo is larger than 5 MB", field="photo")
+        raise InvalidInput(gettext("the photo is larger than 5 MB"), field="photo")
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format or ""
             image.verify()
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PHOTO_PIXELS:
-                raise InvalidInput("the photo has too many pixels", field="photo")
+                raise InvalidInput(gettext("the photo has too many pixels"), field="photo")
             image.load()
     except InvalidInput:
         raise
     except Exception as exc:  # Pillow raises many types for a file that is not an image
-        raise InvalidInput("the photo is not a readable image", field="photo") from exc
+        raise InvalidInput(gettext("the photo is not a readable image"), field="photo") from exc
     if kind not in PHOTO_FORMATS:
-        raise InvalidInput("the photo must be a JPEG, PNG or WebP image", field="photo")
+        raise InvalidInput(gettext("the photo must be a JPEG, PNG or WebP image"), field="photo")
     return PHOTO_FORMATS[kind]
 
 
@@ -67,17 +68,26 @@ def submit_report(
     """
     location = registry_selectors.get_public_location(location_id=location_id)
     if kind not in Kind.values:
-        raise InvalidInput(f"kind must be one of {', '.join(Kind.values)}", field="kind")
+        raise InvalidInput(
+            gettext("kind must be one of %(values)s") % {"values": ", ".join(Kind.values)},
+            field="kind",
+        )
     message = message.strip()
     if not message:
-        raise InvalidInput("say what is wrong", field="message")
+        raise InvalidInput(gettext("say what is wrong"), field="message")
     if len(message) > MAX_MESSAGE:
-        raise InvalidInput(f"at most {MAX_MESSAGE} characters", field="message")
+        raise InvalidInput(
+            gettext("at most %(max_message)s characters") % {"max_message": MAX_MESSAGE},
+            field="message",
+        )
     evse = None
     if evse_uid:
         evse = location.evses.filter(uid=evse_uid).first()
         if evse is None:
-            raise InvalidInput(f"no charging point {evse_uid} at this location", field="evse")
+            raise InvalidInput(
+                gettext("no charging point %(evse_uid)s at this location") % {"evse_uid": evse_uid},
+                field="evse",
+            )
     photo_type = check_photo(photo) if photo else ""
     return DriverReport.objects.create(
         location=location,
@@ -94,7 +104,7 @@ def submit_report(
 def get_report(*, report_id: int) -> DriverReport:
     found = DriverReport.objects.select_related("location__party").filter(pk=report_id).first()
     if found is None:
-        raise NotFound(f"no report {report_id}", field="id")
+        raise NotFound(gettext("no report %(report_id)s") % {"report_id": report_id}, field="id")
     return found
 
 
@@ -109,12 +119,15 @@ def answer_report(
     report = get_report(report_id=report_id)
     registry_services.assert_can_write(user=user, party=report.location.party)
     if state not in ANSWER_STATES:
-        raise InvalidInput("state must be ANSWERED, FIXED or DISMISSED", field="state")
+        raise InvalidInput(gettext("state must be ANSWERED, FIXED or DISMISSED"), field="state")
     answer = answer.strip()
     if not answer:
-        raise InvalidInput("write an answer the driver can read", field="answer")
+        raise InvalidInput(gettext("write an answer the driver can read"), field="answer")
     if len(answer) > MAX_MESSAGE:
-        raise InvalidInput(f"at most {MAX_MESSAGE} characters", field="answer")
+        raise InvalidInput(
+            gettext("at most %(max_message)s characters") % {"max_message": MAX_MESSAGE},
+            field="answer",
+        )
     report.state = state
     report.answer = answer
     report.answered_at = timezone.now()

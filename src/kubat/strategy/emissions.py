@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Sum
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput
 from kubat.insights import sources as insights_sources
@@ -26,7 +27,8 @@ def parameters() -> EmissionParameters:
     for country, values in settings.KUBAT_GRID_FACTORS.items():
         if not (isinstance(values, list) and len(values) == 3):
             raise InvalidInput(
-                "each grid factor is [low, central, high]", field=f"KUBAT_GRID_FACTORS.{country}"
+                gettext("each grid factor is [low, central, high]"),
+                field=f"KUBAT_GRID_FACTORS.{country}",
             )
         low, central, high = (float(v) for v in values)
         grid[country.upper()] = GridFactor(low=low, central=central, high=high)
@@ -102,4 +104,6 @@ def month_start(value: str, *, field: str = "month") -> dt.date:
     try:
         return dt.date.fromisoformat(f"{value.strip()}-01")
     except ValueError:
-        raise InvalidInput(f"{field}: a month as YYYY-MM", field=field) from None
+        raise InvalidInput(
+            gettext("%(field)s: a month as YYYY-MM") % {"field": field}, field=field
+        ) from None

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -49,7 +50,7 @@ def quarter_end(quarter: str) -> dt.date:
     """The last day of a quarter written 2026Q4; InvalidInput naming `quarter` otherwise."""
     match = re.fullmatch(r"(20\d\d)Q([1-4])", quarter.strip().upper())
     if not match:
-        raise InvalidInput("quarter: like 2026Q4", field="quarter")
+        raise InvalidInput(gettext("quarter: like 2026Q4"), field="quarter")
     year, q = int(match[1]), int(match[2])
     return dt.date(year, 12, 31) if q == 4 else dt.date(year, 3 * q + 1, 1) - dt.timedelta(days=1)
 

@@ -18,11 +18,13 @@ from django.contrib.auth.models import User
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
 from kubat.core.errors import InvalidInput, PermissionDenied
+from kubat.core.phrases import Phrase
 from kubat.strategy import emissions, indicators
 from kubat.strategy.models import (
     OPEN_ACTION,
@@ -40,13 +42,13 @@ OWNER_KINDS = (Organisation.Kind.SECRETARIAT, Organisation.Kind.AGENCY)
 
 def require_secretariat(user: AnyUser) -> None:
     if not account_services.has_role(user, Role.SECRETARIAT):
-        raise PermissionDenied("only the secretariat edits the strategy desk")
+        raise PermissionDenied(gettext("only the secretariat edits the strategy desk"))
 
 
 def _country(value: str) -> str:
     code = value.strip().upper()
     if code not in COUNTRIES:
-        raise InvalidInput("country_code is KG or KZ", field="country_code")
+        raise InvalidInput(gettext("country_code is KG or KZ"), field="country_code")
     return code
 
 
@@ -73,17 +75,21 @@ def add_target(
     require_secretariat(user)
     spec = indicators.get(indicator)
     if spec is None:
-        raise InvalidInput(f"unknown indicator {indicator!r}", field="indicator")
+        raise InvalidInput(
+            gettext("unknown indicator %(indicator)r") % {"indicator": indicator}, field="indicator"
+        )
     cc = _country(country_code)
     region = region.strip()
     if region and not spec.regional:
         raise InvalidInput(
-            f"{indicator} is a national indicator: leave region empty", field="region"
+            gettext("%(indicator)s is a national indicator: leave region empty")
+            % {"indicator": indicator},
+            field="region",
         )
     if not 2000 <= year <= 2100:
-        raise InvalidInput("year: 2000 to 2100", field="year")
+        raise InvalidInput(gettext("year: 2000 to 2100"), field="year")
     if not legal_act.strip():
-        raise InvalidInput("legal_act: the act the target comes from", field="legal_act")
+        raise InvalidInput(gettext("legal_act: the act the target comes from"), field="legal_act")
     at = now or timezone.now()
     if baseline is None:
         live = indicators.value_of(indicator, country=cc, region=region, year=year)
@@ -106,7 +112,7 @@ def owner_agency(*, organisation_id: int) -> Organisation:
     """An organisation that can own an action: a ministry, the secretariat or an agency."""
     organisation = Organisation.objects.filter(pk=organisation_id, kind__in=OWNER_KINDS).first()
     if organisation is None:
-        raise InvalidInput("owner: a ministry or agency", field="owner")
+        raise InvalidInput(gettext("owner: a ministry or agency"), field="owner")
     return organisation
 
 
@@ -125,9 +131,9 @@ def add_action(
 ) -> Action:
     require_secretariat(user)
     if not title.strip() or len(title) > 200:
-        raise InvalidInput("title: 1 to 200 characters", field="title")
+        raise InvalidInput(gettext("title: 1 to 200 characters"), field="title")
     if owner.kind not in OWNER_KINDS:
-        raise InvalidInput("owner: a ministry or agency", field="owner")
+        raise InvalidInput(gettext("owner: a ministry or agency"), field="owner")
     return Action.objects.create(
         country_code=_country(country_code),
         title=title.strip(),
@@ -145,11 +151,13 @@ def set_action_status(*, user: AnyUser, action: Action, status: str, evidence: s
     """Move an action on; done needs evidence (what shows it is done)."""
     require_secretariat(user)
     if status not in ActionStatus.values:
-        raise InvalidInput("status: planned, in_progress, done or cancelled", field="status")
+        raise InvalidInput(
+            gettext("status: planned, in_progress, done or cancelled"), field="status"
+        )
     if evidence.strip():
         action.evidence = evidence.strip()
     if status == ActionStatus.DONE and not action.evidence:
-        raise InvalidInput("evidence: say what shows the action is done", field="evidence")
+        raise InvalidInput(gettext("evidence: say what shows the action is done"), field="evidence")
     action.status = status
     action.save(update_fields=["status", "evidence"])
     return action
@@ -175,7 +183,7 @@ def record_decision(
     """A working-group decision and the actions it creates, together or not at all."""
     require_secretariat(user)
     if not title.strip():
-        raise InvalidInput("title is required", field="title")
+        raise InvalidInput(gettext("title is required"), field="title")
     decision = Decision.objects.create(
         country_code=_country(country_code),
         decided_on=decided_on,
@@ -196,12 +204,21 @@ def record_decision(
     return decision
 
 
-def owner_addresses(organisation: Organisation) -> list[str]:
-    """E-mail addresses of the owner's active members, else the secretariat's."""
+def owner_recipients(organisation: Organisation) -> list[account_services.Recipient]:
+    """The owner's active members with an address, else the secretariat's, each in their own
+    e-mail language."""
     users = get_user_model().objects.filter(is_active=True).exclude(email="")
     members = users.filter(membership__organisation=organisation)
     chosen = members if members.exists() else users.filter(groups__name=Role.SECRETARIAT.value)
-    return sorted(set(chosen.values_list("email", flat=True)))
+    return account_services.email_recipients(users=chosen)
+
+
+OVERDUE_SUBJECT = gettext_lazy("[Kubat strategy] Overdue: %(title)s")
+OVERDUE_BODY = gettext_lazy(
+    "The action '%(title)s' owned by %(owner)s was due on %(due_on)s and is still "
+    "%(status)s.\nReport its progress and evidence to the e-mobility secretariat.\n"
+    "Public page: /strategy/\n"
+)
 
 
 def overdue_actions(*, today: dt.date) -> list[Action]:
@@ -222,17 +239,21 @@ def notify_overdue(*, now: dt.datetime | None = None) -> int:
     for action in overdue_actions(today=at.date()):
         if action.overdue_notified_at is not None:
             continue
-        to = owner_addresses(action.owner)
-        if to:
+        values = {
+            "title": action.title,
+            "owner": action.owner.name,
+            "due_on": action.due_on,
+            "status": ActionStatus(action.status).label,
+        }
+        for language, emails in account_services.by_language(
+            owner_recipients(action.owner)
+        ).items():
             messages.append(
                 (
-                    f"[Kubat strategy] Overdue: {action.title}",
-                    f"The action '{action.title}' owned by {action.owner.name} was due on "
-                    f"{action.due_on:%Y-%m-%d} and is still {action.get_status_display()}.\n"
-                    "Report its progress and evidence to the e-mobility secretariat.\n"
-                    "Public page: /strategy/\n",
+                    Phrase(OVERDUE_SUBJECT, values).render(language),
+                    Phrase(OVERDUE_BODY, values).render(language),
                     settings.DEFAULT_FROM_EMAIL,
-                    to,
+                    emails,
                 )
             )
         action.overdue_notified_at = at
@@ -265,7 +286,10 @@ def import_energy(
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ENERGY_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise InvalidInput(f"missing column(s): {', '.join(missing)}", field=missing[0])
+        raise InvalidInput(
+            gettext("missing column(s): %(missing)s") % {"missing": ", ".join(missing)},
+            field=missing[0],
+        )
     report = EnergyImport()
     rows = []
     for number, row in enumerate(reader, start=2):
@@ -275,11 +299,11 @@ def import_energy(
             try:
                 kwh = float(row["kwh"] or "")
             except ValueError:
-                raise InvalidInput("kwh must be a number", field="kwh") from None
+                raise InvalidInput(gettext("kwh must be a number"), field="kwh") from None
             if not 0 <= kwh <= 10_000_000:
-                raise InvalidInput("kwh: 0 to 10000000 a month", field="kwh")
+                raise InvalidInput(gettext("kwh: 0 to 10000000 a month"), field="kwh")
             if not (row["party"] or "").strip() or not (row["location_id"] or "").strip():
-                raise InvalidInput("party and location_id are required", field="party")
+                raise InvalidInput(gettext("party and location_id are required"), field="party")
             rows.append((row, country, month, kwh))
         except InvalidInput as exc:
             report.rejected.append((number, exc.message))

@@ -101,14 +101,16 @@ def _number(request: HttpRequest, name: str, kind: type[int] | type[float]) -> f
     try:
         return kind(request.POST.get(name, "").replace(",", "."))
     except ValueError:
-        raise InvalidInput(f"{name} must be a number", field=name) from None
+        raise InvalidInput(_("%(name)s must be a number") % {"name": name}, field=name) from None
 
 
 def _date(request: HttpRequest, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(request.POST.get(name, ""))
     except ValueError:
-        raise InvalidInput(f"{name}: a date (YYYY-MM-DD)", field=name) from None
+        raise InvalidInput(
+            _("%(name)s: a date (YYYY-MM-DD)") % {"name": name}, field=name
+        ) from None
 
 
 @require_POST
@@ -176,7 +178,9 @@ def action_status(request: HttpRequest, action_id: int) -> HttpResponse:
     def action() -> str:
         item = Action.objects.filter(pk=action_id).first()
         if item is None:
-            raise InvalidInput(f"action {action_id} does not exist", field="action")
+            raise InvalidInput(
+                _("action %(action_id)s does not exist") % {"action_id": action_id}, field="action"
+            )
         services.set_action_status(
             user=request.user,
             action=item,

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from kubat.accounts import services
 from kubat.accounts.roles import Role
@@ -39,7 +40,9 @@ class Command(BaseCommand):
                 user = user_model.objects.get(username=options["username"])
             except user_model.DoesNotExist:
                 raise CommandError(
-                    f"username: no user called {options['username']!r}", returncode=2
+                    gettext("username: no user called %(username)r")
+                    % {"username": options["username"]},
+                    returncode=2,
                 ) from None
             if action == "issue-token":
                 self.stdout.write(services.issue_token(user=user, name=options["name"]))

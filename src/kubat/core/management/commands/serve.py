@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 
 class Command(BaseCommand):
@@ -34,9 +35,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:
-            raise CommandError("port: must be between 1 and 65535", returncode=2)
+            raise CommandError(gettext("port: must be between 1 and 65535"), returncode=2)
         if options["workers"] < 1:
-            raise CommandError("workers: must be at least 1", returncode=2)
+            raise CommandError(gettext("workers: must be at least 1"), returncode=2)
         argv = [
             sys.executable,
             "-m",

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from kubat.core.errors import KubatError
 from kubat.fleet import services
@@ -32,10 +33,15 @@ class Command(BaseCommand):
         try:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise CommandError(f"path: cannot read {path}: {exc.strerror}", returncode=2) from None
+            raise CommandError(
+                gettext("path: cannot read %(path)s: %(strerror)s")
+                % {"path": path, "strerror": exc.strerror},
+                returncode=2,
+            ) from None
         except UnicodeDecodeError as exc:
             raise CommandError(
-                f"file: {path} is not UTF-8 text (byte {exc.start}); save the CSV as UTF-8",
+                gettext("file: %(path)s is not UTF-8 text (byte %(start)s); save the CSV as UTF-8")
+                % {"path": path, "start": exc.start},
                 returncode=2,
             ) from None
         try:
@@ -48,5 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"created": report.created, "rejected": report.rejected}))
         if not report.ok:
             raise CommandError(
-                f"file: {len(report.rejected)} line(s) rejected, nothing imported", returncode=2
+                gettext("file: %(count)s line(s) rejected, nothing imported")
+                % {"count": len(report.rejected)},
+                returncode=2,
             )

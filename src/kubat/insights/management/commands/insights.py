@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from kubat.core.errors import KubatError
 from kubat.insights import services
@@ -22,9 +23,17 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise CommandError(f"path: cannot read {path}: {exc.strerror}", returncode=2) from None
+        raise CommandError(
+            gettext("path: cannot read %(path)s: %(strerror)s")
+            % {"path": path, "strerror": exc.strerror},
+            returncode=2,
+        ) from None
     except UnicodeDecodeError as exc:
-        raise CommandError(f"file: {path} is not UTF-8 (byte {exc.start})", returncode=2) from None
+        raise CommandError(
+            gettext("file: %(path)s is not UTF-8 (byte %(start)s)")
+            % {"path": path, "start": exc.start},
+            returncode=2,
+        ) from None
 
 
 class Command(BaseCommand):

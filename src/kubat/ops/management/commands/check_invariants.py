@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from kubat.ops import invariants
 
@@ -20,4 +21,4 @@ class Command(BaseCommand):
         report = invariants.check_all()
         self.stdout.write(json.dumps(report, indent=2))
         if not report["ok"]:
-            raise CommandError("an invariant check failed")
+            raise CommandError(gettext("an invariant check failed"))

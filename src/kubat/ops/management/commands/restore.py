@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from kubat.core.errors import KubatError
 from kubat.ops.backup import BackupError, restore_backup
@@ -37,4 +38,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=1) from None
         self.stdout.write(json.dumps(report, indent=2))
         if not report["invariants"]["ok"]:
-            raise CommandError("restored, but an invariant check failed (see the report)")
+            raise CommandError(gettext("restored, but an invariant check failed (see the report)"))

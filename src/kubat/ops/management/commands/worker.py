@@ -14,6 +14,7 @@ from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from kubat.core.errors import KubatError
 from kubat.ops.jobs import configured_jobs
@@ -42,7 +43,8 @@ class Command(BaseCommand):
             names = {job.name for job in jobs}
             if unknown := sorted(set(options["job"]) - names):
                 raise CommandError(
-                    f"job: unknown {', '.join(unknown)} (jobs: {', '.join(sorted(names))})",
+                    gettext("job: unknown %(unknown)s (jobs: %(known)s)")
+                    % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(names))},
                     returncode=2,
                 )
             jobs = [job for job in jobs if job.name in options["job"]]

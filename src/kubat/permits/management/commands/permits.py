@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from kubat.permits import clock, signing, webhooks
 
@@ -37,7 +38,9 @@ def _moment(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"--now {text!r} is not an ISO 8601 date-time", returncode=2) from None
+        raise CommandError(
+            gettext("--now %(text)r is not an ISO 8601 date-time") % {"text": text}, returncode=2
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -93,9 +96,15 @@ class Command(BaseCommand):
             )
             result = signing.verify(document, trusted_certificate=trusted)
         except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"cannot read: {exc}", returncode=2) from None
+            raise CommandError(
+                gettext("cannot read: %(error)s") % {"error": exc}, returncode=2
+            ) from None
         except ValueError as exc:  # not JSON, or MalformedDocument naming the part
-            raise CommandError(f"{path}: not a signed decision: {exc}", returncode=2) from None
+            raise CommandError(
+                gettext("%(path)s: not a signed decision: %(error)s")
+                % {"path": path, "error": exc},
+                returncode=2,
+            ) from None
         number = document.get("decision", {}).get("number", "")
         body = {"file": path, "number": number, **result.as_dict()}
         body["trusted_certificate"] = certificate or "published (this installation's signer)"

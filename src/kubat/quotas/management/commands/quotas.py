@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kubat.quotas import allocation, published, services
 from kubat.quotas.enums import RequestStatus
@@ -46,9 +47,15 @@ class Command(BaseCommand):
             elif action == "add-post":
                 code, country = options["code"].strip(), options["country"].strip().upper()
                 if not (len(code) == 8 and code.isascii() and code.isdecimal()):
-                    raise CommandError("code: a customs post code has 8 digits", returncode=2)
+                    raise CommandError(
+                        gettext("code: a customs post code has 8 digits"), returncode=2
+                    )
                 if country not in DECLARATION_NUMBER:
-                    raise CommandError(f"country: no declaration rules for {country}", returncode=2)
+                    raise CommandError(
+                        gettext("country: no declaration rules for %(country)s")
+                        % {"country": country},
+                        returncode=2,
+                    )
                 row, made = CustomsPost.objects.update_or_create(
                     code=code, defaults={"country_code": country, "name": options["name"]}
                 )

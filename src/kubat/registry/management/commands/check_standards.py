@@ -7,6 +7,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import KubatError
@@ -52,4 +53,7 @@ class Command(BaseCommand):
                     + "".join(f", {rule} {n}" for rule, n in r["violations_by_rule"].items())
                 )
         if options["strict"] and locations:
-            raise CommandError(f"{len(locations)} location(s) break the profile", returncode=1)
+            raise CommandError(
+                gettext("%(count)s location(s) break the profile") % {"count": len(locations)},
+                returncode=1,
+            )

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from kubat.core.errors import KubatError
 from kubat.registry.enums import Source
@@ -29,12 +30,17 @@ class Command(BaseCommand):
         fmt = options["format"] or path.suffix.lower().lstrip(".")
         if fmt not in {"csv", "json"}:
             raise CommandError(
-                f"format: cannot tell the format of {path}; pass --format", returncode=2
+                gettext("format: cannot tell the format of %(path)s; pass --format")
+                % {"path": path},
+                returncode=2,
             )
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"file: cannot read {path}: {exc}", returncode=2) from exc
+            raise CommandError(
+                gettext("file: cannot read %(path)s: %(error)s") % {"path": path, "error": exc},
+                returncode=2,
+            ) from exc
         try:
             with transaction.atomic():
                 report = import_locations(text=text, fmt=fmt, source=Source.IMPORT)

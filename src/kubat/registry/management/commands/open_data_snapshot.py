@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from kubat.registry import snapshots
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         keep = options["keep_days"]
         if keep is not None and keep < 0:
-            raise CommandError("--keep-days: must be 0 or more", returncode=2)
+            raise CommandError(gettext("--keep-days: must be 0 or more"), returncode=2)
         snapshot = snapshots.write()
         removed = snapshots.prune(
             keep_days=settings.KUBAT_OPEN_DATA_SNAPSHOT_DAYS if keep is None else keep

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from kubat.core.errors import KubatError
 from kubat.strategy import reports, services
@@ -49,18 +50,27 @@ class Command(BaseCommand):
         try:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise CommandError(f"path: cannot read {path}: {exc.strerror}", returncode=2) from None
+            raise CommandError(
+                gettext("path: cannot read %(path)s: %(strerror)s")
+                % {"path": path, "strerror": exc.strerror},
+                returncode=2,
+            ) from None
         except UnicodeDecodeError as exc:
             raise CommandError(
-                f"file: {path} is not UTF-8 (byte {exc.start})", returncode=2
+                gettext("file: %(path)s is not UTF-8 (byte %(start)s)")
+                % {"path": path, "start": exc.start},
+                returncode=2,
             ) from None
         result = services.import_energy(text=text)
         if result.rejected:
             for line, reason in result.rejected:
-                self.stderr.write(f"row {line}: {reason}")
+                self.stderr.write(
+                    gettext("row %(row)s: %(reason)s") % {"row": line, "reason": reason}
+                )
             first = result.rejected[0]
             raise CommandError(
-                f"row {first[0]}: {first[1]} ({len(result.rejected)} row(s) rejected, none saved)",
+                gettext("row %(row)s: %(reason)s (%(count)s row(s) rejected, none saved)")
+                % {"row": first[0], "reason": first[1], "count": len(result.rejected)},
                 returncode=2,
             )
         self.stdout.write(f"{result.saved} monthly figure(s) saved")
