@@ -99,7 +99,7 @@ def test_a_peer_offering_no_version_kubat_speaks_is_refused_with_the_versions_na
     fake = FakeOperator("token-a-from-operator", versions=("2.1.1",))
     ocpi_client.transport = httpx.MockTransport(fake)
     try:
-        with pytest.raises(ocpi_client.PeerError, match=r"no OCPI 2\.3\.0 or 2\.2\.1"):
+        with pytest.raises(ocpi_client.PeerError, match=r"no OCPI 2\.3\.0 / 2\.2\.1"):
             _register()
     finally:
         ocpi_client.transport = None
