@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from kubat.accounts.models import ApiToken, Membership, Organisation
@@ -62,6 +63,31 @@ def has_role(user: AnyUser, role: Role) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return user.groups.filter(name=role.value).exists()
+
+
+def role_and_organisation_id(user: AnyUser, role: Role) -> tuple[bool, int | None]:
+    """Whether `user` holds `role` (as `has_role`) and the id of the organisation it acts for
+    (as `organisation_of`), in one query: a quota rush asks both for every declaration."""
+    if not user.is_authenticated or not user.is_active:
+        return False, None
+    row = (
+        Membership.objects.filter(user_id=OuterRef("pk"))
+        .values_list("organisation_id", flat=True)
+        .order_by()[:1]
+    )
+    found = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            holds=Exists(Group.objects.filter(user=OuterRef("pk"), name=role.value)),
+            organisation_id=Subquery(row),
+        )
+        .values_list("holds", "organisation_id")
+        .first()
+    )
+    if found is None:
+        return False, None
+    holds, organisation_id = found
+    return bool(holds) or bool(getattr(user, "is_superuser", False)), organisation_id
 
 
 def organisation_of(user: AnyUser) -> Organisation | None:

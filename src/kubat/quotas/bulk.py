@@ -1,11 +1,14 @@
-"""Bulk inserts for the quota rush: COPY on PostgreSQL, bulk INSERT elsewhere.
+"""Inserts for the quota rush: COPY on PostgreSQL, bulk INSERT elsewhere, and single rows in
+one round trip.
 
 A declaration's vehicles and a settlement's certificates are inserted in bulk on the hot path
 (the settlement holds the period's balance lock; receipts share a small connection pool).
 Django's bulk INSERT has psycopg quote every parameter in Python (client-side binding), which
 is the largest cost of a big batch; COPY streams the same rows through the same constraints and
 indexes and fails the same way (a violation aborts the transaction). Ids are not read back: the
-callers do not need them.
+callers do not need them. A declaration's own row and its declarant's are written with
+`INSERT ... ON CONFLICT ... RETURNING` (PostgreSQL, and SQLite from 3.35), which answers "was it
+taken?" or "which row is it?" in the same round trip as the write.
 """
 
 from __future__ import annotations
@@ -18,22 +21,85 @@ from django.db import connection, models
 COPY_FROM = 20  # below this, one INSERT is as cheap
 
 
-def insert(*, rows: Sequence[models.Model], fields: Sequence[str]) -> None:
-    """Insert unsaved `rows` of one model; `fields` are the concrete fields to write (the rest
-    take their column default, which for these tables is NULL)."""
+def insert_values(
+    *, model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert `rows`, each the values of `fields` in order (a foreign key as its id), without
+    building a model instance per row on PostgreSQL: a settlement inserts thousands of
+    certificates under the balance lock, and the instances cost more than the COPY."""
     if not rows:
-        return
-    model = type(rows[0])
-    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
-        model._default_manager.bulk_create(rows, batch_size=1000)
         return
     meta = model._meta
     concrete = [meta.get_field(name) for name in fields]
-    columns = [str(f.column) for f in concrete]  # type: ignore[union-attr]
     attnames = [str(f.attname) for f in concrete]  # type: ignore[union-attr]
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+        objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        model._default_manager.bulk_create(objs, batch_size=1000)
+        return
+    columns = [str(f.column) for f in concrete]  # type: ignore[union-attr]
     table = connection.ops.quote_name(meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
-            values: list[Any] = [getattr(row, a) for a in attnames]
-            copy.write_row(values)
+            copy.write_row(row)
+
+
+def _row(obj: models.Model) -> tuple[str, list[str], list[Any]]:
+    """The table, column names (quoted) and prepared values of `obj`'s fields but its key."""
+    meta = obj._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    columns = [connection.ops.quote_name(str(f.column)) for f in fields]
+    return connection.ops.quote_name(meta.db_table), columns, values
+
+
+def _saved(obj: models.Model, pk: Any) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def insert_unless_taken(obj: models.Model) -> bool:
+    """INSERT `obj` and set its key, or insert nothing and return False when the row would break
+    a unique constraint or index (`ON CONFLICT DO NOTHING ... RETURNING`, PostgreSQL and SQLite
+    3.35+). One round trip where a savepoint, the INSERT and the savepoint's release took
+    three; a conflict leaves the transaction usable."""
+    table, columns, values = _row(obj)
+    pk = connection.ops.quote_name(str(obj._meta.pk.column))  # type: ignore[union-attr]
+    marks = ", ".join(["%s"] * len(values))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+        f"ON CONFLICT DO NOTHING RETURNING {pk}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    _saved(obj, row[0])
+    return True
+
+
+def insert_or_read(
+    obj: models.Model, *, unique: Sequence[str], read: Sequence[str]
+) -> tuple[Any, ...]:
+    """INSERT `obj`, or find the row already holding its `unique` fields, and return that row's
+    key and `read` fields, in one round trip (`ON CONFLICT (...) DO UPDATE` with a no-op SET,
+    so that RETURNING also gives the existing row). The existing row keeps its values."""
+    meta = obj._meta
+    table, columns, values = _row(obj)
+    targets = [connection.ops.quote_name(str(meta.get_field(n).column)) for n in unique]  # type: ignore[union-attr]
+    wanted = [connection.ops.quote_name(str(meta.get_field(n).column)) for n in read]  # type: ignore[union-attr]
+    pk = connection.ops.quote_name(str(meta.pk.column))  # type: ignore[union-attr]
+    marks = ", ".join(["%s"] * len(values))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(targets)}) DO UPDATE SET {targets[0]} = EXCLUDED.{targets[0]} "
+        f"RETURNING {', '.join([pk, *wanted])}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    assert row is not None  # DO UPDATE always returns the row
+    _saved(obj, row[0])
+    return tuple(row)
