@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AnonymousUser, Group, User
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import connection
 from django.utils import timezone
 
 from kubat.accounts.models import ApiToken, Membership, Organisation
@@ -67,26 +67,24 @@ def has_role(user: AnyUser, role: Role) -> bool:
 
 def role_and_organisation_id(user: AnyUser, role: Role) -> tuple[bool, int | None]:
     """Whether `user` holds `role` (as `has_role`) and the id of the organisation it acts for
-    (as `organisation_of`), in one query: a quota rush asks both for every declaration."""
+    (as `organisation_of`), in one round trip: a quota rush asks both for every declaration.
+
+    Plain SQL (the tables named from the models): the ORM's compilation of the same query cost
+    ten times its execution (bench/quota_profile.py, docs/decisions/0005)."""
     if not user.is_authenticated or not user.is_active:
         return False, None
-    row = (
-        Membership.objects.filter(user_id=OuterRef("pk"))
-        .values_list("organisation_id", flat=True)
-        .order_by()[:1]
-    )
-    found = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            holds=Exists(Group.objects.filter(user=OuterRef("pk"), name=role.value)),
-            organisation_id=Subquery(row),
+    ops = connection.ops
+    through = ops.quote_name(User.groups.through._meta.db_table)
+    group = ops.quote_name(Group._meta.db_table)
+    membership = ops.quote_name(Membership._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {through} ug JOIN {group} g ON g.id = ug.group_id "
+            f"WHERE ug.user_id = %s AND g.name = %s), "
+            f"(SELECT organisation_id FROM {membership} WHERE user_id = %s)",
+            [user.pk, role.value, user.pk],
         )
-        .values_list("holds", "organisation_id")
-        .first()
-    )
-    if found is None:
-        return False, None
-    holds, organisation_id = found
+        holds, organisation_id = cursor.fetchone()
     return bool(holds) or bool(getattr(user, "is_superuser", False)), organisation_id
 
 

@@ -410,20 +410,17 @@ def _apply(
             for c in certificates
         ],
     )
-    for chunk in _chunks([v.pk for v in plan.granted]):
-        RequestedVehicle.objects.filter(pk__in=chunk).update(
-            decision=Decision.ALLOCATED, reason=Reason.ALLOCATED, decided_at=now
-        )
-    for (reason, detail), ids in plan.refused.items():
-        for chunk in _chunks(ids):
-            RequestedVehicle.objects.filter(pk__in=chunk).update(
-                decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
-            )
+    _decide_vehicles(plan=plan, requests=[r.pk for r in requests], now=now)
     events = _decision_events(
         plan=plan, period=period, requests=requests, certificates=certificates, now=now, actor=actor
     )
     events.extend(used_events)
-    QuotaRequest.objects.bulk_update(requests, ["status", "decided_at", "tie_break_key"])
+    bulk.update_per_row(
+        model=QuotaRequest,
+        field="tie_break_key",
+        values={r.pk: r.tie_break_key for r in requests},
+        common={"status": RequestStatus.DECIDED.value, "decided_at": now},
+    )
     before = balance.allocated
     balance.allocated += len(certificates) - len(plan.used)
     balance.save(update_fields=["allocated", "updated_at"])
@@ -456,6 +453,40 @@ def _apply(
             )
         )
     audit.record(events)
+
+
+def _decide_vehicles(*, plan: _Plan, requests: list[int], now: dt.datetime) -> None:
+    """Write every vehicle's decision with statements that name requests, not vehicles.
+
+    Thousands of vehicle ids as parameters cost more in psycopg's client-side quoting than the
+    UPDATE itself, under the balance lock. So: the granted are the pending vehicles of these
+    requests that now hold a certificate; each refusal reason but the most frequent names its
+    vehicles; the most frequent is then every vehicle still pending in these requests. Every
+    pending vehicle of a settled request is in the plan (settling loaded them all, and nothing
+    adds vehicles to a request after its receipt), which the last count checks.
+    """
+    pending = RequestedVehicle.objects.filter(decision=Decision.PENDING)
+    for chunk in _chunks(requests):
+        pending.filter(request_id__in=chunk, certificate__isnull=False).update(
+            decision=Decision.ALLOCATED, reason=Reason.ALLOCATED, decided_at=now
+        )
+    groups = sorted(plan.refused.items(), key=lambda group: len(group[1]))
+    for (reason, detail), ids in groups[:-1]:
+        for chunk in _chunks(ids):
+            RequestedVehicle.objects.filter(pk__in=chunk).update(
+                decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
+            )
+    if not groups:
+        return
+    (reason, detail), ids = groups[-1]
+    changed = sum(
+        pending.filter(request_id__in=chunk).update(
+            decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
+        )
+        for chunk in _chunks(requests)
+    )
+    if changed != len(ids):  # an invariant, not input: roll the settlement back, loudly
+        raise RuntimeError(f"settling refused {changed} vehicles, planned {len(ids)}")
 
 
 _CERTIFICATE_FIELDS = (
