@@ -89,7 +89,7 @@ def insert_unless_taken(obj: models.Model) -> bool:
     3.35+). One round trip where a savepoint, the INSERT and the savepoint's release took
     three; a conflict leaves the transaction usable."""
     table, columns, values = _row(obj)
-    pk = connection.ops.quote_name(str(obj._meta.pk.column))  # type: ignore[union-attr]
+    pk = connection.ops.quote_name(str(obj._meta.pk.column))
     marks = ", ".join(["%s"] * len(values))
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
@@ -114,7 +114,7 @@ def insert_or_read(
     table, columns, values = _row(obj)
     targets = [connection.ops.quote_name(str(meta.get_field(n).column)) for n in unique]  # type: ignore[union-attr]
     wanted = [connection.ops.quote_name(str(meta.get_field(n).column)) for n in read]  # type: ignore[union-attr]
-    pk = connection.ops.quote_name(str(meta.pk.column))  # type: ignore[union-attr]
+    pk = connection.ops.quote_name(str(meta.pk.column))
     marks = ", ".join(["%s"] * len(values))
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
@@ -162,7 +162,7 @@ def update_per_row(
         params.append(column.get_db_prep_save(value, connection))  # type: ignore[union-attr]
     sql = (
         f"UPDATE {ops.quote_name(meta.db_table)} AS t SET {', '.join(sets)} "
-        f"FROM unnest(%s::{pk.db_type(connection)}[], %s::{target.db_type(connection)}[]) "  # type: ignore[union-attr]
+        f"FROM unnest(%s::{pk.db_type(connection)}[], %s::{target.db_type(connection)}[]) "
         f"AS v(pk, value) WHERE t.{ops.quote_name(str(pk.column))} = v.pk"
     )
     with connection.cursor() as cursor:
