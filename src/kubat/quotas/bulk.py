@@ -7,8 +7,8 @@ Django's bulk INSERT has psycopg quote every parameter in Python (client-side bi
 is the largest cost of a big batch; COPY streams the same rows through the same constraints and
 indexes and fails the same way (a violation aborts the transaction). Ids are not read back: the
 callers do not need them. A declaration's own row and its declarant's are written with
-`INSERT ... ON CONFLICT ... RETURNING` (PostgreSQL, and SQLite from 3.35), which answers "was it
-taken?" or "which row is it?" in the same round trip as the write.
+`INSERT ... ON CONFLICT DO NOTHING RETURNING` (PostgreSQL, and SQLite from 3.35), which answers
+"was it taken?" or "is it new?" in the same round trip as the write.
 """
 
 from __future__ import annotations
@@ -108,23 +108,37 @@ def insert_or_read(
     obj: models.Model, *, unique: Sequence[str], read: Sequence[str]
 ) -> tuple[Any, ...]:
     """INSERT `obj`, or find the row already holding its `unique` fields, and return that row's
-    key and `read` fields, in one round trip (`ON CONFLICT (...) DO UPDATE` with a no-op SET,
-    so that RETURNING also gives the existing row). The existing row keeps its values."""
+    key and `read` fields. A new row costs one round trip (`ON CONFLICT (...) DO NOTHING
+    RETURNING`); a row already there one more, a plain read, and it keeps its values.
+
+    Not `DO UPDATE` with a no-op SET, which would return the existing row in the same round
+    trip but lock it until the caller commits: two posts declaring the same company at once
+    would then queue behind each other for the whole receipt."""
     meta = obj._meta
+    ops = connection.ops
     table, columns, values = _row(obj)
-    targets = [connection.ops.quote_name(str(meta.get_field(n).column)) for n in unique]  # type: ignore[union-attr]
-    wanted = [connection.ops.quote_name(str(meta.get_field(n).column)) for n in read]  # type: ignore[union-attr]
-    pk = connection.ops.quote_name(str(meta.pk.column))
-    marks = ", ".join(["%s"] * len(values))
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
-        f"ON CONFLICT ({', '.join(targets)}) DO UPDATE SET {targets[0]} = EXCLUDED.{targets[0]} "
-        f"RETURNING {', '.join([pk, *wanted])}"
+    targets = [meta.get_field(n) for n in unique]
+    conflict = ", ".join(ops.quote_name(str(f.column)) for f in targets)  # type: ignore[union-attr]
+    returned = ", ".join(
+        [ops.quote_name(str(meta.pk.column))]
+        + [ops.quote_name(str(meta.get_field(n).column)) for n in read]  # type: ignore[union-attr]
     )
+    marks = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returned}",
+            values,
+        )
         row = cursor.fetchone()
-    assert row is not None  # DO UPDATE always returns the row
+        if row is None:  # already there (or inserted by a transaction that committed meanwhile)
+            where = " AND ".join(f"{ops.quote_name(str(f.column))} = %s" for f in targets)  # type: ignore[union-attr]
+            cursor.execute(
+                f"SELECT {returned} FROM {table} WHERE {where}",
+                [f.get_db_prep_value(getattr(obj, f.attname), connection) for f in targets],  # type: ignore[union-attr]
+            )
+            row = cursor.fetchone()
+    assert row is not None  # the conflict was on this very row
     _saved(obj, row[0])
     return tuple(row)
 

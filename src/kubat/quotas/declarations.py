@@ -366,8 +366,8 @@ def _declarant_row(*, period: QuotaPeriod, data: DeclarantIn) -> Declarant:
         name=data.name,
         declarant_class=data.declarant_class,
     )
-    # Inserted, or the row already there read back, in one round trip; two posts declaring the
-    # same new person at once both end up with the one row. A known declarant keeps its row.
+    # Inserted, or the row already there read back (without locking it); two posts declaring
+    # the same new person at once both end up with the one row. A known declarant keeps its row.
     _pk, kind, declarant_class = bulk.insert_or_read(
         declarant, unique=("country_code", "tax_id"), read=("kind", "declarant_class")
     )
