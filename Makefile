@@ -93,6 +93,7 @@ bench: install chromium
 	$(BIN)/python bench/map_render.py
 	$(BIN)/python bench/create_database.py $(PG_URL)_quota_bench
 	$(BIN)/python bench/quota_rush.py --database-url $(PG_URL)_quota_bench
+	$(BIN)/python bench/quota_profile.py --database-url $(PG_URL)_quota_bench
 	$(BIN)/python bench/create_database.py $(PG_URL)_ocpi_bench
 	$(BIN)/python bench/ocpi_ingest.py --database-url $(PG_URL)_ocpi_bench
 

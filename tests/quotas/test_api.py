@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.test import Client
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
+from kubat.quotas import api
 from tests.quotas import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +94,21 @@ def test_customs_declares_by_api_and_each_vin_is_decided_with_a_reason(client, o
     assert other.status_code == 404
     secretariat = f.user("sec", Role.SECRETARIAT)
     assert client.get(f"{API}/declarations/{data['id']}", **bearer(secretariat)).status_code == 404
+
+
+def test_a_declaration_answer_is_rendered_exactly_as_its_documented_schema(client, open_period):
+    """The answer is encoded without ninja's output validation (docs/decisions/0005): it must
+    carry exactly ApplicationOut's fields, in its types, as ninja would have rendered them."""
+    body = application(open_period, [f.vin(1), "LGXCE4CBQ00000002"])
+    response = post(client, f"{API}/declarations", body, bearer(f.customs()))
+    assert response.status_code == 201, response.content
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    data = response.json()
+    assert set(data) == set(api.ApplicationOut.model_fields)
+    assert {k for v in data["vehicles"] for k in v} == set(api.VehicleDecisionOut.model_fields)
+    checked = api.ApplicationOut.model_validate(data)
+    assert json.loads(api.render_answer(checked.model_dump())) == data
+    assert data["vehicles"][0]["customs_value"] == "20000.00"
 
 
 def test_declarations_need_a_customs_account(client, open_period):

@@ -187,3 +187,72 @@ def test_two_registrations_of_one_number_at_once_give_one_declaration_and_one_40
     assert answers[0].json()["field"] == "number"
     assert period.requests.count() == 1
     assert period.requests.get().submitted_by == first_officer
+
+
+def test_two_posts_declaring_a_known_declarant_at_once_do_not_wait_for_each_other():
+    """A receipt reads a known declarant's row without locking it: the second post's receipt
+    completes while the first's transaction is still open (before issue 14's profiling, a
+    no-op upsert locked the row for the whole receipt)."""
+    period = f.period(volume=10, opens_at=timezone.now())
+    first_officer, second_officer = f.customs("first"), f.customs("second")
+    company = f.resident("01234567891234", kind="company")
+    with transaction.atomic():  # the company is known before the two posts declare it
+        declarations.register_declaration(
+            user=first_officer,
+            period_id=period.pk,
+            number=f.number(when=timezone.now()),
+            declarant=company,
+            vehicles=f.vehicles([f.vin(1)]),
+        )
+    received, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                declarations.register_declaration(
+                    user=first_officer,
+                    period_id=period.pk,
+                    number=f.number(when=timezone.now()),
+                    declarant=company,
+                    vehicles=f.vehicles([f.vin(2)]),
+                )
+                received.set()
+                release.wait(timeout=30)  # hold the first receipt's transaction open
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            received.set()
+            connection.close()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert received.wait(timeout=30)
+    try:
+        second = threading.Thread(
+            target=lambda: _declare_and_close(second_officer, period, company, errors)
+        )
+        second.start()
+        second.join(timeout=10)
+        assert not second.is_alive(), "the second receipt waited for the first's transaction"
+    finally:
+        release.set()
+        one.join(timeout=30)
+    assert errors == []
+    assert period.requests.count() == 3
+
+
+def _declare_and_close(user, period, declarant, errors: list[BaseException]) -> None:
+    try:
+        with transaction.atomic():
+            declarations.register_declaration(
+                user=user,
+                period_id=period.pk,
+                number=f.number(post="osh", when=timezone.now()),
+                declarant=declarant,
+                vehicles=f.vehicles([f.vin(3)]),
+            )
+    except BaseException as exc:
+        errors.append(exc)
+    finally:
+        connection.close()

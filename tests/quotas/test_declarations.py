@@ -402,3 +402,63 @@ def test_customs_desk_form_refuses_an_oversized_customs_value_with_a_400(client)
     assert response.status_code == 400
     assert b"customs_value" in response.content
     assert not p.requests.exists()
+
+
+def test_period_rules_are_read_once_a_second_per_process_and_an_edit_is_seen_at_once(monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    p = f.period(volume=10)
+    officer = f.customs()
+    f.request(officer, p, [f.vin(1)], seconds=0.2)
+
+    def period_reads(**declaration) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            f.request(officer, p, **declaration)
+        return sum('FROM "quotas_quotaperiod"' in q["sql"] for q in queries)
+
+    # Within the second, the next declaration reuses the rules this process read.
+    assert period_reads(vins=[f.vin(2)], seconds=0.3, tax_id=f.pin(2)) == 0
+    # An edit in this process is seen by the very next declaration: the period now closes.
+    p.closes_at = f.at(0.35)
+    services.save_period(period=p)
+    with pytest.raises(Conflict):
+        f.request(officer, p, [f.vin(3)], seconds=0.4, tax_id=f.pin(3))
+    # Past the time to live the rules are read again (another process's edit arrives so).
+    p.closes_at = f.at(86400)
+    services.save_period(period=p)
+    monkeypatch.setattr(services, "RULES_TTL_S", 0.0)
+    assert period_reads(vins=[f.vin(4)], seconds=0.5, tax_id=f.pin(4)) == 1
+
+
+def test_a_declarant_known_as_a_person_cannot_be_declared_as_a_company():
+    p = f.period()
+    officer = f.customs()
+    f.request(officer, p, [f.vin(1)], seconds=0.2)
+    with pytest.raises(InvalidInput) as caught:
+        f.request(officer, p, [f.vin(2)], seconds=0.3, declarant=f.resident(kind="company"))
+    assert caught.value.field == "declarant.kind"
+    assert list(Declarant.objects.values_list("kind", flat=True)) == ["person"]
+    assert p.requests.count() == 1
+
+
+def test_a_declaration_is_received_in_six_round_trips_once_the_rules_are_read():
+    """Role and organisation, declarant, request (its number's uniqueness included), the
+    VINs drawn before, vehicles, audit: the rush receives thousands a minute (decision 0005)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    p = f.period(volume=10)
+    officer = f.customs()
+    f.request(officer, p, [f.vin(1)], seconds=0.2)
+    number = f.number(when=f.at(0.3))
+    with CaptureQueriesContext(connection) as queries:
+        declarations.register_declaration(
+            user=officer,
+            period_id=p.pk,
+            number=number,
+            declarant=f.resident(f.pin(2)),
+            vehicles=f.vehicles([f.vin(2), f.vin(3)]),
+            now=f.at(0.3),
+        )
+    assert len(queries) == 6, [q["sql"][:80] for q in queries]

@@ -122,10 +122,34 @@ def certificate_number(*, period: QuotaPeriod, rng: random.Random | None = None)
 
 
 @dataclass(slots=True)
+class _Vehicle:
+    """A pending vehicle as settling reads it: a tuple's worth, not a model instance (a window
+    of a rush settles thousands of them while it holds the balance lock)."""
+
+    pk: int
+    request_id: int
+    vin: str
+    customs_value: Decimal | None
+    currency: str
+
+
+@dataclass(slots=True)
+class _NewCertificate:
+    """A certificate to insert (with COPY on PostgreSQL) for a granted vehicle."""
+
+    number: str
+    vehicle: _Vehicle
+    valid_until: dt.datetime
+    security_amount: Decimal | None = None
+    security_currency: str = ""
+    security_status: str = ""
+
+
+@dataclass(slots=True)
 class _Plan:
     """What settling decides, applied in a few bulk statements."""
 
-    granted: list[RequestedVehicle] = field(default_factory=list)
+    granted: list[_Vehicle] = field(default_factory=list)
     # Reservations a declaration of the same declarant uses: closed, their unit passing on.
     used: list[Certificate] = field(default_factory=list)
     refused: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -138,7 +162,7 @@ class _Settlement:
 
     period: QuotaPeriod
     requests: list[QuotaRequest]
-    vehicles: dict[int, list[RequestedVehicle]]  # request id -> its pending vehicles, in order
+    vehicles: dict[int, list[_Vehicle]]  # request id -> its pending vehicles, in order
     live: set[str]  # VINs already holding a live certificate
     used: Counter[int]  # declarant id -> live certificates in this period (caps only)
     sub_quotas: dict[str, SubQuota]
@@ -149,7 +173,7 @@ class _Settlement:
     plan: _Plan = field(default_factory=_Plan)
 
 
-def _refuse(plan: _Plan, vehicle: RequestedVehicle, reason: Reason, detail: str = "") -> None:
+def _refuse(plan: _Plan, vehicle: _Vehicle, reason: Reason, detail: str = "") -> None:
     plan.refused[(reason.value, detail)].append(vehicle.pk)
     refused = plan.per_request[vehicle.request_id].setdefault("refused", {})
     assert isinstance(refused, dict)
@@ -157,15 +181,16 @@ def _refuse(plan: _Plan, vehicle: RequestedVehicle, reason: Reason, detail: str 
 
 
 def _load(*, period: QuotaPeriod, requests: list[QuotaRequest], remaining: int) -> _Settlement:
-    vehicles: dict[int, list[RequestedVehicle]] = defaultdict(list)
-    # Only what settling reads: loading whole rows of thousands of vehicles shows in the time
-    # the balance lock is held.
+    vehicles: dict[int, list[_Vehicle]] = defaultdict(list)
+    # Only what settling reads, as tuples: loading whole rows (or model instances) of
+    # thousands of vehicles shows in the time the balance lock is held.
     rows = (
         RequestedVehicle.objects.filter(request__in=requests, decision=Decision.PENDING)
-        .only("id", "request_id", "position", "vin", "customs_value", "currency")
         .order_by("request_id", "position")
+        .values_list("id", "request_id", "vin", "customs_value", "currency")
     )
-    for vehicle in rows:
+    for row in rows:
+        vehicle = _Vehicle(*row)
         vehicles[vehicle.request_id].append(vehicle)
     vins = [v.vin for vs in vehicles.values() for v in vs]
     live: set[str] = set()
@@ -187,10 +212,16 @@ def _load(*, period: QuotaPeriod, requests: list[QuotaRequest], remaining: int) 
             .annotate(n=Count("id"))
         )
         used.update({row["vehicle__request__declarant_id"]: row["n"] for row in counts})
-    classes = dict(
-        QuotaRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list(
-            "pk", "declarant__declarant_class"
+    sub_quotas = {s.declarant_class: s for s in SubQuota.objects.filter(period=period)}
+    # Declarant classes only matter where sub-quotas share the period (_share's pools).
+    classes = (
+        dict(
+            QuotaRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list(
+                "pk", "declarant__declarant_class"
+            )
         )
+        if sub_quotas
+        else {}
     )
     reserved: dict[tuple[str, int], Certificate] = {}
     if any(r.kind == RequestKind.DECLARATION for r in requests) and live:
@@ -207,14 +238,14 @@ def _load(*, period: QuotaPeriod, requests: list[QuotaRequest], remaining: int) 
         vehicles=vehicles,
         live=live,
         used=used,
-        sub_quotas={s.declarant_class: s for s in SubQuota.objects.filter(period=period)},
+        sub_quotas=sub_quotas,
         classes=classes,
         remaining=remaining,
         reserved=reserved,
     )
 
 
-def _screen(state: _Settlement, request: QuotaRequest) -> list[RequestedVehicle]:
+def _screen(state: _Settlement, request: QuotaRequest) -> list[_Vehicle]:
     """A request's VINs that may still draw: not drawn meanwhile, not claimed earlier in the
     window (tie-break order), within the declarant's cap. A declared VIN that this declarant
     reserved (where the period reserves) is granted from its reservation, outside the share."""
@@ -244,7 +275,7 @@ def _screen(state: _Settlement, request: QuotaRequest) -> list[RequestedVehicle]
 def _share(state: _Settlement, group: list[QuotaRequest]) -> None:
     """Serve one window: screen each request, then share each pool's balance pro rata."""
     group.sort(key=lambda r: r.tie_break_key)
-    demand: dict[int, list[RequestedVehicle]] = {}
+    demand: dict[int, list[_Vehicle]] = {}
     for request in group:
         state.plan.per_request[request.pk] = {}
         demand[request.pk] = _screen(state, request)
@@ -340,14 +371,12 @@ def _apply(
     rng: random.Random | None,
 ) -> None:
     kinds = {r.pk: r.kind for r in requests}
+    holds = {k: now + dt.timedelta(days=_hold_days(period, k)) for k in set(kinds.values())}
     certificates = [
-        Certificate(
+        _NewCertificate(
             number=certificate_number(period=period, rng=rng),
             vehicle=vehicle,
-            period=period,
-            vin=vehicle.vin,
-            issued_at=now,
-            valid_until=now + dt.timedelta(days=_hold_days(period, kinds[vehicle.request_id])),
+            valid_until=holds[kinds[vehicle.request_id]],
         )
         for vehicle in plan.granted
     ]
@@ -361,21 +390,37 @@ def _apply(
         if drawn >= threshold:
             _hold_security(cert, period=period, declared=kinds[cert.vehicle.request_id])
     # COPY on PostgreSQL: this runs under the balance lock (kubat.quotas.bulk).
-    bulk.insert(rows=certificates, fields=_CERTIFICATE_FIELDS)
-    for chunk in _chunks([v.pk for v in plan.granted]):
-        RequestedVehicle.objects.filter(pk__in=chunk).update(
-            decision=Decision.ALLOCATED, reason=Reason.ALLOCATED, decided_at=now
-        )
-    for (reason, detail), ids in plan.refused.items():
-        for chunk in _chunks(ids):
-            RequestedVehicle.objects.filter(pk__in=chunk).update(
-                decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
+    bulk.insert_values(
+        model=Certificate,
+        fields=_CERTIFICATE_FIELDS,
+        rows=[
+            (
+                c.number,
+                c.vehicle.pk,
+                period.pk,
+                c.vehicle.vin,
+                CertificateStatus.ISSUED.value,
+                now,
+                c.valid_until,
+                "",
+                c.security_amount,
+                c.security_currency,
+                c.security_status,
             )
+            for c in certificates
+        ],
+    )
+    _decide_vehicles(plan=plan, requests=[r.pk for r in requests], now=now)
     events = _decision_events(
         plan=plan, period=period, requests=requests, certificates=certificates, now=now, actor=actor
     )
     events.extend(used_events)
-    QuotaRequest.objects.bulk_update(requests, ["status", "decided_at", "tie_break_key"])
+    bulk.update_per_row(
+        model=QuotaRequest,
+        field="tie_break_key",
+        values={r.pk: r.tie_break_key for r in requests},
+        common={"status": RequestStatus.DECIDED.value, "decided_at": now},
+    )
     before = balance.allocated
     balance.allocated += len(certificates) - len(plan.used)
     balance.save(update_fields=["allocated", "updated_at"])
@@ -410,6 +455,40 @@ def _apply(
     audit.record(events)
 
 
+def _decide_vehicles(*, plan: _Plan, requests: list[int], now: dt.datetime) -> None:
+    """Write every vehicle's decision with statements that name requests, not vehicles.
+
+    Thousands of vehicle ids as parameters cost more in psycopg's client-side quoting than the
+    UPDATE itself, under the balance lock. So: the granted are the pending vehicles of these
+    requests that now hold a certificate; each refusal reason but the most frequent names its
+    vehicles; the most frequent is then every vehicle still pending in these requests. Every
+    pending vehicle of a settled request is in the plan (settling loaded them all, and nothing
+    adds vehicles to a request after its receipt), which the last count checks.
+    """
+    pending = RequestedVehicle.objects.filter(decision=Decision.PENDING)
+    for chunk in _chunks(requests):
+        pending.filter(request_id__in=chunk, certificate__isnull=False).update(
+            decision=Decision.ALLOCATED, reason=Reason.ALLOCATED, decided_at=now
+        )
+    groups = sorted(plan.refused.items(), key=lambda group: len(group[1]))
+    for (reason, detail), ids in groups[:-1]:
+        for chunk in _chunks(ids):
+            RequestedVehicle.objects.filter(pk__in=chunk).update(
+                decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
+            )
+    if not groups:
+        return
+    (reason, detail), ids = groups[-1]
+    changed = sum(
+        pending.filter(request_id__in=chunk).update(
+            decision=Decision.REFUSED, reason=reason, reason_detail=detail, decided_at=now
+        )
+        for chunk in _chunks(requests)
+    )
+    if changed != len(ids):  # an invariant, not input: roll the settlement back, loudly
+        raise RuntimeError(f"settling refused {changed} vehicles, planned {len(ids)}")
+
+
 _CERTIFICATE_FIELDS = (
     "number",
     "vehicle",
@@ -438,7 +517,7 @@ def _hold_days(period: QuotaPeriod, kind: str) -> int:
     return period.validity_days
 
 
-def _hold_security(cert: Certificate, *, period: QuotaPeriod, declared: str) -> None:
+def _hold_security(cert: _NewCertificate, *, period: QuotaPeriod, declared: str) -> None:
     """Record the security for the duty forgone on a critical draw (held until the outcome)."""
     cert.security_status = SecurityStatus.HELD
     value = cert.vehicle.customs_value
@@ -478,7 +557,7 @@ def _decision_events(
     plan: _Plan,
     period: QuotaPeriod,
     requests: list[QuotaRequest],
-    certificates: list[Certificate],
+    certificates: list[_NewCertificate],
     now: dt.datetime,
     actor: User | AnonymousUser | None,
 ) -> list[AuditEvent]:
@@ -486,7 +565,9 @@ def _decision_events(
     tie-break key, every VIN granted with its certificate and every VIN refused."""
     granted_by_request: dict[int, list[dict[str, str]]] = defaultdict(list)
     for cert in certificates:
-        granted_by_request[cert.vehicle.request_id].append({"vin": cert.vin, "number": cert.number})
+        granted_by_request[cert.vehicle.request_id].append(
+            {"vin": cert.vehicle.vin, "number": cert.number}
+        )
     events: list[AuditEvent] = []
     for request in requests:
         request.status = RequestStatus.DECIDED

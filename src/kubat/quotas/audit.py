@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet, Sum
 
+from kubat.quotas import bulk
 from kubat.quotas.models import AuditEvent, QuotaPeriod
 
 SYSTEM = "system"
@@ -43,8 +44,9 @@ def event(
 
 
 def record(events: list[AuditEvent]) -> None:
-    """Append events (one INSERT); there is deliberately no function that changes or removes one."""
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    """Append events (one INSERT, or COPY for a settlement's many on PostgreSQL: it runs under
+    the balance lock); there is deliberately no function that changes or removes one."""
+    bulk.insert(events)
 
 
 def balance_from_audit(*, period: QuotaPeriod) -> dict[str, int]:

@@ -28,8 +28,8 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, Exists
+from django.db import connection
+from django.db.models import DecimalField
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -65,8 +65,10 @@ from kubat.quotas.services import (
     HEADINGS_BY_POWERTRAIN,
     MAX_VEHICLES_PER_REQUEST,
     DeclarantIn,
+    PeriodRules,
     VehicleIn,
     get_period,
+    period_rules,
 )
 
 # The declaration's date part is the local registration date; local time in KG and KZ is
@@ -207,10 +209,24 @@ def _drawn_and_reserved(
     *, period: QuotaPeriod, declarant: Declarant | None, vins: list[str]
 ) -> tuple[set[str], set[str]]:
     """VINs holding a live certificate anywhere, and those of them that are this declarant's
-    live reservation in this period (a declaration uses it instead of drawing): one query."""
-    rows = Certificate.objects.filter(vin__in=vins, status__in=LIVE_CERTIFICATE).values_list(
-        "vin", "status", "period_id", "vehicle__request__kind", "vehicle__request__declarant_id"
-    )
+    live reservation in this period (a declaration uses it instead of drawing): one query, in
+    plain SQL because every receipt of a rush runs it and the ORM's compilation of this join
+    cost several times its execution (bench/quota_profile.py)."""
+    if not vins:
+        return set(), set()
+    ops = connection.ops
+    certificate = ops.quote_name(Certificate._meta.db_table)
+    vehicle = ops.quote_name(RequestedVehicle._meta.db_table)
+    request = ops.quote_name(QuotaRequest._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.vin, c.status, c.period_id, r.kind, r.declarant_id FROM {certificate} c "
+            f"JOIN {vehicle} v ON v.id = c.vehicle_id JOIN {request} r ON r.id = v.request_id "
+            f"WHERE c.vin IN ({', '.join(['%s'] * len(vins))}) "
+            f"AND c.status IN ({', '.join(['%s'] * len(LIVE_CERTIFICATE))})",
+            [*vins, *(status.value for status in LIVE_CERTIFICATE)],
+        )
+        rows = cursor.fetchall()
     drawn, reserved = set(), set()
     for vin, status, period_id, kind, declarant_id in rows:
         drawn.add(vin)
@@ -369,42 +385,36 @@ def _declarant_row(*, period: QuotaPeriod, data: DeclarantIn) -> Declarant:
             field="declarant.declarant_class",
         )
     tax_id = validate_tax_id(country_code=period.country_code, kind=data.kind, tax_id=data.tax_id)
-    # INSERT ... ON CONFLICT DO NOTHING, then read: no savepoint round trips, and two posts
-    # declaring the same new person at once both end up with the one row.
-    Declarant.objects.bulk_create(
-        [
-            Declarant(
-                country_code=period.country_code,
-                tax_id=tax_id,
-                kind=data.kind,
-                name=data.name,
-                declarant_class=data.declarant_class,
-            )
-        ],
-        ignore_conflicts=True,
+    declarant = Declarant(
+        country_code=period.country_code,
+        tax_id=tax_id,
+        kind=data.kind,
+        name=data.name,
+        declarant_class=data.declarant_class,
     )
-    declarant = Declarant.objects.get(country_code=period.country_code, tax_id=tax_id)
-    if declarant.kind != data.kind:
+    # Inserted, or the row already there read back (without locking it); two posts declaring
+    # the same new person at once both end up with the one row. A known declarant keeps its row.
+    _pk, kind, declarant_class = bulk.insert_or_read(
+        declarant, unique=("country_code", "tax_id"), read=("kind", "declarant_class")
+    )
+    if kind != data.kind:
         raise InvalidInput(
             gettext("declarant %(tax_id)s is registered as a %(kind)s")
-            % {"tax_id": tax_id, "kind": declarant.kind},
+            % {"tax_id": tax_id, "kind": kind},
             field="declarant.kind",
         )
+    declarant.declarant_class = declarant_class
     return declarant
 
 
-def _customs_post(*, period: QuotaPeriod, number: str, now: dt.datetime) -> tuple[str, CustomsPost]:
-    """The compact number and its customs post; InvalidInput naming `number` otherwise."""
+def _customs_post(*, rules: PeriodRules, number: str, now: dt.datetime) -> tuple[str, CustomsPost]:
+    """The compact number and its customs post; InvalidInput naming `number` otherwise.
+
+    Whether the number is already registered is the INSERT's to say (`_insert_request`): the
+    partial unique index answers it in the same round trip."""
+    period = rules.period
     parsed = parse_declaration_number(country_code=period.country_code, number=number)
-    # The post and whether the number is taken, in one round trip (a rush declares thousands).
-    taken = QuotaRequest.objects.filter(
-        kind=RequestKind.DECLARATION, declaration_number=parsed.number
-    )
-    post = (
-        CustomsPost.objects.filter(code=parsed.post_code, country_code=period.country_code)
-        .annotate(taken=Exists(taken))
-        .first()
-    )
+    post = rules.posts.get(parsed.post_code)
     if post is None:
         raise InvalidInput(
             gettext("%(post_code)s is not a %(country_code)s customs post")
@@ -417,11 +427,6 @@ def _customs_post(*, period: QuotaPeriod, number: str, now: dt.datetime) -> tupl
             % {"registered_on": f"{parsed.registered_on:%d.%m.%Y}"},
             field="number",
         )
-    if getattr(post, "taken", False):
-        raise Conflict(
-            gettext("declaration %(number)s is already registered") % {"number": parsed.number},
-            field="number",
-        )
     return parsed.number, post
 
 
@@ -429,29 +434,20 @@ def _customs_post(*, period: QuotaPeriod, number: str, now: dt.datetime) -> tupl
 
 
 def _insert_request(request: QuotaRequest) -> None:
-    """Insert the request; a declaration number registered meanwhile is a Conflict on `number`.
+    """Insert the request; a declaration number already registered is a Conflict on `number`.
 
-    `_customs_post` already refused a number registered before, but two posts (or a retrying
-    client) registering the same number at the same moment both pass that read; the partial
-    unique index then lets one in and makes the other wait and fail. A savepoint keeps the
-    caller's transaction usable, and the failure becomes the same 409 as the early check
-    instead of an IntegrityError (a 500).
+    The partial unique index on declaration numbers decides, also when two posts (or a
+    retrying client) register the same number at the same moment: it lets one in and makes the
+    other wait, then insert nothing (`ON CONFLICT DO NOTHING`), which becomes the 409, never an
+    IntegrityError (a 500). The caller's transaction stays usable and is rolled back by the
+    Conflict, so nothing of the declaration is recorded.
     """
-    try:
-        with transaction.atomic():
-            request.save(force_insert=True)
-    except IntegrityError:
-        if request.declaration_number and (
-            QuotaRequest.objects.filter(
-                kind=RequestKind.DECLARATION, declaration_number=request.declaration_number
-            ).exists()
-        ):
-            raise Conflict(
-                gettext("declaration %(declaration_number)s is already registered")
-                % {"declaration_number": request.declaration_number},
-                field="number",
-            ) from None
-        raise
+    if not bulk.insert_unless_taken(request):
+        raise Conflict(
+            gettext("declaration %(declaration_number)s is already registered")
+            % {"declaration_number": request.declaration_number},
+            field="number",
+        )
 
 
 def _receive(
@@ -466,6 +462,7 @@ def _receive(
     number: str = "",
     post: CustomsPost | None = None,
     source: str = Source.MANUAL,
+    organisation_id: int | None = None,
 ) -> QuotaRequest:
     if channel not in Channel.values:
         raise InvalidInput(
@@ -485,7 +482,7 @@ def _receive(
         period=period,
         declarant=holder,
         submitted_by=cast(Any, user),
-        organisation=account_services.organisation_of(user),
+        organisation_id=organisation_id,
         channel=channel,
         kind=kind,
         declaration_number=number,
@@ -500,31 +497,37 @@ def _receive(
     vins, refusals = _refusals(
         period=period, declarant_data=declarant, declarant=holder, vehicles=vehicles, now=now
     )
+    # The vehicles as tuples in _VEHICLE_FIELDS order, streamed with COPY on PostgreSQL (no
+    # model instance per vehicle: a rush receives thousands a second).
     rows = [
-        RequestedVehicle(
-            request=request,
-            position=position,
-            vin=vin[:40],
-            make=vehicle.make.strip()[:60],
-            model=vehicle.model.strip()[:80],
-            powertrain=vehicle.powertrain.strip().upper()[:8],
-            model_year=vehicle.model_year,
-            battery_kwh=vehicle.battery_kwh,
-            tariff_code=vehicle.tariff_code.strip()[:16],
-            customs_value=vehicle.customs_value,
-            currency=vehicle.currency.strip().upper()[:3],
-            origin_country=vehicle.origin_country.strip().upper()[:2],
-            decision=Decision.PENDING if refusal is None else Decision.REFUSED,
-            reason="" if refusal is None else refusal.reason.value,
-            reason_detail="" if refusal is None else refusal.detail[:200],
-            decided_at=None if refusal is None else now,
+        (
+            request.pk,
+            position,
+            vin[:40],
+            vehicle.make.strip()[:60],
+            vehicle.model.strip()[:80],
+            vehicle.powertrain.strip().upper()[:8],
+            vehicle.model_year,
+            vehicle.battery_kwh,
+            vehicle.tariff_code.strip()[:16],
+            vehicle.customs_value,
+            vehicle.currency.strip().upper()[:3],
+            vehicle.origin_country.strip().upper()[:2],
+            Decision.PENDING.value if refusal is None else Decision.REFUSED.value,
+            "" if refusal is None else refusal.reason.value,
+            "" if refusal is None else refusal.detail[:200],
+            None if refusal is None else now,
         )
         for position, (vehicle, vin, refusal) in enumerate(
             zip(vehicles, vins, refusals, strict=True), start=1
         )
     ]
-    bulk.insert(rows=rows, fields=_VEHICLE_FIELDS)
-    refused = {r.vin: r.reason for r in rows if r.decision == Decision.REFUSED}
+    bulk.insert_values(model=RequestedVehicle, fields=_VEHICLE_FIELDS, rows=rows)
+    refused = {
+        vin[:40]: refusal.reason.value
+        for vin, refusal in zip(vins, refusals, strict=True)
+        if refusal is not None
+    }
     after = {
         "kind": kind.value,
         "declarant": holder.pk,
@@ -574,13 +577,16 @@ def register_declaration(
     resident or not a citizen, VIN, powertrain, tariff heading, drawn before, cap), or left
     pending for its window's settlement (`allocation.wait_for_decision`).
     """
-    if not account_services.has_role(user, Role.CUSTOMS):
+    customs, organisation_id = account_services.role_and_organisation_id(user, Role.CUSTOMS)
+    if not customs:
         raise PermissionDenied(gettext("only customs registers a declaration"))
     now = now or timezone.now()
-    period = get_period(period_id=period_id)
+    # The rules as read at most a second ago in this process (services.period_rules).
+    rules = period_rules(period_id=period_id)
+    period = rules.period
     _check_open(period=period, now=now)
     _check_vehicles(vehicles, declaration=True)
-    compact, post = _customs_post(period=period, number=number, now=now)
+    compact, post = _customs_post(rules=rules, number=number, now=now)
     return _receive(
         user=user,
         period=period,
@@ -592,6 +598,7 @@ def register_declaration(
         number=compact,
         post=post,
         source=source,
+        organisation_id=organisation_id,
     )
 
 
@@ -626,6 +633,7 @@ def reserve_units(
         )
     _check_open(period=period, now=now)
     _check_vehicles(vehicles, declaration=False)
+    organisation = account_services.organisation_of(user)
     return _receive(
         user=user,
         period=period,
@@ -635,6 +643,7 @@ def reserve_units(
         channel=channel,
         now=now,
         source=source,
+        organisation_id=organisation.pk if organisation is not None else None,
     )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,6 +41,7 @@ from kubat.quotas.enums import (
 from kubat.quotas.models import (
     AuditEvent,
     Certificate,
+    CustomsPost,
     PeriodBalance,
     QuotaPeriod,
     QuotaRequest,
@@ -183,6 +186,59 @@ def set_sub_quota(*, period: QuotaPeriod, declarant_class: str, volume: int) -> 
     sub.volume = volume
     sub.save(update_fields=["volume"])
     return sub
+
+
+# Period rules as declarations read them, per process, for at most RULES_TTL_S: a rush reads
+# them for every declaration (thousands a minute) and they change a few times a year. An edit
+# in this process is seen at once (the signals in apps.py forget the cache on every save of a
+# period, a sub-quota or a customs post); other processes see it within RULES_TTL_S. A period
+# closing at 10:00:00 may therefore take declarations until 10:00:01 in another process: the
+# closing time is checked against the rules as they were read.
+RULES_TTL_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRules:
+    """A period (without its balance, which only the settlement reads, under its lock) and the
+    customs posts of its country by code."""
+
+    period: QuotaPeriod
+    posts: dict[str, CustomsPost]
+    read_at: float
+
+
+_rules: dict[int, PeriodRules] = {}
+_rules_lock = threading.Lock()
+
+
+def period_rules(*, period_id: int) -> PeriodRules:
+    """The rules a declaration is checked against, read at most once a second per process
+    (two queries then). NotFound when the period does not exist."""
+    now = time.monotonic()
+    with _rules_lock:
+        cached = _rules.get(period_id)
+    if cached is not None and now - cached.read_at < RULES_TTL_S:
+        return cached
+    period = (
+        QuotaPeriod.objects.annotate(sub_quota_count=Count("sub_quotas"))
+        .filter(pk=period_id)
+        .first()
+    )
+    if period is None:
+        raise NotFound(
+            gettext("quota period %(period_id)s does not exist") % {"period_id": period_id}
+        )
+    posts = {p.code: p for p in CustomsPost.objects.filter(country_code=period.country_code)}
+    rules = PeriodRules(period=period, posts=posts, read_at=now)
+    with _rules_lock:
+        _rules[period_id] = rules
+    return rules
+
+
+def forget_period_rules(**_signal: Any) -> None:
+    """Drop every cached period's rules (a period, sub-quota or customs post was saved)."""
+    with _rules_lock:
+        _rules.clear()
 
 
 def get_period(*, period_id: int) -> QuotaPeriod:
