@@ -20,6 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import NinjaAPI
+from ninja.errors import ValidationError, ValidationErrorContext
+
+from kubat.core import validation
 
 ERROR = {
     "type": "object",
@@ -80,6 +83,13 @@ def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 class KubatAPI(NinjaAPI):
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext[Any]]
+    ) -> ValidationError:
+        """Ninja's 422, its messages in the reader's language (core.validation)."""
+        error = super().validation_error_from_error_contexts(error_contexts)
+        return ValidationError(validation.translated(list(error.errors)))
+
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> Any:

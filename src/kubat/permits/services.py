@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
+from kubat.core import validation
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
 from kubat.core.phrases import Phrase
 from kubat.permits import (
@@ -140,7 +141,9 @@ def parse_application(data: dict[str, object]) -> Application:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"])
         raise InvalidInput(
-            gettext("%(where)s: %(value1)s") % {"where": where, "value1": error["msg"]}, field=where
+            gettext("%(where)s: %(value1)s")
+            % {"where": where, "value1": validation.message(error)},
+            field=where,
         ) from None
 
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
-from kubat.core import csvsafe, jsonguard
+from kubat.core import csvsafe, jsonguard, validation
 from kubat.core.errors import InvalidInput, PermissionDenied
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import bounds, services
@@ -220,10 +220,11 @@ def _csv_where_and_field(candidate: _Candidate, loc: Sequence[int | str]) -> tup
 
 
 def _reason(error: Any) -> str:
-    """Pydantic's message, shortened where it would list forty enum values."""
+    """Pydantic's message in the reader's language, shortened where it would list forty enum
+    values."""
     if error["type"] == "enum":
-        return f"{error['input']!r} is not a known value"
-    return str(error["msg"])
+        return gettext("%(value)r is not a known value") % {"value": error["input"]}
+    return validation.message(error)
 
 
 def _json_candidates(text: str) -> list[_Candidate]:
