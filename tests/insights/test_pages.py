@@ -56,6 +56,15 @@ def test_every_chart_has_a_table_or_csv_behind_it(client, data):
         assert figures or page == "/insights/reliability/", page
 
 
+@pytest.mark.parametrize(
+    ("lang", "central"), [("", "central"), ("/ru", "центральный"), ("/kk", "орталық")]
+)
+def test_projection_scenarios_are_named_in_the_readers_language(client, data, lang, central):
+    body = client.get(lang + "/insights/projection/").content.decode()
+    assert f"<strong>{central}</strong>" in body
+    assert 'data-scenario="central"' in body  # the key stays the API's
+
+
 def test_the_portal_menu_links_to_insights(client, data):
     assert 'href="/insights/"' in client.get("/").content.decode()
 
