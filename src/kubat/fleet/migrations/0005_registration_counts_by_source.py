@@ -35,6 +35,31 @@ def count_registrations(apps, schema_editor):
     )
 
 
+def merge_sources(apps, schema_editor):
+    """Backwards: one row per key without the source, so the old unique constraint holds."""
+    RegistrationCount = apps.get_model("fleet", "RegistrationCount")
+    merged = {}
+    for row in RegistrationCount.objects.all():
+        key = (row.country_code, row.region, row.year, row.powertrain, row.model_id)
+        merged[key] = merged.get(key, 0) + row.vehicles
+    RegistrationCount.objects.all().delete()
+    RegistrationCount.objects.bulk_create(
+        (
+            RegistrationCount(
+                country_code=cc,
+                region=r,
+                year=y,
+                powertrain=p,
+                model_id=m,
+                source="manual",
+                vehicles=n,
+            )
+            for (cc, r, y, p, m), n in merged.items()
+        ),
+        batch_size=2000,
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("fleet", "0004_registration_counts"),
@@ -66,5 +91,5 @@ class Migration(migrations.Migration):
                 name="fleet_registrationcount_unique",
             ),
         ),
-        migrations.RunPython(count_registrations, migrations.RunPython.noop),
+        migrations.RunPython(count_registrations, merge_sources),
     ]
