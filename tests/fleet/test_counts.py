@@ -15,10 +15,10 @@ from tests.insights.factories import register
 MODELS = [("BYD", "Atto 3", "BEV"), ("Tesla", "Model 3", "BEV"), ("Unknown", "X", "PHEV")]
 
 
-def _counts() -> list[tuple[str, str, int, str, int, int]]:
+def _counts() -> list[tuple[str, str, int, str, int, str, int]]:
     return sorted(
         RegistrationCount.objects.exclude(vehicles=0).values_list(
-            "country_code", "region", "year", "powertrain", "model_id", "vehicles"
+            "country_code", "region", "year", "powertrain", "model_id", "source", "vehicles"
         )
     )
 
@@ -40,12 +40,14 @@ def test_maintained_registration_counts_equal_a_rebuild(seed: int) -> None:
                 country=rng.choice(["KG", "KZ"]),
                 region=rng.choice(["Chuy", "Osh", ""]),
                 on=f"{rng.randint(2022, 2026)}-03-01",
+                source=rng.choice(["import", "demo"]),
             )
         elif step < 0.8:
             registration = Registration.objects.get(pk=rng.choice(existing))
             registration.region = rng.choice(["Chuy", "Naryn"])
             registration.registered_on = dt.date(rng.randint(2022, 2026), 6, 1)
             registration.ev_model = None if rng.random() < 0.3 else registration.ev_model
+            registration.source = rng.choice([registration.source, "manual"])
             services.save_registration(registration=registration)
         else:
             services.delete_registration(
@@ -66,3 +68,14 @@ def test_a_refused_import_moves_no_count() -> None:
     )
     assert not report.ok
     assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_demo_data_in_a_fleet_is_known_from_the_counts() -> None:
+    register(2, country="KG", source="demo")
+    register(3, country="KZ")
+    assert services.has_demo_registrations(country_code="KG")
+    assert not services.has_demo_registrations(country_code="KZ")
+    for registration in Registration.objects.filter(country_code="KG"):
+        services.delete_registration(registration=registration)
+    assert not services.has_demo_registrations(country_code="KG")

@@ -24,6 +24,7 @@ def register(
     country: str = "KG",
     region: str = "Chuy",
     on: str = "2025-05-01",
+    source: str = "import",
 ) -> None:
     rows = [
         {
@@ -38,7 +39,7 @@ def register(
         }
         for _ in range(n)
     ]
-    report = fleet_services.import_registrations(rows=rows)
+    report = fleet_services.import_registrations(rows=rows, source=source)
     assert report.ok, report.rejected
 
 

@@ -27,6 +27,7 @@ PAGES = (
     "/insights/compatibility/",
     "/insights/corridors/",
     "/insights/siting/",
+    "/insights/reliability/",
 )
 LANGUAGES = {"": "en", "/ru": "ru", "/ky": "ky", "/kk": "kk"}
 

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from kubat.insights import selectors
+from kubat.insights import selectors, sources
 from tests.insights.factories import register, station
 
 STANDARDS = [
@@ -49,6 +49,7 @@ def _seed(rng: random.Random) -> None:
             powertrain=powertrain,
             region=rng.choice(REGIONS),
             on=f"{rng.randint(2021, 2026)}-0{rng.randint(1, 9)}-15",
+            source="demo" if rng.random() < 0.05 else "import",
         )
 
 
@@ -76,3 +77,13 @@ def test_compatibility_from_counters_equals_compatibility_from_rows(seed: int) -
         assert live == selectors.compatibility_for(
             country="KG", top_additions=top, stations_per_region=per_region, from_rows=True
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_dc_stations_from_location_columns_equal_dc_stations_from_connectors(seed: int) -> None:
+    _seed(random.Random(seed))
+    box = (41.0, 73.0, 42.0, 75.0)
+    assert sources.dc_stations_of(country_code="KG") == sources.dc_stations(country_code="KG")
+    assert sources.dc_stations_of(box=box) == sources.dc_stations(box=box)
+    assert sources.dc_stations_of(country_code="KG")

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -14,6 +15,7 @@ PAGES = (
     "/insights/compatibility/",
     "/insights/corridors/",
     "/insights/siting/",
+    "/insights/reliability/",
 )
 
 
@@ -42,6 +44,25 @@ def test_every_insights_page_renders_in_four_languages_with_its_figures(client, 
     assert 'id="insights-map-data"' in adequacy
     if lang == "/ru":
         assert "Как это считается" in adequacy
+
+
+def test_every_chart_has_a_table_or_csv_behind_it(client, data):
+    """Each figure (a chart or a map) carries its numbers: a table inside it or a CSV link."""
+    for page in PAGES:
+        body = client.get(page).content.decode()
+        figures = re.findall(r"<figure\b.*?</figure>", body, flags=re.S)
+        for figure in figures:
+            assert "<table" in figure or ".csv" in figure, (page, figure[:200])
+        assert figures or page == "/insights/reliability/", page
+
+
+@pytest.mark.parametrize(
+    ("lang", "central"), [("", "central"), ("/ru", "центральный"), ("/kk", "орталық")]
+)
+def test_projection_scenarios_are_named_in_the_readers_language(client, data, lang, central):
+    body = client.get(lang + "/insights/projection/").content.decode()
+    assert f"<strong>{central}</strong>" in body
+    assert 'data-scenario="central"' in body  # the key stays the API's
 
 
 def test_the_portal_menu_links_to_insights(client, data):

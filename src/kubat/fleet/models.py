@@ -125,14 +125,17 @@ class ProductionExport(models.Model):
 
 
 class RegistrationCount(models.Model):
-    """Registrations per country, region, year, powertrain and catalogue model, maintained.
+    """Registrations per country, region, year, powertrain, catalogue model and source,
+    maintained.
 
     Kept by the fleet's one write path (`fleet.services.import_registrations`, the admin through
     `fleet.services.save_registration` / `delete_registration`) so that insights reads a few
     hundred rows instead of grouping millions; `fleet.services.rebuild_registration_counts`
     recomputes it from the rows, and a test proves both agree. `model_id` is the EVModel's pk,
     0 when the registration's model is not in the catalogue (a plain integer, not a foreign
-    key, so that "unknown" is a value the unique constraint sees on every database).
+    key, so that "unknown" is a value the unique constraint sees on every database). `source`
+    is there so that "does this fleet hold demo data?", which every insights answer states, is
+    read from these rows too, not by searching the register.
     """
 
     country_code = models.CharField(max_length=2)
@@ -140,12 +143,13 @@ class RegistrationCount(models.Model):
     year = models.PositiveSmallIntegerField()
     powertrain = models.CharField(max_length=4, choices=Powertrain.choices)
     model_id = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=10, choices=Source.choices)
     vehicles = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = (
             models.UniqueConstraint(
-                fields=["country_code", "region", "year", "powertrain", "model_id"],
+                fields=["country_code", "region", "year", "powertrain", "model_id", "source"],
                 name="fleet_registrationcount_unique",
             ),
         )

@@ -3,7 +3,7 @@
 Services run inside the caller's transaction and never commit halfway. Every write of a
 registration goes through this module (`import_registrations`, `save_registration`,
 `delete_registration`), which keeps `RegistrationCount` (registrations per country, region,
-year, powertrain and model) in step, so insights never groups the registrations themselves.
+year, powertrain, model and source) in step, so insights never groups the registrations themselves.
 """
 
 from __future__ import annotations
@@ -188,7 +188,8 @@ def import_registrations(
 
 # --- Maintained counts: RegistrationCount ------------------------------------------------------
 
-CountKey = tuple[str, str, int, str, int]  # country, region, year, powertrain, model id (0: none)
+# country, region, year, powertrain, model id (0: none), source
+CountKey = tuple[str, str, int, str, int, str]
 
 
 def count_key(registration: Registration) -> CountKey:
@@ -199,6 +200,7 @@ def count_key(registration: Registration) -> CountKey:
         registration.registered_on.year,
         registration.powertrain,
         registration.ev_model_id or 0,
+        registration.source,
     )
 
 
@@ -212,9 +214,14 @@ def apply_registration_delta(delta: Mapping[CountKey, int]) -> None:
     for key, value in sorted(delta.items()):
         if value == 0:
             continue
-        country, region, year, powertrain, model_id = key
+        country, region, year, powertrain, model_id, source = key
         rows = RegistrationCount.objects.filter(
-            country_code=country, region=region, year=year, powertrain=powertrain, model_id=model_id
+            country_code=country,
+            region=region,
+            year=year,
+            powertrain=powertrain,
+            model_id=model_id,
+            source=source,
         )
         if rows.update(vehicles=F("vehicles") + value):
             continue
@@ -226,6 +233,7 @@ def apply_registration_delta(delta: Mapping[CountKey, int]) -> None:
                     year=year,
                     powertrain=powertrain,
                     model_id=model_id,
+                    source=source,
                     vehicles=value,
                 )
         except IntegrityError:
@@ -234,7 +242,7 @@ def apply_registration_delta(delta: Mapping[CountKey, int]) -> None:
 
 def save_registration(*, registration: Registration) -> None:
     """Save one registration edited by hand (the admin) and move its count if its region,
-    year, powertrain or model changed."""
+    year, powertrain, model or source changed."""
     delta: Counter[CountKey] = Counter({count_key(registration): 1})
     if registration.pk is not None:
         stored = Registration.objects.filter(pk=registration.pk).first()
@@ -262,7 +270,7 @@ def rebuild_registration_counts() -> int:
     RegistrationCount.objects.all().delete()
     rows = (
         Registration.objects.annotate(year=ExtractYear("registered_on"))
-        .values_list("country_code", "region", "year", "powertrain", "ev_model_id")
+        .values_list("country_code", "region", "year", "powertrain", "ev_model_id", "source")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -274,9 +282,10 @@ def rebuild_registration_counts() -> int:
                 year=year,
                 powertrain=powertrain,
                 model_id=model_id or 0,
+                source=source,
                 vehicles=n,
             )
-            for cc, region, year, powertrain, model_id, n in rows
+            for cc, region, year, powertrain, model_id, source, n in rows
         ),
         batch_size=2000,
     )
@@ -292,6 +301,14 @@ def registration_counts(*, country_code: str) -> list[tuple[str, int, str, int |
         .values_list("region", "year", "powertrain", "model_id", "vehicles")
     )
     return [(r, int(y), p, m or None, int(n)) for r, y, p, m, n in rows]
+
+
+def has_demo_registrations(*, country_code: str) -> bool:
+    """Whether a country's register holds generated demo rows, from the maintained counts (a
+    few hundred rows; the register itself has no index on source)."""
+    return RegistrationCount.objects.filter(
+        country_code=country_code, source=Source.DEMO, vehicles__gt=0
+    ).exists()
 
 
 def parse_registrations_csv(*, text: str) -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ its `computed_at` (the stored copy it used to serve was retired: see docs/insigh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext
@@ -65,7 +66,9 @@ def adequacy_for(
     return {
         "country": cc,
         "rules": rules.as_dict(),
-        "contains_demo_data": sources.fleet_has_demo(country_code=cc),
+        "contains_demo_data": (
+            sources.fleet_has_demo_from_rows if from_rows else sources.fleet_has_demo
+        )(country_code=cc),
         **report,
     }
 
@@ -92,11 +95,9 @@ def compatibility_for(
     else:
 
         def stations_of(
-            regions: frozenset[str], standards: frozenset[str], limit: int | None
-        ) -> list[sources.Station]:
-            return sources.dc_stations_with(
-                country_code=cc, regions=regions, standards=standards, limit=limit
-            )
+            requests: Sequence[compatibility.StationRequest],
+        ) -> list[list[sources.Station]]:
+            return sources.dc_stations_first(country_code=cc, requests=requests)
 
         report = compatibility.compatibility_by_sets(
             cohorts=sources.fleet_cohorts(country_code=cc),
@@ -108,7 +109,9 @@ def compatibility_for(
         )
     return {
         "country": cc,
-        "contains_demo_data": sources.fleet_has_demo(country_code=cc),
+        "contains_demo_data": (
+            sources.fleet_has_demo_from_rows if from_rows else sources.fleet_has_demo
+        )(country_code=cc),
         **report,
     }
 
@@ -134,7 +137,7 @@ def corridor_report(*, corridor: Corridor, max_distance_km: float | None = None)
     distance = (
         rules.corridor.max_distance_from_road_km if max_distance_km is None else max_distance_km
     )
-    stations = sources.dc_stations(box=line.box(margin_km=distance))
+    stations = sources.dc_stations_of(box=line.box(margin_km=distance))
     report = corridors.analyse(
         line,
         stations=stations,

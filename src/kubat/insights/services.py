@@ -358,7 +358,7 @@ def siting_inputs(
         total_weight=corridor_share * town_weight,
         step_km=step_km,
     )
-    stations = sources.dc_stations(country_code=cc)
+    stations = sources.dc_stations_of(country_code=cc)
     points = towns + road_points
     dropped = 0.0
     if uncovered_only:

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import ExtractYear
 
@@ -153,33 +155,124 @@ def dc_station_sets(*, country_code: str) -> list[tuple[str, frozenset[str], int
     return found
 
 
-def dc_stations_with(
-    *, country_code: str, regions: frozenset[str], standards: frozenset[str], limit: int | None
+STATION_COLUMNS = (
+    "pk",
+    "name",
+    "country_code",
+    "region",
+    "lat",
+    "lon",
+    "dc_standards",
+    "dc_kw",
+    "dc_max_kw",
+    "dc_points",
+    "source",
+)
+
+
+def _first_stations_sql() -> str:
+    """One `... ORDER BY id` subquery of dc_stations_first, with %s for country, region and
+    standards (the limit is appended). Written once from the model's column names: compiling
+    a queryset per subquery cost more than the whole statement took to run."""
+    quote = connection.ops.quote_name
+    column = {f.name: str(f.column) for f in Location._meta.concrete_fields}
+    column["pk"] = column["id"]
+    where = " AND ".join(
+        f"{quote(column[name])} = %s" for name in ("country_code", "region", "dc_standards")
+    )
+    return (
+        f"SELECT {', '.join(quote(column[c]) for c in STATION_COLUMNS)}"
+        f" FROM {quote(Location._meta.db_table)}"
+        f" WHERE {where} AND {quote(column['dc_points'])} > 0"
+        f" ORDER BY {quote(column['pk'])}"
+    )
+
+
+def dc_stations_first(
+    *,
+    country_code: str,
+    requests: Sequence[tuple[frozenset[str], frozenset[str], int | None]],
+    per_statement: int = 100,
+) -> list[list[Station]]:
+    """For each (region spellings, DC standards, limit): the public DC stations of those regions
+    whose in-service DC standards are exactly those, in location id order, at most `limit`
+    (None: all). One statement for up to `per_statement` requests.
+
+    Each (spelling, standards) is its own `... ORDER BY id LIMIT n` subquery, glued by UNION
+    ALL: on the registry's (country, region, DC standards, id) index each is an ordered range
+    that stops after n rows, so the batch costs the same at a thousand stations as at a
+    million, and one round trip instead of one per set. (`region IN (...)` would make
+    PostgreSQL sort every match; a subquery in FROM is how SQLite allows LIMIT in a UNION.)
+    """
+    subquery = _first_stations_sql()
+    parts: list[tuple[int, str, list[Any]]] = []
+    for index, (regions, standards, limit) in enumerate(requests):
+        key = STANDARD_SEPARATOR.join(sorted(standards))
+        sql = subquery if limit is None else f"{subquery} LIMIT {int(limit)}"
+        parts.extend((index, sql, [country_code, region, key]) for region in sorted(regions))
+    found: list[list[Station]] = [[] for _ in requests]
+    with connection.cursor() as cursor:
+        for at in range(0, len(parts), per_statement):
+            chunk = parts[at : at + per_statement]
+            cursor.execute(
+                " UNION ALL ".join(
+                    f"SELECT {index} AS request, q{n}.* FROM ({sql}) q{n}"
+                    for n, (index, sql, _) in enumerate(chunk)
+                ),
+                [p for _, _, params in chunk for p in params],
+            )
+            for index, *row in cursor.fetchall():
+                found[index].append(_station(*row))
+    for (regions, _, limit), stations in zip(requests, found, strict=True):
+        if len(regions) > 1:  # spellings of one region: merge their lists by id
+            stations.sort(key=lambda s: s.location_id)
+            if limit is not None:
+                del stations[limit:]
+    return found
+
+
+def dc_stations_of(
+    *,
+    country_code: str | None = None,
+    box: tuple[float, float, float, float] | None = None,
 ) -> list[Station]:
-    """The public DC stations of `regions` whose in-service DC standards are exactly
-    `standards`, in location id order, at most `limit` (an index lookup on Location)."""
-    rows = Location.objects.filter(
-        country_code=country_code,
-        region__in=sorted(regions),
-        dc_standards=STANDARD_SEPARATOR.join(sorted(standards)),
-        dc_points__gt=0,
-    ).order_by("pk")
-    return [_station(loc) for loc in (rows if limit is None else rows[:limit])]
+    """`dc_stations` read from the DC station columns the registry keeps on each location (one
+    table, no join through EVSEs and connectors): what corridors and siting use."""
+    rows = Location.objects.exclude(dc_standards="").filter(dc_points__gt=0)
+    if country_code:
+        rows = rows.filter(country_code=country_code)
+    if box:
+        south, west, north, east = box
+        rows = rows.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
+    return [_station(*row) for row in rows.order_by("pk").values_list(*STATION_COLUMNS)]
 
 
-def _station(location: Location) -> Station:
+def _station(
+    pk: int,
+    name: str,
+    country_code: str,
+    region: str,
+    lat: float,
+    lon: float,
+    dc_standards: str,
+    dc_kw: float,
+    dc_max_kw: float,
+    dc_points: int,
+    source: str,
+) -> Station:
+    """A Station from a Location row's STATION_COLUMNS (its maintained DC station columns)."""
     return Station(
-        location_id=location.pk,
-        name=location.name,
-        country_code=location.country_code,
-        region=location.region,
-        lat=location.lat,
-        lon=location.lon,
-        standards=frozenset(location.dc_standards.split(STANDARD_SEPARATOR)),
-        dc_kw=location.dc_kw,
-        max_point_kw=location.dc_max_kw,
-        dc_points=location.dc_points,
-        demo=location.source == RegistrySource.DEMO,
+        location_id=pk,
+        name=name,
+        country_code=country_code,
+        region=region,
+        lat=lat,
+        lon=lon,
+        standards=frozenset(dc_standards.split(STANDARD_SEPARATOR)),
+        dc_kw=dc_kw,
+        max_point_kw=dc_max_kw,
+        dc_points=dc_points,
+        demo=source == RegistrySource.DEMO,
     )
 
 
@@ -197,6 +290,12 @@ def model_inlets() -> dict[int, dict[str, Any]]:
 
 
 def fleet_has_demo(*, country_code: str) -> bool:
+    """Whether the country's fleet holds demo registrations, from the fleet's counts."""
+    return fleet_services.has_demo_registrations(country_code=country_code)
+
+
+def fleet_has_demo_from_rows(*, country_code: str) -> bool:
+    """The same, by searching the registrations (the reference the counts are checked with)."""
     return Registration.objects.filter(country_code=country_code, source="demo").exists()
 
 
@@ -252,7 +351,9 @@ def dc_stations(
     box: tuple[float, float, float, float] | None = None,
 ) -> list[Station]:
     """Published locations with DC EVSEs in service, optionally in a (south, west, north, east)
-    box in WGS84 degrees; standards are those of the DC connectors of those EVSEs."""
+    box in WGS84 degrees; standards are those of the DC connectors of those EVSEs. Computed
+    from the connectors: the reference `dc_stations_of` (the maintained columns) is checked
+    against."""
     connectors = Connector.objects.filter(
         power_type=PowerType.DC, evse__location__publish=True
     ).exclude(evse__status__in=NOT_SUPPLY)

@@ -74,19 +74,21 @@ def registry_counters() -> list[str]:
     return problems[:100]
 
 
-def _fleet_counts() -> dict[tuple[str, str, int, str, int], int]:
+def _fleet_counts() -> dict[tuple[str, str, int, str, int, str], int]:
     return {
-        (cc, region, year, powertrain, model): n
-        for cc, region, year, powertrain, model, n in RegistrationCount.objects.exclude(
+        (cc, region, year, powertrain, model, source): n
+        for cc, region, year, powertrain, model, source, n in RegistrationCount.objects.exclude(
             vehicles=0
-        ).values_list("country_code", "region", "year", "powertrain", "model_id", "vehicles")
+        ).values_list(
+            "country_code", "region", "year", "powertrain", "model_id", "source", "vehicles"
+        )
     }
 
 
 def fleet_counts() -> list[str]:
     """Maintained registration counts that differ from a rebuild (the rebuild is rolled back)."""
     maintained = _fleet_counts()
-    rebuilt: dict[tuple[str, str, int, str, int], int] = {}
+    rebuilt: dict[tuple[str, str, int, str, int, str], int] = {}
     try:
         with transaction.atomic():
             fleet_services.rebuild_registration_counts()
