@@ -22,7 +22,7 @@ from shapely.ops import linemerge
 
 from kubat.core import csvsafe
 from kubat.core.countries import to_alpha2
-from kubat.core.errors import InvalidInput, KubatError
+from kubat.core.errors import Conflict, InvalidInput, KubatError
 from kubat.insights import sources
 from kubat.insights.models import (
     CandidateSite,
@@ -368,8 +368,8 @@ def siting_inputs(
                         "origin": "corridor_gap",
                     }
                 )
-    if len(candidates) > MAX_CANDIDATES:
-        raise InvalidInput(f"more than {MAX_CANDIDATES} candidates; choose a batch", field="batch")
+    if len(candidates) > MAX_CANDIDATES:  # what the registry holds now, not the request: 409
+        raise Conflict(f"more than {MAX_CANDIDATES} candidates; choose a batch", field="batch")
     return {
         "country": cc,
         "candidates": candidates,
@@ -402,14 +402,16 @@ def solve_siting(
 
     if model not in ("covering", "p_median"):
         raise InvalidInput("must be covering or p_median", field="model")
+    # Candidates and demand come from the data held (permits, uploads, fleet, network), not from
+    # the request: a well-formed request the data cannot answer is a Conflict (409), not a 400.
     if not candidates:
-        raise InvalidInput(
+        raise Conflict(
             "no candidate sites (no permits in progress, upload, or gap)", field="candidates"
         )
     if not demand_points:
-        raise InvalidInput("no demand left to serve", field="demand")
+        raise Conflict("no demand left to serve", field="demand")
     if len(demand_points) > MAX_DEMAND_POINTS:
-        raise InvalidInput(f"more than {MAX_DEMAND_POINTS} demand points", field="demand")
+        raise Conflict(f"more than {MAX_DEMAND_POINTS} demand points", field="demand")
     instance = siting.Instance.build(
         [(c["lat"], c["lon"]) for c in candidates],
         [(p.lat, p.lon, p.weight) for p in demand_points],
