@@ -390,6 +390,8 @@ MIDDLEWARE.insert(
 # number beyond ±2^53 gets 400 (OCPI 2001) naming the field.
 KUBAT_MAX_BODY_BYTES = int(os.environ.get("KUBAT_MAX_BODY_BYTES", 2 * 1024 * 1024))
 KUBAT_IMPORT_MAX_BYTES = int(os.environ.get("KUBAT_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+# Rows (CSV: connectors) or objects (JSON: locations) in one import file (registry.imports).
+KUBAT_IMPORT_MAX_ROWS = int(os.environ.get("KUBAT_IMPORT_MAX_ROWS", 100_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KUBAT_MAX_BODY_BYTES, 2621440)
 MIDDLEWARE.insert(
     MIDDLEWARE.index("kubat.core.middleware.RefuseNulMiddleware"),

@@ -129,3 +129,137 @@ def test_a_file_that_is_not_csv_is_refused_naming_the_file():
     with pytest.raises(InvalidInput, match="not a CSV file") as refused:
         import_locations(text=text, fmt="csv", source="import")
     assert refused.value.field == "file"
+
+
+# The file as a whole (issue 10) ---------------------------------------------------------------
+
+
+def _csv(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _exported_rows() -> list[list[str]]:
+    """The export of one location with two EVSEs, the first with two connectors, as rows."""
+    save(
+        location_data(
+            ocpi_id="A",
+            evses=[
+                evse("A-1", connector("1"), connector("2", "IEC_62196_T2_COMBO")),
+                evse("A-2", connector("1")),
+            ],
+        )
+    )
+    rows = _rows(_export_csv())
+    Location.objects.all().delete()
+    return rows
+
+
+def test_a_column_given_twice_is_refused_naming_it():
+    rows = _exported_rows()
+    header = rows[0]
+    rows = [[*row, row[header.index("city")]] for row in rows]
+    with pytest.raises(InvalidInput, match="appears twice") as refused:
+        import_locations(text=_csv(rows), fmt="csv", source="import")
+    assert refused.value.field == "city"
+    assert Location.objects.count() == 0
+
+
+def test_an_unknown_column_is_refused_naming_it():
+    rows = _exported_rows()
+    rows = [[*rows[0], "postal_cod"], *([*row, "720001"] for row in rows[1:])]
+    with pytest.raises(InvalidInput, match="unknown column") as refused:
+        import_locations(text=_csv(rows), fmt="csv", source="import")
+    assert refused.value.field == "postal_cod"
+
+
+@pytest.mark.parametrize(("fmt", "text"), [("csv", ",".join(exchange.CSV_COLUMNS)), ("json", "[]")])
+def test_a_file_with_nothing_to_import_is_refused_naming_the_file(fmt, text):
+    with pytest.raises(InvalidInput, match="nothing to import") as refused:
+        import_locations(text=text, fmt=fmt, source="import")
+    assert refused.value.field == "file"
+
+
+def test_a_file_over_the_row_limit_is_refused_naming_the_file(settings):
+    settings.KUBAT_IMPORT_MAX_ROWS = 2
+    rows = _exported_rows()
+    assert len(rows) == 4  # the header and three connectors
+    with pytest.raises(InvalidInput, match="more than 2 rows") as refused:
+        import_locations(text=_csv(rows), fmt="csv", source="import")
+    assert refused.value.field == "file"
+    objects = json.dumps([location_data(ocpi_id=i) for i in ("J1", "J2", "J3")])
+    with pytest.raises(InvalidInput, match="more than 2"):
+        import_locations(text=objects, fmt="json", source="import")
+    assert Location.objects.count() == 0
+
+
+def test_rows_of_one_location_or_evse_that_disagree_are_rejected_naming_row_and_column():
+    rows = _exported_rows()
+    header = rows[0]
+    rows[2][header.index("location_name")] = "Another name"  # row 3: the location's second row
+    rows[3][header.index("evse_status")] = "OUTOFORDER"  # row 4: EVSE A-2's only row, fine
+    rows[2][header.index("evse_status")] = "OUTOFORDER"  # also row 3, but one reason a row
+    with pytest.raises(ImportRejected) as rejected:
+        import_locations(text=_csv(rows), fmt="csv", source="import")
+    assert [(r.where, r.field) for r in rejected.value.report.rejected] == [
+        ("row 3", "location_name")
+    ]
+    assert "row 2" in rejected.value.report.rejected[0].reason
+    assert Location.objects.count() == 0
+
+
+def test_an_evse_row_that_disagrees_with_the_evses_first_row_is_rejected():
+    rows = _exported_rows()
+    header = rows[0]
+    rows[2][header.index("evse_status")] = "OUTOFORDER"  # row 3: EVSE A-1's second connector
+    with pytest.raises(ImportRejected) as rejected:
+        import_locations(text=_csv(rows), fmt="csv", source="import")
+    assert [(r.where, r.field) for r in rejected.value.report.rejected] == [
+        ("row 3", "evse_status")
+    ]
+
+
+def test_a_connector_given_on_two_rows_is_rejected_naming_the_second_row():
+    rows = _exported_rows()
+    rows.append(list(rows[1]))
+    with pytest.raises(ImportRejected) as rejected:
+        import_locations(text=_csv(rows), fmt="csv", source="import")
+    [only] = rejected.value.report.rejected
+    assert (only.where, only.field) == ("row 5", "connector_id")
+    assert "already given at row 2" in only.reason
+    assert Location.objects.count() == 0
+
+
+def test_an_evse_uid_given_twice_in_a_location_is_rejected_not_a_500():
+    """Two EVSEs under one uid (any case, as OCPI compares CiStrings) broke the unique key."""
+    data = location_data(ocpi_id="J1", evses=[evse("E-1"), evse("e-1")])
+    with pytest.raises(ImportRejected) as rejected:
+        import_locations(text=json.dumps(data), fmt="json", source="import")
+    [only] = rejected.value.report.rejected
+    assert (only.where, only.field) == ("object 0", "evses.1.uid")
+    assert Location.objects.count() == 0
+
+
+def test_a_connector_id_given_twice_in_an_evse_is_rejected_not_a_500():
+    data = location_data(ocpi_id="J1", evses=[evse("E-1", connector("1"), connector("1"))])
+    with pytest.raises(ImportRejected) as rejected:
+        import_locations(text=json.dumps(data), fmt="json", source="import")
+    assert rejected.value.report.rejected[0].field == "evses.0.connectors.1.id"
+
+
+def test_import_command_refuses_a_file_over_the_size_limit_before_reading_it(
+    tmp_path, settings, monkeypatch
+):
+    settings.KUBAT_IMPORT_MAX_BYTES = 100
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps([location_data(ocpi_id="J1")]))
+
+    def never(*args, **kwargs):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(type(big), "read_text", never)
+    with pytest.raises(CommandError, match="more than 100 accepted") as refused:
+        call_command("import", str(big), stdout=io.StringIO(), stderr=io.StringIO())
+    assert refused.value.returncode == 2
+    assert Location.objects.count() == 0

@@ -9,7 +9,7 @@ from kubat.accounts import services as account_services
 from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
 from kubat.registry.models import Location
-from tests.registry.factories import location_data, party, save
+from tests.registry.factories import connector, evse, location_data, party, save
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,22 @@ def test_a_body_for_another_path_is_refused_naming_the_field(client):
     assert response.json()["field"] == "id"
 
 
+def test_an_evse_uid_given_twice_is_400_naming_it_not_a_500(client):
+    """Both EVSEs were written under the one uid: the unique key failed (IntegrityError)."""
+    token = _operator_token("mine", "KG*MIN")
+    data = location_data(party="KG*MIN", ocpi_id="X1", evses=[evse("E1"), evse("E1")])
+    response = _put(client, token, data)
+    assert response.status_code == 400
+    assert response.json()["field"] == "evses.1.uid"
+    twice = location_data(
+        party="KG*MIN", ocpi_id="X1", evses=[evse("E1", connector("1"), connector("1"))]
+    )
+    response = _put(client, token, twice)
+    assert response.status_code == 400
+    assert response.json()["field"] == "evses.0.connectors.1.id"
+    assert not Location.objects.exists()
+
+
 def test_a_malformed_body_is_422_naming_the_field(client):
     token = _operator_token("mine", "KG*MIN")
     data = location_data(party="KG*MIN", ocpi_id="X1")
@@ -106,6 +122,8 @@ def test_import_over_the_api_is_all_or_nothing_and_scoped_to_the_operator(client
     )
     assert response.status_code == 400
     assert response.json()["rejected"][0]["where"] == "object 1"
+    assert response.json()["code"] == "invalid"
+    assert response.json()["field"] == response.json()["rejected"][0]["field"]
     assert not Location.objects.filter(ocpi_id="C").exists()
 
 

@@ -10,6 +10,7 @@ the cursor and the number shown to the user all come from the same formula.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext
@@ -69,6 +70,23 @@ def parse_number(text: str, *, field: str, low: float, high: float) -> float:
     return value
 
 
+# A coordinate in a query is a plain decimal, as maps and clients write one: no exponent, sign
+# "+", spaces or digit separators (float() reads all of those). kubat.core.apischema publishes
+# the same form, so the API document and the parser agree on every value.
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def parse_coordinate(text: str, *, field: str, low: float, high: float) -> float:
+    """A plain decimal from `low` to `high` degrees; InvalidInput naming `field` otherwise."""
+    if not _DECIMAL.fullmatch(text):
+        raise InvalidInput(
+            gettext("must be a decimal number from %(low)s to %(high)s")
+            % {"low": f"{low:g}", "high": f"{high:g}"},
+            field=field,
+        )
+    return parse_number(text, field=field, low=low, high=high)
+
+
 def parse_bbox(text: str, *, field: str = "bbox") -> BBox:
     """`minlon,minlat,maxlon,maxlat` in decimal degrees, each minimum at most its maximum."""
     parts = text.split(",")
@@ -77,8 +95,8 @@ def parse_bbox(text: str, *, field: str = "bbox") -> BBox:
             gettext("expected minlon,minlat,maxlon,maxlat, got %(text)r") % {"text": text},
             field=field,
         )
-    min_lon, max_lon = (parse_number(parts[i], field=field, low=-180, high=180) for i in (0, 2))
-    min_lat, max_lat = (parse_number(parts[i], field=field, low=-90, high=90) for i in (1, 3))
+    min_lon, max_lon = (parse_coordinate(parts[i], field=field, low=-180, high=180) for i in (0, 2))
+    min_lat, max_lat = (parse_coordinate(parts[i], field=field, low=-90, high=90) for i in (1, 3))
     if min_lon > max_lon or min_lat > max_lat:
         raise InvalidInput(gettext("a minimum is above its maximum"), field=field)
     return BBox(min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
@@ -89,6 +107,6 @@ def parse_lat_lon(text: str, *, field: str) -> tuple[float, float]:
     parts = text.split(",")
     if len(parts) != 2:
         raise InvalidInput(gettext("expected lat,lon, got %(text)r") % {"text": text}, field=field)
-    lat = parse_number(parts[0], field=field, low=-90, high=90)
-    lon = parse_number(parts[1], field=field, low=-180, high=180)
+    lat = parse_coordinate(parts[0], field=field, low=-90, high=90)
+    lon = parse_coordinate(parts[1], field=field, low=-180, high=180)
     return lat, lon

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from kubat.core import apischema
 from kubat.core.countries import to_alpha2
 from kubat.fleet import services
 from kubat.fleet.models import EVModel
@@ -66,13 +67,13 @@ def list_models(request: HttpRequest) -> Any:
 
 
 @router.get("/production", response=list[ProductionOut])
-def list_production(request: HttpRequest, country: str | None = None) -> Any:
+def list_production(request: HttpRequest, country: apischema.CountryOrBlank | None = None) -> Any:
     """Domestic production per maker and year against plan, per model, with the home market
     and the exports by destination country (public)."""
     return services.production_report(country_code=country)
 
 
 @router.get("/registrations/{country}/by-year")
-def registrations_by_year(request: HttpRequest, country: str) -> list[dict[str, Any]]:
+def registrations_by_year(request: HttpRequest, country: apischema.Country) -> list[dict[str, Any]]:
     """Registered EVs per year and origin for one country (public, counts only)."""
     return services.fleet_by_year(country_code=to_alpha2(country))

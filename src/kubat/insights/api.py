@@ -7,23 +7,50 @@ the field (the one /api/v1 handler renders `KubatError`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import GetJsonSchemaHandler, Strict, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from kubat.accounts import services as account_services
 from kubat.accounts.auth import token_or_session
 from kubat.accounts.roles import Role
+from kubat.core import apischema
 from kubat.core.errors import InvalidInput, PermissionDenied
+from kubat.insights import projection as projection_model
 from kubat.insights import selectors, services, sources
 from kubat.insights.models import SitingRun
+from kubat.registry import services as registry_services
 from kubat.registry.reliability import Period
+from kubat.registry.selectors import MAX_ID
 
 router = Router(tags=["insights"])
+
+# The ranges the handlers and services below check themselves (400 naming the field), declared
+# for the OpenAPI document.
+Year = Annotated[int, apischema.integer(1990, 2100)]
+
+
+@dataclass(frozen=True, slots=True)
+class YearsAhead:
+    """An integer from this year to `years` ahead, the year taken when the document is built."""
+
+    years: int
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        this_year = sources.today().year
+        schema.update(minimum=this_year, maximum=this_year + self.years)
+        return schema
 
 
 def _year(value: int | None) -> int | None:
@@ -33,7 +60,9 @@ def _year(value: int | None) -> int | None:
 
 
 @router.get("/adequacy/{country}")
-def adequacy(request: HttpRequest, country: str, year: int | None = None) -> dict[str, Any]:
+def adequacy(
+    request: HttpRequest, country: apischema.Country, year: Year | None = None
+) -> dict[str, Any]:
     """Need (fleet-based rule of the profile) against public kW in service, per region and year.
 
     `gap_kw` = need - installed (positive: short). PLANNED and REMOVED EVSEs and unpublished
@@ -47,7 +76,11 @@ def adequacy(request: HttpRequest, country: str, year: int | None = None) -> dic
 
 
 @router.get("/compatibility/{country}")
-def compatibility(request: HttpRequest, country: str, top: int = 10) -> dict[str, Any]:
+def compatibility(
+    request: HttpRequest,
+    country: apischema.Country,
+    top: Annotated[int, apischema.integer(1, 500)] = 10,
+) -> dict[str, Any]:
     """Per region: share of the fleet that can fast-charge at public DC stations, the cohorts
     left out, each station's reach, and the connector additions that would serve most cars."""
     if not 1 <= top <= 500:
@@ -67,7 +100,7 @@ class CorridorOut(Schema):
 
 
 class CorridorQuery(Schema):
-    country: str | None = None
+    country: apischema.CountryOrBlank | None = None
 
 
 @router.get("/corridors", response=list[CorridorOut])
@@ -87,7 +120,12 @@ def corridors(request: HttpRequest, filters: Query[CorridorQuery]) -> Any:
 
 
 @router.get("/corridors/{code}")
-def corridor(request: HttpRequest, code: str, max_distance_km: float | None = None) -> Any:
+def corridor(
+    request: HttpRequest,
+    code: str,
+    max_distance_km: Annotated[float, apischema.number(exclusive_minimum=0, maximum=50)]
+    | None = None,
+) -> Any:
     """DC pools along the corridor (linear referencing in UTM metres), gaps per direction
     longer than the profile's rule, pools below the power rule, passes with range factors."""
     if max_distance_km is not None and not 0 < max_distance_km <= 50:
@@ -99,12 +137,12 @@ def corridor(request: HttpRequest, code: str, max_distance_km: float | None = No
     )
 
 
-class SitingIn(Schema):
+class SitingIn(apischema.Body):
     model: Literal["covering", "p_median"] = "covering"
-    stations: int = 10
-    radius_km: float = 30.0
-    batch: str | None = None
-    time_limit_s: float = 30.0
+    stations: Annotated[int, apischema.integer(1, 500)] = 10
+    radius_km: Annotated[float, apischema.number(minimum=1, maximum=300)] = 30.0
+    batch: str | None = Field(None, description="only the candidates uploaded as this batch")
+    time_limit_s: Annotated[float, apischema.number(minimum=0.1, maximum=120)] = 30.0
 
 
 def _run_out(run: SitingRun, *, full: bool) -> dict[str, Any]:
@@ -127,7 +165,7 @@ def _run_out(run: SitingRun, *, full: bool) -> dict[str, Any]:
 
 
 @router.get("/siting/{country}")
-def siting_runs(request: HttpRequest, country: str) -> list[dict[str, Any]]:
+def siting_runs(request: HttpRequest, country: apischema.Country) -> list[dict[str, Any]]:
     """The newest stored run of each model (covering, p_median) for a country, without the
     candidate list (see /siting/runs/{id})."""
     return [_run_out(r, full=False) for r in selectors.latest_runs(country=country)]
@@ -141,7 +179,7 @@ def siting_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
 
 
 @router.post("/siting/{country}", auth=token_or_session, response={201: dict[str, Any]})
-def run_siting(request: HttpRequest, country: str, body: SitingIn) -> Any:
+def run_siting(request: HttpRequest, country: apischema.Country, body: SitingIn) -> Any:
     """Solve a siting model now (greedy, then HiGHS within `time_limit_s`) and store the run.
 
     Maximal covering: at most `stations` new stations, demand within `radius_km` counts as
@@ -161,7 +199,10 @@ def run_siting(request: HttpRequest, country: str, body: SitingIn) -> Any:
 
 @router.post("/candidates/{country}", auth=token_or_session, response={201: dict[str, Any]})
 def upload_candidates(
-    request: HttpRequest, country: str, batch: Form[str], file: File[UploadedFile]
+    request: HttpRequest,
+    country: apischema.Country,
+    batch: Form[apischema.Slug],
+    file: File[UploadedFile],
 ) -> Any:
     """Candidate sites from a CSV (columns name, lat, lon in WGS84 degrees), all or none; a
     batch of the same name is replaced. A bad line is a 400 naming the line and field."""
@@ -174,19 +215,42 @@ def upload_candidates(
 
 
 @router.get("/projection/{country}")
-def projection(request: HttpRequest, country: str, horizon: int = 2035) -> dict[str, Any]:
+def projection(
+    request: HttpRequest,
+    country: apischema.Country,
+    horizon: Annotated[int, YearsAhead(30)] = 2035,
+) -> dict[str, Any]:
     """The stock-flow fleet projection under the low, central and high scenarios: stock,
     additions, retirements, kW needed and the supply if nothing changes, per year, and the
     year the network falls below its target."""
     return selectors.projection_for(country=country, horizon=horizon)
 
 
-class ScenarioIn(Schema):
-    parameters: dict[str, float]
+class ScenarioIn(apischema.Body):
+    parameters: Annotated[
+        dict[str, Annotated[float, Strict()]],
+        WithJsonSchema(
+            {
+                "type": "object",
+                "properties": {
+                    key: {"type": "number", "minimum": low, "maximum": high}
+                    for key, (low, high) in projection_model.LIMITS.items()
+                },
+                "additionalProperties": False,
+            }
+        ),
+    ]
+
+
+ScenarioName = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": list(services.SCENARIO_NAMES)})
+]
 
 
 @router.put("/projection/{country}/{name}", auth=token_or_session)
-def edit_scenario(request: HttpRequest, country: str, name: str, body: ScenarioIn) -> Any:
+def edit_scenario(
+    request: HttpRequest, country: apischema.Country, name: ScenarioName, body: ScenarioIn
+) -> Any:
     """The secretariat edits one scenario's parameters (see the projection model's limits)."""
     if not account_services.has_role(request.user, Role.SECRETARIAT):
         raise PermissionDenied(gettext("only the secretariat edits projection scenarios"))
@@ -204,6 +268,22 @@ def edit_scenario(request: HttpRequest, country: str, name: str, body: ScenarioI
     }
 
 
+# registry.reliability.Period's ranges; a party key as registry.services.parse_party_key reads it.
+ReliabilityYear = Annotated[int, apischema.integer(2000, 2100)]
+EvseId = Annotated[int, apischema.integer(1, MAX_ID)]
+Month = Annotated[int, apischema.integer(1, 12)]
+PartyKeyOrBlank = Annotated[
+    str,
+    apischema.pattern(
+        apischema.SPACE
+        + registry_services.PARTY_KEY_PATTERN.removeprefix("^").removesuffix("$")
+        + apischema.SPACE,
+        "a party key: KG*ECH",
+        blank=True,
+    ),
+]
+
+
 def _period(year: int | None, month: int | None) -> Period:
     if year is None:
         year = sources.today().year
@@ -212,7 +292,10 @@ def _period(year: int | None, month: int | None) -> Period:
 
 @router.get("/reliability/{country}")
 def reliability_scorecards(
-    request: HttpRequest, country: str, year: int | None = None, month: int | None = None
+    request: HttpRequest,
+    country: apischema.Country,
+    year: ReliabilityYear | None = None,
+    month: Month | None = None,
 ) -> dict[str, Any]:
     """Operator scorecards: reliability by UK PCPR 2023 reg. 7 (UNKNOWN, BLOCKED and time
     without data count as reliable), the strict figure (only working time), utilisation (share
@@ -236,15 +319,19 @@ def reliability_scorecards(
 @router.get("/reliability")
 def reliability_figure(
     request: HttpRequest,
-    year: int | None = None,
-    month: int | None = None,
-    operator: str | None = None,
-    country: str | None = None,
+    year: ReliabilityYear | None = None,
+    month: Month | None = None,
+    operator: PartyKeyOrBlank | None = None,
+    country: apischema.CountryOrBlank | None = None,
     region: str | None = None,
-    evse: int | None = None,
+    evse: EvseId | None = None,
     rapid: bool = False,
 ) -> dict[str, Any]:
     """One figure for an operator (`KG*ECH`), a country and region, an EVSE (its id) or all."""
+    if evse is not None and not 1 <= evse <= MAX_ID:  # no EVSE has it; SQL would overflow
+        raise InvalidInput(
+            gettext("an EVSE id is from 1 to %(max)s") % {"max": MAX_ID}, field="evse"
+        )
     return selectors.reliability_for(
         period=_period(year, month),
         operator=operator,

@@ -23,7 +23,7 @@ from shapely.ops import linemerge
 
 from kubat.core import csvsafe
 from kubat.core.countries import to_alpha2
-from kubat.core.errors import InvalidInput, KubatError
+from kubat.core.errors import Conflict, InvalidInput, KubatError
 from kubat.insights import sources
 from kubat.insights.models import (
     CandidateSite,
@@ -398,8 +398,8 @@ def siting_inputs(
                         "origin": "corridor_gap",
                     }
                 )
-    if len(candidates) > MAX_CANDIDATES:
-        raise InvalidInput(
+    if len(candidates) > MAX_CANDIDATES:  # what the registry holds now, not the request: 409
+        raise Conflict(
             gettext("more than %(max_candidates)s candidates; choose a batch")
             % {"max_candidates": MAX_CANDIDATES},
             field="batch",
@@ -436,15 +436,17 @@ def solve_siting(
 
     if model not in ("covering", "p_median"):
         raise InvalidInput(gettext("must be covering or p_median"), field="model")
+    # Candidates and demand come from the data held (permits, uploads, fleet, network), not from
+    # the request: a well-formed request the data cannot answer is a Conflict (409), not a 400.
     if not candidates:
-        raise InvalidInput(
+        raise Conflict(
             gettext("no candidate sites (no permits in progress, upload, or gap)"),
             field="candidates",
         )
     if not demand_points:
-        raise InvalidInput(gettext("no demand left to serve"), field="demand")
+        raise Conflict(gettext("no demand left to serve"), field="demand")
     if len(demand_points) > MAX_DEMAND_POINTS:
-        raise InvalidInput(
+        raise Conflict(
             gettext("more than %(max_demand_points)s demand points")
             % {"max_demand_points": MAX_DEMAND_POINTS},
             field="demand",

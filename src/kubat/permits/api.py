@@ -8,14 +8,16 @@ writes need a bearer token or a session and follow the pages' rules (`selectors`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
+from pydantic import WithJsonSchema
 
+from kubat.core import apischema
 from kubat.permits import payments, register, statistics
 from kubat.permits.api_write import router as write_router
 from kubat.permits.tracks import rules_for
@@ -40,8 +42,18 @@ def permit_tracks(request: HttpRequest, country: str) -> dict[str, Any]:
 
 class RegisterQuery(Schema):
     q: str = Field("", max_length=100, description="number, site, city, region or operator")
-    country: str | None = Field(None, description="KG or KZ")
-    state: str | None = Field(None, description=", ".join(register.STATES))
+    country: (
+        Annotated[
+            str,
+            apischema.pattern(
+                f"{apischema.SPACE}[A-Za-z]{{2}}{apischema.SPACE}", "ISO 3166-1 alpha-2", blank=True
+            ),
+        ]
+        | None
+    ) = Field(None, description="KG or KZ")
+    state: (
+        Annotated[str, WithJsonSchema({"type": "string", "enum": list(register.STATES)})] | None
+    ) = Field(None, description=", ".join(register.STATES))
     track: str | None = None
     limit: int = Field(100, ge=1, le=500)
     offset: int = Field(0, ge=0, le=10_000_000)

@@ -10,7 +10,7 @@ changes a case answers with the case as `GET /cases/{id}` shows it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -18,13 +18,15 @@ from django.utils.translation import gettext
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
+from pydantic import WithJsonSchema
 
 from kubat.accounts.auth import token_or_session
 from kubat.accounts.models import Organisation
-from kubat.core.errors import NotFound
+from kubat.core import apischema
+from kubat.core.errors import InvalidInput, NotFound
 from kubat.permits import aftercare, delivery, payments, presenters, selectors, services, webhooks
-from kubat.permits.models import Approval, InfoRequest, PermitCase
-from kubat.permits.schemas import Application
+from kubat.permits.models import Approval, AttachmentKind, CaseStatus, InfoRequest, PermitCase
+from kubat.permits.schemas import Application, EvseGroup
 
 router = Router(tags=["permits"])
 
@@ -40,35 +42,42 @@ class ErrorOut(Schema):
 ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
-class CompletenessIn(Schema):
+class CompletenessIn(apischema.Body):
     complete: bool
     reason: str = Field("", max_length=2000, description="what is missing, for a return")
 
 
-class PaymentIn(Schema):
+class PaymentIn(apischema.Body):
     amount: str = Field(..., max_length=20, description='decimal string, e.g. "43250.00"')
     transaction_id: str = Field(..., max_length=80, description="the bank's or cashier's number")
 
 
-class DecisionIn(Schema):
+class DecisionIn(apischema.Body):
     approve: bool
     reason: str = Field("", max_length=4000, description="required for a rejection")
 
 
-class QuestionIn(Schema):
+class QuestionIn(apischema.Body):
     question: str = Field(..., max_length=4000)
 
 
-class AnswerIn(Schema):
+class AnswerIn(apischema.Body):
     answer: str = Field(..., max_length=4000)
 
 
-class GridIn(Schema):
+class GridIn(apischema.Body):
     meter_number: str = Field(..., max_length=40)
 
 
-class WebhookIn(Schema):
+class WebhookIn(apischema.Body):
     url: str = Field(..., max_length=500)
+
+
+# Multipart fields as services.add_attachment reads them: a kind it knows, an optional question
+# id (a form field is text, so "absent" is the only way to give none).
+Kind = Annotated[str, WithJsonSchema({"type": "string", "enum": list(AttachmentKind.values)})]
+QuestionId = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 1})]
+StatusFilter = Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *CaseStatus.values]})]
 
 
 def _case(request: HttpRequest, case_id: int) -> PermitCase:
@@ -95,11 +104,17 @@ def _application(payload: Application) -> Application:
 
 
 @router.get("/cases", auth=token_or_session, summary="The permit cases the caller may see")
-def list_cases(request: HttpRequest, status: str | None = None) -> list[dict[str, Any]]:
+def list_cases(request: HttpRequest, status: StatusFilter | None = None) -> list[dict[str, Any]]:
     """An applicant sees their organisation's cases, a reviewer the cases their agency works
-    on, the secretariat every case."""
+    on, the secretariat every case; `status` (empty: any) narrows them, and a status that no
+    case can have is a 400 naming it rather than an empty list that looks like an answer."""
     cases = selectors.visible_cases(user=request.user)
     if status:
+        if status not in CaseStatus.values:
+            raise InvalidInput(
+                gettext("status is one of %(values)s") % {"values": ", ".join(CaseStatus.values)},
+                field="status",
+            )
         cases = cases.filter(status=status)
     return [presenters.case_dict(c) for c in cases[:500]]
 
@@ -147,8 +162,8 @@ def attach(
     request: HttpRequest,
     case_id: int,
     file: File[UploadedFile],
-    kind: Form[str],
-    question: Form[int | None] = None,
+    kind: Form[Kind],
+    question: Form[QuestionId | None] = None,
 ) -> Reply[Case]:
     """`kind`: land_right, site_plan, single_line, photo or other. `question` attaches the
     document to an open information request instead of an editable case."""
@@ -307,19 +322,21 @@ def grid_acceptance(request: HttpRequest, case_id: int, payload: GridIn) -> Case
 # After a decision ----------------------------------------------------------------------------
 
 
-class AppealIn(Schema):
+class AppealIn(apischema.Body):
     grounds: str = Field(..., max_length=4000)
 
 
-class AppealDecisionIn(Schema):
+class AppealDecisionIn(apischema.Body):
     grant: bool
     reason: str = Field(..., max_length=4000)
 
 
-class ChangeIn(Schema):
+class ChangeIn(apischema.Body):
     kind: str = Field(..., description="modification, transfer or decommission")
     reason: str = Field("", max_length=2000)
-    planned_evses: list[dict[str, Any]] | None = Field(None, description="modification")
+    planned_evses: list[EvseGroup] | None = Field(
+        None, max_length=10, description="modification: the station's EVSE groups after it"
+    )
     grid_capacity_kw: float | None = Field(None, ge=0, le=100000, description="modification")
     transfer_to: int | None = Field(None, description="transfer: the organisation's id")
     party_id: str = Field("", max_length=3, description="transfer: the recipient's OCPI party")
@@ -391,7 +408,9 @@ def open_change(request: HttpRequest, case_id: int, payload: ChangeIn) -> Reply[
             permit=_case(request, case_id),
             kind=payload.kind,
             reason=payload.reason,
-            planned_evses=payload.planned_evses,
+            planned_evses=None
+            if payload.planned_evses is None
+            else [g.model_dump() for g in payload.planned_evses],
             grid_capacity_kw=payload.grid_capacity_kw,
             transfer_to=recipient,
             transfer_party_id=payload.party_id,

@@ -112,7 +112,7 @@ def entries(
     )
     if country:
         code = country.strip().upper()
-        if len(code) != 2 or not code.isalpha():
+        if len(code) != 2 or not (code.isascii() and code.isalpha()):
             raise InvalidInput(
                 gettext("country is an ISO 3166-1 alpha-2 code such as KG"), field="country"
             )

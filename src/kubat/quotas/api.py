@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -25,11 +25,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 from ninja.responses import NinjaJSONEncoder
-from pydantic import BaseModel
+from pydantic import WithJsonSchema
 
 from kubat.accounts import services as account_services
 from kubat.accounts.auth import token_or_session
 from kubat.accounts.roles import Role
+from kubat.core import apischema
 from kubat.core.errors import InvalidInput, PermissionDenied
 from kubat.quotas import (
     allocation,
@@ -106,7 +107,7 @@ class PeriodDetailOut(PeriodOut):
 # object (the declaration, its declarant, each of up to 100 vehicles) in an attribute getter
 # for Django models before validating it, which cost about a tenth of a declaration's CPU on
 # the HTTP path (bench/quota_profile.py). The OpenAPI document is the same.
-class DeclarantIn(BaseModel):
+class DeclarantIn(apischema.PlainBody):
     kind: str = Field(description="person or company")
     tax_id: str = Field(description="KG PIN/INN (14 digits) or KZ IIN/BIN (12 digits)")
     name: str = Field("", max_length=200)
@@ -121,20 +122,50 @@ class DeclarantIn(BaseModel):
     )
 
 
-class VehicleIn(BaseModel):
+def _decimal_schema(*, whole: str, minimum: int, maximum: int) -> WithJsonSchema:
+    """A decimal given as a JSON integer or as text, as the Field below checks it; a JSON number
+    with a fraction is read too, but a binary fraction rarely has the decimal places a column
+    allows, so the document offers the text form for fractions."""
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": minimum, "maximum": maximum},
+                {"type": "string", "pattern": f"^{whole}$"},
+                {"type": "null"},
+            ]
+        }
+    )
+
+
+# battery_kwh: 0 to 1000, one decimal; customs_value: above 0, 12 digits and two decimals.
+BatteryKwh = Annotated[
+    Decimal | None,
+    _decimal_schema(whole=r"(1000(\.0)?|[0-9]{1,3}(\.[0-9])?)", minimum=0, maximum=1000),
+]
+CustomsValue = Annotated[
+    Decimal | None,
+    _decimal_schema(
+        whole=r"(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,11}(\.[0-9]{1,2})?)",
+        minimum=1,
+        maximum=10**12 - 1,
+    ),
+]
+
+
+class VehicleIn(apischema.PlainBody):
     vin: str = Field(max_length=40)
     make: str = Field(max_length=60)
     model: str = Field(max_length=80)
     powertrain: str = Field(max_length=8, description="BEV, EREV, PHEV or HEV")
     model_year: int | None = None
-    battery_kwh: Decimal | None = Field(None, ge=0, le=1000, max_digits=6, decimal_places=1)
+    battery_kwh: BatteryKwh = Field(None, ge=0, le=1000, max_digits=6, decimal_places=1)
     tariff_code: str = Field("", max_length=16, description="EAEU CN FEA, e.g. 8703 80 000 2")
-    customs_value: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    customs_value: CustomsValue = Field(None, gt=0, max_digits=14, decimal_places=2)
     currency: str = Field("", max_length=3, description="ISO 4217, e.g. KGS, KZT, USD")
     origin_country: str = Field("", max_length=2, description="ISO 3166 alpha-2")
 
 
-class DeclarationIn(BaseModel):
+class DeclarationIn(apischema.PlainBody):
     period: int
     number: str = Field(
         max_length=40, description="CCCCCCCC/DDMMYY/NNNNNNN: customs post, date, serial"
@@ -143,7 +174,7 @@ class DeclarationIn(BaseModel):
     vehicles: list[VehicleIn] = Field(min_length=1, max_length=services.MAX_VEHICLES_PER_REQUEST)
 
 
-class ReservationIn(BaseModel):
+class ReservationIn(apischema.PlainBody):
     period: int
     declarant: DeclarantIn
     vehicles: list[VehicleIn] = Field(min_length=1, max_length=services.MAX_VEHICLES_PER_REQUEST)
@@ -227,7 +258,7 @@ class CertificateOut(Schema):
     pdf_url: str
 
 
-class ClearIn(Schema):
+class ClearIn(apischema.Body):
     customs_declaration: str = Field("", max_length=40)
 
 
@@ -530,7 +561,9 @@ def clear_certificate(request: HttpRequest, number: str, payload: ClearIn) -> An
 
 
 @router.get("/vehicles/{vin}", response=VehicleStatusOut)
-def vehicle_status(request: HttpRequest, vin: str, buyer_country: str | None = None) -> Any:
+def vehicle_status(
+    request: HttpRequest, vin: str, buyer_country: apischema.Country | None = None
+) -> Any:
     """Did this VIN come in under the quota, until when may it not be resold, and (with
     `buyer_country`, alpha-2) is a sale to a resident of that country barred? (public)"""
     return selectors.vehicle_status(vin=vin, buyer_country=buyer_country)

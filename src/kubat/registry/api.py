@@ -7,6 +7,7 @@ lives in the selectors.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.conf import settings
 from django.db import transaction
@@ -16,9 +17,10 @@ from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
+from pydantic import WithJsonSchema
 
 from kubat.accounts.auth import token_or_session
-from kubat.core import geo
+from kubat.core import apischema, geo
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import InvalidInput
 from kubat.core.jsonguard import TooLarge
@@ -28,6 +30,21 @@ from kubat.registry.enums import ConnectorType, Source, Status
 from kubat.registry.imports import ImportRejected, assert_may_import, import_locations
 
 router = Router(tags=["registry"])
+
+# Path values as services.parse_party_key and the OCPI objects read them (CiStrings, any case).
+PARTY_KEY = services.PARTY_KEY_PATTERN.removeprefix("^").removesuffix("$")
+PartyKey = Annotated[
+    str,
+    apischema.pattern(f"{apischema.SPACE}{PARTY_KEY}{apischema.SPACE}", "a party key: KG*KUB"),
+]
+CountryCode = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{2}$"})]
+PartyId = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9]{3}$"})]
+LocationId = Annotated[
+    str,
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": 36, "pattern": "^[\\x20-\\x7e]*$"}
+    ),
+]
 
 
 class ConnectorOut(Schema):
@@ -148,7 +165,9 @@ class LocationPageOut(Schema):
 
 
 class LocationQuery(Schema):
-    country: str | None = Field(None, description="ISO 3166-1 alpha-2 or alpha-3")
+    country: apischema.CountryOrBlank | None = Field(
+        None, description="ISO 3166-1 alpha-2 or alpha-3"
+    )
     region: str | None = None
     city: str | None = Field(None, description="Case-insensitive, Latin script: Bishkek")
     connector: list[ConnectorType] = Field(
@@ -164,9 +183,15 @@ class LocationQuery(Schema):
         None, max_length=100, description="Words in the name, address or city (any case)"
     )
     operator: str | None = Field(None, description="Party key (KG*KUB) or operator name")
-    bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat")
-    near: str | None = Field(None, description="lat,lon: sort by distance, add distance_km")
-    radius_km: float | None = Field(None, gt=0, le=20000, description="With near=; default 50")
+    bbox: apischema.BBoxOrBlank | None = Field(
+        None, description="minlon,minlat,maxlon,maxlat, each minimum at most its maximum"
+    )
+    near: apischema.LatLonOrBlank | None = Field(
+        None, description="lat,lon: sort by distance, add distance_km"
+    )
+    radius_km: float | None = Field(
+        None, gt=0, le=20000, description="Only with near= (400 without it); default 50"
+    )
     max_price: float | None = Field(
         None,
         ge=0,
@@ -176,10 +201,16 @@ class LocationQuery(Schema):
         "unpriced ones do not match)",
     )
     currency: str | None = Field(
-        None, pattern="^[A-Za-z]{3}$", description="ISO 4217 currency of max_price: KGS, KZT"
+        None,
+        pattern="^([A-Za-z]{3})?$",
+        description="ISO 4217 currency of max_price: KGS, KZT (only with max_price, 400 without)",
     )
     limit: int = Field(100, ge=1, le=selectors.MAX_LIMIT)
-    cursor: str | None = None
+    cursor: str | None = Field(
+        None,
+        description="next_cursor of the previous page of the same query (with near= or without "
+        "it: a cursor of the other kind is a 400)",
+    )
 
 
 def filters_from_query(query: LocationQuery) -> selectors.LocationFilters:
@@ -250,7 +281,9 @@ class StatsOut(Schema):
 
 
 @router.get("/stats", response=StatsOut, summary="National figures of the public registry")
-def stats(request: HttpRequest, country: str | None = None) -> dict[str, object]:
+def stats(
+    request: HttpRequest, country: apischema.CountryOrBlank | None = None
+) -> dict[str, object]:
     code = to_alpha2(country, field="country") if country else None
     return selectors.national_stats(country_code=code)
 
@@ -277,7 +310,7 @@ class OperatorComplianceOut(Schema):
     response=OperatorComplianceOut,
     summary="An operator's locations against its country's charging-standard profile",
 )
-def operator_compliance(request: HttpRequest, party: str) -> dict[str, object]:
+def operator_compliance(request: HttpRequest, party: PartyKey) -> dict[str, object]:
     found = services.get_party(key=party)
     report = selectors.compliance_report(party=found, public_only=True)
     network = reliability.network_violations(
@@ -318,9 +351,14 @@ class ErrorOut(Schema):
     summary="Create or replace a location (operator of the party, or the secretariat)",
 )
 def put_location(
-    request: HttpRequest, country_code: str, party_id: str, location_id: str, payload: ocpi.Location
+    request: HttpRequest,
+    country_code: CountryCode,
+    party_id: PartyId,
+    location_id: LocationId,
+    payload: ocpi.Location,
 ) -> Reply[dict[str, object]]:
-    """The body is an OCPI 2.2.1 Location; the path must name the same party and id."""
+    """The body is an OCPI 2.2.1 Location; the path must name the same party and id (400
+    otherwise), a registered party (404)."""
     if (payload.country_code.upper(), payload.party_id.upper()) != (
         country_code.upper(),
         party_id.upper(),
@@ -338,22 +376,40 @@ def put_location(
     return Reply(201 if created else 200, _detail(location.pk))
 
 
+class RejectionOut(Schema):
+    where: str = Field(description='"row 12" (the CSV line) or "object 3" (the JSON index)')
+    field: str = Field(description="the CSV column or the OCPI field")
+    reason: str
+
+
 class ImportReportOut(Schema):
     created: int
     updated: int
-    rejected: list[dict[str, str]]
+    rejected: list[RejectionOut]
+
+
+ImportFormat = Annotated[str, WithJsonSchema({"type": "string", "enum": ["csv", "json"]})]
+
+
+class ImportRefusedOut(ErrorOut):
+    """A refused import: the file as a whole (`field` names what, `rejected` is empty) or its
+    rows (each in `rejected`); either way nothing was written."""
+
+    created: int = 0
+    updated: int = 0
+    rejected: list[RejectionOut] = Field(default_factory=list)
 
 
 @router.post(
     "/imports",
     auth=token_or_session,
-    response={200: ImportReportOut, 400: ImportReportOut},
+    response={200: ImportReportOut, 400: ImportRefusedOut},
     summary="Import a CSV or OCPI JSON file of locations, all or nothing",
 )
 def post_import(
     request: HttpRequest,
     file: File[UploadedFile],
-    file_format: Form[str] = "csv",
+    file_format: Form[ImportFormat] = "csv",
 ) -> Reply[dict[str, object]]:
     """Each party in the file must be the caller's to write; any rejection writes nothing.
 
@@ -378,5 +434,5 @@ def post_import(
                 text=text, fmt=file_format, source=Source.IMPORT, actor=request.user
             )
     except ImportRejected as exc:
-        return Reply(400, exc.report.as_dict())
+        return Reply(400, {**exc.as_dict(), **exc.report.as_dict()})
     return Reply(200, report.as_dict())

@@ -3,6 +3,14 @@
 Every row or object is validated first; if anything is rejected, nothing is written and the
 report lists each rejection with its row (CSV line number) or object index, the field and the
 reason. Importing the same ids again updates those locations instead of duplicating them.
+
+The file is judged as a whole before any row is (InvalidInput naming the field, nothing read
+further): its size (KUBAT_IMPORT_MAX_BYTES, checked by the callers before they read it), UTF-8
+text (the callers decode it), a CSV header of the export's columns each once and nothing else
+(an unknown or repeated column would silently drop or overwrite data), at most
+KUBAT_IMPORT_MAX_ROWS rows or objects, and at least one. Then across rows: a location's rows
+agree on its columns and an EVSE's rows on its columns (the file says one thing of each), and a
+connector is given once; across objects, a location once (the same rule as the rows).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext, ngettext
 from pydantic import ValidationError
 
@@ -37,7 +46,28 @@ _LOCATION_COLUMNS = {
     "last_updated": "location_last_updated",
     "coordinates": "latitude",
 }
-_EVSE_COLUMNS = {"status": "evse_status", "last_updated": "evse_last_updated"}
+_EVSE_COLUMNS = {"uid": "evse_uid", "status": "evse_status", "last_updated": "evse_last_updated"}
+# The columns that describe a location (or an EVSE) rather than one connector: every row of the
+# same location (EVSE) must repeat them unchanged, as the export writes them.
+LOCATION_CSV_COLUMNS = [
+    "operator_name",
+    "location_name",
+    "address",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+    "latitude",
+    "longitude",
+    "time_zone",
+    "parking_type",
+    "facilities",
+    "opening_times",
+    "location_last_updated",
+    "publicity",
+    "source",
+]
+EVSE_CSV_COLUMNS = ["evse_id", "evse_status", "capabilities", "evse_last_updated"]
 _CONNECTOR_COLUMNS = {"id": "connector_id", "last_updated": "connector_last_updated"}
 
 
@@ -109,20 +139,64 @@ def _none_if_blank(text: str) -> str | None:
     return text.strip() or None
 
 
+def max_rows() -> int:
+    """The most CSV rows (connectors) or JSON objects (locations) one file may hold."""
+    return int(settings.KUBAT_IMPORT_MAX_ROWS)
+
+
+def _check_header(fieldnames: Sequence[str]) -> None:
+    """The export's columns, each once, nothing else; InvalidInput naming the first offender.
+
+    DictReader keeps the last of two same-named columns and the import ignores a column it does
+    not know, so either would drop what the file says without a word.
+    """
+    seen: set[str] = set()
+    for position, name in enumerate(fieldnames, start=1):
+        if name in seen:
+            raise InvalidInput(
+                gettext("column %(name)s appears twice (again as column %(position)s)")
+                % {"name": repr(name), "position": position},
+                field=name,
+            )
+        seen.add(name)
+        if name not in CSV_COLUMNS:
+            raise InvalidInput(
+                gettext(
+                    "unknown column %(name)s (column %(position)s); the columns are those of "
+                    "the export (docs/open-data.md)"
+                )
+                % {"name": repr(name), "position": position},
+                field=name or "file",
+            )
+    missing = [c for c in REQUIRED_CSV_COLUMNS if c not in seen]
+    if missing:
+        raise InvalidInput(f"missing column(s): {', '.join(missing)}", field=missing[0])
+
+
+def _disagreement(row: dict[str, str], first: dict[str, str], columns: Sequence[str]) -> str | None:
+    """The first of `columns` (present in the file) where `row` differs from `first`."""
+    return next((c for c in columns if c in row and row[c] != first[c]), None)
+
+
 def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
     lines = [line for line in io.StringIO(text) if not line.startswith("#")]
     reader = csvsafe.DictReader(lines)
-    missing = [c for c in REQUIRED_CSV_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput(
-            gettext("missing column(s): %(missing)s") % {"missing": ", ".join(missing)},
-            field=missing[0],
-        )
+    _check_header(reader.fieldnames or [])
     comment_lines = sum(1 for line in io.StringIO(text) if line.startswith("#"))
     groups: dict[tuple[str, str, str], _Candidate] = {}
+    # The first row of each location, EVSE and connector: what later rows must agree with.
+    first_rows: dict[tuple[str, ...], tuple[str, dict[str, str]]] = {}
     width = len(reader.fieldnames or [])
+    limit = max_rows()
+    index = -1
     for index, raw in enumerate(reader):
         where = f"row {index + 2 + comment_lines}"
+        if index >= limit:
+            raise InvalidInput(
+                gettext("more than %(limit)s rows (KUBAT_IMPORT_MAX_ROWS); split the file")
+                % {"limit": limit},
+                field="file",
+            )
         # DictReader pads a short row with None and files a long one's extra cells under None.
         if None in raw or any(v is None for v in raw.values()):
             cells = sum(1 for k, v in raw.items() if k is not None and v is not None) + len(
@@ -140,6 +214,10 @@ def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
         # Cells the export neutralised against formulas (core.csvsafe) read back as written.
         row = {k: csvsafe.restore_cell(v) for k, v in raw.items()}
         key = (row["country_code"].upper(), row["party_id"].upper(), row["location_id"])
+        problem = _repeated_or_contradicting(row, key, where, first_rows)
+        if problem is not None:
+            report.rejected.append(problem)
+            continue
         candidate = groups.get(key)
         if candidate is None:
             try:
@@ -199,7 +277,49 @@ def _csv_candidates(text: str, report: ImportReport) -> list[_Candidate]:
                 "last_updated": row["connector_last_updated"],
             }
         )
+    if index < 0:
+        raise InvalidInput(
+            gettext("the file has a header and no rows: nothing to import"), field="file"
+        )
     return list(groups.values())
+
+
+def _repeated_or_contradicting(
+    row: dict[str, str],
+    key: tuple[str, str, str],
+    where: str,
+    first_rows: dict[tuple[str, ...], tuple[str, dict[str, str]]],
+) -> Rejection | None:
+    """A row that gives a connector again, or says another thing of its location or EVSE than
+    the first row of that location or EVSE did; None for a row that agrees (and is recorded)."""
+    evse_key: tuple[str, ...] = (*key, row["evse_uid"])
+    connector_key: tuple[str, ...] = (*evse_key, row["connector_id"])
+    if connector_key in first_rows:
+        return Rejection(
+            where,
+            "connector_id",
+            gettext("connector %(connector)s of EVSE %(evse)s is already given at %(where)s")
+            % {
+                "connector": row["connector_id"],
+                "evse": row["evse_uid"],
+                "where": first_rows[connector_key][0],
+            },
+        )
+    checks: list[tuple[tuple[str, ...], list[str], str]] = [
+        (key, LOCATION_CSV_COLUMNS, gettext("differs from %(where)s, this location's first row")),
+        (evse_key, EVSE_CSV_COLUMNS, gettext("differs from %(where)s, this EVSE's first row")),
+    ]
+    for scope, columns, differs in checks:
+        if scope not in first_rows:
+            continue
+        first_where, first = first_rows[scope]
+        column = _disagreement(row, first, columns)
+        if column is not None:
+            return Rejection(where, column, differs % {"where": first_where})
+    scopes: tuple[tuple[str, ...], ...] = (key, evse_key, connector_key)
+    for scope in scopes:
+        first_rows.setdefault(scope, (where, row))
+    return None
 
 
 def _csv_where_and_field(candidate: _Candidate, loc: Sequence[int | str]) -> tuple[str, str]:
@@ -240,6 +360,16 @@ def _json_candidates(text: str) -> list[_Candidate]:
         payload = jsonguard.loads(text, field="file")  # names what is wrong, as InvalidInput
     jsonguard.check(payload, field="file")
     objects = payload if isinstance(payload, list) else [payload]
+    if not objects:
+        raise InvalidInput(gettext("the file is an empty list: nothing to import"), field="file")
+    if len(objects) > max_rows():
+        raise InvalidInput(
+            gettext(
+                "%(count)s objects, more than %(limit)s (KUBAT_IMPORT_MAX_ROWS); split the file"
+            )
+            % {"count": len(objects), "limit": max_rows()},
+            field="file",
+        )
     candidates = []
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict):

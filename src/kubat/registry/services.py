@@ -286,7 +286,9 @@ def get_or_create_party(
     return party
 
 
-_PARTY_KEY = re.compile(r"^([A-Za-z]{2})[*-]?([A-Za-z0-9]{3})$")
+# A party key as parse_party_key reads it (also the pattern /api/v1's document gives it).
+PARTY_KEY_PATTERN = r"^([A-Za-z]{2})[*-]?([A-Za-z0-9]{3})$"
+_PARTY_KEY = re.compile(PARTY_KEY_PATTERN)
 
 
 def parse_party_key(key: str, *, field: str = "party") -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from kubat.protocols.ocpi.v2_2_1.enums import (
     Capability,
@@ -71,6 +71,22 @@ class ExceptionalPeriod(OcpiObject):
 
 
 class Hours(OcpiObject):
+    # The validator's rule in the object's JSON Schema, so a schema reader sees it too.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"twentyfourseven": {"const": True}}},
+                {
+                    "properties": {
+                        "twentyfourseven": {"const": False},
+                        "regular_hours": {"type": "array", "minItems": 1},
+                    },
+                    "required": ["regular_hours"],
+                },
+            ]
+        }
+    )
+
     twentyfourseven: bool
     regular_hours: list[RegularHours] | None = None
     exceptional_openings: list[ExceptionalPeriod] | None = None
@@ -146,6 +162,23 @@ class EVSE(OcpiObject):
 
 
 class Location(OcpiObject):
+    # The validator's rule (8.3.1) in the object's JSON Schema.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"publish": {"const": False}}},
+                {
+                    "properties": {
+                        "publish": {"const": True},
+                        "publish_allowed_to": {
+                            "anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]
+                        },
+                    }
+                },
+            ]
+        }
+    )
+
     country_code: Ci2
     party_id: Ci3
     id: Ci36

@@ -1,4 +1,8 @@
-"""`kubat import FILE`: load locations from CSV or OCPI JSON, all-or-nothing."""
+"""`kubat import FILE`: load locations from CSV or OCPI JSON, all-or-nothing.
+
+The same file rules as POST /api/v1/imports (registry.imports), the size first: a file over
+KUBAT_IMPORT_MAX_BYTES exits 2 before it is read.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext
@@ -32,6 +37,21 @@ class Command(BaseCommand):
             raise CommandError(
                 gettext("format: cannot tell the format of %(path)s; pass --format")
                 % {"path": path},
+                returncode=2,
+            )
+        limit = int(settings.KUBAT_IMPORT_MAX_BYTES)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise CommandError(f"file: cannot read {path}: {exc}", returncode=2) from exc
+        if size > limit:  # judged from its size, before it is read into memory
+            raise CommandError(
+                "file: "
+                + gettext(
+                    "%(path)s is %(size)s bytes, more than %(limit)s accepted "
+                    "(KUBAT_IMPORT_MAX_BYTES)"
+                )
+                % {"path": path, "size": size, "limit": limit},
                 returncode=2,
             )
         try:
