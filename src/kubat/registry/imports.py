@@ -170,7 +170,10 @@ def _check_header(fieldnames: Sequence[str]) -> None:
             )
     missing = [c for c in REQUIRED_CSV_COLUMNS if c not in seen]
     if missing:
-        raise InvalidInput(f"missing column(s): {', '.join(missing)}", field=missing[0])
+        raise InvalidInput(
+            gettext("missing column(s): %(missing)s") % {"missing": ", ".join(missing)},
+            field=missing[0],
+        )
 
 
 def _disagreement(row: dict[str, str], first: dict[str, str], columns: Sequence[str]) -> str | None:

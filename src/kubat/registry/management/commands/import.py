@@ -43,12 +43,14 @@ class Command(BaseCommand):
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise CommandError(f"file: cannot read {path}: {exc}", returncode=2) from exc
+            raise CommandError(
+                gettext("file: cannot read %(path)s: %(error)s") % {"path": path, "error": exc},
+                returncode=2,
+            ) from exc
         if size > limit:  # judged from its size, before it is read into memory
             raise CommandError(
-                "file: "
-                + gettext(
-                    "%(path)s is %(size)s bytes, more than %(limit)s accepted "
+                gettext(
+                    "file: %(path)s is %(size)s bytes, more than %(limit)s accepted "
                     "(KUBAT_IMPORT_MAX_BYTES)"
                 )
                 % {"path": path, "size": size, "limit": limit},
