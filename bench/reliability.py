@@ -12,13 +12,17 @@ Creates its own database (the URL's name + `_bench`, dropped and made afresh), t
    generate_series, in time order so ids follow time as they do in production; every EVSE
    reports at a regular interval with jitter; statuses drawn 55 % AVAILABLE, 28 % CHARGING,
    2 % RESERVED, 5 % UNKNOWN, 3 % BLOCKED, 4 % OUTOFORDER, 3 % INOPERATIVE);
-3. folds them all into the rollups with registry.rollups.fold_status_events, as the worker
-   does, and times it: events folded per second is the ingest rate the rollup keeps up with;
+3. folds them all into the rollups with registry.rollups.fold_status_events (its default batch
+   size, as the worker runs it; the set-based SQL fold of registry.rollup_sql), and times it:
+   events folded per second is the ingest rate the rollup keeps up with; the last 120,000
+   events (a minute of national ingest at 2,000 events/s, the worker's steady state) are
+   folded and timed on their own, onto rollups that already hold the month;
 4. times every operator's monthly and yearly reliability from the rollups
    (registry.reliability.reliability_by, group="party"), and the rapid networks' figures,
    median of --repeat runs, warm.
 
-Prints one JSON object.
+Prints one JSON object, with the machine's load average before and after the fold (the
+machine is shared: report the load with the figures).
 """
 
 from __future__ import annotations
@@ -38,14 +42,15 @@ EVSES_PER_LOCATION = 2
 OPERATORS_PER_COUNTRY = 25
 
 
-def _setup(url: str) -> str:
+def _setup(url: str, *, reuse: bool) -> str:
     import psycopg
 
     base, _, name = url.rpartition("/")
     name = f"{name}_bench"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{base}/{name}"
     os.environ["KUBAT_DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kubat.settings")
@@ -163,6 +168,16 @@ def generate_events(evses: int, events: int, steps_per_statement: int = 10) -> f
     return time.perf_counter() - started
 
 
+def _empty_rollups() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE registry_evsestatusday, registry_evsestatusmonth, "
+            "registry_evsestatuscursor, registry_statusrollupmark"
+        )
+
+
 def _median_seconds(fn: Any, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -178,21 +193,51 @@ def main() -> None:
     parser.add_argument("--evses", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=30_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep the database a previous run generated; fold again from empty rollups.",
+    )
     args = parser.parse_args()
 
-    url = _setup(args.database_url)
-    load_s = load(args.evses)
-    gen_s = generate_events(args.evses, args.events)
+    url = _setup(args.database_url, reuse=args.reuse)
+    if args.reuse:
+        load_s = gen_s = 0.0
+        _empty_rollups()
+    else:
+        load_s = load(args.evses)
+        gen_s = generate_events(args.evses, args.events)
 
     from django.db import connection
+    from django.utils import timezone
 
     from kubat.registry import reliability, rollups
     from kubat.registry.models import EVSEStatusDay, EVSEStatusEvent, EVSEStatusMonth
 
     total_events = EVSEStatusEvent.objects.count()
+    # The last minute of national ingest at 2,000 events/s is folded on its own afterwards.
+    minute_events = min(120_000, total_events // 2)
+    cutoff = (
+        EVSEStatusEvent.objects.order_by("-id").values_list("received_at", flat=True)[minute_events]
+        if minute_events
+        else None
+    )
+    load_before = os.getloadavg()
     started = time.perf_counter()
-    folded = rollups.fold_status_events(batch_size=50_000)
+    folded = 0
+    while True:
+        lag = timezone.now() - cutoff if cutoff else rollups.COMMIT_LAG
+        step = rollups.fold_status_events(max_batches=10, lag=lag)
+        if not step:
+            break
+        folded += step
+        print(f"folded {folded} / {total_events} events", file=sys.stderr)
+    started_minute = time.perf_counter()
+    minute_folded = rollups.fold_status_events()
+    minute_s = time.perf_counter() - started_minute
+    folded += minute_folded
     fold_s = time.perf_counter() - started
+    load_after = os.getloadavg()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE registry_evsestatusday")
         cursor.execute("ANALYZE registry_evsestatusmonth")
@@ -225,6 +270,14 @@ def main() -> None:
                 "generate_events_seconds": round(gen_s, 1),
                 "fold_seconds": round(fold_s, 1),
                 "fold_events_per_second": round(folded / fold_s) if fold_s else None,
+                "fold_batch_size": rollups.DEFAULT_BATCH,
+                "last_minute_events": minute_folded,
+                "last_minute_fold_seconds": round(minute_s, 2),
+                "last_minute_events_per_second": round(minute_folded / minute_s)
+                if minute_s
+                else None,
+                "load_average_before_fold": [round(x, 2) for x in load_before],
+                "load_average_after_fold": [round(x, 2) for x in load_after],
                 "every_operator_monthly_seconds": round(monthly_s, 4),
                 "every_operator_yearly_seconds": round(yearly_s, 4),
                 "every_operator_rapid_monthly_seconds": round(rapid_s, 4),
