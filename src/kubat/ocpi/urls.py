@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.http import HttpResponseBase
 from django.urls import URLPattern, re_path
 
-from kubat.ocpi import views
+from kubat.ocpi import cdr_views, views
 
 
 def _route(
@@ -42,6 +42,12 @@ urlpatterns = [
         "ocpi-receiver-tariff",
     ),
     _route("2.2.1/sender/tariffs", views.sender_tariffs, "ocpi-sender-tariffs"),
+    _route("2.2.1/receiver/cdrs", cdr_views.receiver_cdrs, "ocpi-receiver-cdrs"),
+    _route(
+        "2.2.1/receiver/cdrs/<country_code>/<party_id>/<cdr_id>",
+        cdr_views.receiver_cdr,
+        "ocpi-receiver-cdr",
+    ),
     _route("2.2.1/sender/locations", views.sender_list, "ocpi-sender-locations"),
     _route(SENDER, views.sender_object),
     _route(f"{SENDER}/<evse_uid>", views.sender_object),

@@ -43,6 +43,7 @@ def _details(request: HttpRequest, caller: Caller) -> Reply:
                 },
                 {"identifier": "tariffs", "role": "SENDER", "url": f"{base}/sender/tariffs/"},
                 {"identifier": "tariffs", "role": "RECEIVER", "url": f"{base}/receiver/tariffs/"},
+                {"identifier": "cdrs", "role": "RECEIVER", "url": f"{base}/receiver/cdrs/"},
             ],
         }
     )
@@ -89,7 +90,7 @@ credentials = endpoint(
 # Receiver role ------------------------------------------------------------------------------
 
 
-def _check_from(request: HttpRequest, caller: Caller) -> None:
+def check_from(request: HttpRequest, caller: Caller) -> None:
     """Routing headers, when sent, must name a party of the caller (spec 4.1.7)."""
     sent = routing(request)
     cc, pid = sent.get("OCPI-from-country-code"), sent.get("OCPI-from-party-id")
@@ -117,7 +118,7 @@ def _bounded(body: Any, keys: dict[str, str]) -> Any:
 
 
 def _receiver_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
-    _check_from(request, caller)
+    check_from(request, caller)
     body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
         created = receiver.put_connector(caller=caller, body=body, **keys)
@@ -134,7 +135,7 @@ def _stored(created: bool) -> Reply:
 
 
 def _receiver_patch(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
-    _check_from(request, caller)
+    check_from(request, caller)
     body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
         receiver.patch_connector(caller=caller, body=body, **keys)
@@ -154,12 +155,12 @@ def _tariff_get(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
 
 
 def _tariff_put(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
-    _check_from(request, caller)
+    check_from(request, caller)
     return _stored(receiver.put_tariff(caller=caller, body=json_body(request), **keys))
 
 
 def _tariff_delete(request: HttpRequest, caller: Caller, **keys: str) -> Reply:
-    _check_from(request, caller)
+    check_from(request, caller)
     receiver.delete_tariff(caller=caller, **keys)
     return Reply(None)
 
