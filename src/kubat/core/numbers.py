@@ -1,0 +1,25 @@
+"""Numbers in a JSON body read as JSON Schema reads them.
+
+JSON Schema counts 2024.0 as an integer and neither true nor "2024" as a number; pydantic's lax
+mode takes true and "2024" for 1 and 2024, its strict mode refuses 2024.0. An API whose schema
+promises what it accepts (schemathesis checks both ways) needs the schema's reading: `WholeNumber`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
+
+def _whole(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("a whole number")
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
