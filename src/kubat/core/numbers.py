@@ -12,7 +12,8 @@ from typing import Annotated
 from pydantic import BeforeValidator
 
 
-def _whole(value: object) -> object:
+def whole(value: object) -> object:
+    """A JSON number that is whole, as an int (2024.0 -> 2024); ValueError for anything else."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("a whole number")
     if isinstance(value, float):
@@ -22,4 +23,7 @@ def _whole(value: object) -> object:
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_whole)]
+# Bounds of an optional one go before the validator, inside the Annotated, or pydantic writes
+# them into the schema as unknown keywords: Annotated[int, Field(ge=1), BeforeValidator(whole)].
+WholeNumber = Annotated[int, BeforeValidator(whole)]
+

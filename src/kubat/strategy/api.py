@@ -24,7 +24,7 @@ from pydantic import BeforeValidator, ConfigDict
 
 from kubat.accounts.auth import token_or_session
 from kubat.core.errors import NotFound
-from kubat.core.numbers import WholeNumber
+from kubat.core.numbers import WholeNumber, whole
 from kubat.strategy import indicators, selectors, services
 from kubat.strategy.models import Action, ActionStatus, Target
 
@@ -102,7 +102,7 @@ class ActionIn(Schema):
     title: str = Field(min_length=1, max_length=200, pattern=TEXT)
     owner_id: WholeNumber = Field(ge=1, le=ID_MAX, description="A ministry or agency.")
     due_on: IsoDate
-    target_id: WholeNumber | None = Field(None, ge=1, le=ID_MAX)
+    target_id: Annotated[int, Field(ge=1, le=ID_MAX), BeforeValidator(whole)] | None = None
     evidence: str = Field("", max_length=5000, pattern=r"^[^\x00]*$")
 
 
