@@ -304,3 +304,16 @@ def test_events_of_an_evse_no_longer_in_the_registry_are_passed_over() -> None:
     assert StatusRollupMark.objects.get(name=rollups.MARK).last_event_id == newest
     assert not EVSEStatusCursor.objects.filter(evse_id=evse.pk + 10_000).exists()
     assert EVSEStatusDay.objects.filter(evse_id=evse.pk).exists()
+
+
+def test_a_planned_evse_is_not_measured_however_long_it_waits() -> None:
+    """PLANNED is not in service: it sends no heartbeat, so its time never turns into time
+    without data (which would count as measured and rewarded silence)."""
+    evse = _station("P", evses=[factories.evse("P-1", status="PLANNED")])
+    rollups.settle_status_rollups(until=T0 + timedelta(days=10), lag=NO_LAG)
+    row = EVSEStatusMonth.objects.get(evse_id=evse.pk)
+    assert (row.planned_s, row.nodata_s) == (10 * 86400, 0)
+    assert reliability.reliability_by(period=Period(2026, 10), evse=evse.pk)[()].measured_s == 0
+    maintained = _snapshot()
+    rollups.rebuild_status_rollups(until=T0 + timedelta(days=10))
+    assert _snapshot() == maintained

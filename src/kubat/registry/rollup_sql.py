@@ -11,6 +11,9 @@ where it reduces to integer arithmetic, and leaves the others to the rule's Pyth
   stretch is left to Python), and
 - its country's freshness limit is a whole number of seconds.
 
+PLANNED and REMOVED hold until the next report without going stale (not in service: no
+heartbeat is due), in both codes.
+
 For those, every accounted interval [a, b) is cut into whole seconds of local time (each end
 truncated to the second, as the Python rule truncates them) and split at local midnights with
 a series of day numbers. The Python code is the reference: `rebuild_status_rollups` recomputes
@@ -57,6 +60,8 @@ DAY_S = 86400
 # stretch is taken from whole days).
 ZONE_MARGIN_S = 2 * DAY_S
 
+# Statuses of an EVSE not in service: they hold until the next report and never go stale.
+NOT_IN_SERVICE = ("PLANNED", "REMOVED")
 # The freshness limit when a country has no profile: the strictest of the shipped profiles'.
 DEFAULT_FRESHNESS = timedelta(minutes=15)
 
@@ -270,10 +275,12 @@ def _days_of_spans() -> None:
     """Cut each span into its fresh part (its status) and its stale part (NODATA), in local
     seconds, split at local midnights, summed per EVSE and day number into the day table."""
     d = dialect()
+    # Where the status goes stale: PLANNED and REMOVED never do (not in service, no heartbeat).
+    stale = f"CASE WHEN status IN {NOT_IN_SERVICE!r} THEN until_s ELSE rep_s + fresh_s END"
     pieces = (
         f"SELECT evse_id, status, set_s + off_s AS la, "
-        f"{d.least('until_s', 'rep_s + fresh_s')} + off_s AS lb FROM {SPAN} "
-        f"UNION ALL SELECT evse_id, 'NODATA', {d.greatest('set_s', 'rep_s + fresh_s')} + off_s, "
+        f"{d.least('until_s', stale)} + off_s AS lb FROM {SPAN} "
+        f"UNION ALL SELECT evse_id, 'NODATA', {d.greatest('set_s', stale)} + off_s, "
         f"until_s + off_s FROM {SPAN}"
     )
     if d.pg:

@@ -8,7 +8,8 @@ docs/decisions/0004-status-rollups.md for the design and its numbers.
 
 The rule that turns events into time, in one place (`account`): a report of status S at time t
 holds from t until the EVSE's next report; it counts as S until t plus the country profile's
-freshness limit (`live_status.max_age_minutes`) and as "without data" after that; only seconds
+freshness limit (`live_status.max_age_minutes`) and as "without data" after that (except
+PLANNED and REMOVED, which are not in service and hold until the next report); only seconds
 within the location's opening hours (registry.opening) count. Times are the operator's
 (`reported_at`), which the one write path keeps non-decreasing per EVSE. The tail since an
 EVSE's last report is counted by `settle_status_rollups` up to a whole hour, so an EVSE that
@@ -50,6 +51,7 @@ from kubat.registry.opening import open_seconds_by_day, zone
 from kubat.registry.rollup_sql import freshness_of
 
 NODATA = "NODATA"
+NOT_IN_SERVICE = rollup_sql.NOT_IN_SERVICE
 # Events younger than this are left for the next run: ids are taken from a sequence before
 # commit, so a slightly older id may still be committing; every write commits within it.
 COMMIT_LAG = timedelta(seconds=5)
@@ -101,7 +103,8 @@ def account(
     start = cursor.settled_until
     if until <= start:
         return
-    fresh_end = cursor.reported_at + place.freshness
+    # PLANNED and REMOVED are not in service: no heartbeat is due, so they never go stale.
+    fresh_end = until if cursor.status in NOT_IN_SERVICE else cursor.reported_at + place.freshness
     pieces = ((cursor.status, start, min(until, fresh_end)), (NODATA, max(start, fresh_end), until))
     for status, a, b in pieces:
         if b <= a:
