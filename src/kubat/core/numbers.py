@@ -26,4 +26,3 @@ def whole(value: object) -> object:
 # Bounds of an optional one go before the validator, inside the Annotated, or pydantic writes
 # them into the schema as unknown keywords: Annotated[int, Field(ge=1), BeforeValidator(whole)].
 WholeNumber = Annotated[int, BeforeValidator(whole)]
-
