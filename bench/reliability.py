@@ -12,11 +12,11 @@ Creates its own database (the URL's name + `_bench`, dropped and made afresh), t
    generate_series, in time order so ids follow time as they do in production; every EVSE
    reports at a regular interval with jitter; statuses drawn 55 % AVAILABLE, 28 % CHARGING,
    2 % RESERVED, 5 % UNKNOWN, 3 % BLOCKED, 4 % OUTOFORDER, 3 % INOPERATIVE);
-3. folds them all into the rollups with registry.rollups.fold_status_events (its default batch
-   size, as the worker runs it; the set-based SQL fold of registry.rollup_sql), and times it:
+3. folds them (all, or --fold-events) into the rollups with registry.rollups.fold_status_events
+   (the set-based SQL fold of registry.rollup_sql) in batches of --batch-size, and times it:
    events folded per second is the ingest rate the rollup keeps up with; the last 120,000
-   events (a minute of national ingest at 2,000 events/s, the worker's steady state) are
-   folded and timed on their own, onto rollups that already hold the month;
+   events (a minute of national ingest at 2,000 events/s, what the worker folds each minute)
+   are folded and timed on their own in one batch, onto rollups that already hold the rest;
 4. times every operator's monthly and yearly reliability from the rollups
    (registry.reliability.reliability_by, group="party"), and the rapid networks' figures,
    median of --repeat runs, warm.
@@ -194,6 +194,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=30_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=200_000,
+        help="Events per fold transaction while catching up (the worker's default is smaller).",
+    )
+    parser.add_argument(
+        "--fold-events",
+        type=int,
+        default=0,
+        help="Fold only the first N events (0: all), when the whole month would take too long.",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="Keep the database a previous run generated; fold again from empty rollups.",
@@ -209,31 +221,32 @@ def main() -> None:
         gen_s = generate_events(args.evses, args.events)
 
     from django.db import connection
-    from django.utils import timezone
 
     from kubat.registry import reliability, rollups
     from kubat.registry.models import EVSEStatusDay, EVSEStatusEvent, EVSEStatusMonth
 
     total_events = EVSEStatusEvent.objects.count()
-    # The last minute of national ingest at 2,000 events/s is folded on its own afterwards.
-    minute_events = min(120_000, total_events // 2)
-    cutoff = (
-        EVSEStatusEvent.objects.order_by("-id").values_list("received_at", flat=True)[minute_events]
-        if minute_events
-        else None
-    )
+    fold_target = min(total_events, args.fold_events or total_events)
+    # The last minute of national ingest at 2,000 events/s (120,000 events) is folded on its
+    # own at the end, in one batch, onto rollups that already hold the month before it.
+    minute_events = min(120_000, fold_target // 2)
     load_before = os.getloadavg()
     started = time.perf_counter()
     folded = 0
-    while True:
-        lag = timezone.now() - cutoff if cutoff else rollups.COMMIT_LAG
-        step = rollups.fold_status_events(max_batches=10, lag=lag)
+    while folded < fold_target - minute_events:
+        step = rollups.fold_status_events(
+            batch_size=min(args.batch_size, fold_target - minute_events - folded), max_batches=1
+        )
         if not step:
             break
         folded += step
-        print(f"folded {folded} / {total_events} events", file=sys.stderr)
+        rate = folded / (time.perf_counter() - started)
+        print(
+            f"{time.strftime('%H:%M:%S')} folded {folded} / {fold_target} ({rate:.0f}/s)",
+            file=sys.stderr,
+        )
     started_minute = time.perf_counter()
-    minute_folded = rollups.fold_status_events()
+    minute_folded = rollups.fold_status_events(batch_size=minute_events, max_batches=1)
     minute_s = time.perf_counter() - started_minute
     folded += minute_folded
     fold_s = time.perf_counter() - started
@@ -270,7 +283,8 @@ def main() -> None:
                 "generate_events_seconds": round(gen_s, 1),
                 "fold_seconds": round(fold_s, 1),
                 "fold_events_per_second": round(folded / fold_s) if fold_s else None,
-                "fold_batch_size": rollups.DEFAULT_BATCH,
+                "events_folded": folded,
+                "fold_batch_size": args.batch_size,
                 "last_minute_events": minute_folded,
                 "last_minute_fold_seconds": round(minute_s, 2),
                 "last_minute_events_per_second": round(minute_folded / minute_s)
