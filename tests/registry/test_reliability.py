@@ -317,3 +317,12 @@ def test_a_planned_evse_is_not_measured_however_long_it_waits() -> None:
     maintained = _snapshot()
     rollups.rebuild_status_rollups(until=T0 + timedelta(days=10))
     assert _snapshot() == maintained
+
+
+def test_an_evse_counts_once_in_a_month_and_once_in_a_year_across_months() -> None:
+    evse = _station("Y")
+    _heartbeat(evse, datetime(2026, 10, 31, 12, tzinfo=UTC), 24)  # into November
+    rollups.fold_status_events(lag=NO_LAG)
+    assert reliability.reliability_by(period=Period(2026))[()].evses == 1
+    assert reliability.reliability_by(period=Period(2026, 11))[()].evses == 1
+    assert EVSEStatusMonth.objects.filter(evse_id=evse.pk).count() == 2
