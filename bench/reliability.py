@@ -12,13 +12,17 @@ Creates its own database (the URL's name + `_bench`, dropped and made afresh), t
    generate_series, in time order so ids follow time as they do in production; every EVSE
    reports at a regular interval with jitter; statuses drawn 55 % AVAILABLE, 28 % CHARGING,
    2 % RESERVED, 5 % UNKNOWN, 3 % BLOCKED, 4 % OUTOFORDER, 3 % INOPERATIVE);
-3. folds them all into the rollups with registry.rollups.fold_status_events, as the worker
-   does, and times it: events folded per second is the ingest rate the rollup keeps up with;
+3. folds them (all, or --fold-events) into the rollups with registry.rollups.fold_status_events
+   (the set-based SQL fold of registry.rollup_sql) in batches of --batch-size, and times it:
+   events folded per second is the ingest rate the rollup keeps up with; the last 120,000
+   events (a minute of national ingest at 2,000 events/s, what the worker folds each minute)
+   are folded and timed on their own in one batch, onto rollups that already hold the rest;
 4. times every operator's monthly and yearly reliability from the rollups
    (registry.reliability.reliability_by, group="party"), and the rapid networks' figures,
    median of --repeat runs, warm.
 
-Prints one JSON object.
+Prints one JSON object, with the machine's load average before and after the fold (the
+machine is shared: report the load with the figures).
 """
 
 from __future__ import annotations
@@ -38,14 +42,15 @@ EVSES_PER_LOCATION = 2
 OPERATORS_PER_COUNTRY = 25
 
 
-def _setup(url: str) -> str:
+def _setup(url: str, *, reuse: bool) -> str:
     import psycopg
 
     base, _, name = url.rpartition("/")
     name = f"{name}_bench"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{base}/{name}"
     os.environ["KUBAT_DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kubat.settings")
@@ -163,6 +168,16 @@ def generate_events(evses: int, events: int, steps_per_statement: int = 10) -> f
     return time.perf_counter() - started
 
 
+def _empty_rollups() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE registry_evsestatusday, registry_evsestatusmonth, "
+            "registry_evsestatuscursor, registry_statusrollupmark"
+        )
+
+
 def _median_seconds(fn: Any, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -178,11 +193,32 @@ def main() -> None:
     parser.add_argument("--evses", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=30_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=200_000,
+        help="Events per fold transaction while catching up (the worker's default is smaller).",
+    )
+    parser.add_argument(
+        "--fold-events",
+        type=int,
+        default=0,
+        help="Fold only the first N events (0: all), when the whole month would take too long.",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep the database a previous run generated; fold again from empty rollups.",
+    )
     args = parser.parse_args()
 
-    url = _setup(args.database_url)
-    load_s = load(args.evses)
-    gen_s = generate_events(args.evses, args.events)
+    url = _setup(args.database_url, reuse=args.reuse)
+    if args.reuse:
+        load_s = gen_s = 0.0
+        _empty_rollups()
+    else:
+        load_s = load(args.evses)
+        gen_s = generate_events(args.evses, args.events)
 
     from django.db import connection
 
@@ -190,9 +226,31 @@ def main() -> None:
     from kubat.registry.models import EVSEStatusDay, EVSEStatusEvent, EVSEStatusMonth
 
     total_events = EVSEStatusEvent.objects.count()
+    fold_target = min(total_events, args.fold_events or total_events)
+    # The last minute of national ingest at 2,000 events/s (120,000 events) is folded on its
+    # own at the end, in one batch, onto rollups that already hold the month before it.
+    minute_events = min(120_000, fold_target // 2)
+    load_before = os.getloadavg()
     started = time.perf_counter()
-    folded = rollups.fold_status_events(batch_size=50_000)
+    folded = 0
+    while folded < fold_target - minute_events:
+        step = rollups.fold_status_events(
+            batch_size=min(args.batch_size, fold_target - minute_events - folded), max_batches=1
+        )
+        if not step:
+            break
+        folded += step
+        rate = folded / (time.perf_counter() - started)
+        print(
+            f"{time.strftime('%H:%M:%S')} folded {folded} / {fold_target} ({rate:.0f}/s)",
+            file=sys.stderr,
+        )
+    started_minute = time.perf_counter()
+    minute_folded = rollups.fold_status_events(batch_size=minute_events, max_batches=1)
+    minute_s = time.perf_counter() - started_minute
+    folded += minute_folded
     fold_s = time.perf_counter() - started
+    load_after = os.getloadavg()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE registry_evsestatusday")
         cursor.execute("ANALYZE registry_evsestatusmonth")
@@ -200,6 +258,15 @@ def main() -> None:
     month = reliability.Period(2026, 11)
     year = reliability.Period(2026)
     figures = reliability.reliability_by(period=month, group="party")
+    # A month folded in one go leaves every month row updated many times over, faster than
+    # autovacuum keeps up with on a loaded machine: timed as left, then after a VACUUM (what
+    # autovacuum does in steady state, when each row changes once a minute).
+    unvacuumed_s = _median_seconds(
+        lambda: reliability.reliability_by(period=month, group="party"), args.repeat
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE registry_evsestatusmonth")
+        cursor.execute("VACUUM ANALYZE registry_evsestatusday")
     monthly_s = _median_seconds(
         lambda: reliability.reliability_by(period=month, group="party"), args.repeat
     )
@@ -225,6 +292,16 @@ def main() -> None:
                 "generate_events_seconds": round(gen_s, 1),
                 "fold_seconds": round(fold_s, 1),
                 "fold_events_per_second": round(folded / fold_s) if fold_s else None,
+                "events_folded": folded,
+                "fold_batch_size": args.batch_size,
+                "last_minute_events": minute_folded,
+                "last_minute_fold_seconds": round(minute_s, 2),
+                "last_minute_events_per_second": round(minute_folded / minute_s)
+                if minute_s
+                else None,
+                "load_average_before_fold": [round(x, 2) for x in load_before],
+                "load_average_after_fold": [round(x, 2) for x in load_after],
+                "every_operator_monthly_seconds_before_vacuum": round(unvacuumed_s, 4),
                 "every_operator_monthly_seconds": round(monthly_s, 4),
                 "every_operator_yearly_seconds": round(yearly_s, 4),
                 "every_operator_rapid_monthly_seconds": round(rapid_s, 4),

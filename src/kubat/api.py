@@ -11,8 +11,11 @@ from kubat.fleet.api import router as fleet_router
 from kubat.insights.api import router as insights_router
 from kubat.openapi import KubatAPI
 from kubat.permits.api import router as permits_router
+from kubat.ppp.api import router as ppp_router
 from kubat.quotas.api import router as quotas_router
 from kubat.registry.api import router as registry_router
+from kubat.reports.api import router as reports_router
+from kubat.strategy.api import router as strategy_router
 
 api = KubatAPI(
     title="Kubat API",
@@ -49,3 +52,6 @@ api.add_router("/fleet", fleet_router)
 api.add_router("/quotas", quotas_router)
 api.add_router("/permits", permits_router)
 api.add_router("/insights", insights_router)
+api.add_router("/strategy", strategy_router)
+api.add_router("/ppp", ppp_router)
+api.add_router("/reports", reports_router)

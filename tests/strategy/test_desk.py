@@ -201,3 +201,40 @@ def test_the_quarterly_report_is_generated_by_the_command_and_kept() -> None:
     with pytest.raises(CommandError) as caught:
         call_command("strategy", "report", "--quarter", "2026Q5")
     assert caught.value.returncode == 2
+
+
+def test_a_reliability_target_is_judged_live_from_the_status_history() -> None:
+    """One hour out of order in ten measured hours: the indicator reads 90 % (reg. 7) and a
+    99 % target set before the history arrived is judged against it."""
+    from datetime import timedelta
+
+    from kubat.registry import rollups
+    from kubat.registry import services as registry_services
+    from kubat.registry.enums import Source
+    from tests.registry import factories as registry_factories
+
+    world = make_world("KG")
+    target = services.add_target(
+        user=world.secretariat,
+        indicator="reliability_pct",
+        country_code="KG",
+        year=2026,
+        value=99,
+        baseline=80,
+        legal_act="Demo assumption",
+        now=NOW,
+    )
+    before = selectors.target_rows(on=dt.date(2026, 10, 1))[0]
+    assert (before["live"], before["status"]) == (None, "no_data")
+    evse = registry_factories.save(registry_factories.location_data()).evses.get()
+    t0 = dt.datetime(2026, 10, 1, 12, 0, tzinfo=dt.UTC)  # the EVSE's first status
+    reports = [
+        (evse.pk, "OUTOFORDER" if i <= 6 else "AVAILABLE", t0 + timedelta(minutes=10 * i))
+        for i in range(1, 61)
+    ]
+    registry_services.replay_status_reports(reports=reports, source=Source.OCPI)
+    rollups.fold_status_events(lag=timedelta(0))
+    row = next(r for r in selectors.target_rows(on=dt.date(2026, 10, 12)) if r["target"] == target)
+    assert row["live"] == pytest.approx(90.0)
+    # (90 - 80) / (99 - 80) = 53 % of the way, 62 % of the time from 1 June gone: at risk.
+    assert row["status"] == "at_risk"

@@ -1,12 +1,15 @@
 """Demo status history: a day of generated EVSE status reports for the demo registry.
 
 Every event is marked source="demo". Deterministic for a seed; an assumption, not measured
-data. Each EVSE in service reports every 10 to 14 minutes (a heartbeat that repeats the
-status, so the country profile's 15-minute freshness limit holds), with a plausible day:
+data. Each EVSE in service reports at 55–95 % of its country profile's freshness limit (a
+heartbeat that repeats the status: every 8–14 minutes in Kyrgyzstan, 15 minutes fresh, and
+every 5–9 in Kazakhstan, 10 minutes fresh), with a plausible day:
 charging sessions of 20–90 minutes, bays blocked for half an hour, reservations, and faults
 (OUTOFORDER or INOPERATIVE for 1–12 hours, then repaired to AVAILABLE); about one EVSE in
 thirty loses its connection for 2–6 hours, which the reliability figures show as time without
-data. The status rollups are folded at the end, so the reliability pages show the day.
+data. The demo registry dates each EVSE's first status just before the day begins
+(registry.demo.STATUS_HISTORY), so the reliability figures of the month and the year are the
+day's, not months of silence before it. The status rollups are folded at the end.
 """
 
 from __future__ import annotations
@@ -16,23 +19,26 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from kubat.registry import rollups
+from kubat.registry import demo as registry_demo
+from kubat.registry import rollup_sql, rollups
 from kubat.registry import selectors as registry_selectors
 from kubat.registry import services as registry_services
 from kubat.registry.enums import Source, Status
 
-HOURS = 24
 
-
-def _day_of(rng: random.Random, start: datetime, end: datetime) -> list[tuple[str, datetime]]:
-    """One EVSE's reports over [start, end): (status, at)."""
+def _day_of(
+    rng: random.Random, start: datetime, end: datetime, *, fresh_minutes: float
+) -> list[tuple[str, datetime]]:
+    """One EVSE's reports over [start, end): (status, at), a report every 55–95 % of the
+    freshness limit."""
     reports: list[tuple[str, datetime]] = []
     status, until = Status.AVAILABLE, start
     silent_from = silent_to = end
     if rng.random() < 1 / 30:
-        silent_from = start + timedelta(minutes=rng.randint(0, HOURS * 60 - 360))
+        minutes = int((end - start).total_seconds() // 60)
+        silent_from = start + timedelta(minutes=rng.randint(0, max(0, minutes - 360)))
         silent_to = silent_from + timedelta(hours=rng.uniform(2, 6))
-    at = start + timedelta(minutes=rng.uniform(0, 10))
+    at = start + timedelta(minutes=rng.uniform(0, 0.9 * fresh_minutes))
     while at < end:
         if at >= until:
             roll = rng.random()
@@ -49,7 +55,7 @@ def _day_of(rng: random.Random, start: datetime, end: datetime) -> list[tuple[st
                 status, until = Status.AVAILABLE, at  # a repair or a session's end
         if not silent_from <= at < silent_to:
             reports.append((status, at))
-        at += timedelta(minutes=rng.uniform(10, 14))
+        at += timedelta(minutes=rng.uniform(0.55, 0.95) * fresh_minutes)
     return reports
 
 
@@ -58,11 +64,13 @@ def load_demo(*, seed: int) -> dict[str, int]:
     path (each EVSE ends at its newest report), then folded into the reliability rollups."""
     rng = random.Random(seed)
     now = timezone.now().replace(microsecond=0)
-    start = now - timedelta(hours=HOURS)
+    start = now - registry_demo.STATUS_HISTORY
+    evses = registry_selectors.demo_evses_in_service()
+    fresh = {cc: rollup_sql.freshness_of(cc).total_seconds() / 60 for cc in {c for _, c in evses}}
     reports = [
         (pk, status, at)
-        for pk in registry_selectors.demo_evses_in_service()
-        for status, at in _day_of(rng, start, now)
+        for pk, cc in evses
+        for status, at in _day_of(rng, start, now, fresh_minutes=fresh[cc])
     ]
     count = registry_services.replay_status_reports(reports=reports, source=Source.DEMO)
     rollups.fold_status_events(lag=timedelta(0))

@@ -79,3 +79,35 @@ class Peer(models.Model):
             if item.get("identifier") == identifier and item.get("role") == role:
                 return str(item["url"])
         return None
+
+
+class ChargeDetailRecord(models.Model):
+    """An OCPI CDR an operator pushed (spec chapter 10): one finished session, never changed.
+
+    The whole object is kept as received (`body`); the columns beside it are what Kubat reads:
+    energy per location and month for the emissions figures (ocpi.cdrs). A credit CDR reverses
+    the one it names, so its energy counts negative.
+    """
+
+    party = models.ForeignKey(
+        "registry.Party", on_delete=models.PROTECT, related_name="charge_detail_records"
+    )
+    ocpi_id = models.CharField(max_length=39)
+    location_ref = models.CharField(max_length=36, help_text="cdr_location.id, the location.")
+    evse_uid = models.CharField(max_length=36)
+    start_date_time = models.DateTimeField()
+    end_date_time = models.DateTimeField()
+    total_energy_kwh = models.FloatField()
+    credit = models.BooleanField(default=False)
+    body = models.JSONField(help_text="The CDR object as received.")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "charge detail record"
+        constraints = [
+            models.UniqueConstraint(fields=["party", "ocpi_id"], name="ocpi_cdr_once_per_party")
+        ]
+        indexes = [models.Index(fields=["start_date_time"], name="ocpi_cdr_start")]
+
+    def __str__(self) -> str:
+        return f"CDR {self.ocpi_id} ({self.total_energy_kwh} kWh)"

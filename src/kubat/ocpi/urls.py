@@ -17,7 +17,7 @@ from typing import Any
 from django.http import HttpResponseBase
 from django.urls import URLPattern, re_path
 
-from kubat.ocpi import versions, views
+from kubat.ocpi import cdr_views, versions, views
 
 
 def _route(
@@ -58,6 +58,19 @@ def version_routes(number: str) -> list[URLPattern]:
         _route(sender, views.sender_object, None, version),
         _route(f"{sender}/<evse_uid>", views.sender_object, None, version),
         _route(f"{sender}/<evse_uid>/<connector_id>", views.sender_object, None, version),
+        *_cdr_routes(number),
+    ]
+
+
+def _cdr_routes(number: str) -> list[URLPattern]:
+    """The CDRs receiver, for the versions whose details advertise it (versions.py)."""
+    if not any(m[0] == "cdrs" for m in versions.BY_NUMBER[number].modules):
+        return []
+    version = {"version": number}
+    cdr = f"{number}/receiver/cdrs/<country_code>/<party_id>/<cdr_id>"
+    return [
+        _route(f"{number}/receiver/cdrs", cdr_views.receiver_cdrs, "ocpi-receiver-cdrs", version),
+        _route(cdr, cdr_views.receiver_cdr, "ocpi-receiver-cdr", version),
     ]
 
 

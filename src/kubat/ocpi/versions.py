@@ -55,7 +55,8 @@ V2_2_1 = OcpiVersion(
     connector=locations_221.Connector,
     tariff=tariffs_221.Tariff,
     credentials=credentials_221.Credentials,
-    modules=_CORE_MODULES,
+    # CDRs (energy per session, for utilisation) are received in 2.2.1 only so far.
+    modules=(*_CORE_MODULES, ("cdrs", "RECEIVER", "receiver/cdrs/")),
 )
 V2_3_0 = OcpiVersion(
     number="2.3.0",

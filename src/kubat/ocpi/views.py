@@ -93,7 +93,7 @@ credentials = endpoint(
 # Receiver role ------------------------------------------------------------------------------
 
 
-def _check_from(request: HttpRequest, caller: Caller) -> None:
+def check_from(request: HttpRequest, caller: Caller) -> None:
     """Routing headers, when sent, must name a party of the caller (spec 4.1.7)."""
     sent = routing(request)
     cc, pid = sent.get("OCPI-from-country-code"), sent.get("OCPI-from-party-id")
@@ -121,7 +121,7 @@ def _bounded(body: Any, keys: dict[str, str]) -> Any:
 
 
 def _receiver_put(request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str) -> Reply:
-    _check_from(request, caller)
+    check_from(request, caller)
     body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
         created = receiver.put_connector(caller=caller, body=body, version=version, **keys)
@@ -140,7 +140,7 @@ def _stored(created: bool) -> Reply:
 def _receiver_patch(
     request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str
 ) -> Reply:
-    _check_from(request, caller)
+    check_from(request, caller)
     body = _bounded(json_body(request), keys)
     if "connector_id" in keys:
         receiver.patch_connector(caller=caller, body=body, version=version, **keys)
@@ -162,7 +162,7 @@ def _tariff_get(request: HttpRequest, caller: Caller, version: OcpiVersion, **ke
 
 
 def _tariff_put(request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str) -> Reply:
-    _check_from(request, caller)
+    check_from(request, caller)
     body = json_body(request)
     return _stored(receiver.put_tariff(caller=caller, body=body, version=version, **keys))
 
@@ -170,7 +170,7 @@ def _tariff_put(request: HttpRequest, caller: Caller, version: OcpiVersion, **ke
 def _tariff_delete(
     request: HttpRequest, caller: Caller, version: OcpiVersion, **keys: str
 ) -> Reply:
-    _check_from(request, caller)
+    check_from(request, caller)
     receiver.delete_tariff(caller=caller, **keys)
     return Reply(None)
 

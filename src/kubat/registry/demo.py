@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from kubat.accounts.models import Organisation
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
@@ -249,6 +250,10 @@ FACILITIES = [
 ]
 STATUSES = ["AVAILABLE"] * 13 + ["CHARGING"] * 4 + ["OUTOFORDER", "INOPERATIVE", "UNKNOWN"]
 BASE_TIME = datetime(2026, 11, 1, tzinfo=UTC)
+# Each EVSE's status was last reported just before the demo's day of status history begins
+# (ocpi.demo: reports over the last 24 hours), so that its reliability figures, which count
+# from an EVSE's first status, have data from the start and not months of silence.
+STATUS_HISTORY = timedelta(hours=24)
 TIME_ZONES = {"KG": "Asia/Bishkek", "KZ": "Asia/Almaty"}
 ALPHA3 = {"KG": "KGZ", "KZ": "KAZ"}
 
@@ -262,12 +267,19 @@ def _coord(value: float) -> str:
 
 
 class _Builder:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, *, status_since: datetime) -> None:
         self.rng = rng
         self.counters: dict[str, int] = {}
+        self.status_since = status_since
 
     def _stamp(self) -> datetime:
         return BASE_TIME - timedelta(minutes=self.rng.randrange(0, 60 * 24 * 90))
+
+    def _status_stamp(self) -> datetime:
+        """Up to ten minutes before the status history begins (within every profile's
+        freshness limit). One draw, as _stamp makes, so the rest of a seed's demo is unchanged."""
+        minutes = self.rng.randrange(0, 60 * 24 * 90) % 10
+        return self.status_since - timedelta(minutes=minutes)
 
     def _connector(self, cid: int, standard: str, kw: float) -> dict[str, Any]:
         dc = standard in {"GBT_DC", "IEC_62196_T2_COMBO", "CHADEMO"}
@@ -317,7 +329,7 @@ class _Builder:
             "capabilities": ["REMOTE_START_STOP_CAPABLE", "RFID_READER"],
             "connectors": [self._connector(i + 1, s, kw) for i, s in enumerate(standards)],
             "physical_reference": str(n % 100),
-            "last_updated": self._stamp(),
+            "last_updated": self._status_stamp(),
         }
 
     def location(
@@ -646,7 +658,8 @@ def has_data() -> bool:
 def load_demo(*, seed: int) -> dict[str, int]:
     """Create the demo registry; the caller holds the transaction."""
     rng = random.Random(seed)
-    builder = _Builder(rng)
+    status_since = timezone.now().replace(second=0, microsecond=0) - STATUS_HISTORY
+    builder = _Builder(rng, status_since=status_since)
     kg_parties = _parties("KG", KG_OPERATORS)
     kz_parties = _parties("KZ", KZ_OPERATORS)
     items = _country(rng, builder, "KG", KG_TOWNS, KG_CORRIDORS, kg_parties)

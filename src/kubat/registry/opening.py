@@ -128,14 +128,32 @@ def open_windows(
 EPOCH = date(1970, 1, 1)
 
 
-def _seconds_by_day_fixed(tz: ZoneInfo, start: datetime, end: datetime) -> dict[date, int] | None:
-    """The always-open case in integer arithmetic, when the zone's offset is the same at both
-    ends (no DST change inside: Kyrgyzstan and Kazakhstan have none); None otherwise."""
-    offset = start.utcoffset() if start.tzinfo is tz else tz.utcoffset(start)
-    if offset is None or offset != tz.utcoffset(end):
+# Offsets are sampled this often to see that a zone holds still: real zones never change
+# their offset twice within six hours.
+OFFSET_SAMPLE_S = 6 * 3600
+
+
+def steady_offset(tz: ZoneInfo, start: int, end: int) -> int | None:
+    """The zone's UTC offset (seconds) if it is the same from epoch second `start` to `end`
+    (sampled every six hours and at the end); None when the zone changes its offset."""
+    offsets = {
+        datetime.fromtimestamp(t, tz).utcoffset()
+        for t in [*range(start, end, OFFSET_SAMPLE_S), end]
+    }
+    if len(offsets) != 1:
         return None
-    shift = int(offset.total_seconds())
-    a, b = int(start.timestamp()) + shift, int(end.timestamp()) + shift
+    (offset,) = offsets
+    return None if offset is None else int(offset.total_seconds())
+
+
+def _seconds_by_day_fixed(tz: ZoneInfo, start: datetime, end: datetime) -> dict[date, int] | None:
+    """The always-open case in integer arithmetic, when the zone's offset holds still over the
+    interval (Kyrgyzstan and Kazakhstan have no summer time); None otherwise."""
+    a, b = int(start.timestamp()), int(end.timestamp())
+    shift = steady_offset(tz, a, b)
+    if shift is None:
+        return None
+    a, b = a + shift, b + shift
     out: dict[date, int] = {}
     while a < b:
         day = a // 86400
@@ -143,6 +161,17 @@ def _seconds_by_day_fixed(tz: ZoneInfo, start: datetime, end: datetime) -> dict[
         out[EPOCH + timedelta(days=day)] = piece - a
         a = piece
     return out
+
+
+def _next_midnight(local: datetime, tz: ZoneInfo) -> datetime:
+    """The UTC instant the local day after `local`'s begins. Where clocks go back across
+    midnight (Almaty at 00:00 on 1 March 2024 went back to 23:00), the first reading of
+    00:00 is the transition itself and still shows the old day; the second one begins it."""
+    day = local.date() + DAY
+    candidate = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+    if candidate.astimezone(tz).date() != day:
+        candidate = datetime.combine(day, time(fold=1), tzinfo=tz).astimezone(UTC)
+    return candidate
 
 
 def open_seconds_by_day(
@@ -164,8 +193,7 @@ def open_seconds_by_day(
         cursor = w_start
         while cursor < w_end:
             local = cursor.astimezone(tz)
-            next_midnight = datetime.combine(local.date() + DAY, time(), tzinfo=tz).astimezone(UTC)
-            piece_end = min(w_end, next_midnight)
+            piece_end = min(w_end, _next_midnight(local, tz))
             seconds = int(piece_end.timestamp()) - int(cursor.timestamp())
             if seconds:
                 out[local.date()] = out.get(local.date(), 0) + seconds

@@ -193,7 +193,9 @@ def reliability_by(
         rapid_min_kw=rapid_min_kw,
     )
     sums = {c: Sum(c) for c in ROLLUP_COLUMNS}
-    count = Count("evse_id", distinct=True)
+    # One row per EVSE and month: over a single month the rows are the EVSEs, and counting
+    # them spares the sort a DISTINCT needs (a fifth of the query at 100,000 EVSEs).
+    count = Count("evse_id", distinct=period.month is None)
     grouped: Iterable[Mapping[str, Any]] = (
         rows.values(*fields).annotate(n_evses=count, **sums)
         if fields

@@ -8,7 +8,8 @@ docs/decisions/0004-status-rollups.md for the design and its numbers.
 
 The rule that turns events into time, in one place (`account`): a report of status S at time t
 holds from t until the EVSE's next report; it counts as S until t plus the country profile's
-freshness limit (`live_status.max_age_minutes`) and as "without data" after that; only seconds
+freshness limit (`live_status.max_age_minutes`) and as "without data" after that (except
+PLANNED and REMOVED, which are not in service and hold until the next report); only seconds
 within the location's opening hours (registry.opening) count. Times are the operator's
 (`reported_at`), which the one write path keeps non-decreasing per EVSE. The tail since an
 EVSE's last report is counted by `settle_status_rollups` up to a whole hour, so an EVSE that
@@ -16,8 +17,12 @@ fell silent shows its silence. A report that arrives after its time was settled 
 time is before the EVSE's `settled_until`) is counted from `settled_until`: the minutes before
 it stay with the previous status.
 
-`rebuild_status_rollups` recomputes everything from the raw events, EVSE by EVSE, and tests
-prove it equal to the maintained rollups.
+The fold runs set-based in SQL (registry.rollup_sql: a few statements per batch of events) for
+the EVSEs where the rule is integer arithmetic (always open, a zone that keeps its offset), and
+through this module's Python code, event by event, for the rest (opening hours, summer time).
+`rebuild_status_rollups` recomputes everything from the raw events, EVSE by EVSE, with the
+Python code alone, and tests prove it equal to the maintained rollups: the SQL is checked
+against the rule's reference code.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kubat.registry.compliance import load_profile
+from kubat.registry import rollup_sql
 from kubat.registry.models import (
     EVSE,
     ROLLUP_COLUMNS,
@@ -43,14 +48,16 @@ from kubat.registry.models import (
     StatusRollupMark,
 )
 from kubat.registry.opening import open_seconds_by_day, zone
+from kubat.registry.rollup_sql import freshness_of
 
 NODATA = "NODATA"
-# The freshness limit when a country has no profile: the strictest of the shipped profiles'.
-DEFAULT_FRESHNESS = timedelta(minutes=15)
+NOT_IN_SERVICE = rollup_sql.NOT_IN_SERVICE
 # Events younger than this are left for the next run: ids are taken from a sequence before
 # commit, so a slightly older id may still be committing; every write commits within it.
 COMMIT_LAG = timedelta(seconds=5)
 MARK = "status"
+# Events per fold transaction: a worker run (every minute) at 2,000 events/s is about two.
+DEFAULT_BATCH = 50_000
 
 
 @dataclass(slots=True)
@@ -78,12 +85,6 @@ def column_of(status: str) -> str:
     return f"{status.lower()}_s"
 
 
-def freshness_of(country_code: str) -> timedelta:
-    """The country profile's limit on the age of a status (live_status.max_age_minutes)."""
-    profile = load_profile(country_code) if country_code else None
-    return profile.max_status_age if profile else DEFAULT_FRESHNESS
-
-
 def places_of(evse_pks: Iterable[int]) -> dict[int, Place]:
     """Time zone, opening times and freshness limit for each EVSE (one query)."""
     rows = EVSE.objects.filter(pk__in=list(evse_pks)).values_list(
@@ -102,7 +103,8 @@ def account(
     start = cursor.settled_until
     if until <= start:
         return
-    fresh_end = cursor.reported_at + place.freshness
+    # PLANNED and REMOVED are not in service: no heartbeat is due, so they never go stale.
+    fresh_end = until if cursor.status in NOT_IN_SERVICE else cursor.reported_at + place.freshness
     pieces = ((cursor.status, start, min(until, fresh_end)), (NODATA, max(start, fresh_end), until))
     for status, a, b in pieces:
         if b <= a:
@@ -214,14 +216,41 @@ def _mark(lock: bool) -> StatusRollupMark:
     return mark
 
 
+def _fold_in_python(*, after: int, last: int, horizon: datetime, evses: Sequence[int]) -> None:
+    """Fold the batch's events of `evses` (the ones the SQL fold leaves) by the rule's code."""
+    events = (
+        EVSEStatusEvent.objects.filter(
+            id__gt=after, id__lte=last, received_at__lte=horizon, evse_id__in=list(evses)
+        )
+        .order_by("id")
+        .values_list("evse_id", "status", "reported_at")
+    )
+    cursors, places = _load_cursors(evses), places_of(evses)
+    totals: Totals = {}
+    months: Totals = {}
+    for evse, status, at in events:
+        apply_event(
+            totals=totals,
+            months=months,
+            cursors=cursors,
+            places=places,
+            evse=evse,
+            status=status,
+            at=at,
+        )
+    _save(totals, months, cursors)
+
+
 def fold_status_events(
-    *, batch_size: int = 20_000, max_batches: int | None = None, lag: timedelta = COMMIT_LAG
+    *, batch_size: int = DEFAULT_BATCH, max_batches: int | None = None, lag: timedelta = COMMIT_LAG
 ) -> int:
     """Fold every status event received since the last run into the rollups; returns how many.
 
     Each batch is one transaction that locks the mark row first (two workers never fold the same
-    events), reads the events after the mark in id order, the cursors and places of their EVSEs,
-    and writes the day and month rows (one additive upsert each), the cursors and the mark.
+    events) and takes the next events after the mark in id order. The EVSEs at always-open
+    locations in a zone of one offset (nearly all) are folded set-based in SQL
+    (registry.rollup_sql: a few statements per batch, whatever its size); the others by the
+    rule's Python code, event by event. Both write the same day and month rows and cursors.
     """
     folded = 0
     batches = 0
@@ -229,32 +258,21 @@ def fold_status_events(
         with transaction.atomic():
             mark = _mark(lock=True)
             horizon = timezone.now() - lag
-            events = list(
-                EVSEStatusEvent.objects.filter(id__gt=mark.last_event_id, received_at__lte=horizon)
-                .order_by("id")
-                .values_list("id", "evse_id", "status", "reported_at")[:batch_size]
+            rollup_sql.prepare()
+            count, last = rollup_sql.load_batch(
+                after=mark.last_event_id, horizon=horizon, limit=batch_size
             )
-            if not events:
+            if not count:
+                rollup_sql.clear()
                 return folded
-            evses = {e[1] for e in events}
-            cursors, places = _load_cursors(evses), places_of(evses)
-            totals: Totals = {}
-            months: Totals = {}
-            for _, evse, status, at in events:
-                apply_event(
-                    totals=totals,
-                    months=months,
-                    cursors=cursors,
-                    places=places,
-                    evse=evse,
-                    status=status,
-                    at=at,
-                )
-            _save(totals, months, cursors)
-            mark.last_event_id = events[-1][0]
+            others = rollup_sql.fold_batch()
+            rollup_sql.clear()
+            if others:
+                _fold_in_python(after=mark.last_event_id, last=last, horizon=horizon, evses=others)
+            mark.last_event_id = last
             mark.updated_at = timezone.now()
             mark.save(update_fields=["last_event_id", "updated_at"])
-        folded += len(events)
+        folded += count
         batches += 1
     return folded
 
@@ -266,11 +284,17 @@ def settle_status_rollups(
     hour): the status while it is fresh, without data after. Returns the EVSEs advanced.
 
     Pending events are folded first, so the tail never runs past a report already received.
+    The EVSEs the SQL fold handles are settled in one set-based pass; the rest in batches by
+    the rule's Python code.
     """
     fold_status_events(lag=lag)
     if until is None:
         until = (timezone.now() - lag).replace(minute=0, second=0, microsecond=0)
-    advanced = 0
+    with transaction.atomic():
+        _mark(lock=True)
+        rollup_sql.prepare()
+        advanced = rollup_sql.settle(until=until)
+        rollup_sql.clear()
     while True:
         with transaction.atomic():
             _mark(lock=True)

@@ -68,12 +68,13 @@ def location_count() -> int:
     return Location.objects.count()
 
 
-def demo_evses_in_service() -> list[int]:
-    """Primary keys of the demo EVSEs that are neither PLANNED nor REMOVED, in order."""
+def demo_evses_in_service() -> list[tuple[int, str]]:
+    """(primary key, country code) of the demo EVSEs that are neither PLANNED nor REMOVED, in
+    order of the key."""
     rows = EVSE.objects.filter(location__source=Source.DEMO).exclude(
         status__in=[Status.PLANNED, Status.REMOVED]
     )
-    return list(rows.order_by("pk").values_list("pk", flat=True))
+    return list(rows.order_by("pk").values_list("pk", "location__country_code"))
 
 
 def has_demo_data() -> bool:

@@ -11,12 +11,11 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Sum
-from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput
 from kubat.insights import sources as insights_sources
+from kubat.ocpi import cdrs as ocpi_cdrs
 from kubat.strategy.energy import EmissionParameters, GridFactor, emissions, estimated_kwh
 from kubat.strategy.models import EnergyReport
 
@@ -41,16 +40,21 @@ def parameters() -> EmissionParameters:
 
 
 def measured_kwh(*, country_code: str, year: int) -> dict[str, float]:
-    """kWh uploaded per region in `year`."""
-    rows = (
-        EnergyReport.objects.filter(country_code=country_code)
-        .annotate(y=ExtractYear("month"))
-        .filter(y=year)
-        .values("region")
-        .annotate(kwh=Sum("kwh"))
-        .order_by()
-    )
-    return {r["region"]: float(r["kwh"] or 0) for r in rows}
+    """kWh measured per region in `year`: each location's monthly upload, and where its operator
+    uploaded none for that location and month, the energy of its OCPI CDRs (ocpi.cdrs). The
+    upload wins because it is the operator's whole figure (sessions outside OCPI included)."""
+    uploads = EnergyReport.objects.filter(
+        country_code=country_code, month__gte=dt.date(year, 1, 1), month__lt=dt.date(year + 1, 1, 1)
+    ).values_list("party", "location_ref", "month", "region", "kwh")
+    out: dict[str, float] = defaultdict(float)
+    uploaded = set()
+    for party, ref, month, region, kwh in uploads:
+        out[region] += float(kwh or 0)
+        uploaded.add((party.upper(), ref.upper(), month))
+    for row in ocpi_cdrs.energy_by_location_month(country_code=country_code, year=year):
+        if (row["party"].upper(), row["location_ref"].upper(), row["month"]) not in uploaded:
+            out[row["region"]] += row["kwh"]
+    return dict(out)
 
 
 def battery_evs_by_region(*, country_code: str, year: int) -> dict[str, int]:

@@ -1,11 +1,11 @@
 """Energy delivered and the CO2 it avoids: pure functions, data first, units in every name.
 
 Method (shown on /strategy/emissions/):
-- Energy per location and month comes from an operator's monthly upload (kWh). Where a region
-  has no upload in a year, the energy is estimated from the fleet: registered EVs × annual
-  distance (km) × consumption (kWh/km), the parameters in `EmissionParameters` (settings
-  KUBAT_EV_ANNUAL_KM, KUBAT_EV_KWH_PER_KM). The OCPI CDRs receiver is a later road for the same
-  figure; it is not built yet.
+- Energy per location and month comes from an operator's monthly upload (kWh), or, for a
+  location and month without one, from the OCPI CDRs the operator pushed (the sessions' kWh).
+  Where a region has neither in a year, the energy is estimated from the fleet: registered
+  EVs × annual distance (km) × consumption (kWh/km), the parameters in `EmissionParameters`
+  (settings KUBAT_EV_ANNUAL_KM, KUBAT_EV_KWH_PER_KM).
 - CO2 of that electricity: kWh × the country's grid factor (kg CO2/kWh), given as a range
   (low, central, high) because generation mixes vary by year and season (KUBAT_GRID_FACTORS;
   Kyrgyzstan about 0.05–0.15, mostly hydro; Kazakhstan 0.65–0.82, two-thirds coal).

@@ -11,8 +11,11 @@ Sources, all read through the owning app's selectors:
   gaps (insights.corridors, gaps over the profile's rule in either direction), permit median
   days (permits.statistics), quota uptake (quotas.selectors), domestic production against plan
   (fleet.services.production_report) and CO2 avoided (`emissions`, this app).
-- Reliability (the UK reg. 7 method) joins the list when the reliability work lands; it is not
-  computed here.
+- Reliability of the public charging points over the year by the UK Public Charge Point
+  Regulations 2023 reg. 7 method (insights.selectors.reliability_for over the registry's status
+  rollups), in per cent: every point, and the rapid points (50 kW and up, the profile's
+  `reliability.rapid_min_kw`) that the regulation's 99 % target is about. None until a status
+  history has been measured for the country (or region) in that year.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from kubat.insights import selectors as insights_selectors
 from kubat.insights import sources as insights_sources
 from kubat.permits import statistics as permit_statistics
 from kubat.quotas import selectors as quota_selectors
+from kubat.registry import reliability as registry_reliability
 from kubat.registry import selectors as registry_selectors
 from kubat.strategy import emissions
 
@@ -136,6 +140,24 @@ def co2_avoided_t(country: str, region: str, year: int) -> float | None:
     return round(sum(r["avoided_kg"] for r in chosen) / 1000.0, 1)
 
 
+def _reliability(country: str, region: str, year: int, *, rapid_only: bool) -> float | None:
+    figure = insights_selectors.reliability_for(
+        period=registry_reliability.Period(year),
+        country=country,
+        region=region or None,
+        rapid_only=rapid_only,
+    )["reliability"]
+    return None if figure is None else round(100.0 * figure, 2)
+
+
+def reliability_pct(country: str, region: str, year: int) -> float | None:
+    return _reliability(country, region, year, rapid_only=False)
+
+
+def rapid_reliability_pct(country: str, region: str, year: int) -> float | None:
+    return _reliability(country, region, year, rapid_only=True)
+
+
 INDICATORS: dict[str, Indicator] = {
     i.key: i
     for i in (
@@ -184,6 +206,18 @@ INDICATORS: dict[str, Indicator] = {
             regional=False,
         ),
         Indicator("co2_avoided_t", _("CO2 avoided"), _("t CO2"), co2_avoided_t),
+        Indicator(
+            "reliability_pct",
+            _("Reliability of public charging points (UK reg. 7 method)"),
+            "%",
+            reliability_pct,
+        ),
+        Indicator(
+            "rapid_reliability_pct",
+            _("Reliability of rapid charging points, 50 kW and up (UK reg. 7 method)"),
+            "%",
+            rapid_reliability_pct,
+        ),
     )
 }
 

@@ -68,6 +68,20 @@ def target_rows(
     return rows
 
 
+def target(*, target_id: int) -> Target | None:
+    return Target.objects.filter(pk=target_id).first()
+
+
+def owner(*, organisation_id: int) -> Organisation | None:
+    """An organisation that may own an action (a ministry, agency or the secretariat)."""
+    return Organisation.objects.filter(pk=organisation_id, kind__in=OWNER_KINDS).first()
+
+
+def is_overdue(action: Action, *, on: dt.date | None = None) -> bool:
+    """Still planned or in progress after its due date (the rule /strategy/ flags)."""
+    return action.status in OPEN_ACTION and action.due_on < (on or today())
+
+
 def action_rows(
     *, country_code: str | None = None, on: dt.date | None = None
 ) -> list[dict[str, Any]]:
@@ -75,7 +89,7 @@ def action_rows(
     actions = Action.objects.select_related("owner", "decision")
     if country_code:
         actions = actions.filter(country_code=country_code)
-    return [{"action": a, "overdue": a.status in OPEN_ACTION and a.due_on < day} for a in actions]
+    return [{"action": a, "overdue": is_overdue(a, on=day)} for a in actions]
 
 
 def decisions(*, country_code: str | None = None) -> list[Decision]:
