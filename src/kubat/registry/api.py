@@ -7,6 +7,7 @@ lives in the selectors.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -131,7 +132,19 @@ class LocationDetailOut(LocationOut):
 
 
 class LocationPageOut(Schema):
-    total: int = Field(description="How many locations match, over all pages")
+    total: int = Field(
+        description="How many locations match, over all pages: exact when total_kind is "
+        "`exact`; an estimate from the registry's grid cells (two significant digits) when "
+        "`about`; the bound the exact count passed when `more_than`"
+    )
+    total_kind: Literal["exact", "about", "more_than"] = Field(
+        description=f"Totals are exact up to {selectors.EXACT_TOTAL_UP_TO:,}; past it they are "
+        "estimated (a place and at most one connector) or only bounded (other filters)"
+    )
+    total_label: str = Field(
+        description="The total as shown to people, in the request's language: "
+        "'1,234', 'about 23,000', 'more than 1,000'"
+    )
     count: int
     next_cursor: str | None = Field(description="Pass as cursor= for the next page")
     items: list[LocationOut]
@@ -154,7 +167,11 @@ class LocationQuery(Schema):
         None, max_length=100, description="Words in the name, address or city (any case)"
     )
     operator: str | None = Field(None, description="Party key (KG*KUB) or operator name")
-    bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat")
+    bbox: str | None = Field(
+        None,
+        description="minlon,minlat,maxlon,maxlat: without near=, results come nearest the "
+        "box's centre first, with distance_km from it",
+    )
     near: str | None = Field(None, description="lat,lon: sort by distance, add distance_km")
     radius_km: float | None = Field(None, gt=0, le=20000, description="With near=; default 50")
     max_price: float | None = Field(
@@ -204,6 +221,8 @@ def list_locations(request: HttpRequest, query: Query[LocationQuery]) -> dict[st
     )
     return {
         "total": page.total,
+        "total_kind": page.total_kind.value,
+        "total_label": presenters.total_label(selectors.Total(page.total, page.total_kind)),
         "count": len(page.items),
         "next_cursor": page.next_cursor,
         "items": [
