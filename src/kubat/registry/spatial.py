@@ -150,13 +150,22 @@ def _conditions(
     min_kw: float | None,
     extra: Extra,
     after: tuple[float, int] | None,
+    within: BBox | None = None,
 ) -> tuple[str, list[Any]]:
-    """The rest of WHERE (each part starting with AND): inside the circle, power, `extra`,
-    after the cursor."""
+    """The rest of WHERE (each part starting with AND): inside the circle and `within`, power,
+    `extra`, after the cursor.
+
+    `within` is tested on the search point's own exact coordinates: the R*Tree's bounds are
+    rounded, and a test on the location's would tempt PostgreSQL's generic plan of a prepared
+    statement to scan every location first (measured: 1.5 s for a box page at 100,000 EVSEs).
+    """
     d2_sql, d2_params = _d2(lat, lon)
     r_deg = radius_km / KM_PER_DEGREE
     sql = [f" AND {d2_sql} <= %s"]
     params: list[Any] = [*d2_params, r_deg * r_deg]
+    if within is not None:
+        sql.append(" AND s.lon BETWEEN %s AND %s AND s.lat BETWEEN %s AND %s")
+        params += [within.min_lon, within.max_lon, within.min_lat, within.max_lat]
     if min_kw is not None:
         sql.append(" AND s.max_kw >= %s")
         params.append(min_kw)
@@ -219,7 +228,13 @@ def _nearest_knn(
     scale = lon_scale(lat)
     d2_sql, d2_params = _d2(lat, lon)
     rest, rest_params = _conditions(
-        lat=lat, lon=lon, radius_km=radius_km, min_kw=min_kw, extra=extra, after=after
+        lat=lat,
+        lon=lon,
+        radius_km=radius_km,
+        min_kw=min_kw,
+        extra=extra,
+        after=after,
+        within=within,
     )
     branches: list[str] = []
     branch_params: list[Any] = []
@@ -277,7 +292,13 @@ def _nearest_expanding(
         if box is not None:
             source, source_params = _source(codes, box)
             rest, rest_params = _conditions(
-                lat=lat, lon=lon, radius_km=r, min_kw=min_kw, extra=extra, after=after
+                lat=lat,
+                lon=lon,
+                radius_km=r,
+                min_kw=min_kw,
+                extra=extra,
+                after=after,
+                within=within,
             )
             rows = _fetch(
                 f"{select}{source}{rest} ORDER BY d2, s.location_id LIMIT %s",
@@ -333,7 +354,13 @@ def count_within(
         return 0
     source, source_params = _source(codes, box)
     rest, rest_params = _conditions(
-        lat=lat, lon=lon, radius_km=radius_km, min_kw=min_kw, extra=extra, after=None
+        lat=lat,
+        lon=lon,
+        radius_km=radius_km,
+        min_kw=min_kw,
+        extra=extra,
+        after=None,
+        within=within,
     )
     rows = f"SELECT {'DISTINCT ' if len(codes) > 1 else ''}s.location_id{source}{rest}"
     params = [*source_params, *rest_params]
