@@ -117,3 +117,24 @@ def test_text_search_matches_addresses_too(client: Client, demo_registry: dict[s
     )
     assert len(_rows(client, "?text=bishkek")) == 60
     assert client.get("/portal-api/markers?text=" + "x" * 101).status_code == 400
+
+
+def test_a_view_its_markers_do_not_all_reach_is_counted_by_the_registry_and_labelled(
+    client: Client, demo_registry: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubat.registry import selectors
+
+    monkeypatch.setattr(map_feed, "SERVER_CLUSTER_ABOVE", 50)
+    monkeypatch.setattr(selectors, "MAP_POINT_LIMIT", 100)  # the markers stop at 100
+    query = "/portal-api/markers?zoom=5&bbox=40,35,95,60&view=46.5,39.2,87.3,55.4"
+    exact = client.get(query).json()
+    assert exact["truncated"] is True
+    assert (exact["in_view"], exact["in_view_kind"]) == (demo_registry["locations"], "exact")
+    monkeypatch.setattr(selectors, "EXACT_TOTAL_UP_TO", 200)
+    about = client.get(query).json()
+    assert about["in_view_kind"] == "about"
+    assert abs(about["in_view"] - demo_registry["locations"]) <= 0.1 * demo_registry["locations"]
+    by_status = client.get(query + "&status=AVAILABLE").json()
+    assert by_status["in_view_kind"] == "more_than"
+    config = map_feed.page_context()["map_config"]["text"]
+    assert {"inViewAbout", "inViewMore"} <= set(config)

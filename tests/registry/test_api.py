@@ -104,3 +104,23 @@ def test_operator_compliance_of_an_unknown_party_is_404(client):
     assert response.status_code == 400
     assert response.json()["field"] == "party"
     assert client.get("/api/v1/operators/KG*NOP/compliance").status_code == 404
+
+
+def test_a_total_past_the_bound_is_labelled_in_the_readers_language(client, monkeypatch):
+    from kubat.registry import selectors
+
+    for i in range(8):
+        save(location_data(ocpi_id=f"T{i}", lat=42.87 + i / 1000))
+    monkeypatch.setattr(selectors, "EXACT_TOTAL_UP_TO", 5)
+    body = client.get(
+        "/api/v1/locations",
+        {"bbox": "74.5,42.8,74.6,42.9", "limit": 1, "text": "Station"},
+        HTTP_ACCEPT_LANGUAGE="ru",
+    ).json()
+    assert (body["total"], body["total_kind"], body["total_label"]) == (5, "more_than", "более 5")
+    about = client.get("/api/v1/locations", {"bbox": "74.5,42.8,74.6,42.9", "limit": 1}).json()
+    assert about["total_kind"] == "about"
+    assert about["total_label"] == f"about {about['total']}"
+    monkeypatch.setattr(selectors, "EXACT_TOTAL_UP_TO", 1000)
+    small = client.get("/api/v1/locations", {"bbox": "74.5,42.8,74.6,42.9"}).json()
+    assert (small["total"], small["total_kind"], small["total_label"]) == (8, "exact", "8")

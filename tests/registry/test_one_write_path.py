@@ -43,7 +43,14 @@ from kubat.ocpi.transport import digest
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
 from kubat.registry import services
-from kubat.registry.models import EVSE, EVSEStatusEvent, Location, SearchPoint, StatCounter
+from kubat.registry.models import (
+    EVSE,
+    EVSEStatusEvent,
+    Location,
+    SearchCell,
+    SearchPoint,
+    StatCounter,
+)
 from tests.ocpi.peers import FakeOperator
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -385,11 +392,16 @@ def pull_transport(settings: Any, tmp_path: Any) -> Iterator[None]:
     ocpi_client.BACKOFF_SECONDS = backoff
 
 
-def _derived() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+def _derived() -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]:
     return (
         sorted(
             StatCounter.objects.exclude(value=0).values_list(
                 "country_code", "dimension", "key", "value"
+            )
+        ),
+        sorted(
+            SearchCell.objects.exclude(locations=0).values_list(
+                "code", "cell_y", "cell_x", "locations"
             )
         ),
         sorted(SearchPoint.objects.values_list("location_id", "code", "lat", "lon", "max_kw")),
@@ -493,6 +505,7 @@ def test_every_road_keeps_history_order_and_derived_values(
     maintained = _derived()
     dimensions = {dimension for _, dimension, _, _ in maintained[0]}
     assert {"watts_by_region_class", "dc_stations_by_region_standards"} <= dimensions
+    assert len(maintained[1]) > 1, "the writes left fewer than two grid cells to compare"
     services.rebuild_derived()
     assert _derived() == maintained
     assert refused > 0, "no write was refused: the ordering rule went untested"

@@ -59,11 +59,13 @@ def _brute(truth, lat, lon, standards=(), min_kw=None, radius=None):
         (42.8746, 74.5698, ("CHADEMO",)),
         (42.8746, 74.5698, ("GBT_DC", "IEC_62196_T2_COMBO")),
         (48.0, 68.0, ("GBT_AC",)),  # the steppe: the box must grow many times
+        (54.9, 84.9, ()),  # far north-east: cos(lat) 0.57, the KNN re-ranks the most
     ],
 )
-def test_nearest_equals_brute_force(scattered, lat, lon, standards):
-    found = selectors.nearest_locations(lat=lat, lon=lon, k=10, standards=standards)
-    expected = _brute(scattered, lat, lon, standards)[:10]
+@pytest.mark.parametrize("k", [1, 10, 40])
+def test_nearest_equals_brute_force(scattered, lat, lon, standards, k):
+    found = selectors.nearest_locations(lat=lat, lon=lon, k=k, standards=standards)
+    expected = _brute(scattered, lat, lon, standards)[:k]
     assert [pk for pk, _ in found] == [pk for _, pk in expected]
     assert [round(d, 6) for _, d in found] == [round(d, 6) for d, _ in expected]
 
@@ -94,6 +96,108 @@ def test_id_pages_visit_every_location_once(scattered):
         if (cursor := page.next_cursor) is None:
             break
     assert sorted(seen) == sorted(scattered) == seen
+
+
+def test_nearest_is_exact_where_plain_degrees_rank_differently(monkeypatch):
+    """At 60° N a degree of longitude is half a degree of latitude: a station 0.15° east is
+    nearer (8 km) than one 0.1° north (11 km), though farther in plain degrees, which is the
+    order the PostgreSQL index returns rows in; the answer must still be by distance."""
+    from kubat.registry import spatial
+    from tests.registry.factories import save
+
+    party("KG*TST")
+    north = save(location_data(ocpi_id="N", lat=60.1, lon=30.0))
+    east = save(location_data(ocpi_id="E", lat=60.0, lon=30.15))
+    # Fetch exactly k rows first, so that on PostgreSQL the re-rank must ask again.
+    monkeypatch.setattr(spatial, "KNN_MARGIN", 0.01)
+    monkeypatch.setattr(spatial, "KNN_EXTRA_ROWS", 0)
+    found = selectors.nearest_locations(lat=60.0, lon=30.0, k=1)
+    assert [pk for pk, _ in found] == [east.pk]
+    assert [pk for pk, _ in selectors.nearest_locations(lat=60.0, lon=30.0, k=2)] == [
+        east.pk,
+        north.pk,
+    ]
+
+
+def test_bbox_pages_come_nearest_the_centre_first_and_cover_the_box_once(scattered):
+    box = BBox(74.45, 42.78, 74.7, 42.95)
+    centre = ((box.min_lat + box.max_lat) / 2, (box.min_lon + box.max_lon) / 2)
+    inside = [
+        (equirect_km(*centre, lat, lon), pk)
+        for pk, (lat, lon, _, _) in scattered.items()
+        if box.min_lon <= lon <= box.max_lon and box.min_lat <= lat <= box.max_lat
+    ]
+    seen, distances, cursor = [], [], None
+    while True:
+        page = selectors.search_locations(
+            filters=selectors.LocationFilters(bbox=box), limit=13, cursor=cursor
+        )
+        assert page.total == len(inside)
+        seen += [loc.pk for loc in page.items]
+        distances += [page.distances_km[loc.pk] for loc in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert seen == [pk for _, pk in sorted(inside)]
+    assert distances == sorted(distances)
+
+
+def test_a_total_is_exact_up_to_the_bound(scattered, monkeypatch):
+    monkeypatch.setattr(selectors, "EXACT_TOTAL_UP_TO", 1000)
+    page = selectors.search_locations(filters=selectors.LocationFilters(bbox=BBox(74, 42, 75, 43)))
+    assert page.total_kind == selectors.TotalKind.EXACT
+    inside = [1 for lat, lon, _, _ in scattered.values() if 42 <= lat <= 43 and 74 <= lon <= 75]
+    assert page.total == len(inside)
+
+
+def test_a_box_total_past_the_bound_is_about_the_grid_cells_estimate(scattered, monkeypatch):
+    monkeypatch.setattr(selectors, "EXACT_TOTAL_UP_TO", 20)
+    box = BBox(74.45, 42.78, 74.69, 42.96)
+    exact = sum(
+        1
+        for lat, lon, _, _ in scattered.values()
+        if box.min_lon <= lon <= box.max_lon and box.min_lat <= lat <= box.max_lat
+    )
+    page = selectors.search_locations(filters=selectors.LocationFilters(bbox=box), limit=5)
+    assert exact > 20
+    assert page.total_kind == selectors.TotalKind.ABOUT
+    assert abs(page.total - exact) <= 0.25 * exact
+    assert len(str(page.total).rstrip("0")) <= 2  # two significant digits, no false precision
+    assert len(page.items) == 5  # the page itself stays exact
+
+
+def test_a_near_total_past_the_bound_is_about_the_cells_within_the_radius(scattered, monkeypatch):
+    monkeypatch.setattr(selectors, "EXACT_TOTAL_UP_TO", 10)
+    filters = selectors.LocationFilters(near=(42.87, 74.57), radius_km=12, standards=("GBT_DC",))
+    exact = len(_brute(scattered, 42.87, 74.57, ("GBT_DC",), radius=12))
+    page = selectors.search_locations(filters=filters, limit=5)
+    assert exact > 10
+    assert page.total_kind == selectors.TotalKind.ABOUT
+    assert abs(page.total - exact) <= 0.35 * exact
+
+
+def test_a_total_past_the_bound_with_filters_the_cells_do_not_count_is_more_than_it(
+    scattered, monkeypatch
+):
+    monkeypatch.setattr(selectors, "EXACT_TOTAL_UP_TO", 20)
+    box = BBox(74.45, 42.78, 74.69, 42.96)
+    for filters in [
+        selectors.LocationFilters(bbox=box, min_kw=7),
+        selectors.LocationFilters(
+            bbox=box,
+            standards=("GBT_DC", "CHADEMO", "GBT_AC", "IEC_62196_T2", "IEC_62196_T2_COMBO"),
+        ),
+        selectors.LocationFilters(text="Station"),
+    ]:
+        page = selectors.search_locations(filters=filters, limit=5)
+        assert (page.total, page.total_kind) == (20, selectors.TotalKind.MORE_THAN), filters
+
+
+def test_an_unfiltered_total_is_exact_from_the_counters_whatever_the_bound(scattered, monkeypatch):
+    monkeypatch.setattr(selectors, "EXACT_TOTAL_UP_TO", 20)
+    page = selectors.search_locations(filters=selectors.LocationFilters(), limit=5)
+    assert (page.total, page.total_kind) == (300, selectors.TotalKind.EXACT)
+    kg = selectors.search_locations(filters=selectors.LocationFilters(country_code="KG"), limit=5)
+    assert (kg.total, kg.total_kind) == (300, selectors.TotalKind.EXACT)
 
 
 def test_bbox_finds_exactly_the_locations_inside(scattered):
@@ -165,9 +269,12 @@ def test_text_finds_words_in_name_address_or_city():
         assert sorted(loc.ocpi_id for loc in near.items) == expected
 
 
-def test_a_page_of_locations_carries_its_evses_and_connectors_in_five_queries(
-    django_assert_num_queries,
-):
+def test_a_page_of_locations_carries_what_its_rows_show_and_reads_nothing_more():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kubat.registry import presenters
+
     owner = party("KG*TST")
     for i in range(3):
         services.save_location(
@@ -177,30 +284,28 @@ def test_a_page_of_locations_carries_its_evses_and_connectors_in_five_queries(
                     ocpi_id=f"P{i}",
                     evses=[
                         evse(f"P{i}-1", connector("1"), connector("2", "IEC_62196_T2", 22)),
-                        evse(f"P{i}-2", connector("1", "CHADEMO", 50)),
+                        evse(f"P{i}-2", connector("1", "CHADEMO", 50), status="CHARGING"),
                     ],
                 )
             ),
             source=Source.API,
         )
-    with django_assert_num_queries(5):  # count, ids, locations with parties, EVSEs, connectors
-        page = selectors.search_locations(filters=selectors.LocationFilters(), limit=10)
-        shape = [
+    for box in [None, BBox(74.0, 42.0, 75.0, 43.0)]:
+        with CaptureQueriesContext(connection) as queries:
+            page = selectors.search_locations(filters=selectors.LocationFilters(bbox=box), limit=10)
+            read = len(queries)
+            rows = [presenters.location_summary(loc) for loc in page.items]
+        assert len(queries) == read, "a row read a deferred field"
+        if box is None:  # the total (from the counters), ids, locations, EVSEs with connectors
+            assert read == 4
+        assert [
+            (r["ocpi_id"], r["party"], r["status_counts"], r["connector_standards"]) for r in rows
+        ] == [
             (
-                loc.ocpi_id,
-                loc.party.key,
-                [
-                    (e.uid, e.location.ocpi_id, [c.evse.uid for c in e.connectors.all()])
-                    for e in loc.evses.all()
-                ],
+                f"P{i}",
+                "KG*TST",
+                {"AVAILABLE": 1, "CHARGING": 1},
+                ["CHADEMO", "GBT_DC", "IEC_62196_T2"],
             )
-            for loc in page.items
+            for i in range(3)
         ]
-    assert shape == [
-        (
-            f"P{i}",
-            "KG*TST",
-            [(f"P{i}-1", f"P{i}", [f"P{i}-1"] * 2), (f"P{i}-2", f"P{i}", [f"P{i}-2"])],
-        )
-        for i in range(3)
-    ]

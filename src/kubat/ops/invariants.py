@@ -1,10 +1,9 @@
 """Invariant checks over the whole database: what must hold after a restore (or any day).
 
-- registry: the derived values (national and regional counters, search points, each
-  location's maximum power, charging class, EVSE count and DC station columns) equal a rebuild
-  from the rows. The rebuild
-  (`registry.services.rebuild_derived`) runs inside a transaction that is rolled back, so
-  checking changes nothing;
+- registry: the derived values (national and regional counters, search points and grid cells,
+  each location's maximum power, charging class, EVSE count and DC station columns) equal a
+  rebuild from the rows. The rebuild (`registry.services.rebuild_derived`) runs inside a
+  transaction that is rolled back, so checking changes nothing;
 - fleet: the maintained registration counts equal a rebuild from the registrations (rolled
   back the same way);
 - quotas: for every period, the audit log's allocated and cleared deltas sum to its balance.
@@ -22,7 +21,7 @@ from kubat.quotas import audit as quota_audit
 from kubat.quotas import selectors as quota_selectors
 from kubat.registry import selectors as registry_selectors
 from kubat.registry import services as registry_services
-from kubat.registry.models import Location, SearchPoint, StatCounter
+from kubat.registry.models import Location, SearchCell, SearchPoint, StatCounter
 
 
 class _Rollback(Exception):
@@ -35,6 +34,12 @@ def _derived() -> dict[str, object]:
         "/".join((row.country_code, row.dimension, row.key)): row.value
         for row in StatCounter.objects.all()
         if row.value
+    }
+    cells = {
+        f"search cell {code}/{y}/{x}": n
+        for code, y, x, n in SearchCell.objects.exclude(locations=0).values_list(
+            "code", "cell_y", "cell_x", "locations"
+        )
     }
     points = {
         f"search point {loc}/{code}": round(kw, 3)
@@ -53,7 +58,7 @@ def _derived() -> dict[str, object]:
             "dc_points",
         )
     }
-    return {**{f"counter {k}": v for k, v in counters.items()}, **points, **columns}
+    return {**{f"counter {k}": v for k, v in counters.items()}, **cells, **points, **columns}
 
 
 def registry_counters() -> list[str]:

@@ -18,8 +18,10 @@ SERVER_CLUSTER_ABOVE locations and the map is below CLIENT_ZOOM, the answer has 
 "clusters": one entry per CELL_PX × CELL_PX screen cell of the Web Mercator grid at the map's
 zoom, [lat, lon, count, available], placed at the mean position of its members, plus the
 LIST_ROWS locations nearest the view's centre (for the list beside the map) and the count in
-the exact view. Drawing a few hundred cluster icons instead of building 10,000 markers in the
-browser is what keeps a national view under the 2 s budget on a slow phone (bench/map_render.py).
+the exact view (`in_view`, with `in_view_kind` "exact", "about" or "more_than": when the
+markers stopped at the limit, the count comes from the registry's bounded total). Drawing a
+few hundred cluster icons instead of building 10,000 markers in the browser is what keeps a
+national view under the 2 s budget on a slow phone (bench/map_render.py).
 Otherwise the mode is "points" and Leaflet.markercluster clusters in the browser.
 """
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -184,12 +187,23 @@ def markers(params: Mapping[str, str], *, cluster_above: int | None = None) -> d
     if view is not None:
         lat0, lon0 = (view.min_lat + view.max_lat) / 2, (view.min_lon + view.max_lon) / 2
         in_view.sort(key=lambda p: equirect_km(lat0, lon0, p["lat"], p["lon"]))
+    in_view_total = registry_selectors.Total(len(in_view))
+    if truncated:
+        # The markers stopped at the limit, so counting them undercounts the view: ask the
+        # registry (exact up to its bound, then "about" or "more than"). A live-status filter
+        # is applied here, not by the registry, so then only "more than" is known.
+        in_view_total = (
+            registry_selectors.Total(len(in_view), registry_selectors.TotalKind.MORE_THAN)
+            if status
+            else registry_selectors.location_total(filters=replace(filters, bbox=view))
+        )
     return {
         "mode": "clusters",
         "fields": FIELDS,
         "clusters": cluster(points, zoom=zoom),
         "rows": _rows(in_view[:LIST_ROWS]),
-        "in_view": len(in_view),
+        "in_view": in_view_total.value,
+        "in_view_kind": in_view_total.kind.value,
         "count": len(points),
         "truncated": truncated,
     }
@@ -216,6 +230,8 @@ def page_context() -> dict[str, Any]:
         "statuses": {k: str(v) for k, v in labels.LIVE_STATUSES.items()},
         "text": {
             "inView": _("%(count)s locations in view"),
+            "inViewAbout": _("about %(count)s locations in view"),
+            "inViewMore": _("more than %(count)s locations in view"),
             "shownFirst": _("showing the nearest %(shown)s to the centre"),
             "details": _("Details"),
             "points": _("charging points: %(count)s"),

@@ -7,7 +7,7 @@ lives in the selectors.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -158,7 +158,19 @@ class LocationDetailOut(LocationOut):
 
 
 class LocationPageOut(Schema):
-    total: int = Field(description="How many locations match, over all pages")
+    total: int = Field(
+        description="How many locations match, over all pages: exact when total_kind is "
+        "`exact`; an estimate from the registry's grid cells (two significant digits) when "
+        "`about`; the bound the exact count passed when `more_than`"
+    )
+    total_kind: Literal["exact", "about", "more_than"] = Field(
+        description=f"Totals are exact up to {selectors.EXACT_TOTAL_UP_TO:,}; past it they are "
+        "estimated (a place and at most one connector) or only bounded (other filters)"
+    )
+    total_label: str = Field(
+        description="The total as shown to people, in the request's language: "
+        "'1,234', 'about 23,000', 'more than 1,000'"
+    )
     count: int
     next_cursor: str | None = Field(description="Pass as cursor= for the next page")
     items: list[LocationOut]
@@ -184,7 +196,9 @@ class LocationQuery(Schema):
     )
     operator: str | None = Field(None, description="Party key (KG*KUB) or operator name")
     bbox: apischema.BBoxOrBlank | None = Field(
-        None, description="minlon,minlat,maxlon,maxlat, each minimum at most its maximum"
+        None,
+        description="minlon,minlat,maxlon,maxlat, each minimum at most its maximum: without "
+        "near=, results come nearest the box's centre first, with distance_km from it",
     )
     near: apischema.LatLonOrBlank | None = Field(
         None, description="lat,lon: sort by distance, add distance_km"
@@ -247,6 +261,8 @@ def list_locations(request: HttpRequest, query: Query[LocationQuery]) -> dict[st
     )
     return {
         "total": page.total,
+        "total_kind": page.total_kind.value,
+        "total_label": presenters.total_label(selectors.Total(page.total, page.total_kind)),
         "count": len(page.items),
         "next_cursor": page.next_cursor,
         "items": [

@@ -21,10 +21,15 @@ Counter dimensions (StatCounter rows; `key` as shown, region is the location's r
 
 The regional rows are what insights' adequacy and compatibility read instead of scanning EVSEs
 (watts, not kW, because counters are integers and connector power is exact in W).
+
+Beside the counters, a public location counts once per search code in its grid cell
+(`Summary.cells`, the SearchCell rows: CELLS_PER_DEGREE cells per degree of latitude and of
+longitude), which is what a dense box's "about N" total is estimated from.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +37,10 @@ from dataclasses import dataclass, field
 from kubat.registry.enums import ANY_STANDARD, STANDARD_CODES, ChargingClass, PowerType, Status
 
 HPC_THRESHOLD_KW = 150.0
+# Grid of SearchCell: 1/50 degree, about 2.2 km × 1.6 km at 43° N. A city-sized box (16 km)
+# covers about a hundred cells, and a cell is small enough that weighting the cells cut by
+# the box's edge by the share of their area inside keeps the estimate within a few per cent.
+CELLS_PER_DEGREE = 50
 KEY_SEPARATOR = "|"
 STANDARD_SEPARATOR = "+"
 
@@ -76,6 +85,12 @@ def highest_class(classes: Iterable[str]) -> str:
 
 
 StatKey = tuple[str, str]
+CellKey = tuple[int, int, int]  # (search code, cell_y, cell_x)
+
+
+def cell_of(lat: float, lon: float) -> tuple[int, int]:
+    """(cell_y, cell_x) of a point in decimal degrees on the SearchCell grid."""
+    return math.floor(lat * CELLS_PER_DEGREE), math.floor(lon * CELLS_PER_DEGREE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +128,16 @@ class Summary:
     dc_max_kw: float = 0.0  # the most powerful of them
     dc_points: int = 0
     contribution: Counter[StatKey] = field(default_factory=Counter)
+    cells: Counter[CellKey] = field(default_factory=Counter)  # its SearchCell counts
 
 
 def summarise(
-    *, publish: bool, region: str, party_key: str, evses: Sequence[tuple[str, Sequence[PlugSpec]]]
+    *,
+    publish: bool,
+    region: str,
+    party_key: str,
+    evses: Sequence[tuple[str, Sequence[PlugSpec]]],
+    position: tuple[float, float],
 ) -> Summary:
     """Derive a location's values from its EVSEs, given as (status, connectors) pairs.
 
@@ -126,6 +147,7 @@ def summarise(
     a published location is a public charging station only once one EVSE is in service; until
     then it counts as a planned location. An unpublished location gets no search rows and no
     share of the national counters. (The same three-way split is `registry.publicity`.)
+    `position` (lat, lon) places a public location's search codes in their grid cells.
     """
     summary = Summary()
     classes = []
@@ -180,6 +202,8 @@ def summarise(
         if summary.dc_points:
             key = f"{region or ''}{KEY_SEPARATOR}{summary.dc_standards}"
             summary.contribution[("dc_stations_by_region_standards", key)] += 1
+        cell_y, cell_x = cell_of(*position)
+        summary.cells.update({(code, cell_y, cell_x): 1 for code in summary.points})
     elif classes:
         summary.contribution[("planned_locations", "")] += 1
     summary.contribution.update(planned)

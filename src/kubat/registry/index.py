@@ -1,25 +1,30 @@
-"""The registry's derived tables: search points (SearchPoint) and national counters (StatCounter).
+"""The registry's derived tables: search points (SearchPoint), national counters (StatCounter)
+and public locations per grid cell (SearchCell).
 
-Both are kept by the write path (`registry.services`) as each location changes, from the
+All three are kept by the write path (`registry.services`) as each location changes, from the
 location's summary (`registry.derived.summarise`): its search rows are replaced, and the
-counters move by the difference between its summary before and after the write. A rebuild
-recomputes both from the rows; a test proves that maintained and rebuilt tables agree.
+counters and cells move by the difference between its summary before and after the write. A
+rebuild recomputes them from the rows; tests prove that maintained and rebuilt tables agree.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from kubat.core import bulk
-from kubat.registry.derived import StatKey, Summary
+from kubat.registry.derived import CellKey, StatKey, Summary
 from kubat.registry.models import Location, SearchPoint, StatCounter
 
+K = TypeVar("K")
 
-def negated(counter: Counter[StatKey]) -> Counter[StatKey]:
+
+def negated(counter: Counter[K]) -> Counter[K]:
     """-counter, keeping the negative values (Counter's unary minus drops them)."""
     return Counter({key: -value for key, value in counter.items()})
 
@@ -64,14 +69,49 @@ def replace_search_points(location: Location, summary: Summary) -> None:
     bulk.insert_rows(SearchPoint, columns=POINT_COLUMNS, rows=search_point_rows(location, summary))
 
 
-def add_totals(
-    totals: dict[str, Counter[StatKey]], summaries: Iterable[tuple[str, Summary]]
-) -> None:
-    """Sum summaries' counter contributions per country (country_code, summary pairs)."""
-    for country_code, summary in summaries:
-        totals.setdefault(country_code, Counter()).update(summary.contribution)
+# One statement for any number of cells, on both engines (SQLite 3.24+, PostgreSQL 9.5+): the
+# bulk loader moves thousands of cells per batch, and an UPDATE-then-INSERT per cell was the
+# slow part of it.
+_CELL_UPSERT = (
+    "INSERT INTO registry_searchcell (code, cell_y, cell_x, locations) VALUES (%s, %s, %s, %s)"
+    " ON CONFLICT (code, cell_y, cell_x)"
+    " DO UPDATE SET locations = registry_searchcell.locations + excluded.locations"
+)
 
 
-def apply_totals(totals: dict[str, Counter[StatKey]]) -> None:
-    for country_code, delta in sorted(totals.items()):
-        apply_stat_delta(country_code=country_code, delta=delta)
+def apply_cell_delta(delta: Counter[CellKey]) -> None:
+    """Add `delta` to the SearchCell counts, creating missing cells.
+
+    Cells are written in sorted order so that concurrent writers lock them in the same order
+    and cannot deadlock; a cell that drops to 0 stays (as a counter row does).
+    """
+    rows = [(*key, value) for key, value in sorted(delta.items()) if value]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(_CELL_UPSERT, rows)
+
+
+def withdraw(*, country_code: str, summary: Summary) -> None:
+    """Take a location's whole share out of the counters of `country_code` and of its cells:
+    before it is deleted, or before it is counted again in another country."""
+    apply_stat_delta(country_code=country_code, delta=negated(summary.contribution))
+    apply_cell_delta(negated(summary.cells))
+
+
+@dataclass(slots=True)
+class Totals:
+    """Counter contributions summed over many locations (a bulk load, a rebuild)."""
+
+    stats: dict[str, Counter[StatKey]] = field(default_factory=dict)
+    cells: Counter[CellKey] = field(default_factory=Counter)
+
+    def add(self, summaries: Iterable[tuple[str, Summary]]) -> None:
+        """Add (country_code, summary) pairs."""
+        for country_code, summary in summaries:
+            self.stats.setdefault(country_code, Counter()).update(summary.contribution)
+            self.cells.update(summary.cells)
+
+    def apply(self) -> None:
+        for country_code, delta in sorted(self.stats.items()):
+            apply_stat_delta(country_code=country_code, delta=delta)
+        apply_cell_delta(self.cells)

@@ -211,6 +211,28 @@ class SearchPoint(models.Model):
         indexes = [models.Index(fields=["location"], name="searchpoint_location")]
 
 
+class SearchCell(models.Model):
+    """Public locations per (connector standard, grid cell): the "about N" of a dense box.
+
+    The cell of a point is (floor(lon * CELLS_PER_DEGREE), floor(lat * CELLS_PER_DEGREE)), a
+    1/50-degree square (about 2.2 km × 1.6 km at 43° N); `code` is a standard's code or 0 for
+    any standard, as in SearchPoint. A public location (registry.publicity) counts once in its
+    cell for each code it has a search row for. Kept by the write path from each location's
+    summary (registry.derived, registry.index) and equal to a rebuild; search reads it only
+    when an exact count passes its bound (registry.spatial, docs/decisions/0006-box-search.md).
+    """
+
+    code = models.PositiveSmallIntegerField()
+    cell_y = models.IntegerField()
+    cell_x = models.IntegerField()
+    locations = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["code", "cell_y", "cell_x"], name="searchcell_unique")
+        ]
+
+
 class StatCounter(models.Model):
     """Maintained national aggregates, so /stats reads a few dozen rows instead of scanning."""
 

@@ -8,11 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from kubat.registry import pricing, publicity
 from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.derived import connector_power_kw
 from kubat.registry.models import EVSE, Connector, Location
-from kubat.registry.selectors import status_counts
+from kubat.registry.selectors import Total, TotalKind, status_counts
+
+
+def total_label(total: Total) -> str:
+    """A search's total as a person reads it, in the active language: "1 234", "about 23 000"
+    or "more than 1 000" (registry.selectors.Total says which)."""
+    count = number_format(total.value, force_grouping=True)
+    if total.kind == TotalKind.ABOUT:
+        return _("about %(count)s") % {"count": count}
+    if total.kind == TotalKind.MORE_THAN:
+        return _("more than %(count)s") % {"count": count}
+    return count
 
 
 def connector_dict(connector: Connector) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """Registry reads: search with filters and cursors, single locations, national statistics.
 
 Which locations are public is `registry.publicity`. Searches page by cursor (keyset), never
-by OFFSET, so a deep page costs what the first one does.
+by OFFSET, so a deep page costs what the first one does. A search's total is exact up to
+EXACT_TOTAL_UP_TO and labelled above it ("about N" from the grid cells when the filters are
+ones the cells count, "more than N" otherwise), so that a dense city costs what a page does
+(docs/decisions/0006-box-search.md).
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from kubat.core.errors import InvalidInput, NotFound
-from kubat.core.geo import BBox
+from kubat.core.geo import KM_PER_DEGREE, BBox, box_around, lon_scale
 from kubat.registry import compliance, pricing, publicity, services, spatial
 from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.enums import ANY_STANDARD, STANDARD_CODES, Source, Status
@@ -30,6 +35,23 @@ from kubat.registry.publicity import Publicity
 
 MAX_LIMIT = 1000
 DEFAULT_NEAR_RADIUS_KM = 50.0
+# A search counts its matches exactly up to this many; past it the total is labelled (see
+# Total). Counting costs per row: 1,000 rows are about a millisecond on either engine.
+EXACT_TOTAL_UP_TO = 1000
+
+
+class TotalKind(StrEnum):
+    """How far a search's total can be trusted."""
+
+    EXACT = "exact"
+    ABOUT = "about"  # estimated from the grid cells, rounded to two significant digits
+    MORE_THAN = "more_than"  # the exact count passed EXACT_TOTAL_UP_TO; nothing more is known
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    value: int
+    kind: TotalKind = TotalKind.EXACT
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +84,7 @@ class LocationPage:
     total: int
     next_cursor: str | None
     distances_km: dict[int, float] = field(default_factory=dict)
+    total_kind: TotalKind = TotalKind.EXACT
 
 
 def location_count() -> int:
@@ -204,10 +227,7 @@ def _extra_for_near(filters: LocationFilters) -> spatial.Extra:
             f" AND e.status IN ({marks}))"
         )
         params.extend(filters.statuses)
-    if filters.bbox:
-        sql.append("l.lon BETWEEN %s AND %s AND l.lat BETWEEN %s AND %s")
-        b = filters.bbox
-        params += [b.min_lon, b.max_lon, b.min_lat, b.max_lat]
+    # The bbox is not here: the search clips to it (spatial.nearest's `within`), exactly.
     if filters.max_price is not None:
         base = _public_queryset(
             LocationFilters(
@@ -303,6 +323,62 @@ def _with_details(ids: list[int]) -> list[Location]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+# What a result row shows (registry.presenters.location_summary): a search page reads only these
+# columns, and of its EVSEs and connectors only status and standard, so that a page of 100
+# dense-city locations builds light rows (the full rows were most of a box page's time).
+_LIST_COLUMNS = (
+    "id", "party_id", "ocpi_id", "name", "address", "city", "postal_code", "region", "country",
+    "country_code", "lat", "lon", "max_power_kw", "charging_class", "evse_count", "publish",
+    "source", "last_updated", "operator",
+    "party__id", "party__country_code", "party__party_id", "party__name",
+)  # fmt: skip
+
+
+def _with_list_details(ids: list[int]) -> list[Location]:
+    """Locations in the order of `ids` with what the list form shows: the columns of
+    _LIST_COLUMNS, and the status of each EVSE in service and the standard of its connectors
+    (other fields of these rows are deferred: reading one costs a query, so the list form
+    must not).
+
+    The children come in one joined query of plain tuples, made into rows by `from_db` (what
+    the ORM itself calls): compiling ORM queries with hundreds of ids and building full rows
+    was most of a dense box page's time.
+    """
+    by_id = Location.objects.select_related("party").only(*_LIST_COLUMNS).in_bulk(ids)
+    evses: list[EVSE] = []
+    connectors: list[Connector] = []
+    if by_id:
+        marks = ", ".join(["%s"] * len(by_id))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT e.id, e.location_id, e.status, c.id, c.standard FROM registry_evse e"
+                " LEFT JOIN registry_connector c ON c.evse_id = e.id"
+                f" WHERE e.location_id IN ({marks}) AND e.status <> %s ORDER BY e.id, c.id",
+                [*by_id, Status.REMOVED],
+            )
+            rows = cursor.fetchall()
+        last = None
+        for evse_id, location_id, status, connector_id, standard in rows:
+            if last is None or last.pk != evse_id:
+                last = EVSE.from_db(
+                    connection.alias,
+                    ["id", "location_id", "status"],
+                    [evse_id, location_id, status],
+                )
+                evses.append(last)
+            if connector_id is not None:
+                connectors.append(
+                    Connector.from_db(
+                        connection.alias,
+                        ["id", "evse_id", "standard"],
+                        [connector_id, evse_id, standard],
+                    )
+                )
+    _attach(evses, "connectors", Connector, connectors, back="evse")
+    _attach(by_id.values(), "evses", EVSE, evses, back="location")
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def _attach(
     parents: Iterable[Any], name: str, model: type[Any], children: Iterable[Any], *, back: str
 ) -> None:
@@ -315,8 +391,12 @@ def _attach(
         parent = by_pk[getattr(child, f"{back}_id")]
         setattr(child, back, parent)
         grouped[parent.pk].append(child)
+    # One Query shared by every cached queryset: they never run it (their results are set),
+    # and a filter on one clones it. Building a Query per parent was most of a page of 100
+    # locations' time (profiled: 7,500 Query() for 20 box pages, 4 of their 8 s).
+    query = model.objects.none().query
     for pk, parent in by_pk.items():
-        cached: QuerySet[Any] = QuerySet(model=model)
+        cached: QuerySet[Any] = QuerySet(model=model, query=query)
         cached._result_cache = grouped.get(pk, [])
         cached._prefetch_done = True  # type: ignore[attr-defined]
         parent._prefetched_objects_cache = {
@@ -328,33 +408,26 @@ def _attach(
 def search_locations(
     *, filters: LocationFilters, limit: int = 100, cursor: str | None = None
 ) -> LocationPage:
-    """Public locations matching `filters`: by id, or by distance when `near` is given.
+    """Public locations matching `filters`: by distance with `near` or `bbox`, else by id.
 
     With `near`, results lie within radius_km (default 50 km) and come nearest first, each with
-    its distance; otherwise they come in id order. Either way the next page is the cursor.
+    its distance. With a bbox and no `near`, they come nearest the box's centre first (a map's
+    list starts where the user looks, and the index answers it without reading the whole box),
+    each with its distance from the centre. Otherwise they come in id order. Either way the
+    next page is the cursor. The total is exact up to EXACT_TOTAL_UP_TO (`total_kind`).
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
             gettext("must be between 1 and %(most)s") % {"most": MAX_LIMIT}, field="limit"
         )
-    if filters.near is None:
-        qs = _public_queryset(filters)
-        total = qs.count()
-        if cursor:
-            (last_id,) = _decode_cursor(cursor, "i")
-            if not isinstance(last_id, int):
-                raise InvalidInput(gettext("not a cursor from this query"), field="cursor")
-            qs = qs.filter(pk__gt=last_id)
-        ids = list(qs.order_by("pk").values_list("pk", flat=True)[: limit + 1])
-        more = len(ids) > limit
-        ids = ids[:limit]
-        return LocationPage(
-            items=_with_details(ids),
-            total=total,
-            next_cursor=_encode_cursor(["i", ids[-1]]) if more and ids else None,
-        )
-    lat, lon = filters.near
-    radius = filters.radius_km or DEFAULT_NEAR_RADIUS_KM
+    if filters.near is None and filters.bbox is None:
+        return _search_by_id(filters=filters, limit=limit, cursor=cursor)
+    if filters.near is not None:
+        lat, lon = filters.near
+        radius = filters.radius_km or DEFAULT_NEAR_RADIUS_KM
+    else:
+        assert filters.bbox is not None
+        lat, lon, radius = _box_circle(filters.bbox)
     after = None
     if cursor:
         d2, last_id = _decode_cursor(cursor, "d")
@@ -372,19 +445,119 @@ def search_locations(
         min_kw=filters.min_kw,
         extra=extra,
         after=after,
+        within=filters.bbox,
     )
     more = len(hits) > limit
     hits = hits[:limit]
-    total = spatial.count_within(
-        lat=lat, lon=lon, radius_km=radius, codes=codes, min_kw=filters.min_kw, extra=extra
+    counted = spatial.count_within(
+        lat=lat,
+        lon=lon,
+        radius_km=radius,
+        codes=codes,
+        min_kw=filters.min_kw,
+        extra=extra,
+        within=filters.bbox,
+        up_to=EXACT_TOTAL_UP_TO,
     )
+    total = _spatial_total(counted, filters=filters, lat=lat, lon=lon, radius_km=radius)
     last = hits[-1] if hits else None
     return LocationPage(
-        items=_with_details([h.location_id for h in hits]),
-        total=total,
+        items=_with_list_details([h.location_id for h in hits]),
+        total=total.value,
+        total_kind=total.kind,
         next_cursor=_encode_cursor(["d", last.d2, last.location_id]) if more and last else None,
         distances_km={h.location_id: round(h.distance_km, 3) for h in hits},
     )
+
+
+def _search_by_id(*, filters: LocationFilters, limit: int, cursor: str | None) -> LocationPage:
+    qs = _public_queryset(filters)
+    total = _id_total(filters, qs)
+    if cursor:
+        (last_id,) = _decode_cursor(cursor, "i")
+        if not isinstance(last_id, int):
+            raise InvalidInput(gettext("not a cursor from this query"), field="cursor")
+        qs = qs.filter(pk__gt=last_id)
+    ids = list(qs.order_by("pk").values_list("pk", flat=True)[: limit + 1])
+    more = len(ids) > limit
+    ids = ids[:limit]
+    return LocationPage(
+        items=_with_list_details(ids),
+        total=total.value,
+        total_kind=total.kind,
+        next_cursor=_encode_cursor(["i", ids[-1]]) if more and ids else None,
+    )
+
+
+def _box_circle(box: BBox) -> tuple[float, float, float]:
+    """(lat, lon, radius_km) of the circle around the box's centre that holds the whole box."""
+    lat, lon = (box.min_lat + box.max_lat) / 2, (box.min_lon + box.max_lon) / 2
+    half = math.hypot(
+        (box.max_lat - box.min_lat) / 2, (box.max_lon - box.min_lon) / 2 * lon_scale(lat)
+    )
+    return lat, lon, KM_PER_DEGREE * half * (1 + 1e-9) + 1e-6
+
+
+# Filters other than these make a total the grid cells cannot estimate (cells count public
+# locations per standard and place, nothing else).
+_CELL_FILTERS = frozenset({"bbox", "near", "radius_km", "standards"})
+
+
+def _unfiltered(filters: LocationFilters, *, but: frozenset[str]) -> bool:
+    """Whether every filter outside `but` is unset."""
+    empty = LocationFilters()
+    return all(
+        getattr(filters, name) == getattr(empty, name)
+        for name in LocationFilters.__slots__
+        if name not in but
+    )
+
+
+def _id_total(filters: LocationFilters, qs: QuerySet[Location]) -> Total:
+    """The total of an id-ordered search: from the national counters when only the country is
+    filtered (they count exactly the public locations), else counted up to the bound."""
+    if _unfiltered(filters, but=frozenset({"country_code"})):
+        rows = StatCounter.objects.filter(dimension="locations", key="")
+        if filters.country_code:
+            rows = rows.filter(country_code=filters.country_code)
+        return Total(sum(rows.values_list("value", flat=True)))
+    counted = qs[: EXACT_TOTAL_UP_TO + 1].count()
+    if counted <= EXACT_TOTAL_UP_TO:
+        return Total(counted)
+    return Total(EXACT_TOTAL_UP_TO, TotalKind.MORE_THAN)
+
+
+def _spatial_total(
+    counted: int, *, filters: LocationFilters, lat: float, lon: float, radius_km: float
+) -> Total:
+    """An exact count up to the bound; past it an estimate from the cells when the filters are
+    a place and at most one standard, else "more than" the bound."""
+    if counted <= EXACT_TOTAL_UP_TO:
+        return Total(counted)
+    codes = _codes(filters)
+    area = spatial.clip(box_around(lat, lon, radius_km), filters.bbox)
+    if len(codes) == 1 and area is not None and _unfiltered(filters, but=_CELL_FILTERS):
+        estimate = spatial.estimate_locations(
+            code=codes[0],
+            box=area,
+            near=filters.near,
+            radius_km=radius_km,
+        )
+        if estimate > EXACT_TOTAL_UP_TO:
+            return Total(_two_digits(estimate), TotalKind.ABOUT)
+    return Total(EXACT_TOTAL_UP_TO, TotalKind.MORE_THAN)
+
+
+def _two_digits(value: float) -> int:
+    """`value` rounded to two significant digits (23,417 -> 23,000): an estimate says no more."""
+    places = max(0, len(str(int(value))) - 2)
+    return int(round(value, -places))
+
+
+def location_total(*, filters: LocationFilters) -> Total:
+    """How many public locations match `filters`, exact up to EXACT_TOTAL_UP_TO (the map's
+    count of a view its markers do not all reach)."""
+    return Total((page := search_locations(filters=filters, limit=1)).total, page.total_kind)
 
 
 def nearest_locations(

@@ -53,7 +53,7 @@ from kubat.core.countries import to_alpha2
 from kubat.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import index, wire
-from kubat.registry.derived import PlugSpec, StatKey, Summary, summarise
+from kubat.registry.derived import PlugSpec, Summary, summarise
 from kubat.registry.enums import Source, Status
 from kubat.registry.models import (
     EVSE,
@@ -61,6 +61,7 @@ from kubat.registry.models import (
     EVSEStatusEvent,
     Location,
     Party,
+    SearchCell,
     SearchPoint,
     StatCounter,
 )
@@ -144,6 +145,7 @@ def summary_of(location: Location) -> Summary:
         region=location.region,
         party_key=location.party.key,
         evses=[evses[pk] for pk in sorted(evses)],
+        position=(location.lat, location.lon),
     )
 
 
@@ -176,9 +178,12 @@ def refresh_location(*, location: Location, before: Summary | None) -> Summary:
         setattr(location, name, value)
     index.replace_search_points(location, after)
     delta = Counter(after.contribution)
+    cells = Counter(after.cells)
     if before is not None:
         delta.subtract(before.contribution)
+        cells.subtract(before.cells)
     index.apply_stat_delta(country_code=location.country_code, delta=delta)
+    index.apply_cell_delta(cells)
     return after
 
 
@@ -192,8 +197,9 @@ def rebuild_derived(*, batch_size: int = 2000) -> int:
     Returns the number of locations summarised.
     """
     StatCounter.objects.all().delete()
+    SearchCell.objects.all().delete()
     SearchPoint.objects.all().delete()
-    totals: dict[str, Counter[StatKey]] = {}
+    totals = index.Totals()
     names = list(derived_columns(Summary()))
     count = 0
     ids = list(Location.objects.order_by("pk").values_list("pk", flat=True))
@@ -230,6 +236,7 @@ def rebuild_derived(*, batch_size: int = 2000) -> int:
                 region=location.region,
                 party_key=location.party.key,
                 evses=[by_pk[pk] for pk in sorted(by_pk)],
+                position=(location.lat, location.lon),
             )
             for pk, kw in zip(sorted(by_pk), summary.evse_max_kw, strict=True):
                 if evse_kw[pk] != kw:
@@ -238,7 +245,7 @@ def rebuild_derived(*, batch_size: int = 2000) -> int:
             if any(getattr(location, n) != v for n, v in columns.items()):
                 location_groups[tuple(columns[n] for n in names)].append(location.pk)
             points.extend(index.search_point_rows(location, summary))
-            index.add_totals(totals, [(location.country_code, summary)])
+            totals.add([(location.country_code, summary)])
             count += 1
         for kw, pks in evse_groups.items():
             for at in range(0, len(pks), 500):
@@ -249,7 +256,7 @@ def rebuild_derived(*, batch_size: int = 2000) -> int:
                     **dict(zip(names, values, strict=True))
                 )
         bulk.insert_rows(SearchPoint, columns=index.POINT_COLUMNS, rows=points)
-    index.apply_totals(totals)
+    totals.apply()
     return count
 
 
@@ -503,9 +510,7 @@ def save_location(
         fields["ocpi_id"] = location.ocpi_id
         before = summary_of(location)
         if location.country_code != fields["country_code"]:
-            index.apply_stat_delta(
-                country_code=location.country_code, delta=index.negated(before.contribution)
-            )
+            index.withdraw(country_code=location.country_code, summary=before)
             before = None
         for name, value in fields.items():
             setattr(location, name, value)
@@ -752,7 +757,7 @@ def bulk_create_locations(
     """
     road_of(source)
     created: list[Location] = []
-    totals: dict[str, Counter[StatKey]] = {}
+    totals = index.Totals()
     now = timezone.now()
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
@@ -765,12 +770,11 @@ def bulk_create_locations(
                 region=str(fields["region"]),
                 party_key=party.key,
                 evses=[(e.status, _plugs_of(e)) for e in obj.evses or []],
+                position=(float(obj.coordinates.latitude), float(obj.coordinates.longitude)),
             )
             rows.append(Location(party=party, **derived_columns(summary), **fields))
             summaries.append(summary)
-        index.add_totals(
-            totals, ((str(r.country_code), s) for r, s in zip(rows, summaries, strict=True))
-        )
+        totals.add((str(r.country_code), s) for r, s in zip(rows, summaries, strict=True))
         Location.objects.bulk_create(rows)
         evse_rows, evse_objs = [], []
         for location, (_, obj, _), summary in zip(rows, chunk, summaries, strict=True):
@@ -808,7 +812,7 @@ def bulk_create_locations(
             ),
         )
         created.extend(rows)
-    index.apply_totals(totals)
+    totals.apply()
     return created
 
 
@@ -857,9 +861,7 @@ def save_edited_location(*, location: Location) -> None:
     old = stored.get(pk=location.pk)
     before: Summary | None = summary_of(old)
     if old.country_code != location.country_code and before is not None:
-        index.apply_stat_delta(
-            country_code=old.country_code, delta=index.negated(before.contribution)
-        )
+        index.withdraw(country_code=old.country_code, summary=before)
         before = None
     location.save()
     refresh_location(location=location, before=before)
@@ -939,10 +941,7 @@ def retire_locations(*, party: Party, keep: Iterable[str], source: str) -> list[
 
 def delete_location(*, location: Location) -> None:
     """Remove a location for good (a data error, not a closed station: use REMOVED for that)."""
-    before = summary_of(location)
-    index.apply_stat_delta(
-        country_code=location.country_code, delta=index.negated(before.contribution)
-    )
+    index.withdraw(country_code=location.country_code, summary=summary_of(location))
     location.delete()
 
 

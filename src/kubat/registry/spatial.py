@@ -1,24 +1,35 @@
-"""Nearest and in-box search over SearchPoint, with the engine's own spatial index.
+"""Nearest and in-box search over SearchPoint with the engine's own spatial index, and the
+bounded counts and cell estimates behind a search's total.
 
-Both engines run the same algorithm, an expanding box: look in the box that holds the circle of
-radius r around the query point, ask the database for the k nearest rows inside the circle
-(ordered by the equirectangular distance of kubat.core.geo), and stop as soon as k rows came
-back, because every row outside the circle is farther than every row inside it. Otherwise grow
-r (by the density seen, at most fourfold), up to the caller's radius. Dense cities finish in
-the first small box; sparse steppe needs a few rounds, each cheap because the index skips empty
-space.
+Distances and the ranking are the equirectangular approximation of kubat.core.geo at the query
+latitude (d2, in squared scaled degrees, is the exact sort and cursor key). Both engines index
+the point (lon + 400 * code, lat): each connector standard lives in its own 400-degree band of
+x, so one 2-D index serves every standard (docs/decisions/0002-spatial-index.md). The search
+itself differs by engine, each doing what its index does best
+(docs/decisions/0006-box-search.md):
 
-The box test is what the index serves. Both engines index the point (lon + 400 * code, lat):
-each connector standard lives in its own 400-degree band of x, so one 2-D index serves every
-standard (docs/decisions/0002-spatial-index.md).
-- SQLite: an R*Tree; its 32-bit bounds are rounded outward (by up to ~0.001 degree at the
-  highest band), so the box test may admit a point slightly outside, which the exact distance
-  test then removes.
-- PostgreSQL: a GiST expression index.
+- PostgreSQL: a KNN scan of the GiST index (`ORDER BY point <-> point`), one statement
+  whatever the density. The index orders by plain Euclidean distance in degrees, which is not
+  the ranking, but bounds it: with c = cos(lat0), every row the scan has not reached lies at
+  least c * U from the query point, U being the plain distance of the last row it returned. So
+  the scan fetches a few more rows than wanted (k / c, plus a margin), ranks them by d2, and is
+  exact when the k-th is nearer than c * U; otherwise it asks again for four times as many.
+  Several standards are one scan each, in one UNION ALL. Statements are prepared on the
+  server (psycopg): planning this join costs more than running it.
+- SQLite: an R*Tree and an expanding box: ask for the k nearest rows inside the circle of
+  radius r, stop as soon as k rows came back (every row outside the circle is farther than
+  every row inside it), otherwise grow r by the density seen, at most fourfold. The R*Tree's
+  32-bit bounds are rounded outward (up to ~0.002 degree in the highest band), so the box may
+  admit a point slightly outside, which the exact distance test then removes.
+
+`within` clips every search to a box (a map's or API's bbox): the index is asked only for the
+part of the circle inside it. Counts stop at a bound (`up_to`), because counting a dense city
+costs per row; above it, `estimate_locations` reads the grid cells the write path maintains.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +37,7 @@ from typing import Any
 from django.db import connection
 
 from kubat.core.geo import KM_PER_DEGREE, BBox, box_around, lon_scale
+from kubat.registry.derived import CELLS_PER_DEGREE, cell_of
 
 # Start small: a box in a dense city centre can hold tens of thousands of points, and both
 # indexes cost per point returned. Sparse areas pay a few cheap empty rounds instead.
@@ -34,6 +46,9 @@ MAX_GROWTH = 4.0
 WHOLE_EARTH_KM = 20_100.0
 # Width of each standard's band of x in the index; must match migration 0002.
 CODE_BAND = 400.0
+# KNN: rows fetched beyond k / cos(lat0), so that the exactness test rarely fails.
+KNN_MARGIN = 1.3
+KNN_EXTRA_ROWS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,87 +66,118 @@ class Extra:
     params: tuple[Any, ...] = ()
 
 
-def _box_condition(codes: Sequence[int], box: BBox) -> tuple[str, list[Any]]:
-    """SQL that keeps SearchPoint rows `s` of one of `codes` inside `box`, using the index."""
-    parts: list[str] = []
-    params: list[Any] = []
+def clip(box: BBox, within: BBox | None) -> BBox | None:
+    """The part of `box` inside `within` (all of it when `within` is None); None if empty."""
+    if within is None:
+        return box
+    out = BBox(
+        min_lon=max(box.min_lon, within.min_lon),
+        min_lat=max(box.min_lat, within.min_lat),
+        max_lon=min(box.max_lon, within.max_lon),
+        max_lat=min(box.max_lat, within.max_lat),
+    )
+    if out.min_lon > out.max_lon or out.min_lat > out.max_lat:
+        return None
+    return out
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run a read and return its rows; on PostgreSQL as a server-side prepared statement.
+
+    Django's cursor binds parameters on the client, so PostgreSQL would plan the statement on
+    every call; a psycopg prepared statement is planned once per connection (as the status
+    fast path in registry.services does).
+    """
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _d2(lat: float, lon: float) -> tuple[str, list[Any]]:
+    """SQL of the squared scaled distance from (lat, lon) to row `s`, and its parameters."""
+    scale = lon_scale(lat)
+    return (
+        "((s.lat - %s) * (s.lat - %s) + (s.lon - %s) * (s.lon - %s) * %s)",
+        [lat, lat, lon, lon, scale * scale],
+    )
+
+
+def _source(codes: Sequence[int], box: BBox, *, join: bool = True) -> tuple[str, list[Any]]:
+    """FROM and the start of WHERE: SearchPoint rows `s` of one of `codes` inside `box` (joined
+    to their location `l` when `join`), through the index."""
+    if connection.vendor == "postgresql":
+        join_sql = " JOIN registry_location l ON l.id = s.location_id" if join else ""
+        parts = ["point(s.lon + 400 * s.code, s.lat) <@ box(point(%s, %s), point(%s, %s))"]
+        params: list[Any] = []
+        for code in codes:
+            offset = CODE_BAND * code
+            params += [box.min_lon + offset, box.min_lat, box.max_lon + offset, box.max_lat]
+        return (
+            f" FROM registry_searchpoint s{join_sql} WHERE ({' OR '.join(parts * len(codes))})",
+            params,
+        )
+    # The R*Tree answers in a subquery, not as the outer table of the join: driving the join
+    # from the R*Tree's cursor cost 0.9 ms against 0.01 ms on a connection that had just bulk
+    # loaded (bench/registry_search.py). CROSS JOIN fixes the order, search points first: without
+    # statistics (a database never ANALYZEd) the planner may scan every location instead.
+    join_sql = " CROSS JOIN registry_location l ON l.id = s.location_id" if join else ""
+    lookup = (
+        "s.id IN (SELECT id FROM registry_searchpoint_rtree WHERE min_x <= %s AND max_x >= %s"
+        " AND min_y <= %s AND max_y >= %s)"
+    )
+    params = []
     for code in codes:
         offset = CODE_BAND * code
-        if connection.vendor == "postgresql":
-            parts.append("point(s.lon + 400 * s.code, s.lat) <@ box(point(%s, %s), point(%s, %s))")
-            params += [box.min_lon + offset, box.min_lat, box.max_lon + offset, box.max_lat]
-        else:
-            parts.append(
-                "s.id IN (SELECT id FROM registry_searchpoint_rtree WHERE min_x <= %s"
-                " AND max_x >= %s AND min_y <= %s AND max_y >= %s)"
-            )
-            params += [box.max_lon + offset, box.min_lon + offset, box.max_lat, box.min_lat]
-    return "(" + " OR ".join(parts) + ")", params
+        params += [box.max_lon + offset, box.min_lon + offset, box.max_lat, box.min_lat]
+    return (
+        f" FROM registry_searchpoint s{join_sql} WHERE ({' OR '.join([lookup] * len(codes))})",
+        params,
+    )
 
 
-def _where(
+def _conditions(
     *,
     lat: float,
     lon: float,
     radius_km: float,
-    codes: Sequence[int],
     min_kw: float | None,
     extra: Extra,
     after: tuple[float, int] | None,
-) -> tuple[str, str, list[Any], list[Any]]:
-    """(d2 expression, WHERE clause, d2 params, WHERE params) for rows `s` joined to `l`."""
-    scale = lon_scale(lat)
+    within: BBox | None = None,
+) -> tuple[str, list[Any]]:
+    """The rest of WHERE (each part starting with AND): inside the circle and `within`, power,
+    `extra`, after the cursor.
+
+    On SQLite `within` is tested again on the search point's own exact coordinates, because the
+    R*Tree's bounds are rounded; the index box already is `within` on PostgreSQL.
+    """
+    d2_sql, d2_params = _d2(lat, lon)
     r_deg = radius_km / KM_PER_DEGREE
-    d2_sql = "((s.lat - %s) * (s.lat - %s) + (s.lon - %s) * (s.lon - %s) * %s)"
-    d2_params: list[Any] = [lat, lat, lon, lon, scale * scale]
-    box_sql, box_params = _box_condition(codes, box_around(lat, lon, radius_km))
-    where = [box_sql, f"{d2_sql} <= %s"]
-    params: list[Any] = [*box_params, *d2_params, r_deg * r_deg]
+    sql = [f" AND {d2_sql} <= %s"]
+    params: list[Any] = [*d2_params, r_deg * r_deg]
+    if within is not None and connection.vendor == "sqlite":
+        # PostgreSQL's GiST test of a point in a box is exact, and a redundant range here made
+        # its planner expect a handful of rows and sort the whole box instead of a KNN scan
+        # (150 ms against a few for a dense box at 1,000,000 EVSEs).
+        sql.append(" AND s.lon BETWEEN %s AND %s AND s.lat BETWEEN %s AND %s")
+        params += [within.min_lon, within.max_lon, within.min_lat, within.max_lat]
     if min_kw is not None:
-        where.append("s.max_kw >= %s")
+        sql.append(" AND s.max_kw >= %s")
         params.append(min_kw)
     if extra.sql:
-        where.append(extra.sql)
+        sql.append(f" AND {extra.sql}")
         params.extend(extra.params)
     if after is not None:
-        where.append(f"({d2_sql} > %s OR ({d2_sql} = %s AND s.location_id > %s))")
+        sql.append(f" AND ({d2_sql} > %s OR ({d2_sql} = %s AND s.location_id > %s))")
         params += [*d2_params, after[0], *d2_params, after[0], after[1]]
-    return d2_sql, " AND ".join(where), d2_params, params
-
-
-_FROM = " FROM registry_searchpoint s JOIN registry_location l ON l.id = s.location_id WHERE "
-
-
-def _query(
-    *,
-    lat: float,
-    lon: float,
-    radius_km: float,
-    codes: Sequence[int],
-    min_kw: float | None,
-    extra: Extra,
-    after: tuple[float, int] | None,
-    limit: int,
-) -> list[Hit]:
-    d2_sql, where, d2_params, params = _where(
-        lat=lat,
-        lon=lon,
-        radius_km=radius_km,
-        codes=codes,
-        min_kw=min_kw,
-        extra=extra,
-        after=after,
-    )
-    # One SearchPoint per (location, code): several codes can match one location twice,
-    # with the same distance, so DISTINCT collapses them.
-    sql = (
-        f"SELECT DISTINCT s.location_id, {d2_sql} AS d2{_FROM}{where}"
-        " ORDER BY d2, s.location_id LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*d2_params, *params, limit])
-        rows = cursor.fetchall()
-    return [Hit(int(pk), KM_PER_DEGREE * float(d2) ** 0.5, float(d2)) for pk, d2 in rows]
+    return "".join(sql), params
 
 
 def nearest(
@@ -144,26 +190,138 @@ def nearest(
     min_kw: float | None = None,
     extra: Extra = Extra(),
     after: tuple[float, int] | None = None,
+    within: BBox | None = None,
 ) -> list[Hit]:
-    """The k nearest locations having one of `codes`, within radius_km, after the cursor.
+    """The k nearest locations having one of `codes`, within radius_km (and inside `within`),
+    after the cursor, nearest first (ties by location id).
 
     `after` is the (d2, location_id) of the last hit of the previous page.
     """
-    r = min(INITIAL_RADIUS_KM, radius_km)
-    while True:
-        hits = _query(
-            lat=lat,
-            lon=lon,
-            radius_km=r,
-            codes=codes,
-            min_kw=min_kw,
-            extra=extra,
-            after=after,
-            limit=k,
+    search = _nearest_knn if connection.vendor == "postgresql" else _nearest_expanding
+    return search(
+        lat=lat,
+        lon=lon,
+        k=k,
+        codes=codes,
+        radius_km=radius_km,
+        min_kw=min_kw,
+        extra=extra,
+        after=after,
+        within=within,
+    )
+
+
+def _nearest_knn(
+    *,
+    lat: float,
+    lon: float,
+    k: int,
+    codes: Sequence[int],
+    radius_km: float,
+    min_kw: float | None,
+    extra: Extra,
+    after: tuple[float, int] | None,
+    within: BBox | None,
+) -> list[Hit]:
+    """PostgreSQL: a GiST KNN scan per code, re-ranked by d2 (see the module docstring)."""
+    box = clip(box_around(lat, lon, radius_km), within)
+    if box is None:
+        return []
+    scale = lon_scale(lat)
+    d2_sql, d2_params = _d2(lat, lon)
+    rest, rest_params = _conditions(
+        lat=lat,
+        lon=lon,
+        radius_km=radius_km,
+        min_kw=min_kw,
+        extra=extra,
+        after=after,
+        within=within,
+    )
+    branches: list[str] = []
+    branch_params: list[Any] = []
+    for code in codes:
+        source, source_params = _source([code], box)
+        knn = "point(s.lon + 400 * s.code, s.lat) <-> point(%s, %s)"
+        here = [lon + CODE_BAND * code, lat]
+        branches.append(
+            f"(SELECT {code} AS b, s.location_id, {d2_sql} AS d2, {knn} AS du{source}{rest}"
+            f" ORDER BY {knn} LIMIT %s)"
         )
-        if len(hits) >= k or r >= radius_km:
+        branch_params.append([*d2_params, *here, *source_params, *rest_params, *here])
+    sql = " UNION ALL ".join(branches)
+    fetch = max(k, math.ceil(KNN_MARGIN * k / scale)) + KNN_EXTRA_ROWS
+    while True:
+        params = [value for part in branch_params for value in (*part, fetch)]
+        best: dict[int, float] = {}
+        rows: dict[int, int] = dict.fromkeys(codes, 0)
+        reach: dict[int, float] = dict.fromkeys(codes, 0.0)
+        for branch, pk, d2, du in _fetch(sql, params):
+            rows[branch] += 1
+            reach[branch] = max(reach[branch], float(du))
+            best[int(pk)] = min(float(d2), best.get(int(pk), math.inf))
+        ranked = sorted((d2, pk) for pk, d2 in best.items())[:k]
+        # A scan that returned `fetch` rows may have more; what it did not reach is at least
+        # scale * reach away. A scan that returned fewer is exhausted.
+        unreached = min((scale * reach[b] for b in codes if rows[b] >= fetch), default=math.inf)
+        exhausted = unreached == math.inf
+        if exhausted or (len(ranked) == k and math.sqrt(ranked[-1][0]) < unreached * (1 - 1e-9)):
+            return [Hit(pk, KM_PER_DEGREE * math.sqrt(d2), d2) for d2, pk in ranked]
+        fetch *= 4
+
+
+def _nearest_expanding(
+    *,
+    lat: float,
+    lon: float,
+    k: int,
+    codes: Sequence[int],
+    radius_km: float,
+    min_kw: float | None,
+    extra: Extra,
+    after: tuple[float, int] | None,
+    within: BBox | None,
+) -> list[Hit]:
+    """SQLite: the expanding box over the R*Tree (see the module docstring)."""
+    r = min(INITIAL_RADIUS_KM, radius_km)
+    d2_sql, d2_params = _d2(lat, lon)
+    # One SearchPoint per (location, code): several codes can match one location twice,
+    # with the same distance, so DISTINCT collapses them.
+    select = f"SELECT {'DISTINCT ' if len(codes) > 1 else ''}s.location_id, {d2_sql} AS d2"
+    while True:
+        box = clip(box_around(lat, lon, r), within)
+        hits: list[Hit] = []
+        if box is not None:
+            source, source_params = _source(codes, box)
+            rest, rest_params = _conditions(
+                lat=lat,
+                lon=lon,
+                radius_km=r,
+                min_kw=min_kw,
+                extra=extra,
+                after=after,
+                within=within,
+            )
+            rows = _fetch(
+                f"{select}{source}{rest} ORDER BY d2, s.location_id LIMIT %s",
+                [*d2_params, *source_params, *rest_params, k],
+            )
+            hits = [Hit(int(pk), KM_PER_DEGREE * float(d2) ** 0.5, float(d2)) for pk, d2 in rows]
+        if len(hits) >= k or r >= radius_km or _covers(lat, lon, r, within):
             return hits
         r = min(r * _growth(found=len(hits), wanted=k), radius_km)
+
+
+def _covers(lat: float, lon: float, radius_km: float, box: BBox | None) -> bool:
+    """Whether the circle of radius_km around (lat, lon) holds all of `box` (growing further
+    cannot find more)."""
+    if box is None:
+        return False
+    corners = [(y, x) for y in (box.min_lat, box.max_lat) for x in (box.min_lon, box.max_lon)]
+    scale = lon_scale(lat)
+    return all(
+        KM_PER_DEGREE * math.hypot(y - lat, (x - lon) * scale) <= radius_km for y, x in corners
+    )
 
 
 def _growth(*, found: int, wanted: int) -> float:
@@ -185,23 +343,85 @@ def count_within(
     codes: Sequence[int],
     min_kw: float | None = None,
     extra: Extra = Extra(),
+    within: BBox | None = None,
+    up_to: int | None = None,
 ) -> int:
-    """How many locations having one of `codes` lie within radius_km."""
-    _, where, _, params = _where(
+    """How many locations having one of `codes` lie within radius_km (and inside `within`).
+
+    With `up_to`, counting stops after up_to + 1 locations: the answer is exact when it is at
+    most `up_to`, and only says "more" otherwise (a dense city costs per row counted).
+    """
+    box = clip(box_around(lat, lon, radius_km), within)
+    if box is None:
+        return 0
+    source, source_params = _source(codes, box)
+    rest, rest_params = _conditions(
         lat=lat,
         lon=lon,
         radius_km=radius_km,
-        codes=codes,
         min_kw=min_kw,
         extra=extra,
         after=None,
+        within=within,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(DISTINCT s.location_id){_FROM}{where}", params)
-        return int(cursor.fetchone()[0])
+    rows = f"SELECT {'DISTINCT ' if len(codes) > 1 else ''}s.location_id{source}{rest}"
+    params = [*source_params, *rest_params]
+    if up_to is not None:
+        # A literal, not a parameter: a prepared statement's generic plan would not know how
+        # few rows it stops at, and could read the whole box into a bitmap first.
+        rows += f" LIMIT {int(up_to) + 1}"
+    ((count,),) = _fetch(f"SELECT COUNT(*) FROM ({rows}) AS t", params)
+    return int(count)
+
+
+def estimate_locations(
+    *, code: int, box: BBox, near: tuple[float, float] | None = None, radius_km: float = 0.0
+) -> float:
+    """About how many public locations having `code` lie inside `box` (and, with `near`,
+    within radius_km of it), from the SearchCell counts.
+
+    A cell wholly inside the box counts whole; one cut by the box's edge counts by the share
+    of its area inside (density assumed even within a 1/50-degree cell). With a circle, a cell
+    counts when its centre lies inside it. Reads one aggregate over the cells' index range.
+    """
+    y0, x0 = cell_of(box.min_lat, box.min_lon)
+    y1, x1 = cell_of(box.max_lat, box.max_lon)
+
+    def share(low: float, high: float, first: int, last: int, column: str) -> tuple[str, list[Any]]:
+        """CASE giving the part of each cell's side inside [low, high]."""
+        size = 1.0 / CELLS_PER_DEGREE
+        if first == last:
+            return "%s", [(high - low) / size]
+        head = ((first + 1) * size - low) / size
+        tail = (high - last * size) / size
+        return f"CASE WHEN {column} = %s THEN %s WHEN {column} = %s THEN %s ELSE 1 END", [
+            first,
+            head,
+            last,
+            tail,
+        ]
+
+    wy, wy_params = share(box.min_lat, box.max_lat, y0, y1, "cell_y")
+    wx, wx_params = share(box.min_lon, box.max_lon, x0, x1, "cell_x")
+    sql = (
+        f"SELECT SUM(locations * {wy} * {wx}) FROM registry_searchcell"
+        " WHERE code = %s AND cell_y BETWEEN %s AND %s AND cell_x BETWEEN %s AND %s"
+        " AND locations > 0"
+    )
+    params: list[Any] = [*wy_params, *wx_params, code, y0, y1, x0, x1]
+    if near is not None:
+        lat, lon = near
+        half = 0.5 / CELLS_PER_DEGREE
+        cy = f"(cell_y * {1.0 / CELLS_PER_DEGREE!r} + {half!r})"
+        cx = f"(cell_x * {1.0 / CELLS_PER_DEGREE!r} + {half!r})"
+        sql += f" AND ({cy} - %s) * ({cy} - %s) + ({cx} - %s) * ({cx} - %s) * %s <= %s"
+        r_deg = radius_km / KM_PER_DEGREE
+        params += [lat, lat, lon, lon, lon_scale(lat) ** 2, r_deg * r_deg]
+    ((total,),) = _fetch(sql, params)
+    return float(total or 0.0)
 
 
 def in_box_sql(*, box: BBox, codes: Sequence[int]) -> tuple[str, list[Any]]:
     """A subquery of location ids inside `box` having one of `codes`, for ORM filters."""
-    condition, params = _box_condition(codes, box)
-    return f"SELECT s.location_id FROM registry_searchpoint s WHERE {condition}", params
+    source, params = _source(codes, box, join=False)
+    return f"SELECT s.location_id{source}", params

@@ -239,7 +239,7 @@
     cluster.clearLayers();
     serverClusters.clearLayers();
     shown = [];
-    served = { rows: data.rows, inView: data.in_view };
+    served = { rows: data.rows, inView: data.in_view, kind: data.in_view_kind };
     data.clusters.forEach(function (c) {
       var size = sizeOf(c[2]);
       var m = L.marker([c[0], c[1]], {
@@ -294,7 +294,9 @@
       rows = inView.slice(0, LIST_MAX).map(function (pair) { return pair[1]; });
       total = inView.length;
     }
-    var text = fmt(cfg.text.inView, { count: num(total) });
+    var kind = served ? served.kind : "exact";
+    var phrase = kind === "about" ? cfg.text.inViewAbout : kind === "more_than" ? cfg.text.inViewMore : cfg.text.inView;
+    var text = fmt(phrase, { count: num(total) });
     if (total > rows.length) { text += ", " + fmt(cfg.text.shownFirst, { shown: num(rows.length) }); }
     listCount.textContent = text;
     var html = [];
