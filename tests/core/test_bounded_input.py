@@ -112,15 +112,15 @@ def test_ocpi_sender_limit_out_of_range_is_2001_naming_limit(web: Client) -> Non
     assert response.json()["status_message"].startswith("limit")
 
 
-def test_ocpi_sender_date_from_year_one_asks_for_everything(web: Client) -> None:
-    """Year one is .NET's DateTime.MinValue, which real clients send to mean "from the start":
-    it is answered with every location (views.EPOCH), not a 500 and not a refusal."""
+def test_ocpi_sender_date_from_before_1970_is_2001_naming_date_from(web: Client) -> None:
     registered_peer("KG*ABC")
     save(location_data())
     response = call(web, "GET", f"{BASE}/sender/locations?date_from=0001-01-01T00:00:00Z")
-    assert response.status_code == 200, response.content[:300]
-    assert response.json()["status_code"] == 1000
-    assert len(response.json()["data"]) == 1
+    assert response.status_code == 200, response.content[:300]  # OCPI: the refusal in the body
+    assert response.json()["status_code"] == 2001
+    assert response.json()["status_message"].startswith("date_from")
+    since_epoch = call(web, "GET", f"{BASE}/sender/locations?date_from=1970-01-01T00:00:00Z")
+    assert len(since_epoch.json()["data"]) == 1
 
 
 @pytest.mark.parametrize(

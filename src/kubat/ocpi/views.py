@@ -181,8 +181,9 @@ receiver_tariff = endpoint({"GET": _tariff_get, "PUT": _tariff_put, "DELETE": _t
 # Sender role --------------------------------------------------------------------------------
 
 
-# Nothing in Kubat is older than this: an earlier date_from asks for everything, and is read so
-# (datetime arithmetic on year 1 would overflow: the status-history window subtracts from it).
+# Nothing in Kubat is older than this: an earlier date_from is refused naming it (2001), as any
+# other out-of-range query value is, rather than read (datetime arithmetic on year 1 would
+# overflow: the status-history window subtracts from it). A client wanting everything omits it.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Query numbers are offsets and page sizes: bounded so that no SQL integer overflows.
 MAX_QUERY_NUMBER = 2**31 - 1
@@ -194,7 +195,10 @@ def _when(request: HttpRequest, name: str) -> datetime | None:
         return None
     when = receiver.parse_datetime(value, field=name)
     if name == "date_from" and when < EPOCH:
-        return None
+        raise InvalidInput(
+            "date_from: must be 1970-01-01 or later; omit it to ask for everything",
+            field="date_from",
+        )
     return when
 
 
