@@ -128,3 +128,19 @@ def test_cdr_energy_counts_per_location_and_month_a_credit_negative_an_upload_fi
     assert report.saved == 1
     # The operator's upload for March replaces the CDRs of March; April still counts its CDR.
     assert emissions.measured_kwh(country_code="KG", year=2026) == {region: 525.0}
+
+
+def test_an_upload_spelling_the_party_another_way_still_replaces_that_months_cdrs(
+    client: Client,
+) -> None:
+    registered_peer("KG*ABC")
+    call(client, "PUT", location_url(), location())
+    region = Location.objects.get(ocpi_id="BSK1").region
+    assert (
+        call(client, "POST", MODULE, _kg_cdr("S1", 40.0, "2026-03-02T10:00:00Z")).status_code == 201
+    )
+    report = strategy_services.import_energy(
+        text=f"party,location_id,country_code,region,month,kwh\nkg-abc,BSK1,KG,{region},2026-03,500\n"
+    )
+    assert report.saved == 1
+    assert emissions.measured_kwh(country_code="KG", year=2026) == {region: 500.0}

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from django.utils.translation import gettext
 from pydantic import BeforeValidator
 
 
 def whole(value: object) -> object:
     """A JSON number that is whole, as an int (2024.0 -> 2024); ValueError for anything else."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("a whole number")
+        raise ValueError(gettext("a whole number"))
     if isinstance(value, float):
         if not value.is_integer():
-            raise ValueError("a whole number")
+            raise ValueError(gettext("a whole number"))
         return int(value)
     return value
 

@@ -2,20 +2,24 @@
 
 Django's cursor binds parameters on the client, so PostgreSQL parses and plans every hot
 statement anew on every request; a psycopg server-side prepared statement is planned once per
-connection. The OCPI request path (the caller's token, the lean status report) runs a few
-fixed statements thousands of times a second: they go through here. Elsewhere the ORM stays.
+connection. The OCPI request path (the caller's token, the lean status report) and the
+registry's spatial search run a few fixed statements thousands of times a second: they go
+through here. Elsewhere the ORM stays.
+
+The statement bypasses Django's cursor wrapper, so it is not in Django's query log or
+`execute_wrapper`s; driver errors are still raised as django.db errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection
 
 
-def fetch(sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """The rows of `sql` (named %(name)s parameters): prepared on PostgreSQL, plain on SQLite.
+def fetch(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (%s or %(name)s parameters): prepared on PostgreSQL, plain on SQLite.
 
     Runs in the caller's transaction, if any, on the default connection.
     """
@@ -26,6 +30,6 @@ def fetch(sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     import psycopg
 
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return list(cursor.fetchall()) if cursor.description else []

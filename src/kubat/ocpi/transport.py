@@ -184,10 +184,15 @@ class BoundedBodyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/ocpi/"):
-            problem = jsonguard.body_problem(request)
-            if problem is not None:
-                reply = Reply(http_status=problem.http_status)
-                return _response(request, reply, _error_body(problem))
+            # Before LocaleMiddleware and outside endpoint(): the wire's English set here too,
+            # not whichever language this thread served last.
+            with translation.override(settings.LANGUAGE_CODE):
+                problem = jsonguard.body_problem(request)
+                if problem is not None:
+                    reply = Reply(http_status=problem.http_status)
+                    response = _response(request, reply, _error_body(problem))
+                    response["Content-Language"] = settings.LANGUAGE_CODE
+                    return response
         return self.get_response(request)
 
 

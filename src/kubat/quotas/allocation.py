@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from kubat.core import bulk as core_bulk
 from kubat.quotas import audit, bulk
 from kubat.quotas.enums import (
     LIVE_CERTIFICATE,
@@ -389,10 +390,10 @@ def _apply(
         drawn += 1
         if drawn >= threshold:
             _hold_security(cert, period=period, declared=kinds[cert.vehicle.request_id])
-    # COPY on PostgreSQL: this runs under the balance lock (kubat.quotas.bulk).
-    bulk.insert_values(
-        model=Certificate,
-        fields=_CERTIFICATE_FIELDS,
+    # COPY on PostgreSQL: this runs under the balance lock (kubat.core.bulk).
+    core_bulk.insert_rows(
+        Certificate,
+        columns=_CERTIFICATE_FIELDS,
         rows=[
             (
                 c.number,

@@ -45,29 +45,6 @@ def insert(objs: Sequence[models.Model]) -> None:
             copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
 
 
-def insert_values(
-    *, model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """Insert `rows`, each the values of `fields` in order (a foreign key as its id), without
-    building a model instance per row on PostgreSQL: a settlement inserts thousands of
-    certificates under the balance lock, and the instances cost more than the COPY."""
-    if not rows:
-        return
-    meta = model._meta
-    concrete = [meta.get_field(name) for name in fields]
-    attnames = [str(f.attname) for f in concrete]  # type: ignore[union-attr]
-    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
-        objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
-        model._default_manager.bulk_create(objs, batch_size=1000)
-        return
-    columns = [str(f.column) for f in concrete]  # type: ignore[union-attr]
-    table = connection.ops.quote_name(meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def _row(obj: models.Model) -> tuple[str, list[str], list[Any]]:
     """The table, column names (quoted) and prepared values of `obj`'s fields but its key."""
     meta = obj._meta
@@ -83,17 +60,18 @@ def _saved(obj: models.Model, pk: Any) -> None:
     obj._state.db = connection.alias
 
 
-def insert_unless_taken(obj: models.Model) -> bool:
+def insert_unless_taken(obj: models.Model, *, conflict_target: str) -> bool:
     """INSERT `obj` and set its key, or insert nothing and return False when the row would break
-    a unique constraint or index (`ON CONFLICT DO NOTHING ... RETURNING`, PostgreSQL and SQLite
-    3.35+). One round trip where a savepoint, the INSERT and the savepoint's release took
+    the unique index `conflict_target` names (`ON CONFLICT (columns) WHERE predicate DO NOTHING
+    ... RETURNING`, PostgreSQL and SQLite 3.35+): a clash with any other constraint still
+    raises. One round trip where a savepoint, the INSERT and the savepoint's release took
     three; a conflict leaves the transaction usable."""
     table, columns, values = _row(obj)
     pk = connection.ops.quote_name(str(obj._meta.pk.column))
     marks = ", ".join(["%s"] * len(values))
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
-        f"ON CONFLICT DO NOTHING RETURNING {pk}"
+        f"ON CONFLICT {conflict_target} DO NOTHING RETURNING {pk}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

@@ -35,6 +35,7 @@ from django.utils.translation import gettext
 
 from kubat.accounts import services as account_services
 from kubat.accounts.roles import Role
+from kubat.core import bulk as core_bulk
 from kubat.core.errors import Conflict, InvalidInput, PermissionDenied
 from kubat.fleet import services as fleet_services
 from kubat.fleet.vin import normalise_vin, vin_problem
@@ -433,6 +434,10 @@ def _customs_post(*, rules: PeriodRules, number: str, now: dt.datetime) -> tuple
 # --- receipt ---------------------------------------------------------------------------------
 
 
+# The partial unique index quotas_declaration_number_unique (models.QuotaRequest.Meta).
+_NUMBER_TAKEN = "(declaration_number) WHERE kind = 'declaration'"
+
+
 def _insert_request(request: QuotaRequest) -> None:
     """Insert the request; a declaration number already registered is a Conflict on `number`.
 
@@ -442,7 +447,7 @@ def _insert_request(request: QuotaRequest) -> None:
     IntegrityError (a 500). The caller's transaction stays usable and is rolled back by the
     Conflict, so nothing of the declaration is recorded.
     """
-    if not bulk.insert_unless_taken(request):
+    if not bulk.insert_unless_taken(request, conflict_target=_NUMBER_TAKEN):
         raise Conflict(
             gettext("declaration %(declaration_number)s is already registered")
             % {"declaration_number": request.declaration_number},
@@ -522,7 +527,7 @@ def _receive(
             zip(vehicles, vins, refusals, strict=True), start=1
         )
     ]
-    bulk.insert_values(model=RequestedVehicle, fields=_VEHICLE_FIELDS, rows=rows)
+    core_bulk.insert_rows(RequestedVehicle, columns=_VEHICLE_FIELDS, rows=rows)
     refused = {
         vin[:40]: refusal.reason.value
         for vin, refusal in zip(vins, refusals, strict=True)

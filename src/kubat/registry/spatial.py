@@ -36,6 +36,7 @@ from typing import Any
 
 from django.db import connection
 
+from kubat.core import prepared
 from kubat.core.geo import KM_PER_DEGREE, BBox, box_around, lon_scale
 from kubat.registry.derived import CELLS_PER_DEGREE, cell_of
 
@@ -79,25 +80,6 @@ def clip(box: BBox, within: BBox | None) -> BBox | None:
     if out.min_lon > out.max_lon or out.min_lat > out.max_lat:
         return None
     return out
-
-
-def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run a read and return its rows; on PostgreSQL as a server-side prepared statement.
-
-    Django's cursor binds parameters on the client, so PostgreSQL would plan the statement on
-    every call; a psycopg prepared statement is planned once per connection (as the status
-    fast path in registry.services does).
-    """
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.fetchall()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
 
 
 def _d2(lat: float, lon: float) -> tuple[str, list[Any]]:
@@ -256,7 +238,7 @@ def _nearest_knn(
         best: dict[int, float] = {}
         rows: dict[int, int] = dict.fromkeys(codes, 0)
         reach: dict[int, float] = dict.fromkeys(codes, 0.0)
-        for branch, pk, d2, du in _fetch(sql, params):
+        for branch, pk, d2, du in prepared.fetch(sql, params):
             rows[branch] += 1
             reach[branch] = max(reach[branch], float(du))
             best[int(pk)] = min(float(d2), best.get(int(pk), math.inf))
@@ -302,7 +284,7 @@ def _nearest_expanding(
                 after=after,
                 within=within,
             )
-            rows = _fetch(
+            rows = prepared.fetch(
                 f"{select}{source}{rest} ORDER BY d2, s.location_id LIMIT %s",
                 [*d2_params, *source_params, *rest_params, k],
             )
@@ -370,7 +352,7 @@ def count_within(
         # A literal, not a parameter: a prepared statement's generic plan would not know how
         # few rows it stops at, and could read the whole box into a bitmap first.
         rows += f" LIMIT {int(up_to) + 1}"
-    ((count,),) = _fetch(f"SELECT COUNT(*) FROM ({rows}) AS t", params)
+    ((count,),) = prepared.fetch(f"SELECT COUNT(*) FROM ({rows}) AS t", params)
     return int(count)
 
 
@@ -417,7 +399,7 @@ def estimate_locations(
         sql += f" AND ({cy} - %s) * ({cy} - %s) + ({cx} - %s) * ({cx} - %s) * %s <= %s"
         r_deg = radius_km / KM_PER_DEGREE
         params += [lat, lat, lon, lon, lon_scale(lat) ** 2, r_deg * r_deg]
-    ((total,),) = _fetch(sql, params)
+    ((total,),) = prepared.fetch(sql, params)
     return float(total or 0.0)
 
 

@@ -43,7 +43,7 @@ ID_MAX = 2**31 - 1
 def _iso_text(value: object) -> object:
     """A date only as its ISO text (the schema's format: date), not a number of seconds."""
     if not isinstance(value, str):
-        raise ValueError("a date as YYYY-MM-DD")
+        raise ValueError(_("a date as YYYY-MM-DD"))
     return value
 
 

@@ -50,9 +50,9 @@ def measured_kwh(*, country_code: str, year: int) -> dict[str, float]:
     uploaded = set()
     for party, ref, month, region, kwh in uploads:
         out[region] += float(kwh or 0)
-        uploaded.add((party.upper(), ref.upper(), month))
+        uploaded.add((party.upper(), ref, month))  # OCPI location ids are case-sensitive
     for row in ocpi_cdrs.energy_by_location_month(country_code=country_code, year=year):
-        if (row["party"].upper(), row["location_ref"].upper(), row["month"]) not in uploaded:
+        if (row["party"].upper(), row["location_ref"], row["month"]) not in uploaded:
             out[row["region"]] += row["kwh"]
     return dict(out)
 

@@ -25,6 +25,7 @@ from kubat.accounts.models import Organisation
 from kubat.accounts.roles import Role
 from kubat.core.errors import InvalidInput, PermissionDenied
 from kubat.core.phrases import Phrase
+from kubat.registry import services as registry_services
 from kubat.strategy import emissions, indicators
 from kubat.strategy.models import (
     OPEN_ACTION,
@@ -304,15 +305,18 @@ def import_energy(
                 raise InvalidInput(gettext("kwh: 0 to 10000000 a month"), field="kwh")
             if not (row["party"] or "").strip() or not (row["location_id"] or "").strip():
                 raise InvalidInput(gettext("party and location_id are required"), field="party")
-            rows.append((row, country, month, kwh))
+            # One spelling of the party (KG*ECH, as CDRs are keyed), so that an upload and the
+            # CDRs of one location and month are recognised as the same energy.
+            party_cc, party_id = registry_services.parse_party_key(row["party"])
+            rows.append((row, f"{party_cc}*{party_id}", country, month, kwh))
         except InvalidInput as exc:
             report.rejected.append((number, exc.message))
     if report.rejected:
         return report
     at = now or timezone.now()
-    for row, country, month, kwh in rows:
+    for row, party, country, month, kwh in rows:
         EnergyReport.objects.update_or_create(
-            party=row["party"].strip().upper(),
+            party=party,
             location_ref=row["location_id"].strip(),
             month=month,
             defaults={
