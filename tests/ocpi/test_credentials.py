@@ -56,6 +56,7 @@ def test_token_a_opens_versions_and_details_only(client: Client) -> None:
         ("locations", "RECEIVER"),
         ("tariffs", "SENDER"),
         ("tariffs", "RECEIVER"),
+        ("cdrs", "RECEIVER"),
     }
     assert call(client, "GET", f"{BASE}/sender/locations", token=token_a).status_code == 401
 

@@ -309,3 +309,29 @@ def test_a_page_of_locations_carries_what_its_rows_show_and_reads_nothing_more()
             )
             for i in range(3)
         ]
+
+
+@pytest.mark.django_db
+def test_a_loaded_locations_children_can_still_be_filtered_like_a_prefetched_relation():
+    """Pages and location views attach EVSEs and connectors by hand; a caller that filters the
+    relation (a driver's report naming its charging point) must still reach the database."""
+    owner = party("KG*TST")
+    services.save_location(
+        party=owner,
+        data=ocpi.Location.model_validate(
+            location_data(
+                ocpi_id="F1",
+                evses=[
+                    evse("F1-1", connector("1")),
+                    evse("F1-2", connector("1"), status="CHARGING"),
+                ],
+            )
+        ),
+        source=Source.API,
+    )
+    ids = list(selectors.search_locations(filters=selectors.LocationFilters()).items)
+    for loaded in (selectors.get_public_location(location_id=ids[0].pk), *ids):
+        assert [e.uid for e in loaded.evses.all()] == ["F1-1", "F1-2"]
+        assert loaded.evses.filter(uid="F1-2").get().status == "CHARGING"
+        assert [e.uid for e in loaded.evses.exclude(uid="F1-1")] == ["F1-2"]
+        assert loaded.evses.count() == 2

@@ -112,6 +112,14 @@ class Body(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+class ErrorOut(Schema):
+    """A refusal: what the error handler of /api/v1 answers (core.errors.KubatError.as_dict)."""
+
+    code: str
+    detail: str
+    field: str | None = None
+
+
 class PlainBody(BaseModel):
     """A Body for a hot path: the same rule, validated as a plain pydantic model, without the
     attribute getter ninja's Schema wraps around each object for Django models (a tenth of a

@@ -33,13 +33,12 @@ router = Router(tags=["permits"])
 Case = dict[str, Any]
 
 
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    field: str | None = None
-
-
-ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS: dict[int, type[Schema]] = {
+    400: apischema.ErrorOut,
+    403: apischema.ErrorOut,
+    404: apischema.ErrorOut,
+    409: apischema.ErrorOut,
+}
 
 
 class CompletenessIn(apischema.Body):

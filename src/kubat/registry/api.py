@@ -347,22 +347,16 @@ def _detail(location_id: int) -> dict[str, object]:
     }
 
 
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    field: str | None = None
-
-
 @router.put(
     "/locations/{country_code}/{party_id}/{location_id}",
     auth=token_or_session,
     response={
         200: LocationDetailOut,
         201: LocationDetailOut,
-        400: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
+        400: apischema.ErrorOut,
+        403: apischema.ErrorOut,
+        404: apischema.ErrorOut,
+        409: apischema.ErrorOut,
     },
     summary="Create or replace a location (operator of the party, or the secretariat)",
 )
@@ -407,7 +401,7 @@ class ImportReportOut(Schema):
 ImportFormat = Annotated[str, WithJsonSchema({"type": "string", "enum": ["csv", "json"]})]
 
 
-class ImportRefusedOut(ErrorOut):
+class ImportRefusedOut(apischema.ErrorOut):
     """A refused import: the file as a whole (`field` names what, `rejected` is empty) or its
     rows (each in `rejected`); either way nothing was written."""
 

@@ -379,6 +379,26 @@ def _with_list_details(ids: list[int]) -> list[Location]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+class _AttachedQuerySet(QuerySet[Any]):
+    """A parent's children attached by _attach: iterating, counting or `.all()` answer from
+    the attached rows; a filter, exclude or order first builds the relation's real query (so
+    `location.evses.filter(uid=...)` finds the EVSE, as after a prefetch_related)."""
+
+    _relation_filter: dict[str, Any] | None = None
+
+    @property
+    def query(self) -> Any:
+        if self._relation_filter is not None:
+            self._query = self.model._default_manager.filter(**self._relation_filter).query
+            self._relation_filter = None
+        return super().query
+
+    @query.setter
+    def query(self, value: Any) -> None:
+        self._relation_filter = None
+        QuerySet.query.fset(self, value)  # type: ignore[attr-defined]
+
+
 def _attach(
     parents: Iterable[Any], name: str, model: type[Any], children: Iterable[Any], *, back: str
 ) -> None:
@@ -391,12 +411,13 @@ def _attach(
         parent = by_pk[getattr(child, f"{back}_id")]
         setattr(child, back, parent)
         grouped[parent.pk].append(child)
-    # One Query shared by every cached queryset: they never run it (their results are set),
-    # and a filter on one clones it. Building a Query per parent was most of a page of 100
-    # locations' time (profiled: 7,500 Query() for 20 box pages, 4 of their 8 s).
+    # The cached querysets share one placeholder Query and build their own (the relation's
+    # filter) only if someone filters one: building a Query per parent was most of a page of
+    # 100 locations' time (profiled: 7,500 Query() for 20 box pages, 4 of their 8 s).
     query = model.objects.none().query
     for pk, parent in by_pk.items():
-        cached: QuerySet[Any] = QuerySet(model=model, query=query)
+        cached = _AttachedQuerySet(model=model, query=query)
+        cached._relation_filter = {back: parent}
         cached._result_cache = grouped.get(pk, [])
         cached._prefetch_done = True  # type: ignore[attr-defined]
         parent._prefetched_objects_cache = {

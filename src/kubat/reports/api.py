@@ -49,7 +49,7 @@ class ReportIn(Schema):
     )
 
 
-class AnswerIn(Schema):
+class ReportAnswerIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     state: Literal[tuple(services.ANSWER_STATES)]  # type: ignore[valid-type]
@@ -122,7 +122,7 @@ def queue(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
 
 @router.post("/{report_id}/answer", response=ReportOut, auth=token_or_session)
 def answer(
-    request: HttpRequest, payload: AnswerIn, report_id: int = Path(..., ge=1, le=ID_MAX)
+    request: HttpRequest, payload: ReportAnswerIn, report_id: int = Path(..., ge=1, le=ID_MAX)
 ) -> Any:
     """The operator answers (ANSWERED keeps it open; FIXED or DISMISSED closes it)."""
     with transaction.atomic():
