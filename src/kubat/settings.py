@@ -401,6 +401,12 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("kubat.core.middleware.RefuseNulMiddleware"),
     "kubat.ocpi.transport.BoundedBodyMiddleware",
 )
+# /ocpi answers platforms, not people: after the guards above, its views are called without
+# the rest of the stack (sessions, locale, CSRF, messages, CSP per answer...; kubat.ocpi.lane).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("kubat.core.middleware.RefuseNulMiddleware") + 1,
+    "kubat.ocpi.lane.OcpiLaneMiddleware",
+)
 # --- Operations (kubat.ops; docs/operations.md) ---------------------------------------------
 # Periodic-job intervals "name=seconds,..." (0 turns a job off), extra jobs as JSON, the lease
 # a running job holds (renewed every third; a killed worker's job is taken over after it), and

@@ -32,6 +32,7 @@ from kubat.registry import tariffs as registry_tariffs
 from kubat.registry import wire
 from kubat.registry.enums import Source
 from kubat.registry.models import EVSE, Connector, Location, Party
+from kubat.registry.services import PartyGuard
 
 M = TypeVar("M", bound=BaseModel)
 _datetime = TypeAdapter(DateTime)
@@ -206,6 +207,32 @@ def patch_location(
         _same("party_id", party_id, obj.party_id)
         _same("id", location.ocpi_id, obj.id)
         registry_services.save_location(party=location.party, data=obj, source=Source.OCPI)
+
+
+def patch_evse_status_lean(
+    *, guard: PartyGuard, location_id: str, evse_uid: str, body: Any
+) -> bool:
+    """patch_evse's status-only PATCH, written in one statement that also checks the caller's
+    token (transport.party_guard): True when it was written. Any other body, and any report
+    the statement does not apply, is False with nothing written; patch_evse then answers it
+    after authentication, with its reason."""
+    if not isinstance(body, dict) or body.keys() != FAST_PATCH_KEYS:
+        return False
+    status, stamp = body["status"], body["last_updated"]
+    if not isinstance(status, str) or not isinstance(stamp, str):
+        return False
+    try:
+        at = parse_datetime(stamp, field="last_updated")
+    except InvalidInput:
+        return False
+    return registry_services.record_evse_status_if_allowed(
+        guard=guard,
+        location_id=location_id,
+        evse_uid=evse_uid,
+        status=status,
+        at=at,
+        source=Source.OCPI,
+    )
 
 
 def patch_evse(

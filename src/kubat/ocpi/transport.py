@@ -32,6 +32,7 @@ from kubat.ocpi import versions
 from kubat.ocpi.errors import MalformedBody, MethodNotAllowed
 from kubat.ocpi.models import Peer
 from kubat.protocols.ocpi.v2_2_1.types import format_datetime
+from kubat.registry.services import PartyGuard
 
 SUCCESS = 1000
 ROUTING_HEADERS = (
@@ -125,6 +126,50 @@ def _load_caller(candidates: list[str]) -> Caller | None:
                     peer_id=peer_id, parties=parties, token_a=token_a, token=digests[held]
                 )
     return None
+
+
+_GUARD_SQL = """
+SELECT pa.id FROM registry_party pa
+JOIN ocpi_peer_parties pp ON pp.party_id = pa.id
+JOIN ocpi_peer p ON p.id = pp.peer_id
+WHERE pa.country_code = %(g_cc)s AND pa.party_id = %(g_pid)s
+  AND (p.token_digest IN (%(g_d1)s, %(g_d2)s) OR p.next_token_digest IN (%(g_d1)s, %(g_d2)s))
+  AND p.state <> %(g_unregistered)s{from_check}
+LIMIT 1
+"""
+_FROM_CHECK = """
+  AND EXISTS (
+    SELECT 1 FROM ocpi_peer_parties fp JOIN registry_party fa ON fa.id = fp.party_id
+    WHERE fp.peer_id = p.id AND fa.country_code = %(g_fcc)s AND fa.party_id = %(g_fpid)s
+  )"""
+_GUARD = _GUARD_SQL.format(from_check="")
+_GUARD_FROM = _GUARD_SQL.format(from_check=_FROM_CHECK)
+
+
+def party_guard(request: HttpRequest, *, country_code: str, party_id: str) -> PartyGuard | None:
+    """The caller's right to write party country_code*party_id as SQL (registry.services'
+    PartyGuard), for a write that checks it in its own statement: a live Token B/C (or the
+    token Kubat rotates to) of a peer holding that party, and, when routing headers name the
+    sender, holding that one too (check_from). None when the request carries no token; a
+    request the guard refuses goes the regular way, which says why."""
+    candidates = token_candidates(request.headers.get("Authorization", ""))
+    if not candidates:
+        return None
+    d1, *rest = [digest(c) for c in candidates[:2]]
+    params: dict[str, object] = {
+        "g_cc": country_code.upper(),
+        "g_pid": party_id.upper(),
+        "g_d1": d1,
+        "g_d2": rest[0] if rest else d1,
+        "g_unregistered": Peer.State.UNREGISTERED,
+    }
+    sent = routing(request)
+    cc, pid = sent.get("OCPI-from-country-code"), sent.get("OCPI-from-party-id")
+    if not (cc and pid):
+        return PartyGuard(sql=_GUARD, params=params)
+    return PartyGuard(
+        sql=_GUARD_FROM, params={**params, "g_fcc": cc.upper(), "g_fpid": pid.upper()}
+    )
 
 
 def authenticate(request: HttpRequest, *, allow_token_a: bool) -> Caller:
@@ -244,6 +289,9 @@ def _response(
 
 
 Handler = Callable[..., Reply]
+# Tries a request before authentication, in one statement that checks the token itself;
+# returns None when it did nothing, and the request takes the regular way.
+Lean = Callable[..., Reply | None]
 
 
 def endpoint(
@@ -251,11 +299,14 @@ def endpoint(
     *,
     token_a: frozenset[str] = frozenset(),
     module: bool = True,
+    lean: Lean | None = None,
 ) -> Callable[..., HttpResponse]:
     """A view serving `handlers` by HTTP method, each called as handler(request, caller, **kw).
 
     `token_a` names the methods that accept Token A (versions and the credentials POST).
     `module` is False for versions and credentials: no routing headers in their responses.
+    `lean`, called as lean(request, **kw) before authentication, may answer a request whose
+    write checks the caller's token in its own statement (the status PATCH).
     A `version` URL keyword (urls.py routes each version's URLs with it) reaches the handler
     as its versions.OcpiVersion, so one handler serves every version.
     KubatErrors become the envelope with their OCPI status and the HTTP status of
@@ -276,6 +327,9 @@ def endpoint(
         if "version" in kwargs:  # set by urls.py, never by the client: always a known version
             kwargs["version"] = versions.BY_NUMBER[kwargs["version"]]
         try:
+            reply = lean(request, **kwargs) if lean is not None else None
+            if reply is not None:
+                return _response(request, reply, envelope(reply.data), module=module)
             handler = handlers.get(request.method or "")
             if handler is None:
                 raise MethodNotAllowed(f"{request.method} is not served here")
