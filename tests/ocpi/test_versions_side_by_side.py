@@ -118,6 +118,18 @@ def test_a_connector_2_2_1_cannot_name_is_unknown_at_the_2_2_1_url(client: Clien
     assert (reply.status_code, reply.json()["status_code"]) == (404, 2003)
 
 
+def test_a_2_2_1_patch_of_a_connector_2_2_1_cannot_name_is_unknown_and_changes_nothing(
+    client: Client,
+) -> None:
+    registered_peer("KG*ABC")
+    call(client, "PUT", f"{V230}/receiver/locations/KG/ABC/TRK1", _location_230())
+    url = "receiver/locations/KG/ABC/TRK1/1/1"
+    patch = {"max_amperage": 700, "last_updated": "2026-02-01T00:00:00Z"}
+    reply = call(client, "PATCH", f"{V221}/{url}", patch)
+    assert (reply.status_code, reply.json()["status_code"]) == (404, 2003)
+    assert call(client, "GET", f"{V230}/{url}").json()["data"]["max_amperage"] == 800
+
+
 def test_a_2_2_1_push_naming_a_2_3_0_field_is_refused_naming_it(client: Client) -> None:
     registered_peer("KG*ABC")
     reply = call(client, "PUT", f"{V221}/receiver/locations/KG/ABC/TRK1", _location_230())

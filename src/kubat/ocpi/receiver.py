@@ -291,7 +291,7 @@ def patch_connector(
     with transaction.atomic():
         location = _location(party_pk, location_id)
         evse = _evse(location, evse_uid)
-        connector = _connector(evse, connector_id)
+        connector = _visible_connector(evse, connector_id, version)
         current = wire.connector_to_ocpi(connector, version.number)
         obj = parse(version.connector, {**current, **patch})
         _same("id", connector.ocpi_id, obj.id)
@@ -318,6 +318,12 @@ def get_object(
         raise NotFound(f"unknown EVSE {evse_uid} at location {location_id}", field="evse_uid")
     if connector_id is None:
         return wire.evse_to_ocpi(evse, list(evse.connectors.order_by("pk")), version.number)
+    return wire.connector_to_ocpi(_visible_connector(evse, connector_id, version), version.number)
+
+
+def _visible_connector(evse: EVSE, connector_id: str, version: OcpiVersion) -> Connector:
+    """The connector, if `version` can name its standard: one only a later version defines is
+    unknown to a peer speaking this one (2003), for a GET and a PATCH alike."""
     connector = _connector(evse, connector_id)
     if not wire.defined_in(version.number, connector):
         raise NotFound(
@@ -325,7 +331,7 @@ def get_object(
             f"{version.number} cannot name",
             field="connector_id",
         )
-    return wire.connector_to_ocpi(connector, version.number)
+    return connector
 
 
 # Tariffs, receiver role (spec 11.2.2): PUT, DELETE and GET of {country_code}/{party_id}/{id}.
