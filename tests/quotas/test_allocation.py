@@ -219,3 +219,17 @@ def test_withdrawal_returns_units_to_the_sub_quota():
     services.withdraw_request(user=broker, request_id=req.pk, now=f.at(3))
     assert p.sub_quotas.get().allocated == 0
     assert PeriodBalance.objects.get(period=p).allocated == 0
+
+
+def test_windows_are_the_seconds_from_the_opening_whole_second():
+    """A 1 s window is "accepted in the same second": windows count from the opening time's
+    whole second (UTC), as customs systems stamp acceptance times (decision 0005, addendum 3)."""
+    from kubat.quotas.models import QuotaPeriod
+
+    opens = dt.datetime(2026, 1, 5, 3, 0, 0, 600_000, tzinfo=dt.UTC)
+    period = QuotaPeriod(opens_at=opens, allocation_window_ms=1000)
+    second = dt.datetime(2026, 1, 5, 3, 0, 1, tzinfo=dt.UTC)
+    assert allocation.window_of(period=period, at=opens) == 0
+    assert allocation.window_of(period=period, at=second - dt.timedelta(microseconds=1)) == 0
+    assert allocation.window_of(period=period, at=second) == 1
+    assert allocation.window_of(period=period, at=second + dt.timedelta(milliseconds=999)) == 1
