@@ -5,8 +5,8 @@ Contract (issues 5 and 14): GET /periods, GET /periods/{id} (public); POST /decl
 recorded); POST /reservations (importer, only where a period reserves); GET
 /declarations/{id} (its submitter only); GET /certificates/{number} (public verification);
 GET /vehicles/{vin}?buyer_country= (public); reports for the secretariat and customs. A
-declaration's POST answers once its window has been settled (the window's end plus
-RECEIPT_GRACE), with a decision, reason and certificate number per VIN.
+declaration's POST answers once its window has been settled (at the window's end on PostgreSQL,
+plus RECEIPT_GRACE elsewhere), with a decision, reason and certificate number per VIN.
 """
 
 from __future__ import annotations
