@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja.errors import AuthenticationError
 
+from kubat.core import jsonguard
 from kubat.core.errors import KubatError, NotAuthenticated
 from kubat.fleet.api import router as fleet_router
 from kubat.insights.api import router as insights_router
@@ -25,6 +26,8 @@ api = KubatAPI(
         'statistics and open data. Demo data is marked `source: "demo"`.'
     ),
     urls_namespace="api-v1",
+    # The JSON body as the bounded-body middleware parsed it, not decoded a second time.
+    parser=jsonguard.GuardedParser(),
 )
 
 

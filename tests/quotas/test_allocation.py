@@ -1,5 +1,6 @@
 """Allocation: first come, first served by window; same-window requests share pro rata."""
 
+import datetime as dt
 import random
 
 import pytest
@@ -40,8 +41,12 @@ def test_tie_break_key_is_sha256_of_seed_and_request_id():
 def test_requests_wait_until_their_window_is_due():
     p = f.period(volume=10)
     req = f.request(f.customs(), p, [f.vin(1)], seconds=0.4)
-    assert allocation.settle_due(period_id=p.pk, now=f.at(1.1)) == 0  # window 0 + grace not over
-    assert allocation.settle_due(period_id=p.pk, now=f.at(1.3)) == 1
+    # Window 0 ends at 1.0 s; its receipts' grace follows (none on PostgreSQL, where the
+    # settlement waits on the window lock for the receipts still in flight instead).
+    due = f.at(1.0) + allocation.receipt_grace()
+    assert allocation.settle_due(period_id=p.pk, now=f.at(0.999)) == 0  # window 0 not over
+    assert allocation.settle_due(period_id=p.pk, now=due - dt.timedelta(milliseconds=1)) == 0
+    assert allocation.settle_due(period_id=p.pk, now=due) == 1
     req.refresh_from_db()
     assert req.status == RequestStatus.DECIDED
 
@@ -214,3 +219,17 @@ def test_withdrawal_returns_units_to_the_sub_quota():
     services.withdraw_request(user=broker, request_id=req.pk, now=f.at(3))
     assert p.sub_quotas.get().allocated == 0
     assert PeriodBalance.objects.get(period=p).allocated == 0
+
+
+def test_windows_are_the_seconds_from_the_opening_whole_second():
+    """A 1 s window is "accepted in the same second": windows count from the opening time's
+    whole second (UTC), as customs systems stamp acceptance times (decision 0005, addendum 3)."""
+    from kubat.quotas.models import QuotaPeriod
+
+    opens = dt.datetime(2026, 1, 5, 3, 0, 0, 600_000, tzinfo=dt.UTC)
+    period = QuotaPeriod(opens_at=opens, allocation_window_ms=1000)
+    second = dt.datetime(2026, 1, 5, 3, 0, 1, tzinfo=dt.UTC)
+    assert allocation.window_of(period=period, at=opens) == 0
+    assert allocation.window_of(period=period, at=second - dt.timedelta(microseconds=1)) == 0
+    assert allocation.window_of(period=period, at=second) == 1
+    assert allocation.window_of(period=period, at=second + dt.timedelta(milliseconds=999)) == 1

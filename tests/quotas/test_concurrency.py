@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import Counter
 
@@ -256,3 +257,59 @@ def _declare_and_close(user, period, declarant, errors: list[BaseException]) -> 
         errors.append(exc)
     finally:
         connection.close()
+
+
+def test_a_window_is_settled_as_soon_as_it_ends_with_the_receipts_still_in_flight():
+    """No fixed grace on PostgreSQL: a receipt holds its window (a shared advisory lock) until
+    it commits, and a settlement started right at the window's end waits for it and decides
+    it with its window, instead of leaving it for the next batch (decision 0005, addendum 3)."""
+    import time
+
+    period = f.period(volume=10, opens_at=timezone.now(), allocation_window_ms=300)
+    officer = f.customs("slow")
+    number = f.number(when=timezone.now())
+    received, committed_at = threading.Event(), []
+    errors: list[BaseException] = []
+    requests = []
+
+    def slow_receipt() -> None:
+        try:
+            with transaction.atomic():
+                requests.append(
+                    declarations.register_declaration(
+                        user=officer,
+                        period_id=period.pk,
+                        number=number,
+                        declarant=f.resident(f.pin(1)),
+                        vehicles=f.vehicles([f.vin(1)]),
+                    )
+                )
+                received.set()
+                # Still committing when its window ends and the settlement starts.
+                end = allocation.settle_at(period=period, window=requests[0].window)
+                time.sleep(max(0.0, (end - timezone.now()).total_seconds()) + 0.3)
+                committed_at.append(time.monotonic())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            received.set()
+            connection.close()
+
+    thread = threading.Thread(target=slow_receipt)
+    thread.start()
+    assert received.wait(timeout=30)
+    assert allocation.receipt_grace() == dt.timedelta(0)
+    end = allocation.settle_at(period=period, window=requests[0].window)
+    time.sleep(max(0.0, (end - timezone.now()).total_seconds()))
+    with transaction.atomic():
+        decided = allocation.settle_due(period_id=period.pk, now=timezone.now())
+    settled_at = time.monotonic()
+    thread.join(timeout=30)
+    assert errors == []
+    assert decided == 1  # waited for the receipt in flight, then decided it
+    assert committed_at
+    assert settled_at >= committed_at[0]
+    request = requests[0]
+    request.refresh_from_db()
+    assert request.status == RequestStatus.DECIDED
+    assert _assert_consistent(period) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from collections import defaultdict
@@ -16,6 +17,7 @@ from django.utils.translation import gettext
 
 from kubat.accounts.models import ApiToken, LanguagePreference, Membership, Organisation
 from kubat.accounts.roles import Role
+from kubat.core import prepared
 from kubat.core.errors import InvalidInput, NotFound
 
 AnyUser = User | AnonymousUser
@@ -38,20 +40,46 @@ def issue_token(*, user: User, name: str = "") -> str:
     return raw
 
 
+# The token, its user and whether its last use is older than a minute, in one statement planned
+# once per connection (core.prepared): every API request with a token runs it, and the ORM's
+# compilation of the same select_related query cost ten times its execution
+# (bench/quota_profile.py, docs/decisions/0005). The user comes back with only the fields an
+# API request reads; any other is loaded by Django on first use.
+_TOKEN_USER_FIELDS = {"id", "username", "is_active", "is_superuser", "is_staff"}
+_TOKEN_SQL = (
+    "SELECT {user_columns}, t.id, (t.last_used_at IS NULL OR t.last_used_at < %s) "
+    "FROM {token} t JOIN {user} u ON u.id = t.user_id "
+    "WHERE t.digest = %s AND t.revoked_at IS NULL"
+)
+
+
 def user_for_token(*, raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None for an unknown or revoked token."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(raw), revoked_at__isnull=True)
-        .first()
+    """The active user a bearer token belongs to, or None for an unknown or revoked token.
+
+    Read from the database on every request (no cache to outlive a revocation)."""
+    ops = connection.ops
+    # Model.from_db takes the values in the model's field order.
+    names = [f.attname for f in User._meta.concrete_fields if f.attname in _TOKEN_USER_FIELDS]
+    sql = _TOKEN_SQL.format(
+        user_columns=", ".join(f"u.{ops.quote_name(name)}" for name in names),
+        token=ops.quote_name(ApiToken._meta.db_table),
+        user=ops.quote_name(User._meta.db_table),
     )
-    if token is None or not token.user.is_active:
-        return None
     now = timezone.now()
     # Record use at most once a minute, so a busy client does not write on every request.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    stale_before = ops.adapt_datetimefield_value(now - dt.timedelta(seconds=60))
+    rows = prepared.fetch(sql, [stale_before, _digest(raw)])
+    if not rows:
+        return None
+    *values, token_id, stale = rows[0]
+    row = dict(zip(names, values, strict=True))
+    if not row["is_active"]:
+        return None
+    if stale:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    for flag in ("is_active", "is_superuser", "is_staff"):  # SQLite answers 0 or 1
+        row[flag] = bool(row[flag])
+    return User.from_db(connection.alias, names, [row[name] for name in names])
 
 
 def revoke_token(*, prefix: str) -> int:

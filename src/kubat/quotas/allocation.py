@@ -13,10 +13,16 @@ Safety: settling runs under a row lock on the period's `PeriodBalance` (SELECT .
 on PostgreSQL; SQLite's single writer gives the same), and the database checks
 allocated <= volume, so no interleaving of requests can draw more than the volume.
 
-A window is settled once it has ended and RECEIPT_GRACE has passed, so that requests received
-just before the end have committed their receipt. A receipt that commits later still (a stall
-longer than the grace) is settled with the next window's batch, as its own group, after every
-earlier-settled window: it can lose its simultaneity, never the quota's safety.
+A window is settled as soon as it has ended, with every receipt accepted in it. On PostgreSQL
+each receipt holds a shared advisory lock on its window from before its acceptance time is read
+until it commits (`hold_window`), and the settler takes the same lock exclusively
+(`_close_windows`), so it waits exactly for the receipts still in flight, and no longer. On
+other databases (SQLite, the tests' and a single workstation's) a window is settled once
+RECEIPT_GRACE has passed after its end, for receipts received just before the end to commit.
+A receipt that commits later still (a stall longer than the grace; on PostgreSQL, one accepted
+more than a window before the settlement) is settled with the next window's batch, as its own
+group, after every earlier-settled window: it can lose its simultaneity, never the quota's
+safety.
 """
 
 from __future__ import annotations
@@ -98,19 +104,93 @@ def window_ms(period: QuotaPeriod) -> int:
     return max(1, period.allocation_window_ms)
 
 
+def _windows_start(period: QuotaPeriod) -> dt.datetime:
+    """Where window 0 starts: the opening time's whole second (UTC), so that with the default
+    window of a second the windows are the seconds customs systems stamp acceptance times in
+    ("accepted in the same second": docs/decisions/0005, addendum 3)."""
+    return period.opens_at.replace(microsecond=0)
+
+
 def window_of(*, period: QuotaPeriod, at: dt.datetime) -> int:
     """The window index of a receipt time (0 for the strict rule, where each request is alone)."""
     size = window_ms(period)
     if size == 0:
         return 0
-    elapsed = at - period.opens_at
+    elapsed = at - _windows_start(period)
     return int(elapsed // dt.timedelta(milliseconds=size))
+
+
+def receipt_grace() -> dt.timedelta:
+    """How long after a window's end its settlement waits for receipts still committing: none
+    on PostgreSQL, where the window lock waits for exactly those (`hold_window`), else
+    RECEIPT_GRACE."""
+    return _NO_GRACE if connection.vendor == "postgresql" else RECEIPT_GRACE
+
+
+_NO_GRACE = dt.timedelta(0)
 
 
 def settle_at(*, period: QuotaPeriod, window: int) -> dt.datetime:
     """When a window may be settled: its end plus the receipt grace."""
     size = window_ms(period)
-    return period.opens_at + dt.timedelta(milliseconds=size * (window + 1)) + RECEIPT_GRACE
+    return _windows_start(period) + dt.timedelta(milliseconds=size * (window + 1)) + receipt_grace()
+
+
+def window_lock_key(*, period_id: int, window: int) -> int:
+    """The advisory lock key of a period's window (one signed 64-bit key: 23 bits of period,
+    40 of window; two windows 2^40 apart share a key, which only makes a settlement wait for
+    receipts it did not need to)."""
+    return ((period_id & 0x7FFFFF) << 40) | (window & 0xFFFFFFFFFF)
+
+
+def windowed_on_postgresql(period: QuotaPeriod) -> bool:
+    """Whether receipts of `period` hold their window (a windowed rule, on PostgreSQL)."""
+    return window_ms(period) > 0 and connection.vendor == "postgresql"
+
+
+def hold_window(*, period: QuotaPeriod, window: int) -> None:
+    """Hold `window` open until this transaction ends (PostgreSQL; a no-op elsewhere)."""
+    if windowed_on_postgresql(period):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock_shared(%s)",
+                [window_lock_key(period_id=period.pk, window=window)],
+            )
+
+
+def acceptance_time(*, period: QuotaPeriod, held: int | None) -> dt.datetime:
+    """The receipt's acceptance time, read after its window is held: `held` is the window
+    already locked (by the receipt's first query, `declarations`), or None.
+
+    The order matters: a receipt whose acceptance time falls in window W held W's lock before
+    W ended, so the settler, which asks for W's lock exclusively only after W ended, waits
+    for it. When the clock has moved on to a later window meanwhile (a receipt straddling a
+    window's end), that window is held too and the clock read again; the receipt is accepted
+    then. Only once: with windows of a few milliseconds the clock could outrun the locks for
+    ever, and a receipt whose window was not held in time is still settled, with the next
+    batch (the module docstring).
+    """
+    now = timezone.now()
+    if held is None or not windowed_on_postgresql(period):
+        return now
+    window = window_of(period=period, at=now)
+    if window != held:
+        hold_window(period=period, window=window)
+        now = timezone.now()
+    return now
+
+
+def _close_windows(*, period: QuotaPeriod, through: int) -> None:
+    """Wait for the receipts still in flight in the last two due windows (PostgreSQL): their
+    window locks, taken exclusively in ascending order, as receipts take theirs."""
+    if windowed_on_postgresql(period) and through >= 0:
+        keys = [
+            window_lock_key(period_id=period.pk, window=w)
+            for w in range(max(0, through - 1), through + 1)
+        ]
+        with connection.cursor() as cursor:
+            for key in keys:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def certificate_number(*, period: QuotaPeriod, rng: random.Random | None = None) -> str:
@@ -328,6 +408,9 @@ def settle_due(
     # The lock that makes over-allocation impossible: held until the caller's transaction ends.
     balance = PeriodBalance.objects.select_for_update().get(period_id=period_id)
     period = QuotaPeriod.objects.get(pk=period_id)
+    # Every receipt of the due windows has committed (or, elsewhere, had its grace). Receipts
+    # take no balance lock, so waiting for them under it cannot deadlock.
+    _close_windows(period=period, through=due_window(period=period, now=now))
     pending = QuotaRequest.objects.filter(period_id=period_id, status=RequestStatus.PENDING)
     strict = window_ms(period) == 0
     if not strict:
@@ -631,7 +714,7 @@ def _release_connection() -> None:
 
 def due_window(*, period: QuotaPeriod, now: dt.datetime) -> int:
     """The last window that may be settled at `now` (ended, and the receipt grace passed)."""
-    return window_of(period=period, at=now - RECEIPT_GRACE) - 1
+    return window_of(period=period, at=now - receipt_grace()) - 1
 
 
 def wait_for_decision(

@@ -206,28 +206,71 @@ def _live_in_period(*, period: QuotaPeriod, declarant: Declarant | None) -> int:
     ).count()
 
 
-def _drawn_and_reserved(
-    *, period: QuotaPeriod, declarant: Declarant | None, vins: list[str]
-) -> tuple[set[str], set[str]]:
-    """VINs holding a live certificate anywhere, and those of them that are this declarant's
-    live reservation in this period (a declaration uses it instead of drawing): one query, in
-    plain SQL because every receipt of a rush runs it and the ORM's compilation of this join
-    cost several times its execution (bench/quota_profile.py)."""
-    if not vins:
-        return set(), set()
+_DrawnRow = tuple[str, str, int, str, int]  # vin, status, period id, request kind, declarant id
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """A receipt's acceptance: its time (read once its window is held), its VINs normalised,
+    and their live certificates read in the same round trip as the window lock."""
+
+    at: dt.datetime
+    vins: list[str]
+    drawn: list[_DrawnRow]
+
+
+def _accept(
+    *, period: QuotaPeriod, vehicles: Sequence[VehicleIn], now: dt.datetime | None
+) -> _Accepted:
+    """Hold the receipt's window (PostgreSQL), then read the acceptance time.
+
+    `now` given (tests, demo data): its window is held and it is the acceptance time."""
+    vins = [normalise_vin(v.vin) for v in vehicles]
+    held = None
+    if allocation.windowed_on_postgresql(period):
+        held = allocation.window_of(period=period, at=now or timezone.now())
+    hold = None if held is None else allocation.window_lock_key(period_id=period.pk, window=held)
+    drawn = _drawn_rows(vins=vins, hold=hold)
+    at = now or allocation.acceptance_time(period=period, held=held)
+    return _Accepted(at=at, vins=vins, drawn=drawn)
+
+
+def _drawn_rows(*, vins: list[str], hold: int | None = None) -> list[_DrawnRow]:
+    """The live certificates of `vins` anywhere, with their period, request kind and declarant:
+    one query, in plain SQL because every receipt of a rush runs it and the ORM's compilation
+    of this join cost several times its execution (bench/quota_profile.py).
+
+    With `hold` (an advisory lock key, PostgreSQL), the same statement takes the receipt's
+    window lock (`allocation.hold_window`): the receipt's first round trip holds its window."""
     ops = connection.ops
     certificate = ops.quote_name(Certificate._meta.db_table)
     vehicle = ops.quote_name(RequestedVehicle._meta.db_table)
     request = ops.quote_name(QuotaRequest._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.vin, c.status, c.period_id, r.kind, r.declarant_id FROM {certificate} c "
-            f"JOIN {vehicle} v ON v.id = c.vehicle_id JOIN {request} r ON r.id = v.request_id "
-            f"WHERE c.vin IN ({', '.join(['%s'] * len(vins))}) "
-            f"AND c.status IN ({', '.join(['%s'] * len(LIVE_CERTIFICATE))})",
-            [*vins, *(status.value for status in LIVE_CERTIFICATE)],
+    drawn = (
+        f"SELECT c.vin, c.status, c.period_id, r.kind, r.declarant_id FROM {certificate} c "
+        f"JOIN {vehicle} v ON v.id = c.vehicle_id JOIN {request} r ON r.id = v.request_id "
+        f"WHERE c.vin IN ({', '.join(['%s'] * len(vins)) or 'NULL'}) "
+        f"AND c.status IN ({', '.join(['%s'] * len(LIVE_CERTIFICATE))})"
+    )
+    params: list[Any] = [*vins, *(status.value for status in LIVE_CERTIFICATE)]
+    if hold is not None:
+        drawn = (
+            "SELECT x.vin, x.status, x.period_id, x.kind, x.declarant_id "
+            f"FROM pg_advisory_xact_lock_shared(%s) AS held LEFT JOIN ({drawn}) AS x ON true"
         )
-        rows = cursor.fetchall()
+        params.insert(0, hold)
+    elif not vins:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(drawn, params)
+        return [row for row in cursor.fetchall() if row[0] is not None]
+
+
+def _drawn_and_reserved(
+    *, period: QuotaPeriod, declarant: Declarant | None, rows: list[_DrawnRow]
+) -> tuple[set[str], set[str]]:
+    """VINs holding a live certificate anywhere, and those of them that are this declarant's
+    live reservation in this period (a declaration uses it instead of drawing)."""
     drawn, reserved = set(), set()
     for vin, status, period_id, kind, declarant_id in rows:
         drawn.add(vin)
@@ -249,12 +292,18 @@ def _refusals(
     declarant: Declarant | None,
     vehicles: Sequence[VehicleIn],
     now: dt.datetime,
+    accepted: _Accepted | None = None,
 ) -> tuple[list[str], list[Refusal | None]]:
     """Each vehicle's refusal at receipt, or None: the declarant rule first (it refuses every
-    VIN with the reason named), then the vehicle, then drawn-before, then the cap."""
+    VIN with the reason named), then the vehicle, then drawn-before, then the cap. `accepted`:
+    the VINs and their live certificates as the receipt read them (else read here)."""
     catalogue = fleet_services.catalogue_powertrains()
-    vins = [normalise_vin(v.vin) for v in vehicles]
-    live, reserved = _drawn_and_reserved(period=period, declarant=declarant, vins=vins)
+    if accepted is None:
+        vins = [normalise_vin(v.vin) for v in vehicles]
+        rows = _drawn_rows(vins=vins)
+    else:
+        vins, rows = accepted.vins, accepted.drawn
+    live, reserved = _drawn_and_reserved(period=period, declarant=declarant, rows=rows)
     drawn = live - reserved
     who = declarant_refusal(period=period, declarant=declarant_data)
     cap = period.per_declarant_cap
@@ -468,6 +517,7 @@ def _receive(
     post: CustomsPost | None = None,
     source: str = Source.MANUAL,
     organisation_id: int | None = None,
+    accepted: _Accepted | None = None,
 ) -> QuotaRequest:
     if channel not in Channel.values:
         raise InvalidInput(
@@ -500,7 +550,12 @@ def _receive(
     )
     _insert_request(request)
     vins, refusals = _refusals(
-        period=period, declarant_data=declarant, declarant=holder, vehicles=vehicles, now=now
+        period=period,
+        declarant_data=declarant,
+        declarant=holder,
+        vehicles=vehicles,
+        now=now,
+        accepted=accepted,
     )
     # The vehicles as tuples in _VEHICLE_FIELDS order, streamed with COPY on PostgreSQL (no
     # model instance per vehicle: a rush receives thousands a second).
@@ -585,12 +640,14 @@ def register_declaration(
     customs, organisation_id = account_services.role_and_organisation_id(user, Role.CUSTOMS)
     if not customs:
         raise PermissionDenied(gettext("only customs registers a declaration"))
-    now = now or timezone.now()
     # The rules as read at most a second ago in this process (services.period_rules).
     rules = period_rules(period_id=period_id)
     period = rules.period
-    _check_open(period=period, now=now)
+    _check_open(period=period, now=now or timezone.now())
     _check_vehicles(vehicles, declaration=True)
+    accepted = _accept(period=period, vehicles=vehicles, now=now)
+    now = accepted.at
+    _check_open(period=period, now=now)
     compact, post = _customs_post(rules=rules, number=number, now=now)
     return _receive(
         user=user,
@@ -604,6 +661,7 @@ def register_declaration(
         post=post,
         source=source,
         organisation_id=organisation_id,
+        accepted=accepted,
     )
 
 
@@ -626,7 +684,7 @@ def reserve_units(
     """
     if not account_services.has_role(user, Role.IMPORTER):
         raise PermissionDenied(gettext("only importer accounts reserve quota"))
-    now = now or timezone.now()
+    given, now = now, now or timezone.now()
     period = get_period(period_id=period_id)
     if period.reservation_days is None:
         raise Conflict(
@@ -639,6 +697,9 @@ def reserve_units(
     _check_open(period=period, now=now)
     _check_vehicles(vehicles, declaration=False)
     organisation = account_services.organisation_of(user)
+    accepted = _accept(period=period, vehicles=vehicles, now=given)
+    now = accepted.at
+    _check_open(period=period, now=now)
     return _receive(
         user=user,
         period=period,
@@ -649,6 +710,7 @@ def reserve_units(
         now=now,
         source=source,
         organisation_id=organisation.pk if organisation is not None else None,
+        accepted=accepted,
     )
 
 
