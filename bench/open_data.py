@@ -156,6 +156,7 @@ class RssSampler:
     def __init__(self, master: int) -> None:
         self.master = master
         self.peak_kb = 0
+        self.peak_anon_kb = 0  # the heap: VmRSS less SQLite's mmap of the file (RssFile)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -164,6 +165,7 @@ class RssSampler:
             for pid in _workers(self.master):
                 with contextlib.suppress(OSError):  # a worker may just have exited
                     self.peak_kb = max(self.peak_kb, _status_kb(pid, "VmRSS"))
+                    self.peak_anon_kb = max(self.peak_anon_kb, _status_kb(pid, "RssAnon"))
             time.sleep(0.02)
 
     def __enter__(self) -> RssSampler:
@@ -201,6 +203,7 @@ def download(port: int, path: str, master: int, marker: bytes) -> dict[str, Any]
         "server_cpu_s": round(_cpu_seconds(master) - cpu_before, 2),
         "first_byte_ms": round(first_byte * 1000, 1),
         "peak_rss_sampled_mb": round(sampler.peak_kb / 1024, 1),
+        "peak_rss_anon_sampled_mb": round(sampler.peak_anon_kb / 1024, 1),
         "peak_rss_vmhwm_mb": round(max(_status_kb(p, "VmHWM") for p in _workers(master)) / 1024, 1),
     }
 
