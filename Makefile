@@ -88,6 +88,7 @@ fmt: install
 # Registry search runs beside the engine's own best design (--compare) at 100,000 and
 # 1,000,000 EVSEs; PostGIS is installed for it (Debian's package) into the bench database only.
 # PostgreSQL copies the SQLite run's data (--from-sqlite: the same rows, loaded in a minute).
+# Open data streams both files of the registry search's databases (--reuse) through gunicorn.
 bench: install chromium
 	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; fi
@@ -95,6 +96,10 @@ bench: install chromium
 	$(BIN)/python bench/registry_search.py --engine postgres --compare --from-sqlite --evses 100000 --database-url $(PG_URL)
 	$(BIN)/python bench/registry_search.py --engine sqlite --compare --evses 1000000 --queries 600
 	$(BIN)/python bench/registry_search.py --engine postgres --compare --from-sqlite --evses 1000000 --queries 600 --database-url $(PG_URL)
+	$(BIN)/python bench/open_data.py --engine sqlite --reuse --evses 100000
+	$(BIN)/python bench/open_data.py --engine postgres --from-sqlite --evses 100000 --database-url $(PG_URL)_opendata
+	$(BIN)/python bench/open_data.py --engine sqlite --reuse --evses 1000000
+	$(BIN)/python bench/open_data.py --engine postgres --from-sqlite --evses 1000000 --database-url $(PG_URL)_opendata
 	$(BIN)/python bench/map_render.py
 	$(BIN)/python bench/create_database.py $(PG_URL)_quota_bench
 	$(BIN)/python bench/quota_rush.py --database-url $(PG_URL)_quota_bench

@@ -138,3 +138,53 @@ def test_a_view_its_markers_do_not_all_reach_is_counted_by_the_registry_and_labe
     assert by_status["in_view_kind"] == "more_than"
     config = map_feed.page_context()["map_config"]["text"]
     assert {"inViewAbout", "inViewMore"} <= set(config)
+
+
+def test_national_clusters_count_every_location_past_the_point_limit(
+    client: Client, demo_registry: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubat.registry import selectors
+
+    points = selectors.map_points(filters=selectors.LocationFilters())
+    available = sum(p["status"] == "AVAILABLE" for p in points)
+    monkeypatch.setattr(map_feed, "SERVER_CLUSTER_ABOVE", 50)
+    monkeypatch.setattr(selectors, "MAP_POINT_LIMIT", 100)  # points would stop at 100
+    body = client.get("/portal-api/markers?zoom=5&bbox=40,35,95,60&view=46.5,39.2,87.3,55.4").json()
+    assert body["mode"] == "clusters"
+    assert sum(c[2] for c in body["clusters"]) == demo_registry["locations"]
+    assert body["count"] == demo_registry["locations"]
+    assert sum(c[3] for c in body["clusters"]) == available
+
+
+def test_clusters_from_grid_squares_match_clusters_of_the_points(
+    demo_registry: dict[str, int],
+) -> None:
+    from kubat.registry import selectors
+
+    filters = selectors.LocationFilters()
+    points = selectors.map_points(filters=filters, limit=20_000)
+    for zoom in (3, 5, 7):
+        cells = selectors.map_cells(filters=filters, per_degree=map_feed._grid_per_degree(zoom))
+        from_cells = map_feed.cluster_cells(cells, zoom=zoom)
+        from_points = map_feed.cluster(points, zoom=zoom)
+        assert sum(c[2] for c in from_cells) == len(points)
+        # A grid square goes whole to one screen cell: the cluster counts may differ only by
+        # the squares straddling a cell edge, a few per cent at most.
+        assert abs(len(from_cells) - len(from_points)) <= max(2, len(from_points) // 10)
+
+
+def test_a_clusters_answer_is_reused_for_the_feeds_max_age(
+    client: Client,
+    demo_registry: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Any,
+) -> None:
+    monkeypatch.setattr(map_feed, "SERVER_CLUSTER_ABOVE", 100)
+    query = "/portal-api/markers?zoom=5&bbox=40,35,95,60&view=46.5,39.2,87.3,55.4"
+    first = client.get(query).json()
+    with django_assert_num_queries(0):
+        again = map_feed.markers(
+            {"zoom": "5", "bbox": "40,35,95,60", "view": "46.5,39.2,87.3,55.4"}
+        )
+    assert again == first
+    assert map_feed.CLUSTER_CACHE_SECONDS == 15

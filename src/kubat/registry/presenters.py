@@ -48,14 +48,29 @@ def connector_dict(connector: Connector) -> dict[str, Any]:
     }
 
 
+def evse_price(
+    *,
+    power_types: list[str],
+    tariff_ids: list[list[Any] | None],
+    tariffs: dict[str, dict[str, Any]],
+) -> dict[str, Any] | None:
+    """An EVSE's reference-session price from its connectors' power types and tariff ids (one
+    list per connector, as stored): DC when any connector is (registry.pricing)."""
+    return pricing.evse_price(
+        dc=any(p == "DC" for p in power_types),
+        tariff_ids=[str(t) for ids in tariff_ids for t in ids or []],
+        tariffs=tariffs,
+    )
+
+
 def evse_dict(evse: EVSE, tariffs: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """An EVSE; with its party's `tariffs`, its reference-session price (registry.pricing)."""
     connectors = list(evse.connectors.all())
     price = None
     if tariffs:
-        price = pricing.evse_price(
-            dc=any(c.power_type == "DC" for c in connectors),
-            tariff_ids=[str(t) for c in connectors for t in c.tariff_ids or []],
+        price = evse_price(
+            power_types=[c.power_type for c in connectors],
+            tariff_ids=[c.tariff_ids for c in connectors],
             tariffs=tariffs,
         )
     return {

@@ -37,8 +37,17 @@ SENT = Q(publish=True)  # the OCPI sender: retired locations tell mirrors of the
 
 
 def of(location: Location) -> Publicity:
-    if not location.publish:
+    return of_values(
+        publish=location.publish,
+        evse_count=location.evse_count,
+        charging_class=location.charging_class,
+    )
+
+
+def of_values(*, publish: bool, evse_count: int, charging_class: str) -> Publicity:
+    """`of` from the three columns it reads (for exports that read plain rows)."""
+    if not publish:
         return Publicity.HIDDEN
-    if location.evse_count > 0:
+    if evse_count > 0:
         return Publicity.PUBLIC
-    return Publicity.PLANNED if location.charging_class else Publicity.RETIRED
+    return Publicity.PLANNED if charging_class else Publicity.RETIRED

@@ -20,7 +20,8 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, When
+from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -661,6 +662,26 @@ def national_stats(*, country_code: str | None = None) -> dict[str, object]:
     }
 
 
+def _export_queryset(
+    *,
+    country_code: str | None,
+    party: Party | None,
+    public_only: bool,
+    updated_since: datetime | None,
+) -> QuerySet[Location]:
+    qs = Location.objects.filter(publicity.LISTED) if public_only else Location.objects.all()
+    if country_code:
+        qs = qs.filter(country_code=country_code)
+    if updated_since is not None:
+        qs = qs.filter(
+            Q(last_updated__gte=updated_since)
+            | Exists(EVSE.objects.filter(location=OuterRef("pk"), last_updated__gte=updated_since))
+        )
+    if party is not None:
+        qs = qs.filter(party=party)
+    return qs
+
+
 def iter_locations(
     *,
     country_code: str | None = None,
@@ -674,23 +695,183 @@ def iter_locations(
     `updated_since`: only locations changed at or after it, their own `last_updated` or an
     EVSE's (a status report moves only the EVSE's, registry.services): an incremental download.
     """
-    qs = Location.objects.filter(publicity.LISTED) if public_only else Location.objects.all()
-    if country_code:
-        qs = qs.filter(country_code=country_code)
-    if updated_since is not None:
-        qs = qs.filter(
-            Q(last_updated__gte=updated_since)
-            | Exists(EVSE.objects.filter(location=OuterRef("pk"), last_updated__gte=updated_since))
-        )
-    if party is not None:
-        qs = qs.filter(party=party)
+    qs = _export_queryset(
+        country_code=country_code, party=party, public_only=public_only, updated_since=updated_since
+    )
+    parties: dict[int, Party] = {}
     last = 0
     while True:
-        ids = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:500])
+        ids = list(
+            qs.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:EXPORT_CHUNK]
+        )
         if not ids:
             return
-        yield from _with_details(ids)
+        yield from _export_chunk(ids, parties)
         last = ids[-1]
+
+
+@dataclass(slots=True)
+class ExportChunk:
+    """Plain rows of up to EXPORT_CHUNK locations for the CSV export (registry.exchange), in id
+    order; each location's EVSEs (REMOVED ones left out) and each EVSE's connectors in id order.
+
+    `locations`: tuples of EXPORT_LOCATION_COLUMNS; `evses`: location id → tuples of
+    EXPORT_EVSE_COLUMNS; `connectors`: EVSE id → tuples of EXPORT_CONNECTOR_COLUMNS; `parties`:
+    party id → (country_code, party_id, name).
+    """
+
+    locations: list[tuple[Any, ...]]
+    evses: dict[int, list[tuple[Any, ...]]]
+    connectors: dict[int, list[tuple[Any, ...]]]
+    parties: dict[int, tuple[str, str, str]]
+
+
+EXPORT_LOCATION_COLUMNS = (
+    "id", "party_id", "operator", "ocpi_id", "name", "address", "city", "postal_code", "region",
+    "country", "latitude", "longitude", "time_zone", "parking_type", "facilities",
+    "opening_times", "last_updated", "publish", "evse_count", "charging_class", "source",
+)  # fmt: skip
+EXPORT_EVSE_COLUMNS = (
+    "id",
+    "location_id",
+    "uid",
+    "evse_id",
+    "status",
+    "capabilities",
+    "last_updated",
+)
+EXPORT_CONNECTOR_COLUMNS = (
+    "evse_id", "ocpi_id", "standard", "format", "power_type", "max_voltage", "max_amperage",
+    "max_electric_power", "last_updated", "tariff_ids",
+)  # fmt: skip
+
+
+def iter_export_chunks(
+    *,
+    country_code: str | None = None,
+    party: Party | None = None,
+    public_only: bool = True,
+    updated_since: datetime | None = None,
+) -> Iterator[ExportChunk]:
+    """The locations of iter_locations (same filters, same order) as plain rows, a chunk at a
+    time: what the CSV export reads, without a model instance per row (building ORM rows was
+    most of a large export's time, docs/open-data.md). Three queries per chunk; memory holds
+    one chunk whatever the registry's size."""
+    qs = _export_queryset(
+        country_code=country_code, party=party, public_only=public_only, updated_since=updated_since
+    )
+    parties: dict[int, tuple[str, str, str]] = {}
+    last = 0
+    while True:
+        rows = list(
+            qs.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list(*EXPORT_LOCATION_COLUMNS)[:EXPORT_CHUNK]
+        )
+        if not rows:
+            return
+        ids = [r[0] for r in rows]
+        missing = {r[1] for r in rows} - parties.keys()
+        if missing:
+            for pk, *values in Party.objects.filter(pk__in=missing).values_list(
+                "pk", "country_code", "party_id", "name"
+            ):
+                parties[pk] = (values[0], values[1], values[2])
+        evses: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for evse in (
+            EVSE.objects.filter(location_id__in=ids)
+            .exclude(status=Status.REMOVED)
+            .order_by("pk")
+            .values_list(*EXPORT_EVSE_COLUMNS)
+        ):
+            evses[evse[1]].append(evse)
+        connectors: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for connector in (
+            Connector.objects.filter(evse__location_id__in=ids)
+            .order_by("pk")
+            .values_list(*EXPORT_CONNECTOR_COLUMNS)
+        ):
+            connectors[connector[0]].append(connector)
+        yield ExportChunk(locations=rows, evses=evses, connectors=connectors, parties=parties)
+        last = ids[-1]
+
+
+# Locations per chunk of an export: three queries of at most this many locations and their
+# EVSEs and connectors, so memory stays flat whatever the registry's size (docs/open-data.md).
+EXPORT_CHUNK = 2000
+
+
+def _loaded(model: type[Any], rows: Iterable[tuple[Any, ...]], *, db: str) -> list[Any]:
+    """Instances of `model` from rows holding every concrete field's value in field order (as
+    `values_list` of all attnames gives them, the database converters already applied).
+
+    What `Model.from_db` makes, without `Model.__init__`: its per-field loop and signals were
+    the largest single cost of a 1,000,000-EVSE export (profiled, docs/open-data.md); the
+    instances are complete, so nothing is deferred and no attribute costs a query.
+    """
+    names = [f.attname for f in model._meta.concrete_fields]
+    out = []
+    for row in rows:
+        obj = object.__new__(model)
+        state = ModelState()
+        state.adding = False
+        state.db = db
+        obj.__dict__.update(zip(names, row, strict=True))
+        obj.__dict__["_state"] = state
+        out.append(obj)
+    return out
+
+
+def _full_rows(qs: QuerySet[Any]) -> Iterable[tuple[Any, ...]]:
+    return qs.values_list(*(f.attname for f in qs.model._meta.concrete_fields))
+
+
+def _export_chunk(ids: list[int], parties: dict[int, Party]) -> list[Location]:
+    """Locations of `ids` (ascending) with their party, EVSEs and connectors attached, as
+    _with_details gives them but built from plain rows (_loaded); `parties` is the export's
+    cache of the few parties its many locations share."""
+    db = Location.objects.db
+    locations = _loaded(
+        Location, _full_rows(Location.objects.filter(pk__in=ids).order_by("pk")), db=db
+    )
+    missing = {loc.party_id for loc in locations} - parties.keys()
+    if missing:
+        parties.update(Party.objects.in_bulk(missing))
+    for loc in locations:
+        loc._state.fields_cache["party"] = parties[loc.party_id]
+    evses = _loaded(
+        EVSE, _full_rows(EVSE.objects.filter(location_id__in=ids).order_by("pk")), db=db
+    )
+    connectors = _loaded(
+        Connector,
+        _full_rows(Connector.objects.filter(evse__location_id__in=ids).order_by("pk")),
+        db=db,
+    )
+    _attach_loaded(evses, "connectors", Connector, connectors, back="evse")
+    _attach_loaded(locations, "evses", EVSE, evses, back="location")
+    return locations
+
+
+def _attach_loaded(
+    parents: Iterable[Any], name: str, model: type[Any], children: Iterable[Any], *, back: str
+) -> None:
+    """_attach for instances of _loaded: the child's foreign key already holds the parent's id,
+    so the parent goes straight into the child's relation cache (what the descriptor's
+    __set__ ends with, without its checks, a fifth of the export's time)."""
+    by_pk = {parent.pk: parent for parent in parents}
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    fk = f"{back}_id"
+    for child in children:
+        parent = by_pk[getattr(child, fk)]
+        child._state.fields_cache[back] = parent
+        grouped[parent.pk].append(child)
+    query = model.objects.none().query
+    for pk, parent in by_pk.items():
+        cached = _AttachedQuerySet(model=model, query=query)
+        cached._relation_filter = {back: parent}
+        cached._result_cache = grouped.get(pk, [])
+        cached._prefetch_done = True  # type: ignore[attr-defined]
+        parent._prefetched_objects_cache = {name: cached}
 
 
 @dataclass(slots=True)
@@ -757,7 +938,56 @@ def map_points(
         raise InvalidInput(
             gettext("must be between 1 and %(most)s") % {"most": MAP_POINT_LIMIT}, field="limit"
         )
-    qs = _public_queryset(filters).order_by("pk")
+    return _map_rows(_public_queryset(filters).order_by("pk"), limit=limit)
+
+
+def map_points_of(*, location_ids: list[int]) -> list[dict[str, object]]:
+    """map_points' markers of the given public locations, in the order of `location_ids`."""
+    found = {
+        p["id"]: p
+        for p in _map_rows(
+            Location.objects.filter(publicity.LISTED, pk__in=location_ids), limit=len(location_ids)
+        )
+    }
+    return [found[pk] for pk in location_ids if pk in found]
+
+
+def map_cells(
+    *, filters: LocationFilters, per_degree: float
+) -> list[tuple[float, float, int, int]]:
+    """The locations of map_points' `filters` (all of them, not the first `limit`) counted per
+    square of 1/`per_degree` degree, in one GROUP BY: per non-empty square (sum of latitudes,
+    sum of longitudes, locations, locations whose live status is AVAILABLE).
+
+    What a national map's clusters need, in rows proportional to the squares, not the points
+    (portal.map_feed). A location is AVAILABLE when one of its EVSEs is (live_status); the
+    live-status filter itself is not applied here (map_feed keeps the point path for it).
+    """
+    if connection.vendor == "postgresql":
+        cell_y, cell_x = "FLOOR(lat * %s)", "FLOOR(lon * %s)"
+    else:  # SQLite: no FLOOR without the math extension; the offset makes truncation floor
+        cell_y, cell_x = (
+            "CAST(lat * %s + 1000000 AS INTEGER)",
+            "CAST(lon * %s + 1000000 AS INTEGER)",
+        )
+    available = Exists(EVSE.objects.filter(location=OuterRef("pk"), status=Status.AVAILABLE))
+    rows = (
+        _public_queryset(filters)
+        .order_by()
+        .annotate(cy=RawSQL(cell_y, [per_degree]), cx=RawSQL(cell_x, [per_degree]))
+        .values("cy", "cx")
+        .annotate(
+            sum_lat=Sum("lat"),
+            sum_lon=Sum("lon"),
+            n=Count("pk"),
+            available=Sum(Case(When(available, then=1), default=0)),
+        )
+        .values_list("sum_lat", "sum_lon", "n", "available")
+    )
+    return [(float(a), float(b), int(n), int(av or 0)) for a, b, n, av in rows]
+
+
+def _map_rows(qs: QuerySet[Location], *, limit: int) -> list[dict[str, object]]:
     rows = list(
         qs.values_list(
             "pk",

@@ -75,11 +75,14 @@ def _download(request: HttpRequest, kind: str) -> HttpResponseBase:
     except InvalidInput as exc:
         return _bad_request(exc)
     now = timezone.now()
-    locations = selectors.iter_locations(country_code=country, updated_since=since)
     if kind == "csv":
-        body = exchange.stream_csv(locations, generated_at=now)
+        body = exchange.stream_csv_chunks(
+            selectors.iter_export_chunks(country_code=country, updated_since=since),
+            generated_at=now,
+        )
         content_type = "text/csv; charset=utf-8; header=present"
     else:
+        locations = selectors.iter_locations(country_code=country, updated_since=since)
         body = exchange.stream_geojson(locations, generated_at=now)
         content_type = "application/geo+json"
     response = StreamingHttpResponse(body, content_type=content_type)
