@@ -130,6 +130,7 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     pk = model._meta.pk
     assert pk is not None
+    assert pk.column is not None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
