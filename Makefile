@@ -88,6 +88,8 @@ fmt: install
 # Registry search runs beside the engine's own best design (--compare) at 100,000 and
 # 1,000,000 EVSEs; PostGIS is installed for it (Debian's package) into the bench database only.
 # PostgreSQL copies the SQLite run's data (--from-sqlite: the same rows, loaded in a minute).
+# The bulk load (`kubat import`'s writer) runs beside the engine's raw COPY/executemany of the
+# same rows, at both sizes, on both databases (docs/decisions/0008-bulk-load.md).
 bench: install chromium
 	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; fi
@@ -95,6 +97,8 @@ bench: install chromium
 	$(BIN)/python bench/registry_search.py --engine postgres --compare --from-sqlite --evses 100000 --database-url $(PG_URL)
 	$(BIN)/python bench/registry_search.py --engine sqlite --compare --evses 1000000 --queries 600
 	$(BIN)/python bench/registry_search.py --engine postgres --compare --from-sqlite --evses 1000000 --queries 600 --database-url $(PG_URL)
+	$(BIN)/python bench/bulk_load.py --engine sqlite --evses 100000 1000000
+	$(BIN)/python bench/bulk_load.py --engine postgres --evses 100000 1000000 --database-url $(PG_URL)
 	$(BIN)/python bench/map_render.py
 	$(BIN)/python bench/create_database.py $(PG_URL)_quota_bench
 	$(BIN)/python bench/quota_rush.py --database-url $(PG_URL)_quota_bench

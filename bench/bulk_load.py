@@ -50,9 +50,9 @@ TABLES = [
 CHUNK = 5000  # locations validated and written per call (one transaction for the whole load)
 
 
-def _database(engine: str, url: str | None, evses: int) -> str:
+def _database(engine: str, url: str | None, evses: int, label: str = "") -> str:
     if engine == "sqlite":
-        path = ROOT / "var" / f"bench-bulk-{evses}.sqlite3"
+        path = ROOT / "var" / f"bench-bulk-{evses}{label}.sqlite3"
         path.parent.mkdir(exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -62,7 +62,7 @@ def _database(engine: str, url: str | None, evses: int) -> str:
     if not url:
         raise SystemExit("--database-url is required for postgres")
     base, _, name = url.rpartition("/")
-    name = f"{name}_bulk_bench_{evses}"
+    name = f"{name}_bulk_bench_{evses}{label}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -202,9 +202,11 @@ def _drop(engine: str, url: str) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
-def _one(engine: str, url: str | None, evses: int, seed: int, profile: bool, keep: bool) -> None:
+def _one(
+    engine: str, url: str | None, evses: int, seed: int, profile: bool, keep: bool, label: str
+) -> None:
     """Load one size in this process (a fresh Django per database) and print its figures."""
-    database = _database(engine, url, evses)
+    database = _database(engine, url, evses, label)
     os.environ["KUBAT_DATABASE_URL"] = database
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kubat.settings")
     import django
@@ -232,11 +234,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="cProfile the write (stderr)")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument("--label", default="", help="suffix of the bench database's name")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         (evses,) = args.evses
-        _one(args.engine, args.database_url, evses, args.seed, args.profile, args.keep)
+        _one(args.engine, args.database_url, evses, args.seed, args.profile, args.keep, args.label)
         return
     results = []
     for evses in args.evses:  # one process per size: each its own database and Django
@@ -244,8 +247,10 @@ def main() -> None:
         command += ["--evses", str(evses), "--seed", str(args.seed)]
         command += ["--database-url", args.database_url] if args.database_url else []
         command += ["--profile"] * args.profile + ["--keep"] * args.keep
+        command += ["--label", args.label] if args.label else []
         done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(json.dumps(results[-1]), file=sys.stderr)  # each size as it is done
     target = 60 if args.engine == "postgres" else 120
     print(
         json.dumps(
