@@ -194,6 +194,10 @@ def _drop(engine: str, url: str) -> None:
     from django.db import connections
 
     connections.close_all()
+    if engine == "sqlite":
+        path = url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     if engine == "postgres":
         import psycopg
 
