@@ -89,6 +89,8 @@ fmt: install
 # 1,000,000 EVSEs; PostGIS is installed for it (Debian's package) into the bench database only.
 # PostgreSQL copies the SQLite run's data (--from-sqlite: the same rows, loaded in a minute).
 # Open data streams both files of the registry search's databases (--reuse) through gunicorn.
+# The bulk load (`kubat import`'s writer) runs beside the engine's raw COPY/executemany of the
+# same rows, at both sizes, on both databases (docs/decisions/0009-bulk-load.md).
 bench: install chromium
 	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; fi
@@ -100,10 +102,14 @@ bench: install chromium
 	$(BIN)/python bench/open_data.py --engine postgres --from-sqlite --evses 100000 --database-url $(PG_URL)_opendata
 	$(BIN)/python bench/open_data.py --engine sqlite --reuse --evses 1000000
 	$(BIN)/python bench/open_data.py --engine postgres --from-sqlite --evses 1000000 --database-url $(PG_URL)_opendata
+	$(BIN)/python bench/bulk_load.py --engine sqlite --evses 100000 1000000
+	$(BIN)/python bench/bulk_load.py --engine postgres --evses 100000 1000000 --database-url $(PG_URL)
 	$(BIN)/python bench/map_render.py
 	$(BIN)/python bench/create_database.py $(PG_URL)_quota_bench
 	$(BIN)/python bench/quota_rush.py --database-url $(PG_URL)_quota_bench
 	$(BIN)/python bench/quota_profile.py --database-url $(PG_URL)_quota_bench
+	$(BIN)/python bench/create_database.py $(PG_URL)_ocpi_bench_100k
+	$(BIN)/python bench/ocpi_ingest.py --evses 100000 --database-url $(PG_URL)_ocpi_bench_100k
 	$(BIN)/python bench/create_database.py $(PG_URL)_ocpi_bench
 	$(BIN)/python bench/ocpi_ingest.py --database-url $(PG_URL)_ocpi_bench
 

@@ -9,10 +9,20 @@ import pytest
 from django.db import transaction
 
 from kubat.core import bulk
+from kubat.core.errors import InvalidInput
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
+from kubat.protocols.ocpi.v2_3_0 import locations as ocpi_230
 from kubat.registry import services
 from kubat.registry.enums import Source
-from kubat.registry.models import Connector, EVSEStatusEvent, Location, SearchPoint
+from kubat.registry.models import (
+    EVSE,
+    Connector,
+    EVSEStatusEvent,
+    Location,
+    SearchCell,
+    SearchPoint,
+    StatCounter,
+)
 from tests.registry import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +76,120 @@ def test_bulk_loaded_rows_equal_the_rows_of_the_one_by_one_path() -> None:
 def test_insert_rows_refuses_a_name_that_is_not_a_column() -> None:
     with pytest.raises(ValueError, match="concrete field"):
         bulk.insert_rows(Location, columns=["evses"], rows=[])
+
+
+def _derived() -> tuple[list[Any], ...]:
+    """Every value the write path derives, as the database holds it."""
+    return (
+        sorted(
+            StatCounter.objects.exclude(value=0).values_list(
+                "country_code", "dimension", "key", "value"
+            )
+        ),
+        sorted(
+            SearchCell.objects.exclude(locations=0).values_list(
+                "code", "cell_y", "cell_x", "locations"
+            )
+        ),
+        sorted(SearchPoint.objects.values_list("location_id", "code", "lat", "lon", "max_kw")),
+        sorted(
+            Location.objects.values_list(
+                "pk",
+                "max_power_kw",
+                "charging_class",
+                "evse_count",
+                "dc_standards",
+                "dc_kw",
+                "dc_max_kw",
+                "dc_points",
+            )
+        ),
+        sorted(EVSE.objects.values_list("pk", "max_power_kw")),
+    )
+
+
+def _mixed(i: int) -> dict[str, Any]:
+    """A location of every kind the derivations tell apart, by i: DC/AC/HPC, planned, removed,
+    unpublished, two countries and regions, shared and separate grid cells."""
+    plugs = [
+        [f.connector("1", "GBT_DC", kw=60), f.connector("2", "IEC_62196_T2_COMBO", kw=180)],
+        [f.connector("1", "IEC_62196_T2", kw=22)],
+        [f.connector("1", "CHADEMO", kw=50)],
+    ][i % 3]
+    statuses = ["AVAILABLE", "CHARGING", "PLANNED", "REMOVED", "AVAILABLE"]
+    evses = [f.evse(f"E{i}-{e}", *plugs, status=statuses[(i + e) % 5]) for e in range(1 + i % 3)]
+    return f.location_data(
+        ocpi_id=f"M{i}",
+        lat=42.80 + (i % 7) / 40,
+        lon=74.50 + (i % 5) / 30,
+        country="KAZ" if i % 4 == 0 else "KGZ",
+        publish=i % 6 != 5,
+        evses=evses,
+        state=["Chuy", "Osh", ""][i % 3],
+    )
+
+
+def test_a_bulk_load_equals_a_rebuild() -> None:
+    """Counters, grid cells, search points and derived columns written by the bulk loader (in
+    several batches, on top of counters a one-by-one write already moved) are exactly what a
+    rebuild from the rows computes."""
+    f.save(_mixed(1000))
+    party = f.party("KG*TST")
+    items = [(party, ocpi.Location.model_validate(_mixed(i)), "") for i in range(60)]
+    items.append((party, ocpi_230.Location.model_validate(_mixed(60)), "Chuy"))
+    with transaction.atomic():
+        created = services.bulk_create_locations(items=items, source=Source.IMPORT, batch_size=7)
+    assert len(created) == 61
+    assert sorted(loc.ocpi_id for loc in created) == sorted(f"M{i}" for i in range(61))
+    maintained = _derived()
+    assert {d for _, d, _, _ in maintained[0]} >= {
+        "evses",
+        "planned_evses_by_region",
+        "dc_stations_by_region_standards",
+        "watts_by_region_class",
+    }
+    assert len(maintained[1]) > 10
+    services.rebuild_derived()
+    assert _derived() == maintained
+
+
+def test_a_bulk_load_that_fails_in_a_later_batch_leaves_nothing() -> None:
+    party = f.party("KG*TST")
+    before = (Location.objects.count(), EVSE.objects.count(), StatCounter.objects.count())
+    items = [(party, ocpi.Location.model_validate(_mixed(i)), "") for i in range(20)]
+    stranger = ocpi.Location.model_validate(f.location_data("KZ*XXX", "X1"))
+    items.append((party, stranger, ""))
+    with pytest.raises(InvalidInput) as refused:
+        services.bulk_create_locations(items=items, source=Source.IMPORT, batch_size=5)
+    assert refused.value.field == "party_id"
+    assert (Location.objects.count(), EVSE.objects.count(), StatCounter.objects.count()) == before
+    assert not Connector.objects.exists()
+    assert not SearchPoint.objects.exists()
+    assert not EVSEStatusEvent.objects.exists()
+
+
+def test_allocated_keys_are_never_handed_out_twice() -> None:
+    """Keys the loader takes up front are past every key the table ever had, even a deleted
+    one's; two loads in one transaction take disjoint keys; the ORM's next key is past them."""
+    first = f.save(_mixed(1))
+    deleted = f.save(_mixed(2))
+    deleted_pk = deleted.pk
+    services.delete_location(location=deleted)
+    owner = f.party("KG*TST")
+    with transaction.atomic():
+        one = services.bulk_create_locations(
+            items=[(owner, ocpi.Location.model_validate(_mixed(i)), "") for i in (3, 4)],
+            source=Source.IMPORT,
+        )
+        two = services.bulk_create_locations(
+            items=[(owner, ocpi.Location.model_validate(_mixed(5)), "")], source=Source.IMPORT
+        )
+    keys = [loc.pk for loc in one + two]
+    assert len(set(keys)) == 3
+    assert min(keys) > max(first.pk, deleted_pk)
+    later = f.save(_mixed(6))
+    assert later.pk > max(keys)
+    stored = Location.objects.filter(pk__in=keys).values_list("pk", "ocpi_id")
+    assert sorted(stored) == sorted((loc.pk, loc.ocpi_id) for loc in one + two)
+    evse_keys = list(EVSE.objects.values_list("pk", flat=True))
+    assert len(evse_keys) == len(set(evse_keys))

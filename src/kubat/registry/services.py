@@ -40,6 +40,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -799,74 +800,120 @@ def _record_status_slow(
 # --- Bulk: imports of new locations, the demo, the benchmarks' loader --------------------------
 
 
-def bulk_create_locations(
-    *, items: Sequence[tuple[Party, ocpi.Location, str]], source: str, batch_size: int = 2000
-) -> list[Location]:
-    """Insert many new locations at once: the path for imports and the demo.
+def _columns(
+    model: type[Location] | type[EVSE] | type[Connector], *, skip: Iterable[str] = ()
+) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if f.name not in set(skip)]
 
-    Same rules as save_location, set-based: a handful of INSERTs per batch instead of a dozen
-    queries per location, each EVSE's first status in the history. The caller guarantees the
-    ids are new (a clash raises IntegrityError and the surrounding transaction rolls back).
+
+# Every concrete column, in the model's order (so a tuple of them also builds the instance);
+# a field an object does not carry (a 2.2.1 object has no 2.3.0 field) takes its default, as
+# the ORM gives it.
+_LOCATION_COLUMNS = _columns(Location)
+_EVSE_COLUMNS = _columns(EVSE)
+_CONNECTOR_COLUMNS = _columns(Connector, skip=["id"])
+_EVENT_COLUMNS = ("evse", "status", "reported_at", "received_at", "source")
+
+
+def _defaults(model: type[Location] | type[EVSE] | type[Connector]) -> dict[str, Any]:
+    return {f.name: f.get_default() for f in model._meta.concrete_fields}
+
+
+def bulk_create_locations(
+    *, items: Sequence[tuple[Party, ocpi.Location, str]], source: str, batch_size: int = 5000
+) -> list[Location]:
+    """Insert many new locations at once: the path for imports, the demo and the benches.
+
+    Same rules as save_location, set-based: the derived values come from the same `summarise`
+    as every other write, each EVSE's first status goes into the history, and the counters and
+    grid cells move by the locations' summed contributions, once. Keys are allocated up front
+    (core.bulk.allocate_ids) so locations, EVSEs, connectors, events and search points are each
+    written in one COPY (PostgreSQL) or executemany (SQLite) per batch, nothing read back. All
+    of it in one transaction (a savepoint inside the caller's): a failing row leaves nothing.
+    The caller guarantees the ids are new (a clash raises IntegrityError). Returns the new
+    locations.
     """
     road_of(source)
     created: list[Location] = []
     totals = index.Totals()
     now = timezone.now()
-    for start in range(0, len(items), batch_size):
-        chunk = items[start : start + batch_size]
-        rows, summaries = [], []
-        for party, obj, region in chunk:
-            _check_party(party, obj)
-            fields = _location_fields(obj, source=source, region=region)
-            summary = summarise(
-                publish=obj.publish,
-                region=str(fields["region"]),
-                party_key=party.key,
-                evses=[(e.status, _plugs_of(e)) for e in obj.evses or []],
-                position=(float(obj.coordinates.latitude), float(obj.coordinates.longitude)),
-            )
-            rows.append(Location(party=party, **derived_columns(summary), **fields))
-            summaries.append(summary)
-        totals.add((str(r.country_code), s) for r, s in zip(rows, summaries, strict=True))
-        Location.objects.bulk_create(rows)
-        evse_rows, evse_objs = [], []
-        for location, (_, obj, _), summary in zip(rows, chunk, summaries, strict=True):
-            for evse_obj, kw in zip(obj.evses or [], summary.evse_max_kw, strict=True):
-                evse_rows.append(
-                    EVSE(
-                        location=location,
-                        max_power_kw=kw,
-                        status_updated_at=now,
-                        **wire.evse_fields(evse_obj),
-                    )
-                )
-                evse_objs.append(evse_obj)
-        EVSE.objects.bulk_create(evse_rows)
-        connectors = [
-            {"evse": evse.pk, **wire.connector_fields(c)}
-            for evse, evse_obj in zip(evse_rows, evse_objs, strict=True)
-            for c in evse_obj.connectors
-        ]
-        if connectors:
-            # A batch may mix 2.2.1 and 2.3.0 objects: a column only 2.3.0 has (capabilities)
-            # is NULL for a 2.2.1 connector, as a 2.2.1 object cannot speak of it.
-            columns = list(dict.fromkeys(k for c in connectors for k in c))
-            bulk.insert_rows(
-                Connector, columns=columns, rows=([c.get(k) for k in columns] for c in connectors)
-            )
-        _append_events(((e.pk, e.status, e.last_updated) for e in evse_rows), source=source)
-        bulk.insert_rows(
-            SearchPoint,
-            columns=index.POINT_COLUMNS,
-            rows=(
-                point
-                for loc, summary in zip(rows, summaries, strict=True)
-                for point in index.search_point_rows(loc, summary)
-            ),
-        )
-        created.extend(rows)
-    totals.apply()
+    with transaction.atomic():
+        for start in range(0, len(items), batch_size):
+            chunk = items[start : start + batch_size]
+            created.extend(_bulk_write(chunk, source=source, now=now, totals=totals))
+        _add_totals(totals)
     return created
+
+
+def _add_totals(totals: index.Totals) -> None:
+    """Add a bulk load's summed contributions to the counters and grid cells: the rows
+    `index.Totals.apply` writes one upsert at a time, here one statement per table
+    (core.bulk.add_counts; a zero moves nothing and creates no row, as there)."""
+    stats = [
+        (country_code, dimension, key, value)
+        for country_code, delta in totals.stats.items()
+        for (dimension, key), value in delta.items()
+        if value
+    ]
+    bulk.add_counts(
+        StatCounter, keys=("country_code", "dimension", "key"), value="value", rows=stats
+    )
+    cells = [(*key, value) for key, value in totals.cells.items() if value]
+    bulk.add_counts(SearchCell, keys=("code", "cell_y", "cell_x"), value="locations", rows=cells)
+
+
+def _bulk_write(
+    chunk: Sequence[tuple[Party, ocpi.Location, str]],
+    *,
+    source: str,
+    now: datetime,
+    totals: index.Totals,
+) -> list[Location]:
+    """One batch of bulk_create_locations: rows built in Python, each table in one statement."""
+    location_ids = iter(bulk.allocate_ids(Location, len(chunk)))
+    evse_ids = iter(bulk.allocate_ids(EVSE, sum(len(obj.evses or []) for _, obj, _ in chunk)))
+    location_defaults, evse_defaults = _defaults(Location), _defaults(EVSE)
+    connector_defaults = _defaults(Connector)
+    locations: list[Location] = []
+    location_rows, evse_rows, connector_rows, event_rows = [], [], [], []
+    points: list[tuple[int, int, float, float, float]] = []
+    for party, obj, region in chunk:
+        _check_party(party, obj)
+        fields = _location_fields(obj, source=source, region=region)
+        summary = summarise(
+            publish=obj.publish,
+            region=str(fields["region"]),
+            party_key=party.key,
+            evses=[(e.status, _plugs_of(e)) for e in obj.evses or []],
+            position=(float(obj.coordinates.latitude), float(obj.coordinates.longitude)),
+        )
+        values = location_defaults | fields | derived_columns(summary)
+        values |= {"id": next(location_ids), "party": party.pk, "created_at": now}
+        row = [values[name] for name in _LOCATION_COLUMNS]
+        location_rows.append(row)
+        # Built from the same tuple, positionally (the cheap path of Model.__init__).
+        location = Location(*row)
+        location._state.adding, location._state.db = False, connection.alias
+        locations.append(location)
+        points.extend(index.search_point_rows(location, summary))
+        totals.add([(str(fields["country_code"]), summary)])
+        for evse_obj, kw in zip(obj.evses or [], summary.evse_max_kw, strict=True):
+            evse_pk = next(evse_ids)
+            evse = evse_defaults | wire.evse_fields(evse_obj)
+            evse |= {"id": evse_pk, "location": location.pk, "max_power_kw": kw}
+            evse["status_updated_at"] = now
+            evse_rows.append([evse[name] for name in _EVSE_COLUMNS])
+            event_rows.append((evse_pk, evse_obj.status, evse_obj.last_updated, now, source))
+            for connector_obj in evse_obj.connectors:
+                connector = connector_defaults | wire.connector_fields(connector_obj)
+                connector["evse"] = evse_pk
+                connector_rows.append([connector[name] for name in _CONNECTOR_COLUMNS])
+    bulk.insert_rows(Location, columns=_LOCATION_COLUMNS, rows=location_rows)
+    bulk.insert_rows(EVSE, columns=_EVSE_COLUMNS, rows=evse_rows)
+    bulk.insert_rows(Connector, columns=_CONNECTOR_COLUMNS, rows=connector_rows)
+    bulk.insert_rows(EVSEStatusEvent, columns=_EVENT_COLUMNS, rows=event_rows)
+    bulk.insert_rows(SearchPoint, columns=index.POINT_COLUMNS, rows=points)
+    return locations
 
 
 def replay_status_reports(*, reports: Sequence[tuple[int, str, datetime]], source: str) -> int:
