@@ -37,8 +37,17 @@ SENT = Q(publish=True)  # the OCPI sender: retired locations tell mirrors of the
 
 
 def of(location: Location) -> Publicity:
-    if not location.publish:
+    return classify(
+        publish=location.publish,
+        evse_count=location.evse_count,
+        charging_class=location.charging_class,
+    )
+
+
+def classify(*, publish: bool, evse_count: int, charging_class: str) -> Publicity:
+    """The publicity of a location with these column values (`of` for a row read as values)."""
+    if not publish:
         return Publicity.HIDDEN
-    if location.evse_count > 0:
+    if evse_count > 0:
         return Publicity.PUBLIC
-    return Publicity.PLANNED if location.charging_class else Publicity.RETIRED
+    return Publicity.PLANNED if charging_class else Publicity.RETIRED

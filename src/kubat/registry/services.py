@@ -228,7 +228,7 @@ def rebuild_derived(*, batch_size: int = 2000) -> int:
         # quadratic in the batch and took minutes at 25,000 locations.
         location_groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
         evse_groups: dict[float, list[int]] = defaultdict(list)
-        points: list[tuple[int, int, float, float, float]] = []
+        points: list[index.PointRow] = []
         for location in locations:
             by_pk = evses[location.pk]
             summary = summarise(
