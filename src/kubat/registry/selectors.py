@@ -418,13 +418,14 @@ def _list_rows(ids: list[int]) -> list[ListRow]:
     """
     if not ids:
         return []
-    fields = [Location._meta.get_field(name) for name in _ROW_COLUMNS]
-    cols = [f.get_col(Location._meta.db_table) for f in fields if isinstance(f, Field)]
+    fields = [f for name in _ROW_COLUMNS if isinstance(f := Location._meta.get_field(name), Field)]
+    assert len(fields) == len(_ROW_COLUMNS), "every list column is a concrete field"
+    cols = [f.get_col(Location._meta.db_table) for f in fields]
     converters = [
         (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
         for col in cols
     ]
-    columns = ", ".join(f"l.{connection.ops.quote_name(col.target.column)}" for col in cols)
+    columns = ", ".join(f"l.{connection.ops.quote_name(str(f.column))}" for f in fields)
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
