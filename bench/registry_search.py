@@ -623,12 +623,14 @@ def _ensure_postgis(connection) -> str:
                 f"--compare needs PostGIS: install postgresql-{major}-postgis-3 on the server"
             )
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        # apt's progress to stderr: stdout is the bench's JSON.
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=sys.stderr)
         subprocess.run(
             ["apt-get", "install", "-y", "-q", "--no-install-recommends",
              f"postgresql-{major}-postgis-3"],
             check=True,
             env=env,
+            stdout=sys.stderr,
         )  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS postgis")
