@@ -404,7 +404,11 @@ def _derived() -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]:
                 "code", "cell_y", "cell_x", "locations"
             )
         ),
-        sorted(SearchPoint.objects.values_list("location_id", "code", "lat", "lon", "max_kw")),
+        sorted(
+            SearchPoint.objects.values_list(
+                "location_id", "code", "lat", "lon", "max_kw", "in_service"
+            )
+        ),
         sorted(
             Location.objects.values_list(
                 "pk",

@@ -42,8 +42,10 @@ def _derived() -> dict[str, object]:
         )
     }
     points = {
-        f"search point {loc}/{code}": round(kw, 3)
-        for loc, code, kw in SearchPoint.objects.values_list("location_id", "code", "max_kw")
+        f"search point {loc}/{code}": (round(kw, 3), live)
+        for loc, code, kw, live in SearchPoint.objects.values_list(
+            "location_id", "code", "max_kw", "in_service"
+        )
     }
     columns = {
         f"location {pk}": (round(kw, 3), cls, n, std, round(dc_kw, 3), round(dc_max, 3), dc_n)

@@ -256,7 +256,7 @@ def filters_from_query(query: LocationQuery) -> selectors.LocationFilters:
 
 @router.get("/locations", response=LocationPageOut, summary="Search public charging locations")
 def list_locations(request: HttpRequest, query: Query[LocationQuery]) -> dict[str, object]:
-    page = selectors.search_locations(
+    page = selectors.search_location_rows(
         filters=filters_from_query(query), limit=query.limit, cursor=query.cursor
     )
     return {
@@ -266,7 +266,8 @@ def list_locations(request: HttpRequest, query: Query[LocationQuery]) -> dict[st
         "count": len(page.items),
         "next_cursor": page.next_cursor,
         "items": [
-            presenters.location_summary(loc, page.distances_km.get(loc.pk)) for loc in page.items
+            presenters.row_summary(row, page.distances_km.get(row.values["id"]))
+            for row in page.items
         ],
     }
 

@@ -178,7 +178,7 @@ def _chunk_rows(
         ]
         tail = [
             cell(
-                publicity.of_values(
+                publicity.classify(
                     publish=publish, evse_count=evse_count, charging_class=charging_class
                 ).value
             ),

@@ -51,15 +51,20 @@ def apply_stat_delta(*, country_code: str, delta: Counter[StatKey]) -> None:
             rows.update(value=F("value") + value)
 
 
-POINT_COLUMNS = ("location", "code", "lat", "lon", "max_kw")
+POINT_COLUMNS = ("location", "code", "lat", "lon", "max_kw", "in_service")
+# A SearchPoint row as values of POINT_COLUMNS.
+PointRow = tuple[int, int, float, float, float, bool]
 
 
-def search_point_rows(
-    location: Location, summary: Summary
-) -> list[tuple[int, int, float, float, float]]:
-    """The SearchPoint rows of a location with this summary, as values of POINT_COLUMNS."""
+def search_point_rows(location: Location, summary: Summary) -> list[PointRow]:
+    """The SearchPoint rows of a location with this summary, as values of POINT_COLUMNS.
+
+    `in_service` says the location has an EVSE in service (what the default search lists), so
+    that the index answers it without reading the location (docs/decisions/0006-box-search.md).
+    """
+    in_service = summary.evse_count > 0
     return [
-        (location.pk, code, location.lat, location.lon, kw)
+        (location.pk, code, location.lat, location.lon, kw, in_service)
         for code, kw in sorted(summary.points.items())
     ]
 

@@ -206,6 +206,9 @@ class SearchPoint(models.Model):
     lat = models.FloatField()
     lon = models.FloatField()
     max_kw = models.FloatField()
+    # The location has an EVSE in service (evse_count > 0): the default search reads only these,
+    # from the index alone (docs/decisions/0006-box-search.md).
+    in_service = models.BooleanField(default=True)
 
     class Meta:
         indexes = [models.Index(fields=["location"], name="searchpoint_location")]

@@ -15,7 +15,7 @@ from kubat.registry import pricing, publicity
 from kubat.registry import tariffs as registry_tariffs
 from kubat.registry.derived import connector_power_kw
 from kubat.registry.models import EVSE, Connector, Location
-from kubat.registry.selectors import Total, TotalKind, status_counts
+from kubat.registry.selectors import ListRow, Total, TotalKind, status_counts
 
 
 def total_label(total: Total) -> str:
@@ -124,6 +124,38 @@ def location_summary(location: Location, distance_km: float | None = None) -> di
         "publicity": publicity.of(location).value,
         "source": location.source,
         "last_updated": location.last_updated,
+        "distance_km": distance_km,
+    }
+
+
+def row_summary(row: ListRow, distance_km: float | None = None) -> dict[str, Any]:
+    """The list form of a search row read as plain values (selectors.search_location_rows):
+    exactly what location_summary makes of the same location loaded as a Location."""
+    v = row.values
+    return {
+        "id": v["id"],
+        "ocpi_id": v["ocpi_id"],
+        "party": row.party_key,
+        "operator": (v["operator"] or {}).get("name") or row.party_name,
+        "name": v["name"],
+        "address": v["address"],
+        "city": v["city"],
+        "postal_code": v["postal_code"],
+        "region": v["region"],
+        "country": v["country"],
+        "country_code": v["country_code"],
+        "latitude": v["lat"],
+        "longitude": v["lon"],
+        "max_power_kw": v["max_power_kw"],
+        "charging_class": v["charging_class"] or None,
+        "evse_count": v["evse_count"],
+        "status_counts": row.status_counts,
+        "connector_standards": row.connector_standards,
+        "publicity": publicity.classify(
+            publish=v["publish"], evse_count=v["evse_count"], charging_class=v["charging_class"]
+        ).value,
+        "source": v["source"],
+        "last_updated": v["last_updated"],
         "distance_km": distance_km,
     }
 

@@ -37,15 +37,15 @@ SENT = Q(publish=True)  # the OCPI sender: retired locations tell mirrors of the
 
 
 def of(location: Location) -> Publicity:
-    return of_values(
+    return classify(
         publish=location.publish,
         evse_count=location.evse_count,
         charging_class=location.charging_class,
     )
 
 
-def of_values(*, publish: bool, evse_count: int, charging_class: str) -> Publicity:
-    """`of` from the three columns it reads (for exports that read plain rows)."""
+def classify(*, publish: bool, evse_count: int, charging_class: str) -> Publicity:
+    """The publicity of a location with these column values (`of` for a row read as values)."""
     if not publish:
         return Publicity.HIDDEN
     if evse_count > 0:

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, Exists, Field, OuterRef, Q, QuerySet, Sum, When
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -82,6 +82,29 @@ class LocationFilters:
 @dataclass(slots=True)
 class LocationPage:
     items: list[Location]
+    total: int
+    next_cursor: str | None
+    distances_km: dict[int, float] = field(default_factory=dict)
+    total_kind: TotalKind = TotalKind.EXACT
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """A search result as plain values, what the list form shows (presenters.row_summary):
+    `values` holds the location's _ROW_COLUMNS, converted as the ORM converts them."""
+
+    values: dict[str, Any]
+    party_key: str
+    party_name: str
+    status_counts: dict[str, int]
+    connector_standards: list[str]
+
+
+@dataclass(slots=True)
+class RowPage:
+    """A search page of ListRows (search_location_rows): what the API's list serves."""
+
+    items: list[ListRow]
     total: int
     next_cursor: str | None
     distances_km: dict[int, float] = field(default_factory=dict)
@@ -199,8 +222,6 @@ def _extra_for_near(filters: LocationFilters) -> spatial.Extra:
     """The location-level filters as SQL on `l`, for the nearest search."""
     sql: list[str] = []
     params: list[object] = []
-    if not filters.includes_pipeline:
-        sql.append("l.evse_count > 0")
     if filters.text:
         sql.append(
             "(UPPER(l.name) LIKE UPPER(%s) OR UPPER(l.address) LIKE UPPER(%s)"
@@ -238,7 +259,9 @@ def _extra_for_near(filters: LocationFilters) -> spatial.Extra:
         ids = priced_up_to(list(base.values_list("pk", flat=True)), *filters.max_price) or [0]
         sql.append(f"l.id IN ({', '.join(['%s'] * len(ids))})")
         params.extend(ids)
-    return spatial.Extra(" AND ".join(sql), tuple(params))
+    # In service (evse_count > 0) is the search row's own flag: without other filters the
+    # search reads the index alone.
+    return spatial.Extra(" AND ".join(sql), tuple(params), in_service=not filters.includes_pipeline)
 
 
 def _as_kwargs(filters: LocationFilters) -> dict[str, Any]:
@@ -380,6 +403,73 @@ def _with_list_details(ids: list[int]) -> list[Location]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+# The location columns of a ListRow (what presenters.row_summary shows), by field name.
+_ROW_COLUMNS = (
+    "id", "ocpi_id", "name", "address", "city", "postal_code", "region", "country",
+    "country_code", "lat", "lon", "max_power_kw", "charging_class", "evse_count", "publish",
+    "source", "last_updated", "operator",
+)  # fmt: skip
+
+
+def _list_rows(ids: list[int]) -> list[ListRow]:
+    """ListRows of the locations of `ids`, in that order, in two queries of plain tuples.
+
+    Each location column goes through the converters the ORM would apply (the backend's and
+    the field's: datetimes, booleans, JSON), so the values equal a loaded Location's.
+    """
+    if not ids:
+        return []
+    fields = [f for name in _ROW_COLUMNS if isinstance(f := Location._meta.get_field(name), Field)]
+    assert len(fields) == len(_ROW_COLUMNS), "every list column is a concrete field"
+    cols = [f.get_col(Location._meta.db_table) for f in fields]
+    converters = [
+        (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+        for col in cols
+    ]
+    columns = ", ".join(f"l.{connection.ops.quote_name(str(f.column))}" for f in fields)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, p.country_code, p.party_id, p.name FROM registry_location l"
+            f" JOIN registry_party p ON p.id = l.party_id WHERE l.id IN ({marks})",
+            ids,
+        )
+        locations = cursor.fetchall()
+        cursor.execute(
+            "SELECT e.id, e.location_id, e.status, c.standard FROM registry_evse e"
+            " LEFT JOIN registry_connector c ON c.evse_id = e.id"
+            f" WHERE e.location_id IN ({marks}) AND e.status <> %s ORDER BY e.id, c.id",
+            [*ids, Status.REMOVED],
+        )
+        children = cursor.fetchall()
+    statuses: dict[int, dict[str, int]] = defaultdict(dict)
+    standards: dict[int, set[str]] = defaultdict(set)
+    last_evse = None
+    for evse_id, location_id, status, standard in children:
+        if evse_id != last_evse:
+            counts = statuses[location_id]
+            counts[status] = counts.get(status, 0) + 1
+            last_evse = evse_id
+        if standard is not None:
+            standards[location_id].add(standard)
+    by_id: dict[int, ListRow] = {}
+    for row in locations:
+        values: dict[str, Any] = {}
+        for name, value, (col, convert) in zip(_ROW_COLUMNS, row, converters, strict=False):
+            for converter in convert:
+                value = converter(value, col, connection)
+            values[name] = value
+        pk = values["id"]
+        by_id[pk] = ListRow(
+            values=values,
+            party_key=f"{row[-3]}*{row[-2]}",
+            party_name=row[-1],
+            status_counts=statuses.get(pk, {}),
+            connector_standards=sorted(standards.get(pk, ())),
+        )
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 class _AttachedQuerySet(QuerySet[Any]):
     """A parent's children attached by _attach: iterating, counting or `.all()` answer from
     the attached rows; a filter, exclude or order first builds the relation's real query (so
@@ -427,6 +517,16 @@ def _attach(
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A search's page as ids, before its rows are read."""
+
+    ids: list[int]
+    total: Total
+    next_cursor: str | None
+    distances_km: dict[int, float]
+
+
 def search_locations(
     *, filters: LocationFilters, limit: int = 100, cursor: str | None = None
 ) -> LocationPage:
@@ -437,7 +537,40 @@ def search_locations(
     list starts where the user looks, and the index answers it without reading the whole box),
     each with its distance from the centre. Otherwise they come in id order. Either way the
     next page is the cursor. The total is exact up to EXACT_TOTAL_UP_TO (`total_kind`).
+    The items are Location rows with what the list form shows (_with_list_details).
     """
+    found = _search(filters=filters, limit=limit, cursor=cursor)
+    return LocationPage(
+        items=_with_list_details(found.ids),
+        total=found.total.value,
+        total_kind=found.total.kind,
+        next_cursor=found.next_cursor,
+        distances_km=found.distances_km,
+    )
+
+
+def search_location_rows(
+    *, filters: LocationFilters, limit: int = 100, cursor: str | None = None
+) -> RowPage:
+    """The same search and page as search_locations, its items as plain values (ListRow)
+    read in two queries without model instances: what the API's list serves.
+
+    Building Location, EVSE and connector instances for a page of 100 dense-city locations
+    was most of a box page's time (profiled: ~14 of 19 ms CPU); presenters.row_summary turns a
+    ListRow into exactly what presenters.location_summary makes of the Location (tested).
+    """
+    found = _search(filters=filters, limit=limit, cursor=cursor)
+    return RowPage(
+        items=_list_rows(found.ids),
+        total=found.total.value,
+        total_kind=found.total.kind,
+        next_cursor=found.next_cursor,
+        distances_km=found.distances_km,
+    )
+
+
+def _search(*, filters: LocationFilters, limit: int, cursor: str | None) -> _Found:
+    """The ids of a search's page, its total and its next cursor (see search_locations)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
             gettext("must be between 1 and %(most)s") % {"most": MAX_LIMIT}, field="limit"
@@ -483,16 +616,15 @@ def search_locations(
     )
     total = _spatial_total(counted, filters=filters, lat=lat, lon=lon, radius_km=radius)
     last = hits[-1] if hits else None
-    return LocationPage(
-        items=_with_list_details([h.location_id for h in hits]),
-        total=total.value,
-        total_kind=total.kind,
+    return _Found(
+        ids=[h.location_id for h in hits],
+        total=total,
         next_cursor=_encode_cursor(["d", last.d2, last.location_id]) if more and last else None,
         distances_km={h.location_id: round(h.distance_km, 3) for h in hits},
     )
 
 
-def _search_by_id(*, filters: LocationFilters, limit: int, cursor: str | None) -> LocationPage:
+def _search_by_id(*, filters: LocationFilters, limit: int, cursor: str | None) -> _Found:
     qs = _public_queryset(filters)
     total = _id_total(filters, qs)
     if cursor:
@@ -503,11 +635,11 @@ def _search_by_id(*, filters: LocationFilters, limit: int, cursor: str | None) -
     ids = list(qs.order_by("pk").values_list("pk", flat=True)[: limit + 1])
     more = len(ids) > limit
     ids = ids[:limit]
-    return LocationPage(
-        items=_with_list_details(ids),
-        total=total.value,
-        total_kind=total.kind,
+    return _Found(
+        ids=ids,
+        total=total,
         next_cursor=_encode_cursor(["i", ids[-1]]) if more and ids else None,
+        distances_km={},
     )
 
 
@@ -590,8 +722,7 @@ def nearest_locations(
     The lean path the benchmark measures and "nearest charger" features call.
     """
     codes = [STANDARD_CODES[s] for s in standards] or [ANY_STANDARD]
-    in_service = spatial.Extra("l.evse_count > 0")
-    hits = spatial.nearest(lat=lat, lon=lon, k=k, codes=codes, extra=in_service)
+    hits = spatial.nearest(lat=lat, lon=lon, k=k, codes=codes, extra=spatial.IN_SERVICE)
     return [(h.location_id, h.distance_km) for h in hits]
 
 

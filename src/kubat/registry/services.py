@@ -230,7 +230,7 @@ def rebuild_derived(*, batch_size: int = 2000) -> int:
         # quadratic in the batch and took minutes at 25,000 locations.
         location_groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
         evse_groups: dict[float, list[int]] = defaultdict(list)
-        points: list[tuple[int, int, float, float, float]] = []
+        points: list[index.PointRow] = []
         for location in locations:
             by_pk = evses[location.pk]
             summary = summarise(
@@ -876,7 +876,7 @@ def _bulk_write(
     connector_defaults = _defaults(Connector)
     locations: list[Location] = []
     location_rows, evse_rows, connector_rows, event_rows = [], [], [], []
-    points: list[tuple[int, int, float, float, float]] = []
+    points: list[index.PointRow] = []
     for party, obj, region in chunk:
         _check_party(party, obj)
         fields = _location_fields(obj, source=source, region=region)

@@ -20,7 +20,13 @@ itself differs by engine, each doing what its index does best
   radius r, stop as soon as k rows came back (every row outside the circle is farther than
   every row inside it), otherwise grow r by the density seen, at most fourfold. The R*Tree's
   32-bit bounds are rounded outward (up to ~0.002 degree in the highest band), so the box may
-  admit a point slightly outside, which the exact distance test then removes.
+  admit a point slightly outside, which the exact distance test then removes. The R*Tree
+  carries the search row's values as auxiliary columns (location id, exact lat/lon, max kW,
+  in service; migration 0012), so it is the search row: registry_searchpoint is not read.
+
+A search whose only location condition is "in service" (`Extra.in_service`, the default
+search) reads the index alone, on both engines (PostgreSQL: a partial GiST index over the
+in-service points); any other condition joins the location row `l` per candidate.
 
 `within` clips every search to a box (a map's or API's bbox): the index is asked only for the
 part of the circle inside it. Counts stop at a bound (`up_to`), because counting a dense city
@@ -34,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from kubat.core import prepared
 from kubat.core.geo import KM_PER_DEGREE, BBox, box_around, lon_scale
@@ -61,10 +67,39 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Extra:
-    """Extra SQL conditions on the joined location row `l` (already escaped by the caller)."""
+    """Extra SQL conditions on the joined location row `l` (already escaped by the caller), and
+    whether only locations in service count.
+
+    `in_service` is answered by the search row itself (SearchPoint.in_service, an auxiliary
+    column of the R*Tree on SQLite, a partial GiST index on PostgreSQL): a search whose only
+    condition it is reads the index alone, without joining a location row per candidate.
+    """
 
     sql: str = ""
     params: tuple[Any, ...] = ()
+    in_service: bool = False
+
+
+IN_SERVICE = Extra(in_service=True)
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (%s parameters): prepared on PostgreSQL (core.prepared), straight to
+    the driver on SQLite.
+
+    On SQLite Django's cursor wrapper (its %s-to-? rewrite by regex, the debug and execute
+    wrappers) cost more CPU than the R*Tree query itself: profiled on nearest-10 at 100,000
+    EVSEs, two thirds of the call was outside SQLite. sqlite3 caches the compiled statement by
+    its text, so each search shape is compiled once per connection, as on PostgreSQL. As
+    there, the statement is not in Django's query log; driver errors are raised as Django's.
+    Our SQL has no literal %, so the rewrite is a plain replace.
+    """
+    db = connections[DEFAULT_DB_ALIAS]  # one lookup of the thread's connection, not four
+    if db.vendor != "sqlite":
+        return prepared.fetch(sql, params)
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        return list(db.connection.execute(sql.replace("%s", "?"), params).fetchall())
 
 
 def clip(box: BBox, within: BBox | None) -> BBox | None:
@@ -92,8 +127,9 @@ def _d2(lat: float, lon: float) -> tuple[str, list[Any]]:
 
 
 def _source(codes: Sequence[int], box: BBox, *, join: bool = True) -> tuple[str, list[Any]]:
-    """FROM and the start of WHERE: SearchPoint rows `s` of one of `codes` inside `box` (joined
-    to their location `l` when `join`), through the index."""
+    """FROM and the start of WHERE: search rows `s` (location_id, lat, lon, max_kw, in_service)
+    of one of `codes` inside `box` (joined to their location `l` when `join`), through the
+    index."""
     if connection.vendor == "postgresql":
         join_sql = " JOIN registry_location l ON l.id = s.location_id" if join else ""
         parts = ["point(s.lon + 400 * s.code, s.lat) <@ box(point(%s, %s), point(%s, %s))"]
@@ -105,23 +141,28 @@ def _source(codes: Sequence[int], box: BBox, *, join: bool = True) -> tuple[str,
             f" FROM registry_searchpoint s{join_sql} WHERE ({' OR '.join(parts * len(codes))})",
             params,
         )
-    # The R*Tree answers in a subquery, not as the outer table of the join: driving the join
-    # from the R*Tree's cursor cost 0.9 ms against 0.01 ms on a connection that had just bulk
-    # loaded (bench/registry_search.py). CROSS JOIN fixes the order, search points first: without
-    # statistics (a database never ANALYZEd) the planner may scan every location instead.
-    join_sql = " CROSS JOIN registry_location l ON l.id = s.location_id" if join else ""
-    lookup = (
-        "s.id IN (SELECT id FROM registry_searchpoint_rtree WHERE min_x <= %s AND max_x >= %s"
-        " AND min_y <= %s AND max_y >= %s)"
-    )
+    # SQLite: the R*Tree carries the search row's columns (migration 0012), so it is `s` itself
+    # and registry_searchpoint is not read. Several codes are one R*Tree lookup each in a
+    # UNION ALL (an OR of boxes would make the R*Tree scan every node). CROSS JOIN fixes the
+    # order, search points first: without statistics (a database never ANALYZEd) the planner
+    # may scan every location instead.
+    lookup = "min_x <= %s AND max_x >= %s AND min_y <= %s AND max_y >= %s"
     params = []
     for code in codes:
         offset = CODE_BAND * code
         params += [box.max_lon + offset, box.min_lon + offset, box.max_lat, box.min_lat]
-    return (
-        f" FROM registry_searchpoint s{join_sql} WHERE ({' OR '.join([lookup] * len(codes))})",
-        params,
-    )
+    if len(codes) == 1:
+        table = "registry_searchpoint_rtree s"
+        where = lookup
+    else:
+        branch = (
+            "SELECT location_id, lat, lon, max_kw, in_service FROM registry_searchpoint_rtree"
+            f" WHERE {lookup}"
+        )
+        table = f"({' UNION ALL '.join([branch] * len(codes))}) s"
+        where = "1"
+    join_sql = " CROSS JOIN registry_location l ON l.id = s.location_id" if join else ""
+    return f" FROM {table}{join_sql} WHERE ({where})", params
 
 
 def _conditions(
@@ -150,6 +191,8 @@ def _conditions(
         # (150 ms against a few for a dense box at 1,000,000 EVSEs).
         sql.append(" AND s.lon BETWEEN %s AND %s AND s.lat BETWEEN %s AND %s")
         params += [within.min_lon, within.max_lon, within.min_lat, within.max_lat]
+    if extra.in_service:
+        sql.append(" AND s.in_service")
     if min_kw is not None:
         sql.append(" AND s.max_kw >= %s")
         params.append(min_kw)
@@ -223,7 +266,7 @@ def _nearest_knn(
     branches: list[str] = []
     branch_params: list[Any] = []
     for code in codes:
-        source, source_params = _source([code], box)
+        source, source_params = _source([code], box, join=bool(extra.sql))
         knn = "point(s.lon + 400 * s.code, s.lat) <-> point(%s, %s)"
         here = [lon + CODE_BAND * code, lat]
         branches.append(
@@ -238,7 +281,7 @@ def _nearest_knn(
         best: dict[int, float] = {}
         rows: dict[int, int] = dict.fromkeys(codes, 0)
         reach: dict[int, float] = dict.fromkeys(codes, 0.0)
-        for branch, pk, d2, du in prepared.fetch(sql, params):
+        for branch, pk, d2, du in _fetch(sql, params):
             rows[branch] += 1
             reach[branch] = max(reach[branch], float(du))
             best[int(pk)] = min(float(d2), best.get(int(pk), math.inf))
@@ -274,7 +317,7 @@ def _nearest_expanding(
         box = clip(box_around(lat, lon, r), within)
         hits: list[Hit] = []
         if box is not None:
-            source, source_params = _source(codes, box)
+            source, source_params = _source(codes, box, join=bool(extra.sql))
             rest, rest_params = _conditions(
                 lat=lat,
                 lon=lon,
@@ -284,7 +327,7 @@ def _nearest_expanding(
                 after=after,
                 within=within,
             )
-            rows = prepared.fetch(
+            rows = _fetch(
                 f"{select}{source}{rest} ORDER BY d2, s.location_id LIMIT %s",
                 [*d2_params, *source_params, *rest_params, k],
             )
@@ -336,7 +379,7 @@ def count_within(
     box = clip(box_around(lat, lon, radius_km), within)
     if box is None:
         return 0
-    source, source_params = _source(codes, box)
+    source, source_params = _source(codes, box, join=bool(extra.sql))
     rest, rest_params = _conditions(
         lat=lat,
         lon=lon,
@@ -352,7 +395,7 @@ def count_within(
         # A literal, not a parameter: a prepared statement's generic plan would not know how
         # few rows it stops at, and could read the whole box into a bitmap first.
         rows += f" LIMIT {int(up_to) + 1}"
-    ((count,),) = prepared.fetch(f"SELECT COUNT(*) FROM ({rows}) AS t", params)
+    ((count,),) = _fetch(f"SELECT COUNT(*) FROM ({rows}) AS t", params)
     return int(count)
 
 
@@ -399,7 +442,7 @@ def estimate_locations(
         sql += f" AND ({cy} - %s) * ({cy} - %s) + ({cx} - %s) * ({cx} - %s) * %s <= %s"
         r_deg = radius_km / KM_PER_DEGREE
         params += [lat, lat, lon, lon, lon_scale(lat) ** 2, r_deg * r_deg]
-    ((total,),) = prepared.fetch(sql, params)
+    ((total,),) = _fetch(sql, params)
     return float(total or 0.0)
 
 
