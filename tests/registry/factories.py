@@ -7,7 +7,14 @@ from typing import Any
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.registry import services
 from kubat.registry.enums import Source
-from kubat.registry.models import Location, Party
+from kubat.registry.models import (
+    EVSE,
+    Location,
+    Party,
+    SearchCell,
+    SearchPoint,
+    StatCounter,
+)
 
 STAMP = "2026-10-01T12:00:00Z"
 
@@ -94,3 +101,38 @@ def save(data: dict[str, Any], *, region: str = "", source: str = Source.API) ->
         region=region,
     )
     return location
+
+
+def derived_values() -> tuple[list[Any], ...]:
+    """Every value the write path derives, as the database holds it: compared before and
+    after services.rebuild_derived, it proves the maintained values equal a full rebuild."""
+    return (
+        sorted(
+            StatCounter.objects.exclude(value=0).values_list(
+                "country_code", "dimension", "key", "value"
+            )
+        ),
+        sorted(
+            SearchCell.objects.exclude(locations=0).values_list(
+                "code", "cell_y", "cell_x", "locations"
+            )
+        ),
+        sorted(
+            SearchPoint.objects.values_list(
+                "location_id", "code", "lat", "lon", "max_kw", "in_service"
+            )
+        ),
+        sorted(
+            Location.objects.values_list(
+                "pk",
+                "max_power_kw",
+                "charging_class",
+                "evse_count",
+                "dc_standards",
+                "dc_kw",
+                "dc_max_kw",
+                "dc_points",
+            )
+        ),
+        sorted(EVSE.objects.values_list("pk", "max_power_kw")),
+    )

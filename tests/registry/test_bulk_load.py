@@ -19,7 +19,6 @@ from kubat.registry.models import (
     Connector,
     EVSEStatusEvent,
     Location,
-    SearchCell,
     SearchPoint,
     StatCounter,
 )
@@ -78,36 +77,6 @@ def test_insert_rows_refuses_a_name_that_is_not_a_column() -> None:
         bulk.insert_rows(Location, columns=["evses"], rows=[])
 
 
-def _derived() -> tuple[list[Any], ...]:
-    """Every value the write path derives, as the database holds it."""
-    return (
-        sorted(
-            StatCounter.objects.exclude(value=0).values_list(
-                "country_code", "dimension", "key", "value"
-            )
-        ),
-        sorted(
-            SearchCell.objects.exclude(locations=0).values_list(
-                "code", "cell_y", "cell_x", "locations"
-            )
-        ),
-        sorted(SearchPoint.objects.values_list("location_id", "code", "lat", "lon", "max_kw")),
-        sorted(
-            Location.objects.values_list(
-                "pk",
-                "max_power_kw",
-                "charging_class",
-                "evse_count",
-                "dc_standards",
-                "dc_kw",
-                "dc_max_kw",
-                "dc_points",
-            )
-        ),
-        sorted(EVSE.objects.values_list("pk", "max_power_kw")),
-    )
-
-
 def _mixed(i: int) -> dict[str, Any]:
     """A location of every kind the derivations tell apart, by i: DC/AC/HPC, planned, removed,
     unpublished, two countries and regions, shared and separate grid cells."""
@@ -141,7 +110,7 @@ def test_a_bulk_load_equals_a_rebuild() -> None:
         created = services.bulk_create_locations(items=items, source=Source.IMPORT, batch_size=7)
     assert len(created) == 61
     assert sorted(loc.ocpi_id for loc in created) == sorted(f"M{i}" for i in range(61))
-    maintained = _derived()
+    maintained = f.derived_values()
     assert {d for _, d, _, _ in maintained[0]} >= {
         "evses",
         "planned_evses_by_region",
@@ -150,7 +119,7 @@ def test_a_bulk_load_equals_a_rebuild() -> None:
     }
     assert len(maintained[1]) > 10
     services.rebuild_derived()
-    assert _derived() == maintained
+    assert f.derived_values() == maintained
 
 
 def test_a_bulk_load_that_fails_in_a_later_batch_leaves_nothing() -> None:

@@ -47,11 +47,9 @@ from kubat.registry.models import (
     EVSE,
     EVSEStatusEvent,
     Location,
-    SearchCell,
-    SearchPoint,
-    StatCounter,
 )
 from tests.ocpi.peers import FakeOperator
+from tests.registry import factories as registry_factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -392,39 +390,6 @@ def pull_transport(settings: Any, tmp_path: Any) -> Iterator[None]:
     ocpi_client.BACKOFF_SECONDS = backoff
 
 
-def _derived() -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]:
-    return (
-        sorted(
-            StatCounter.objects.exclude(value=0).values_list(
-                "country_code", "dimension", "key", "value"
-            )
-        ),
-        sorted(
-            SearchCell.objects.exclude(locations=0).values_list(
-                "code", "cell_y", "cell_x", "locations"
-            )
-        ),
-        sorted(
-            SearchPoint.objects.values_list(
-                "location_id", "code", "lat", "lon", "max_kw", "in_service"
-            )
-        ),
-        sorted(
-            Location.objects.values_list(
-                "pk",
-                "max_power_kw",
-                "charging_class",
-                "evse_count",
-                "dc_standards",
-                "dc_kw",
-                "dc_max_kw",
-                "dc_points",
-            )
-        ),
-        sorted(EVSE.objects.values_list("pk", "max_power_kw")),
-    )
-
-
 def _check(write: Write, before: Snapshot, after: Snapshot) -> None:
     new_events = list(EVSEStatusEvent.objects.order_by("pk")[before.events :])
     if not write.accepted:
@@ -506,11 +471,11 @@ def test_every_road_keeps_history_order_and_derived_values(
         refused += not write.accepted
         _check(write, before, Snapshot.take())
     assert write_origins == []
-    maintained = _derived()
+    maintained = registry_factories.derived_values()
     dimensions = {dimension for _, dimension, _, _ in maintained[0]}
     assert {"watts_by_region_class", "dc_stations_by_region_standards"} <= dimensions
     assert len(maintained[1]) > 1, "the writes left fewer than two grid cells to compare"
     services.rebuild_derived()
-    assert _derived() == maintained
+    assert registry_factories.derived_values() == maintained
     assert refused > 0, "no write was refused: the ordering rule went untested"
     assert len(done) >= 8, f"too few roads were exercised: {done}"
