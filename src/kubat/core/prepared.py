@@ -15,14 +15,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
-def fetch(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple[Any, ...]]:
+def fetch(
+    sql: str, params: Sequence[Any] | Mapping[str, Any], *, using: str = DEFAULT_DB_ALIAS
+) -> list[tuple[Any, ...]]:
     """The rows of `sql` (%s or %(name)s parameters): prepared on PostgreSQL, plain on SQLite.
 
-    Runs in the caller's transaction, if any, on the default connection.
+    Runs on connection `using` (a read the router sends to the replica names it), in the
+    caller's transaction, if any.
     """
+    connection = connections[using]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

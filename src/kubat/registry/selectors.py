@@ -19,7 +19,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, Count, Exists, Field, OuterRef, Q, QuerySet, Sum, When
 from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
@@ -358,6 +359,12 @@ _LIST_COLUMNS = (
 )  # fmt: skip
 
 
+def _read_connection() -> BaseDatabaseWrapper:
+    """The connection the router sends the registry's reads to (the replica on a public read,
+    if there is one): what raw SQL beside the ORM must read too, so a page is one database's."""
+    return connections[router.db_for_read(Location) or DEFAULT_DB_ALIAS]
+
+
 def _with_list_details(ids: list[int]) -> list[Location]:
     """Locations in the order of `ids` with what the list form shows: the columns of
     _LIST_COLUMNS, and the status of each EVSE in service and the standard of its connectors
@@ -371,6 +378,7 @@ def _with_list_details(ids: list[int]) -> list[Location]:
     by_id = Location.objects.select_related("party").only(*_LIST_COLUMNS).in_bulk(ids)
     evses: list[EVSE] = []
     connectors: list[Connector] = []
+    connection = _read_connection()
     if by_id:
         marks = ", ".join(["%s"] * len(by_id))
         with connection.cursor() as cursor:
@@ -419,6 +427,7 @@ def _list_rows(ids: list[int]) -> list[ListRow]:
     """
     if not ids:
         return []
+    connection = _read_connection()
     fields = [f for name in _ROW_COLUMNS if isinstance(f := Location._meta.get_field(name), Field)]
     assert len(fields) == len(_ROW_COLUMNS), "every list column is a concrete field"
     cols = [f.get_col(Location._meta.db_table) for f in fields]

@@ -40,11 +40,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 
 from kubat.core import prepared
 from kubat.core.geo import KM_PER_DEGREE, BBox, box_around, lon_scale
 from kubat.registry.derived import CELLS_PER_DEGREE, cell_of
+from kubat.registry.models import SearchPoint
 
 # Start small: a box in a dense city centre can hold tens of thousands of points, and both
 # indexes cost per point returned. Sparse areas pay a few cheap empty rounds instead.
@@ -94,9 +95,12 @@ def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     there, the statement is not in Django's query log; driver errors are raised as Django's.
     Our SQL has no literal %, so the rewrite is a plain replace.
     """
-    db = connections[DEFAULT_DB_ALIAS]  # one lookup of the thread's connection, not four
+    # A public read goes where the router sends the registry's reads (a replica, if any); one
+    # lookup of the thread's connection, not four.
+    alias = router.db_for_read(SearchPoint) or DEFAULT_DB_ALIAS
+    db = connections[alias]
     if db.vendor != "sqlite":
-        return prepared.fetch(sql, params)
+        return prepared.fetch(sql, params, using=alias)
     db.ensure_connection()
     with db.wrap_database_errors:
         return list(db.connection.execute(sql.replace("%s", "?"), params).fetchall())
