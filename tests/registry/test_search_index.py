@@ -66,6 +66,15 @@ def test_nearest_from_the_index_alone_leaves_out_locations_not_in_service(mixed,
     assert [pk for pk, _ in found] == _brute(mixed, 42.87, 74.57, standard)[:10]
 
 
+@pytest.mark.parametrize("k", [10, 60])
+def test_nearest_without_a_radius_from_far_away_equals_brute_force(mixed, k):
+    """From 1,000 km north, where each scan fetches more rows (and PostgreSQL's planner once
+    switched to sorting the whole band), the whole-world search still ranks exactly."""
+    for standard in STANDARDS:
+        found = selectors.nearest_locations(lat=52.3, lon=64.8, k=k, standards=(standard,))
+        assert [pk for pk, _ in found] == _brute(mixed, 52.3, 64.8, standard)[:k]
+
+
 def test_a_search_point_is_in_service_exactly_when_its_location_is(mixed):
     points = SearchPoint.objects.values_list("location_id", "in_service")
     live = dict(Location.objects.values_list("pk", "evse_count"))
