@@ -115,3 +115,20 @@ def test_passwords_and_tokens_never_reach_the_log(client: Client, output: io.Str
     assert "Traceback" in text
     for secret in (PASSWORD, api_token, OCPI_TOKEN):
         assert secret not in text
+
+
+def test_a_credential_in_any_case_is_masked_among_lines_without_one() -> None:
+    """The redaction looks at a line's strings together first: one credential among many
+    harmless values, in capitals, is still masked, and the harmless values are kept."""
+    event = {
+        "event": "request",
+        "path": "/ocpi/2.2.1/receiver/locations/KG/BEN/B1/1",
+        "note": f"retry with TOKEN={OCPI_TOKEN}",
+        "remote_addr": "127.0.0.1",
+        "status": 200,
+    }
+    redacted = logs.redact(None, "info", dict(event))
+    assert OCPI_TOKEN not in redacted["note"]
+    assert redacted["note"] == "retry with TOKEN=[redacted]"
+    assert redacted["path"] == event["path"]
+    assert logs.redact(None, "info", {"Api_Key": "x", "event": "e"})["Api_Key"] == logs.REDACTED
