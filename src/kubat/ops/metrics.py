@@ -16,6 +16,7 @@ Connector): `accepted` with a 2xx answer, `refused` otherwise.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import secrets
@@ -80,11 +81,25 @@ def method_label(method: str) -> str:
 def observe_request(*, route: str, url_name: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request (called by the request middleware)."""
     method = method_label(method)
-    REQUESTS.labels(route, method, str(status)).inc()
-    LATENCY.labels(route, method).observe(seconds)
+    counted, timed, updates = _children(route, url_name, method, status)
+    counted.inc()
+    timed.observe(seconds)
+    if updates is not None:
+        updates.inc()
+
+
+@functools.lru_cache(maxsize=4096)
+def _children(
+    route: str, url_name: str, method: str, status: int
+) -> tuple[Counter, Histogram, Counter | None]:
+    """The labelled series one kind of answer moves. The labels are bounded (routes, methods,
+    statuses), so each combination is looked up once per process: prometheus-client checks
+    and locks on every `labels()`, three times per request."""
+    updates = None
     if url_name in _OCPI_OBJECTS and method in {"PUT", "PATCH"}:
         outcome = "accepted" if 200 <= status < 300 else "refused"
-        OCPI_UPDATES.labels(_OCPI_OBJECTS[url_name], outcome).inc()
+        updates = OCPI_UPDATES.labels(_OCPI_OBJECTS[url_name], outcome)
+    return REQUESTS.labels(route, method, str(status)), LATENCY.labels(route, method), updates
 
 
 class DatabaseCollector(Collector):

@@ -7,6 +7,7 @@ transport, which echoes the header, returns the same id, and it is returned on e
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -49,10 +50,16 @@ def _route(request: HttpRequest) -> tuple[str, str]:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "<unmatched>", ""
-    route = _GROUP.sub(r"<\1>", match.route)
+    return _readable(match.route), match.url_name or ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _readable(route: str) -> str:
+    """Routes are the URL configuration's patterns, a bounded set: each is rewritten once."""
+    route = _GROUP.sub(r"<\1>", route)
     for regex, plain in (("^", ""), ("$", ""), ("/*", "/"), ("/+", "/"), ("\\.", ".")):
         route = route.replace(regex, plain)
-    return re.sub("/{2,}", "/", "/" + route), match.url_name or ""
+    return re.sub("/{2,}", "/", "/" + route)
 
 
 class RequestLogMiddleware:
