@@ -169,26 +169,6 @@ def _source(codes: Sequence[int], box: BBox, *, join: bool = True) -> tuple[str,
     return f" FROM {table}{join_sql} WHERE ({where})", params
 
 
-WORLD = BBox(min_lon=-180.0, min_lat=-90.0, max_lon=180.0, max_lat=90.0)
-
-
-def _knn_source(code: int, box: BBox, *, join: bool) -> tuple[str, list[Any]]:
-    """FROM and the start of WHERE for one standard's KNN scan on PostgreSQL.
-
-    A search without a radius or a bbox (the default nearest) asks for the whole band, and
-    `point <@ box` gets PostgreSQL's fixed selectivity (0.1 %), however large the box: with
-    the rows it then expects, a LIMIT above about 30 made the planner prefer a bitmap scan of
-    the whole band and a sort (24,000 rows, 22 ms at 100,000 EVSEs, the p95 of nearest at
-    northern latitudes, where the scan fetches more rows) to the KNN scan (0.2 ms). The band
-    is the standard itself, which the planner estimates from statistics, and then always
-    scans the GiST index in distance order.
-    """
-    if box != WORLD:
-        return _source([code], box, join=join)
-    join_sql = " JOIN registry_location l ON l.id = s.location_id" if join else ""
-    return f" FROM registry_searchpoint s{join_sql} WHERE (s.code = %s)", [code]
-
-
 def _conditions(
     *,
     lat: float,
@@ -290,12 +270,19 @@ def _nearest_knn(
     branches: list[str] = []
     branch_params: list[Any] = []
     for code in codes:
-        source, source_params = _knn_source(code, box, join=bool(extra.sql))
+        source, source_params = _source([code], box, join=bool(extra.sql))
         knn = "point(s.lon + 400 * s.code, s.lat) <-> point(%s, %s)"
         here = [lon + CODE_BAND * code, lat]
+        # The LIMIT is a subquery so that the planner does not see it. A box test gets a fixed
+        # selectivity (0.1 % of the rows, whatever the box), and with a known LIMIT above what
+        # that predicts the planner sorted the whole box instead of scanning the index in
+        # distance order: a dense 16 km city box at 100,000 EVSEs 16 ms against 0.6, and a
+        # nearest from the north (more rows fetched) a sort of the standard's whole band,
+        # 22 ms against 0.3. Not knowing the LIMIT, it plans for a tenth of the rows, and
+        # the KNN scan wins (docs/decisions/0006-box-search.md).
         branches.append(
             f"(SELECT {code} AS b, s.location_id, {d2_sql} AS d2, {knn} AS du{source}{rest}"
-            f" ORDER BY {knn} LIMIT %s)"
+            f" ORDER BY {knn} LIMIT (SELECT %s::bigint))"
         )
         branch_params.append([*d2_params, *here, *source_params, *rest_params, *here])
     sql = " UNION ALL ".join(branches)
