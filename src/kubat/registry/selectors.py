@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -80,9 +80,16 @@ class LocationFilters:
         return Status.PLANNED in self.statuses
 
 
+Item = TypeVar("Item")
+
+
 @dataclass(slots=True)
-class LocationPage:
-    items: list[Location]
+class Page(Generic[Item]):
+    """A page of a search: its items, the search's total (exact, or estimated above a bound:
+    total_kind), the cursor of the next page, and each item's distance from the search's
+    centre, by location id, when it had one."""
+
+    items: list[Item]
     total: int
     next_cursor: str | None
     distances_km: dict[int, float] = field(default_factory=dict)
@@ -101,15 +108,9 @@ class ListRow:
     connector_standards: list[str]
 
 
-@dataclass(slots=True)
-class RowPage:
-    """A search page of ListRows (search_location_rows): what the API's list serves."""
-
-    items: list[ListRow]
-    total: int
-    next_cursor: str | None
-    distances_km: dict[int, float] = field(default_factory=dict)
-    total_kind: TotalKind = TotalKind.EXACT
+# search_locations' page of loaded locations; search_location_rows' page of plain values.
+LocationPage = Page[Location]
+RowPage = Page[ListRow]
 
 
 def location_count() -> int:
