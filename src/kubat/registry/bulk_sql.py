@@ -144,10 +144,13 @@ class Dialect:
         table and prices a batch as huge, so JIT compilation is off for the transaction, and a
         batch's hashes and sorts get the memory to stay off disk."""
         doc = "jsonb" if self.pg else "text"
+        # SQLite joins on a key by its rowid (an INTEGER PRIMARY KEY is the rowid) instead of
+        # building an automatic index per statement; PostgreSQL hashes.
+        key = "bigint" if self.pg else "INTEGER PRIMARY KEY"
         suffix = " ON COMMIT DROP" if self.pg else ""
         settings = ["SET LOCAL jit = off", "SET LOCAL work_mem = '128MB'"] if self.pg else []
         return settings + [
-            f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns.format(doc=doc)}){suffix}"
+            f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns.format(doc=doc, key=key)}){suffix}"
             for name, columns in STAGING.items()
         ]
 
@@ -159,16 +162,16 @@ class Dialect:
 
 STAGING = {
     # One row per location: what Python decided, and the validated object's JSON.
-    "kubat_bulk_in": "id bigint, party_id bigint, party_key text, region text,"
+    "kubat_bulk_in": "id {key}, party_id bigint, party_key text, region text,"
     " country_code text, country text, lat double precision, lon double precision, doc {doc}",
     # One row per connector, with its EVSE's place and status (derived.PlugSpec and its kw).
     "kubat_bulk_plug": "location_id bigint, evse_ord bigint, ord bigint, status text,"
     " standard text, power_type text, kw double precision, doc {doc}",
     # One row per EVSE, keyed, with its power and class (summarise's per-EVSE values).
-    "kubat_bulk_evse": "id bigint, location_id bigint, ord bigint, status text,"
+    "kubat_bulk_evse": "id {key}, location_id bigint, ord bigint, status text,"
     " kw double precision, has_dc boolean, class text, doc {doc}",
     # One row per location: its Summary's columns and what the counters need.
-    "kubat_bulk_loc": "id bigint, country_code text, region text, party_key text,"
+    "kubat_bulk_loc": "id {key}, country_code text, region text, party_key text,"
     " publish boolean, lat double precision, lon double precision,"
     " max_power_kw double precision, charging_class text, evse_count bigint, live bigint,"
     " dc_standards text, dc_kw double precision, dc_max_kw double precision, dc_points bigint",
