@@ -16,7 +16,9 @@ shape (no index, no constraint): on PostgreSQL each table's rows are read out wi
 STDOUT and written back with COPY FROM STDIN (the server's own ingest, no Python per row); on
 SQLite they are fetched as tuples and written with one executemany (sqlite3's C loop). The
 ratio is Kubat's time over the engine's. --profile prints the top of a cProfile of the write.
-Prints JSON. The machine may be shared: CPU time of this process is given beside wall time.
+Prints JSON. The machine may be shared: CPU time of this process is given beside wall time, and
+on PostgreSQL the server backend's CPU time for the write (`write_server_cpu_s`) and for the
+engine's COPY (`engine_server_cpu_s`), since the bulk loader's derivations run in the server.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ codes, the coordinates as floats). The statements here then do what the Python
 path does per location, for the whole batch at once: split the documents into connectors and
 EVSEs, derive power and class, the location's summary, its search points, the counters and grid
 cells, and INSERT ... SELECT every table. Why: at 1,000,000 EVSEs the Python per location
-(formatting rows, `summarise`, the wire mapping) was about 85 % of a 594 s load
+(formatting rows, `summarise`, the wire mapping, the loop) was about 80 % of a 594 s load
 (docs/decisions/0009-bulk-load.md).
 
 Two rules are restated here, so each statement names the Python it mirrors, and
