@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.db.models import Model
 
 from kubat.core import bulk
 from kubat.core.errors import InvalidInput
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
 from kubat.protocols.ocpi.v2_3_0 import locations as ocpi_230
-from kubat.registry import services
+from kubat.registry import bulk_sql, services
 from kubat.registry.enums import Source
 from kubat.registry.models import (
     EVSE,
@@ -72,19 +73,175 @@ def test_bulk_loaded_rows_equal_the_rows_of_the_one_by_one_path() -> None:
     assert _stored(bulk_loaded)["connectors"][0][4] == ["DC-1", "DC-2"]
 
 
+# Keys, the party and the moments of the write differ between two writes of the same object.
+_NOT_COMPARED = {"id", "party", "location", "evse", "created_at", "status_updated_at"}
+
+
+def _row(model: type[Model], row: Model) -> dict[str, Any]:
+    return {
+        field.name: getattr(row, field.attname)
+        for field in model._meta.concrete_fields
+        if field.name not in _NOT_COMPARED
+    }
+
+
+def _columns(location: Location) -> dict[str, Any]:
+    """Every column of a location, its EVSEs and their connectors, as the ORM reads them."""
+    evses = EVSE.objects.filter(location=location).order_by("pk")
+    return {
+        "location": _row(Location, Location.objects.get(pk=location.pk)),
+        "evses": [_row(EVSE, e) for e in evses],
+        "connectors": [
+            _row(Connector, c)
+            for c in Connector.objects.filter(evse__location=location).order_by("pk")
+        ],
+    }
+
+
+def _full(party: str, *, publish: bool, v230: bool) -> dict[str, Any]:
+    """A location with every optional field set (2.3.0's too when `v230`), milliseconds in its
+    timestamps, a connector without max_electric_power (power from V × A) and one of each
+    status the derivations tell apart."""
+    image = {"url": "https://example.org/a.png", "category": "CHARGER", "type": "png"}
+    business = {"name": "Operator", "website": "https://example.org", "logo": image}
+    plain = f.connector("2", "IEC_62196_T2", kw=22)
+    plain["max_electric_power"] = None
+    plain["power_type"] = "AC_1_PHASE"
+    dc = f.connector("1", "CHADEMO", kw=50)
+    dc |= {"tariff_ids": ["T1"], "terms_and_conditions": "https://example.org/terms"}
+    dc["last_updated"] = "2026-10-01T12:00:00.123Z"
+    if v230:
+        dc["capabilities"] = ["ISO_15118_2_PLUG_AND_CHARGE"]
+    evse = f.evse("E-1", dc, plain, status="CHARGING", evse_id="KG*TST*E1")
+    evse |= {
+        "status_schedule": [
+            {"period_begin": "2026-10-02T00:00:00Z", "status": "INOPERATIVE"},
+        ],
+        "capabilities": ["RFID_READER"],
+        "floor_level": "-1",
+        "coordinates": {"latitude": "42.874600", "longitude": "74.569800"},
+        "physical_reference": "P1",
+        "directions": [{"language": "en", "text": "left"}],
+        "parking_restrictions": ["EV_ONLY"],
+        "images": [image],
+        "last_updated": "2026-10-01T12:00:00.5Z",
+    }
+    if v230:
+        evse |= {
+            "parking": [{"parking_id": "P1", "evse_position": "LEFT"}],
+            "accepted_service_providers": ["KG*EMP"],
+        }
+    planned = f.evse("E-2", f.connector("1", "GBT_DC", kw=180), status="PLANNED")
+    removed = f.evse("E-3", f.connector("1", "GBT_DC", kw=90), status="REMOVED")
+    data = f.location_data(
+        party,
+        "FULL-1",
+        publish=publish,
+        evses=[evse, planned, removed],
+        postal_code="720001",
+        state="Chuy",
+        related_locations=[
+            {
+                "latitude": "42.874700",
+                "longitude": "74.569900",
+                "name": {"language": "en", "text": "Gate"},
+            }
+        ],
+        parking_type="ON_STREET",
+        directions=[{"language": "en", "text": "behind the mall"}],
+        operator=business,
+        suboperator={"name": "Sub"},
+        owner={"name": "Owner"},
+        facilities=["HOTEL", "RESTAURANT"],
+        opening_times={
+            "twentyfourseven": False,
+            "regular_hours": [{"weekday": 1, "period_begin": "08:00", "period_end": "20:00"}],
+            "exceptional_closings": [
+                {"period_begin": "2026-12-31T00:00:00Z", "period_end": "2027-01-01T00:00:00Z"}
+            ],
+        },
+        charging_when_closed=False,
+        images=[image],
+        energy_mix={
+            "is_green_energy": True,
+            "energy_sources": [{"source": "SOLAR", "percentage": 60.5}],
+            "supplier_name": "Green",
+        },
+        last_updated="2026-10-01T12:00:00.250Z",
+    )
+    if not publish:
+        data["publish_allowed_to"] = [{"uid": "TOKEN1", "type": "RFID"}]
+    if v230:
+        data["help_phone"] = "+996555000000"
+        data["parking_places"] = [
+            {
+                "id": "P1",
+                "vehicle_types": ["PERSONAL_VEHICLE"],
+                "restricted_to_type": False,
+                "reservation_required": False,
+            }
+        ]
+    return data
+
+
+@pytest.mark.parametrize("publish", [True, False])
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+def test_bulk_loaded_columns_equal_the_one_by_one_path_for_every_field(
+    publish: bool, version: str
+) -> None:
+    """Every column of the location, EVSE and connector rows (the wire mapping, which the
+    PostgreSQL loader restates in SQL) is what save_location stores for the same object."""
+    model = ocpi_230.Location if version == "2.3.0" else ocpi.Location
+    v230 = version == "2.3.0"
+    party = f.party("KG*TST")
+    with transaction.atomic():
+        (bulk_loaded,) = services.bulk_create_locations(
+            items=[(party, model.model_validate(_full("KG*TST", publish=publish, v230=v230)), "")],
+            source=Source.IMPORT,
+        )
+    other = f.party("KG*TWO")
+    one_by_one, _ = services.save_location(
+        party=other,
+        data=model.model_validate(_full("KG*TWO", publish=publish, v230=v230)),
+        source=Source.IMPORT,
+    )
+    loaded, saved = _columns(bulk_loaded), _columns(one_by_one)
+    assert loaded == saved
+    assert loaded["location"]["opening_times"]["regular_hours"][0]["weekday"] == 1
+    assert loaded["connectors"][0]["last_updated"].microsecond == 123000
+    assert (loaded["location"]["help_phone"] != "") == v230
+    assert loaded["evses"][0]["max_power_kw"] == 50.0
+    assert loaded["evses"][0]["latitude"] == "42.874600"
+
+
+def test_the_sql_loader_writes_every_column_of_the_registry_rows() -> None:
+    """registry.bulk_sql names a value for each column (a new column must be given one)."""
+    for vendor in ("postgresql", "sqlite"):
+        written = bulk_sql.columns(vendor)
+        for model in (Location, EVSE, Connector):
+            keyed = model is not Connector  # a connector's key is the table's own default
+            expected = [f.column for f in model._meta.concrete_fields if keyed or f.name != "id"]
+            assert sorted(written[model._meta.db_table]) == sorted(expected), model.__name__
+
+
 def test_insert_rows_refuses_a_name_that_is_not_a_column() -> None:
     with pytest.raises(ValueError, match="concrete field"):
         bulk.insert_rows(Location, columns=["evses"], rows=[])
 
 
 def _mixed(i: int) -> dict[str, Any]:
-    """A location of every kind the derivations tell apart, by i: DC/AC/HPC, planned, removed,
-    unpublished, two countries and regions, shared and separate grid cells."""
+    """A location of every kind the derivations tell apart, by i: DC/AC/HPC, power stated or
+    from V × A (one or three phases), planned, removed, unpublished, two countries and
+    regions, shared and separate grid cells."""
+    by_volts = f.connector("1", "GBT_DC", kw=0)  # 750 V × 200 A: exactly the HPC threshold
+    three_phase = f.connector("2", "IEC_62196_T2", kw=0)  # 3 × 230 V × 32 A: 22.08 kW
+    by_volts["max_electric_power"] = three_phase["max_electric_power"] = None
     plugs = [
         [f.connector("1", "GBT_DC", kw=60), f.connector("2", "IEC_62196_T2_COMBO", kw=180)],
         [f.connector("1", "IEC_62196_T2", kw=22)],
         [f.connector("1", "CHADEMO", kw=50)],
-    ][i % 3]
+        [by_volts, three_phase, f.connector("3", "CHADEMO", kw=62.5)],
+    ][i % 4]
     statuses = ["AVAILABLE", "CHARGING", "PLANNED", "REMOVED", "AVAILABLE"]
     evses = [f.evse(f"E{i}-{e}", *plugs, status=statuses[(i + e) % 5]) for e in range(1 + i % 3)]
     return f.location_data(

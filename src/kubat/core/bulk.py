@@ -17,6 +17,8 @@ was most of its time (a profile of 100,000 EVSEs spent 45 % of it in bulk_create
   planning an INSERT per row.
 
 Model defaults and `auto_now` are not applied: callers name every column they write.
+`stage_rows` fills a temporary staging table the same two ways, values as they are (the bulk
+loader's, registry.bulk_sql).
 """
 
 from __future__ import annotations
@@ -204,3 +206,23 @@ def add_counts(
         )
         cursor.execute(f"TRUNCATE {staging}")
     return len(ordered)
+
+
+def stage_rows(table: str, *, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write `rows` into a staging table, values already as its columns store them (no
+    conversion): PostgreSQL one COPY, SQLite one executemany. Returns the number of rows.
+    Runs in the caller's transaction."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            count = 0
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        params = list(rows)
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", params)
+        return len(params)

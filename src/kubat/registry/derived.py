@@ -76,12 +76,12 @@ def charging_class(*, max_kw: float, has_dc: bool) -> str:
     return ChargingClass.HPC.value if max_kw >= HPC_THRESHOLD_KW else ChargingClass.DC.value
 
 
-_CLASS_RANK = {ChargingClass.AC.value: 0, ChargingClass.DC.value: 1, ChargingClass.HPC.value: 2}
+CLASS_RANK = {ChargingClass.AC.value: 0, ChargingClass.DC.value: 1, ChargingClass.HPC.value: 2}
 
 
 def highest_class(classes: Iterable[str]) -> str:
     """The most powerful class among an EVSE set; empty string when there is none."""
-    return max(classes, key=_CLASS_RANK.__getitem__, default="")
+    return max(classes, key=CLASS_RANK.__getitem__, default="")
 
 
 StatKey = tuple[str, str]

@@ -40,7 +40,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -54,7 +53,7 @@ from kubat.core import bulk, prepared
 from kubat.core.countries import to_alpha2
 from kubat.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kubat.protocols.ocpi.v2_2_1 import locations as ocpi
-from kubat.registry import index, wire
+from kubat.registry import bulk_sql, index, wire
 from kubat.registry.derived import PlugSpec, Summary, summarise
 from kubat.registry.enums import Source, Status
 from kubat.registry.models import (
@@ -123,13 +122,6 @@ def _check_order(*, road: Road, stored: datetime, pushed: datetime, what: str) -
 
 
 # --- Derived values ----------------------------------------------------------------------------
-
-
-def _plugs_of(obj: ocpi.EVSE) -> list[PlugSpec]:
-    return [
-        PlugSpec(c.standard, c.power_type, c.max_voltage, c.max_amperage, c.max_electric_power)
-        for c in obj.connectors
-    ]
 
 
 def summary_of(location: Location) -> Summary:
@@ -471,10 +463,15 @@ def _check_party(party: Party, obj: ocpi.Location) -> None:
         )
 
 
+def _region(obj: ocpi.Location, region: str) -> str:
+    """The region a location is counted in: the one the caller gives, else its OCPI state."""
+    return region or obj.state or ""
+
+
 def _location_fields(obj: ocpi.Location, *, source: str, region: str) -> dict[str, object]:
     fields = wire.location_fields(obj)
     fields["country_code"] = to_alpha2(obj.country, field="country")
-    fields["region"] = region or obj.state or ""
+    fields["region"] = _region(obj, region)
     fields["source"] = source
     return fields
 
@@ -800,120 +797,92 @@ def _record_status_slow(
 # --- Bulk: imports of new locations, the demo, the benchmarks' loader --------------------------
 
 
-def _columns(
-    model: type[Location] | type[EVSE] | type[Connector], *, skip: Iterable[str] = ()
-) -> list[str]:
-    return [f.name for f in model._meta.concrete_fields if f.name not in set(skip)]
-
-
-# Every concrete column, in the model's order (so a tuple of them also builds the instance);
-# a field an object does not carry (a 2.2.1 object has no 2.3.0 field) takes its default, as
-# the ORM gives it.
-_LOCATION_COLUMNS = _columns(Location)
-_EVSE_COLUMNS = _columns(EVSE)
-_CONNECTOR_COLUMNS = _columns(Connector, skip=["id"])
-_EVENT_COLUMNS = ("evse", "status", "reported_at", "received_at", "source")
-
-
-def _defaults(model: type[Location] | type[EVSE] | type[Connector]) -> dict[str, Any]:
-    return {f.name: f.get_default() for f in model._meta.concrete_fields}
-
-
 def bulk_create_locations(
     *, items: Sequence[tuple[Party, ocpi.Location, str]], source: str, batch_size: int = 5000
 ) -> list[Location]:
     """Insert many new locations at once: the path for imports, the demo and the benches.
 
-    Same rules as save_location, set-based: the derived values come from the same `summarise`
-    as every other write, each EVSE's first status goes into the history, and the counters and
-    grid cells move by the locations' summed contributions, once. Keys are allocated up front
-    (core.bulk.allocate_ids) so locations, EVSEs, connectors, events and search points are each
-    written in one COPY (PostgreSQL) or executemany (SQLite) per batch, nothing read back. All
-    of it in one transaction (a savepoint inside the caller's): a failing row leaves nothing.
-    The caller guarantees the ids are new (a clash raises IntegrityError). Returns the new
-    locations.
+    Same rules as save_location, set-based: the derived values are `summarise`'s, each EVSE's
+    first status goes into the history, and the counters and grid cells move by the locations'
+    summed contributions. Each batch's objects are staged, as their JSON, in temporary tables
+    (PostgreSQL: one COPY; SQLite: one executemany) and every derivation and table is one
+    INSERT ... SELECT (`registry.bulk_sql`, checked equal to `summarise` and to the wire
+    mapping by tests/registry/test_bulk_load.py). Keys come from each table's own counter
+    (core.bulk.allocate_ids, PostgreSQL's sequences), nothing is read back. All of it in one
+    transaction (a savepoint inside the caller's): a failing row leaves nothing. The caller
+    guarantees the ids are new (a clash raises IntegrityError). Returns the new locations,
+    with only their key, party and id loaded (the other columns load on access).
     """
     road_of(source)
     created: list[Location] = []
-    totals = index.Totals()
-    now = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    evse_sequence = _sequence(EVSE) if connection.vendor == "postgresql" else ""
     with transaction.atomic():
         for start in range(0, len(items), batch_size):
             chunk = items[start : start + batch_size]
-            created.extend(_bulk_write(chunk, source=source, now=now, totals=totals))
-        _add_totals(totals)
+            created.extend(_bulk_write(chunk, source=source, now=now, evse_sequence=evse_sequence))
     return created
 
 
-def _add_totals(totals: index.Totals) -> None:
-    """Add a bulk load's summed contributions to the counters and grid cells: the rows
-    `index.Totals.apply` writes one upsert at a time, here one statement per table
-    (core.bulk.add_counts; a zero moves nothing and creates no row, as there)."""
-    stats = [
-        (country_code, dimension, key, value)
-        for country_code, delta in totals.stats.items()
-        for (dimension, key), value in delta.items()
-        if value
-    ]
-    bulk.add_counts(
-        StatCounter, keys=("country_code", "dimension", "key"), value="value", rows=stats
-    )
-    cells = [(*key, value) for key, value in totals.cells.items() if value]
-    bulk.add_counts(SearchCell, keys=("code", "cell_y", "cell_x"), value="locations", rows=cells)
+# The columns of the Location instances the bulk loader returns (the rest load on access).
+_RETURNED = ("id", "party_id", "ocpi_id")
+
+
+def _returned(pk: int, party: Party, obj: ocpi.Location) -> Location:
+    return Location.from_db(connection.alias, _RETURNED, (pk, party.pk, obj.id))
+
+
+def _sequence(model: type[EVSE]) -> str:
+    """The name of the sequence behind a table's key (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        (name,) = cursor.fetchone()
+    return str(name)
 
 
 def _bulk_write(
     chunk: Sequence[tuple[Party, ocpi.Location, str]],
     *,
     source: str,
-    now: datetime,
-    totals: index.Totals,
+    now: object,
+    evse_sequence: str,
 ) -> list[Location]:
-    """One batch of bulk_create_locations: rows built in Python, each table in one statement."""
-    location_ids = iter(bulk.allocate_ids(Location, len(chunk)))
-    evse_ids = iter(bulk.allocate_ids(EVSE, sum(len(obj.evses or []) for _, obj, _ in chunk)))
-    location_defaults, evse_defaults = _defaults(Location), _defaults(EVSE)
-    connector_defaults = _defaults(Connector)
-    locations: list[Location] = []
-    location_rows, evse_rows, connector_rows, event_rows = [], [], [], []
-    points: list[index.PointRow] = []
-    for party, obj, region in chunk:
+    """One batch of bulk_create_locations: Python checks the party and decides the region,
+    the country code and the coordinates (what save_location decides in Python), pydantic
+    dumps each object's JSON (its own serializer, in Rust), one COPY or executemany stages
+    them, and registry.bulk_sql's statements derive and write every table."""
+    keys = bulk.allocate_ids(Location, len(chunk))
+    evse_base = 0
+    if not evse_sequence:  # SQLite: contiguous keys, taken under the write lock
+        evse_keys = bulk.allocate_ids(EVSE, sum(len(obj.evses or []) for _, obj, _ in chunk))
+        evse_base = evse_keys[0] if evse_keys else 0
+    alpha2: dict[str, str] = {}
+    rows = []
+    created = []
+    for (party, obj, region), pk in zip(chunk, keys, strict=True):
         _check_party(party, obj)
-        fields = _location_fields(obj, source=source, region=region)
-        summary = summarise(
-            publish=obj.publish,
-            region=str(fields["region"]),
-            party_key=party.key,
-            evses=[(e.status, _plugs_of(e)) for e in obj.evses or []],
-            position=(float(obj.coordinates.latitude), float(obj.coordinates.longitude)),
-        )
-        values = location_defaults | fields | derived_columns(summary)
-        values |= {"id": next(location_ids), "party": party.pk, "created_at": now}
-        row = [values[name] for name in _LOCATION_COLUMNS]
-        location_rows.append(row)
-        # Built from the same tuple, positionally (the cheap path of Model.__init__).
-        location = Location(*row)
-        location._state.adding, location._state.db = False, connection.alias
-        locations.append(location)
-        points.extend(index.search_point_rows(location, summary))
-        totals.add([(str(fields["country_code"]), summary)])
-        for evse_obj, kw in zip(obj.evses or [], summary.evse_max_kw, strict=True):
-            evse_pk = next(evse_ids)
-            evse = evse_defaults | wire.evse_fields(evse_obj)
-            evse |= {"id": evse_pk, "location": location.pk, "max_power_kw": kw}
-            evse["status_updated_at"] = now
-            evse_rows.append([evse[name] for name in _EVSE_COLUMNS])
-            event_rows.append((evse_pk, evse_obj.status, evse_obj.last_updated, now, source))
-            for connector_obj in evse_obj.connectors:
-                connector = connector_defaults | wire.connector_fields(connector_obj)
-                connector["evse"] = evse_pk
-                connector_rows.append([connector[name] for name in _CONNECTOR_COLUMNS])
-    bulk.insert_rows(Location, columns=_LOCATION_COLUMNS, rows=location_rows)
-    bulk.insert_rows(EVSE, columns=_EVSE_COLUMNS, rows=evse_rows)
-    bulk.insert_rows(Connector, columns=_CONNECTOR_COLUMNS, rows=connector_rows)
-    bulk.insert_rows(EVSEStatusEvent, columns=_EVENT_COLUMNS, rows=event_rows)
-    bulk.insert_rows(SearchPoint, columns=index.POINT_COLUMNS, rows=points)
-    return locations
+        country = obj.country
+        code = alpha2.get(country)
+        if code is None:
+            code = alpha2[country] = to_alpha2(country, field="country")
+        lat, lon = float(obj.coordinates.latitude), float(obj.coordinates.longitude)
+        dump = obj.model_dump_json(exclude_none=True)
+        region = _region(obj, region)
+        rows.append((pk, party.pk, party.key, region, code, country.upper(), lat, lon, dump))
+        created.append(_returned(pk, party, obj))
+    dialect = bulk_sql.Dialect(connection.vendor)
+    params = bulk_sql.params(
+        source=source, now=now, evse_sequence=evse_sequence, evse_base=evse_base
+    )
+    with connection.cursor() as cursor:
+        for sql in dialect.staging():
+            cursor.execute(sql)
+        bulk.stage_rows("kubat_bulk_in", columns=bulk_sql.IN_COLUMNS, rows=rows)
+        for sql in bulk_sql.statements(connection.vendor):
+            cursor.execute(sql, params)
+        for sql in dialect.empty():
+            cursor.execute(sql)
+    return created
 
 
 def replay_status_reports(*, reports: Sequence[tuple[int, str, datetime]], source: str) -> int:
