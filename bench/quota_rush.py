@@ -172,20 +172,26 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start")
 
 
-def cpu_seconds(root_pid: int) -> float:
-    """User + system CPU of a process tree (Linux /proc), to report server CPU per VIN."""
+def _cpu_of(pids: set[int] | None = None) -> tuple[dict[int, int], dict[int, tuple[float, float]]]:
+    """Parent and (user, system) CPU seconds of every process (Linux /proc), or of `pids`."""
     ticks = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
-    used: dict[int, float] = {}
+    used: dict[int, tuple[float, float]] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or (pids is not None and int(entry.name) not in pids):
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         parents[int(entry.name)] = int(fields[1])
-        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+        used[int(entry.name)] = (int(fields[11]) / ticks, int(fields[12]) / ticks)
+    return parents, used
+
+
+def cpu_seconds(root_pid: int) -> tuple[float, float]:
+    """User and system CPU of a process tree, to report server CPU per VIN."""
+    parents, used = _cpu_of()
     tree, frontier = {root_pid}, [root_pid]
     while frontier:
         parent = frontier.pop()
@@ -193,7 +199,25 @@ def cpu_seconds(root_pid: int) -> float:
             if ppid == parent and pid not in tree:
                 tree.add(pid)
                 frontier.append(pid)
-    return sum(used.get(pid, 0.0) for pid in tree)
+    return (
+        sum(used.get(pid, (0.0, 0.0))[0] for pid in tree),
+        sum(used.get(pid, (0.0, 0.0))[1] for pid in tree),
+    )
+
+
+def database_backends() -> dict[int, float]:
+    """CPU seconds so far of the PostgreSQL backends serving the bench's database (the
+    server's pool connections; PostgreSQL runs on this machine), our own connection aside."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = {row[0] for row in cursor.fetchall()}
+    _parents, used = _cpu_of(pids)
+    return {pid: sum(cpu) for pid, cpu in used.items()}
 
 
 def rush(
@@ -282,9 +306,13 @@ def rush(
         t.start()
     start.wait()
     t0 = time.perf_counter()
+    client_cpu = time.process_time()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
+    # This process runs nothing but the client threads meanwhile: their CPU is taken from the
+    # two cores the server has.
+    client_cpu = time.process_time() - client_cpu
     for payload in answers:
         for v in json.loads(payload)["vehicles"]:
             decisions[v["decision"]] += 1
@@ -301,6 +329,8 @@ def rush(
         "http_status": dict(statuses),
         "vins_decided": decided,
         "vins_decided_per_s": round(decided / wall, 1),
+        "client_cpu_s": round(client_cpu, 2),
+        "client_cpu_ms_per_declaration": round(1000 * client_cpu / max(1, len(latencies)), 2),
         "requests_per_s": round(len(latencies) / wall, 1),
         "latency_ms": {
             "p50": pct(0.50),
@@ -406,12 +436,23 @@ def main() -> None:
     period_id, tokens, batches = prepare(args)
     server = start_server(args)
     try:
-        cpu_before = cpu_seconds(server.pid)
+        user_before, system_before = cpu_seconds(server.pid)
+        database_before = database_backends()
         load_before = os.getloadavg()[0]
         result = rush(args, period_id, tokens, batches)
-        server_cpu = cpu_seconds(server.pid) - cpu_before
+        user, system = cpu_seconds(server.pid)
+        server_cpu = user + system - user_before - system_before
+        database_cpu = sum(
+            cpu - database_before.get(pid, 0.0) for pid, cpu in database_backends().items()
+        )
+        declarations = max(1, result["requests"])
         result["server_cpu_s"] = round(server_cpu, 2)
+        result["server_system_cpu_s"] = round(system - system_before, 2)
         result["server_cpu_ms_per_vin"] = round(1000 * server_cpu / max(1, args.vins), 3)
+        result["server_cpu_ms_per_declaration"] = round(1000 * server_cpu / declarations, 2)
+        # Backends that ended during the rush are missed: a lower bound.
+        result["database_cpu_s"] = round(database_cpu, 2)
+        result["database_cpu_ms_per_declaration"] = round(1000 * database_cpu / declarations, 2)
         result["load_average_before_after"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
