@@ -85,14 +85,21 @@ def prepare(args: argparse.Namespace) -> tuple[int, list[str], list[list[str]]]:
 
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from kubat.accounts import services as account_services
     from kubat.accounts.roles import Role
     from kubat.fleet.demo import demo_vin
     from kubat.quotas import services
-    from kubat.quotas.models import CustomsPost
+    from kubat.quotas.models import (
+        AuditEvent,
+        Certificate,
+        CustomsPost,
+        Declarant,
+        QuotaRequest,
+        RequestedVehicle,
+    )
 
     call_command("migrate", verbosity=0)
     rng = random.Random(args.seed)
@@ -120,6 +127,13 @@ def prepare(args: argparse.Namespace) -> tuple[int, list[str], list[list[str]]]:
             user = get_user_model().objects.create_user(f"bench-{run}-{i}")
             account_services.grant_role(user=user, role=Role.CUSTOMS)
             tokens.append(account_services.issue_token(user=user, name="quota rush"))
+    # As autovacuum would have by the morning of a rush: the shared development server runs
+    # with autovacuum off, so without this every run on the same database measured the
+    # previous runs' dead rows and plans made without statistics (a settlement's vehicles read
+    # by a sequential scan of every run's; the database's CPU per declaration grew run by run).
+    with connection.cursor() as cursor:
+        for model in (QuotaRequest, RequestedVehicle, Certificate, AuditEvent, Declarant):
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     # New VINs for every run: the descriptor part is drawn from a generator seeded with the
     # run, so two runs never send the same VIN (which would be refused as already drawn).
     vin_rng = random.Random(f"{args.seed}-{run}")
@@ -172,20 +186,26 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start")
 
 
-def cpu_seconds(root_pid: int) -> float:
-    """User + system CPU of a process tree (Linux /proc), to report server CPU per VIN."""
+def _cpu_of(pids: set[int] | None = None) -> tuple[dict[int, int], dict[int, tuple[float, float]]]:
+    """Parent and (user, system) CPU seconds of every process (Linux /proc), or of `pids`."""
     ticks = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
-    used: dict[int, float] = {}
+    used: dict[int, tuple[float, float]] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or (pids is not None and int(entry.name) not in pids):
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         parents[int(entry.name)] = int(fields[1])
-        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+        used[int(entry.name)] = (int(fields[11]) / ticks, int(fields[12]) / ticks)
+    return parents, used
+
+
+def cpu_seconds(root_pid: int) -> tuple[float, float]:
+    """User and system CPU of a process tree, to report server CPU per VIN."""
+    parents, used = _cpu_of()
     tree, frontier = {root_pid}, [root_pid]
     while frontier:
         parent = frontier.pop()
@@ -193,7 +213,42 @@ def cpu_seconds(root_pid: int) -> float:
             if ppid == parent and pid not in tree:
                 tree.add(pid)
                 frontier.append(pid)
-    return sum(used.get(pid, 0.0) for pid in tree)
+    return (
+        sum(used.get(pid, (0.0, 0.0))[0] for pid in tree),
+        sum(used.get(pid, (0.0, 0.0))[1] for pid in tree),
+    )
+
+
+def database_backends() -> dict[int, float]:
+    """CPU seconds so far of the PostgreSQL backends serving the bench's database (the
+    server's pool connections; PostgreSQL runs on this machine), our own connection aside."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = {row[0] for row in cursor.fetchall()}
+    _parents, used = _cpu_of(pids)
+    return {pid: sum(cpu) for pid, cpu in used.items()}
+
+
+def _free_serial_prefix(today: str) -> int:
+    """A 3-digit prefix of today's declaration serials that no declaration in the database has
+    yet (the clock's seconds modulo 1,000 were used, and a run 1,000 s after another run or
+    bench/quota_profile.py on the same database had 130 declarations refused as registered)."""
+    from kubat.quotas.models import QuotaRequest
+
+    numbers = QuotaRequest.objects.filter(declaration_number__contains=f"/{today}/").values_list(
+        "declaration_number", flat=True
+    )
+    taken = {number.rsplit("/", 1)[1][:3] for number in numbers}
+    start = int(time.time()) % 1000
+    for step in range(1000):
+        if f"{(start + step) % 1000:03d}" not in taken:
+            return (start + step) % 1000
+    raise SystemExit("every serial prefix of today is taken: use a fresh database")
 
 
 def rush(
@@ -208,7 +263,7 @@ def rush(
     start = threading.Barrier(args.clients + 1)
     # The number's date is the registration date in Bishkek (UTC+6); serials are unique per run.
     today = time.strftime("%d%m%y", time.gmtime(time.time() + 6 * 3600))
-    run = int(time.time()) % 1000
+    run = _free_serial_prefix(today)
 
     def body(i: int, batch: list[str]) -> bytes:
         return json.dumps(
@@ -282,9 +337,13 @@ def rush(
         t.start()
     start.wait()
     t0 = time.perf_counter()
+    client_cpu = time.process_time()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
+    # This process runs nothing but the client threads meanwhile: their CPU is taken from the
+    # two cores the server has.
+    client_cpu = time.process_time() - client_cpu
     for payload in answers:
         for v in json.loads(payload)["vehicles"]:
             decisions[v["decision"]] += 1
@@ -301,6 +360,8 @@ def rush(
         "http_status": dict(statuses),
         "vins_decided": decided,
         "vins_decided_per_s": round(decided / wall, 1),
+        "client_cpu_s": round(client_cpu, 2),
+        "client_cpu_ms_per_declaration": round(1000 * client_cpu / max(1, len(latencies)), 2),
         "requests_per_s": round(len(latencies) / wall, 1),
         "latency_ms": {
             "p50": pct(0.50),
@@ -406,12 +467,23 @@ def main() -> None:
     period_id, tokens, batches = prepare(args)
     server = start_server(args)
     try:
-        cpu_before = cpu_seconds(server.pid)
+        user_before, system_before = cpu_seconds(server.pid)
+        database_before = database_backends()
         load_before = os.getloadavg()[0]
         result = rush(args, period_id, tokens, batches)
-        server_cpu = cpu_seconds(server.pid) - cpu_before
+        user, system = cpu_seconds(server.pid)
+        server_cpu = user + system - user_before - system_before
+        database_cpu = sum(
+            cpu - database_before.get(pid, 0.0) for pid, cpu in database_backends().items()
+        )
+        declarations = max(1, result["requests"])
         result["server_cpu_s"] = round(server_cpu, 2)
+        result["server_system_cpu_s"] = round(system - system_before, 2)
         result["server_cpu_ms_per_vin"] = round(1000 * server_cpu / max(1, args.vins), 3)
+        result["server_cpu_ms_per_declaration"] = round(1000 * server_cpu / declarations, 2)
+        # Backends that ended during the rush are missed: a lower bound.
+        result["database_cpu_s"] = round(database_cpu, 2)
+        result["database_cpu_ms_per_declaration"] = round(1000 * database_cpu / declarations, 2)
         result["load_average_before_after"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -18,7 +18,8 @@ from typing import Annotated, Any, cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -310,22 +311,27 @@ _VEHICLE_ROW = (
 )
 
 
+# An answer's vehicle as the row's values in this order (the answer's keys, VehicleDecisionOut).
+_VEHICLE_KEYS = (*_VEHICLE_ROW, "certificate", "security_amount", "security_status")
+
+
 def _vehicle_rows(requests: list[int]) -> dict[int, list[dict[str, Any]]]:
     """The vehicles of `requests` with their certificate, as plain rows (one query): the
-    answer to every declaration of a rush is built from these."""
+    answer to every declaration of a rush is built from these, each row a `dict(zip(...))` of
+    a tuple (the ORM's own dict per row cost a third of reading a window's answers)."""
     rows: dict[int, list[dict[str, Any]]] = {pk: [] for pk in requests}
-    for row in (
+    for request_id, *values in (
         RequestedVehicle.objects.filter(request_id__in=requests)
         .order_by("request_id", "position")
-        .values(
+        .values_list(
             "request_id",
             *_VEHICLE_ROW,
-            cert_number=F("certificate__number"),
-            cert_security=F("certificate__security_amount"),
-            cert_security_status=F("certificate__security_status"),
+            "certificate__number",
+            "certificate__security_amount",
+            Coalesce("certificate__security_status", Value("")),
         )
     ):
-        rows[row.pop("request_id")].append(row)
+        rows[request_id].append(dict(zip(_VEHICLE_KEYS, values, strict=True)))
     return rows
 
 
@@ -347,10 +353,6 @@ def application_out(
     """A declaration or reservation with its vehicles; `rows` when they were read already."""
     if rows is None:
         rows = _vehicle_rows([request.pk])[request.pk]
-    for row in rows:
-        row["certificate"] = row.pop("cert_number")
-        row["security_amount"] = row.pop("cert_security")
-        row["security_status"] = row.pop("cert_security_status") or ""
     return {
         "id": request.pk,
         "kind": request.kind,

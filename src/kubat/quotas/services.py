@@ -209,16 +209,35 @@ class PeriodRules:
 
 _rules: dict[int, PeriodRules] = {}
 _rules_lock = threading.Lock()
+_refresh_lock = threading.Lock()
 
 
 def period_rules(*, period_id: int) -> PeriodRules:
     """The rules a declaration is checked against, read at most once a second per process
     (two queries then). NotFound when the period does not exist."""
-    now = time.monotonic()
+    cached = _fresh_rules(period_id)
+    if cached is not None:
+        return cached
+    # One thread reads them again, the others wait for it and take what it read: the clients
+    # of a rush, answered together at a window's end, send their next declarations together,
+    # and each of them read the rules again when they had just expired (py-spy of the rush).
+    with _refresh_lock:
+        cached = _fresh_rules(period_id)
+        if cached is not None:
+            return cached
+        return _read_rules(period_id=period_id)
+
+
+def _fresh_rules(period_id: int) -> PeriodRules | None:
     with _rules_lock:
         cached = _rules.get(period_id)
-    if cached is not None and now - cached.read_at < RULES_TTL_S:
+    if cached is not None and time.monotonic() - cached.read_at < RULES_TTL_S:
         return cached
+    return None
+
+
+def _read_rules(*, period_id: int) -> PeriodRules:
+    now = time.monotonic()
     period = (
         QuotaPeriod.objects.annotate(sub_quota_count=Count("sub_quotas"))
         .filter(pk=period_id)
